@@ -1,0 +1,54 @@
+"""Plugin name, format version, and the `SummaryMetadata` of saliency summaries."""
+
+import json
+
+from tensorboard.compat.proto import summary_pb2
+
+PLUGIN_NAME = "saliency"
+
+# Version of the stored format (plugin data and manifest) that this package writes.
+# Readers accept every version up to this one.
+FORMAT_VERSION = 1
+
+
+class FormatVersionError(ValueError):
+    """A summary was written in a newer format than this package can read."""
+
+
+def create_summary_metadata(description=None):
+    """A `SummaryMetadata` proto for a saliency summary (a blob sequence)."""
+    content = json.dumps({"version": FORMAT_VERSION}).encode("utf-8")
+    return summary_pb2.SummaryMetadata(
+        summary_description=description or "",
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(
+            plugin_name=PLUGIN_NAME, content=content
+        ),
+        data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
+    )
+
+
+def parse_plugin_data(content):
+    """The plugin data dict stored in `SummaryMetadata.plugin_data.content`.
+
+    Raises `FormatVersionError` for a version newer than `FORMAT_VERSION` and
+    `ValueError` for content that is not a saliency plugin record.
+    """
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    try:
+        record = json.loads(content) if content else {"version": 1}
+    except ValueError as e:
+        raise ValueError("saliency plugin data is not JSON: %s" % e) from None
+    if not isinstance(record, dict) or not isinstance(record.get("version"), int):
+        raise ValueError("saliency plugin data has no integer 'version': %r" % (record,))
+    check_version(record["version"])
+    return record
+
+
+def check_version(version):
+    """Raises `FormatVersionError` if `version` is newer than this package reads."""
+    if version > FORMAT_VERSION:
+        raise FormatVersionError(
+            "saliency data in format version %d; this tensorboard-plugin-saliency "
+            "reads versions up to %d: upgrade the package" % (version, FORMAT_VERSION)
+        )

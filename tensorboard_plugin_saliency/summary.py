@@ -1,0 +1,192 @@
+"""Writers of saliency summaries: a TF2 op, a TF-free proto, and a writer for any target.
+
+- `saliency(...)`: TensorFlow 2 op in the style of `tf.summary.image`.
+- `saliency_pb(...)`: a `Summary` proto, without TensorFlow.
+- `SaliencyWriter(target)`: writes to a log directory (no TensorFlow), or through a
+  `torch.utils.tensorboard.SummaryWriter` or a `tensorboardX.SummaryWriter`.
+"""
+
+import os
+import time
+
+import numpy as np
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.util import tensor_util
+
+from tensorboard_plugin_saliency import encoding, metadata
+
+
+def _blob_tensor_proto(blobs):
+    """Rank-1 string `TensorProto` with its shape set, one element a blob."""
+    array = np.empty(len(blobs), dtype=object)
+    array[:] = blobs
+    return tensor_util.make_tensor_proto(array)
+
+
+def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs=3,
+                method_params=None, channel_reduction="sum"):
+    """A `Summary` proto holding a batch of images with their saliency masks.
+
+    Args:
+      tag: the summary's tag.
+      image: `[H,W]`, `[H,W,C]` or a batch `[N,H,W,C]`, C in {1,3,4}; uint8 in 0..255
+        or float in [0,1]; a NumPy array, TF tensor or torch tensor.
+      masks: one array, or a dict `{method name: array}`; each `[h,w]`, `[h,w,C]`, or
+        batched `[N,h,w]` / `[N,h,w,C]` / `[N,C,h,w]`. Stored at its own size.
+      labels: optional string per image.
+      description: optional Markdown description of the tag.
+      max_outputs: how many images of the batch to keep, at least 1.
+      method_params: optional `{mask name: dict}` of method parameters (provenance).
+      channel_reduction: `"sum"` (signed), `"abs_sum"` or `"max_abs"`.
+
+    Raises:
+      ValueError, TypeError: for bad input; the message names the argument.
+    """
+    encoding.check_tag(tag)
+    blobs = encoding.encode_summary(
+        image, masks, labels=labels, max_outputs=max_outputs,
+        method_params=method_params, channel_reduction=channel_reduction,
+    )
+    summary = summary_pb2.Summary()
+    summary.value.add(
+        tag=tag,
+        metadata=metadata.create_summary_metadata(description),
+        tensor=_blob_tensor_proto(blobs),
+    )
+    return summary
+
+
+def saliency(name, image, masks, step=None, *, labels=None, description=None,
+             max_outputs=3, method_params=None, channel_reduction="sum"):
+    """Writes a saliency summary to the default TF2 summary writer.
+
+    Takes the arguments of `saliency_pb` (with `name` in place of `tag`, scoped like
+    `tf.summary.image`) plus `step`, which defaults to
+    `tf.summary.experimental.get_step()`. Works eagerly and inside `tf.function`
+    (where the encoding runs through `tf.numpy_function`).
+
+    Returns:
+      True on success, False if no default summary writer is set.
+    """
+    import tensorflow as tf  # Only this function needs TensorFlow.
+
+    encoding.check_max_outputs(max_outputs)
+    if channel_reduction not in encoding.CHANNEL_REDUCTIONS:
+        raise ValueError(
+            "channel_reduction: expected one of %s, got %r"
+            % (", ".join(encoding.CHANNEL_REDUCTIONS), channel_reduction)
+        )
+    mask_names = list(masks) if isinstance(masks, dict) else None
+    mask_values = list(masks.values()) if mask_names is not None else [masks]
+    summary_metadata = metadata.create_summary_metadata(description)
+
+    def encode(image_value, label_value, *mask_arrays):
+        mask_arg = dict(zip(mask_names, mask_arrays)) if mask_names else mask_arrays[0]
+        label_arg = None if labels is None else label_value
+        return np.array(
+            encoding.encode_summary(
+                image_value, mask_arg, labels=label_arg, max_outputs=max_outputs,
+                method_params=method_params, channel_reduction=channel_reduction,
+            ),
+            dtype=object,
+        )
+
+    with tf.summary.experimental.summary_scope(
+        name, "saliency_summary", values=[image, step]
+    ) as (tag, _):
+
+        def blob_tensor():
+            label_value = "" if labels is None else labels
+            if tf.executing_eagerly():
+                return tf.constant(encode(image, label_value, *mask_values))
+            result = tf.numpy_function(
+                encode, [image, label_value] + mask_values, tf.string, stateful=False
+            )
+            result.set_shape([None])
+            return result
+
+        return tf.summary.write(
+            tag=tag, tensor=blob_tensor, step=step, metadata=summary_metadata
+        )
+
+
+class SaliencyWriter:
+    """Writes saliency summaries to a log directory or through another writer.
+
+    `target` is a log directory (event files are written without TensorFlow), a
+    `torch.utils.tensorboard.SummaryWriter`, or a `tensorboardX.SummaryWriter`. A
+    writer passed in stays the caller's: `close()` flushes it but leaves it open.
+    """
+
+    def __init__(self, target):
+        self._owned = None
+        self._add_summary = None
+        if isinstance(target, (str, os.PathLike)):
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+            self._owned = EventFileWriter(os.fspath(target))
+            self._add_summary = self._write_event
+        elif hasattr(target, "_get_file_writer"):
+            module = type(target).__module__
+            if module.startswith("tensorboardX"):
+                from tensorboardX.proto import summary_pb2 as tbx_summary_pb2
+
+                def convert(summary):
+                    return tbx_summary_pb2.Summary.FromString(summary.SerializeToString())
+            elif module.startswith("torch"):
+                def convert(summary):
+                    return summary
+            else:
+                raise TypeError(
+                    "target: expected a log directory, a torch.utils.tensorboard or a "
+                    "tensorboardX SummaryWriter, got %s.%s" % (module, type(target).__name__)
+                )
+            file_writer = target._get_file_writer
+
+            def add(summary, step, walltime):
+                file_writer().add_summary(convert(summary), step, walltime)
+
+            self._add_summary = add
+        else:
+            raise TypeError(
+                "target: expected a log directory, a torch.utils.tensorboard or a "
+                "tensorboardX SummaryWriter, got %s" % type(target).__name__
+            )
+        self._target = target
+        self._closed = False
+
+    def _write_event(self, summary, step, walltime):
+        self._owned.add_event(event_pb2.Event(wall_time=walltime, step=step, summary=summary))
+
+    def add(self, tag, image, masks, step, *, labels=None, description=None, max_outputs=3,
+            method_params=None, channel_reduction="sum", walltime=None):
+        """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
+        if self._closed:
+            raise ValueError("SaliencyWriter: add() after close()")
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise TypeError("step: expected an integer, got %r" % (step,))
+        summary = saliency_pb(
+            tag, image, masks, labels=labels, description=description,
+            max_outputs=max_outputs, method_params=method_params,
+            channel_reduction=channel_reduction,
+        )
+        self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
+
+    def flush(self):
+        """Writes buffered events to disk."""
+        (self._owned or self._target).flush()
+
+    def close(self):
+        """Flushes; closes the event file this writer opened itself."""
+        if self._closed:
+            return
+        self.flush()
+        if self._owned is not None:
+            self._owned.close()
+        self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
