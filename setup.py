@@ -1,0 +1,64 @@
+"""tensorboard-plugin-saliency: saliency maps over their images, in TensorBoard."""
+
+import os
+
+import setuptools
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _version():
+    with open(os.path.join(HERE, "tensorboard_plugin_saliency", "__init__.py")) as f:
+        for line in f:
+            if line.startswith("__version__"):
+                return line.split('"')[1]
+    raise RuntimeError("no __version__")
+
+
+TEST_REQUIRES = [
+    "tensorflow-cpu==2.21.0",
+    "torch==2.13.0",
+    "tensorboardX==2.6.5",
+    "saliency==0.2.1",
+    "captum==0.9.0",
+    "hypothesis>=6.100",
+    "pytest>=8",
+]
+
+setuptools.setup(
+    name="tensorboard-plugin-saliency",
+    version=_version(),
+    description="A TensorBoard plugin that overlays saliency maps on their images.",
+    long_description=open(os.path.join(HERE, "README.md"), encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=["tensorboard_plugin_saliency", "tensorboard_plugin_saliency.static"],
+    # The frontend's ES modules and the colormap tables are served from the package.
+    package_dir={"tensorboard_plugin_saliency.static": "frontend"},
+    package_data={
+        "tensorboard_plugin_saliency": ["http_api.md"],
+        "tensorboard_plugin_saliency.static": ["*.js", "*.json", "*.css", "*.html", "*.svg"],
+    },
+    install_requires=[
+        "tensorboard==2.21.*",
+        "numpy>=1.24",
+        "protobuf>=6.31.1,<8",
+        "werkzeug>=2.0",
+        "pillow>=9",
+    ],
+    extras_require={
+        "tf": ["tensorflow-cpu==2.21.0"],
+        "torch": ["torch"],
+        "tensorboardx": ["tensorboardX"],
+        "test": TEST_REQUIRES,
+    },
+    entry_points={
+        "tensorboard_plugins": [
+            "saliency = tensorboard_plugin_saliency.plugin:SaliencyLoader",
+        ],
+        "console_scripts": [
+            "tensorboard-saliency = tensorboard_plugin_saliency.cli:main",
+        ],
+    },
+)
