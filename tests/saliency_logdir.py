@@ -1,0 +1,101 @@
+"""A small log directory of saliency summaries for the plugin, CLI and process tests.
+
+`write_logdir(path)` writes it and returns `expected`, the values written:
+`expected[(run, tag)][step]` is the list of blobs of that step.
+
+- run `train`, tag `saliency/cls`: steps 0, 10, 20, 30, 40; 3 RGB 12x16 images with
+  labels; masks `grad` (12x16) and `gradcam` (3x4, smaller than the image); a
+  description; `method_params` on `grad`.
+- run `eval`, tag `gray`: step 5; one grayscale 8x8 image with a single mask.
+- run `mixed`, tag `sal`: steps 1, 2 readable; step 3 has a manifest in a newer format.
+- run `mixed`, tag `future`: a tag whose plugin data is in a newer format.
+- run `train`, tag `loss`: a scalar, not saliency data.
+"""
+
+import json
+import os
+
+import numpy as np
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from tensorboard.util import tensor_util
+
+from tensorboard_plugin_saliency import encoding, metadata, summary
+
+TRAIN_STEPS = (0, 10, 20, 30, 40)
+DESCRIPTION = "Saliency of the **classifier**"
+
+
+def images_and_masks(step, n=3, h=12, w=16):
+    rng = np.random.default_rng(step)
+    images = rng.integers(0, 256, size=(n, h, w, 3), dtype=np.uint8)
+    grad = rng.standard_normal((n, h, w)).astype(np.float32) * (step + 1)
+    gradcam = rng.random((n, 3, 4)).astype(np.float32)
+    return images, {"grad": grad, "gradcam": gradcam}
+
+
+def _blobs_pb(tag, blobs, content_version=1):
+    array = np.empty(len(blobs), dtype=object)
+    array[:] = blobs
+    md = metadata.create_summary_metadata()
+    md.plugin_data.content = json.dumps({"version": content_version}).encode()
+    pb = summary_pb2.Summary()
+    pb.value.add(tag=tag, metadata=md, tensor=tensor_util.make_tensor_proto(array))
+    return pb
+
+
+def _future(blobs):
+    manifest = json.loads(blobs[0])
+    manifest["version"] = metadata.FORMAT_VERSION + 1
+    return [json.dumps(manifest).encode()] + list(blobs[1:])
+
+
+def write_logdir(logdir):
+    expected = {}
+    with summary.SaliencyWriter(os.path.join(logdir, "train")) as writer:
+        for step in TRAIN_STEPS:
+            images, masks = images_and_masks(step)
+            labels = ["label %d/%d" % (step, i) for i in range(3)]
+            params = {"grad": {"nsamples": 25}}
+            writer.add("saliency/cls", images, masks, step, labels=labels,
+                       description=DESCRIPTION, method_params=params,
+                       walltime=1000.0 + step)
+            expected.setdefault(("train", "saliency/cls"), {})[step] = encoding.encode_summary(
+                images, masks, labels=labels, method_params=params)
+        writer._owned.add_event(event_pb2.Event(
+            step=0, wall_time=1000.0,
+            summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(
+                tag="loss", simple_value=1.0)])))
+    with summary.SaliencyWriter(os.path.join(logdir, "eval")) as writer:
+        rng = np.random.default_rng(99)
+        image = rng.integers(0, 256, size=(8, 8), dtype=np.uint8)
+        mask = rng.standard_normal((8, 8)).astype(np.float32)
+        writer.add("gray", image, mask, 5, walltime=2000.0)
+        expected[("eval", "gray")] = {5: encoding.encode_summary(image, mask)}
+
+    writer = EventFileWriter(os.path.join(logdir, "mixed"))
+    for step in (1, 2, 3):
+        images, masks = images_and_masks(step, n=2)
+        blobs = encoding.encode_summary(images, masks, max_outputs=2)
+        if step == 3:
+            blobs = _future(blobs)
+        expected.setdefault(("mixed", "sal"), {})[step] = blobs
+        writer.add_event(event_pb2.Event(step=step, wall_time=3000.0 + step,
+                                         summary=_blobs_pb("sal", blobs)))
+        writer.add_event(event_pb2.Event(
+            step=step, wall_time=3000.0 + step,
+            summary=_blobs_pb("future", _future(blobs),
+                              content_version=metadata.FORMAT_VERSION + 1)))
+    writer.close()
+    return expected
+
+
+def write_plain_logdir(logdir):
+    """A log directory with only scalars: the saliency plugin must stay inactive."""
+    writer = EventFileWriter(os.path.join(logdir, "run"))
+    for step in range(3):
+        writer.add_event(event_pb2.Event(
+            step=step, wall_time=1000.0 + step,
+            summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(
+                tag="loss", simple_value=float(step))])))
+    writer.close()

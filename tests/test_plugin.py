@@ -1,0 +1,374 @@
+"""The plugin's routes through TensorBoard's own WSGI application, on both backends."""
+
+import argparse
+import base64
+import gzip
+import json
+import logging
+import urllib.parse
+
+import numpy as np
+import pytest
+from tensorboard.backend import application
+from tensorboard.plugins import base_plugin
+from werkzeug.test import Client
+
+import saliency_logdir
+import tb_backends
+from tensorboard_plugin_saliency import encoding, plugin, render, static_files
+
+P = "/data/plugin/saliency/"
+TRAIN = {"run": "train", "tag": "saliency/cls"}
+
+
+def make_app(provider, logdir, samples=0):
+    flags = argparse.Namespace(
+        logdir=logdir, samples_per_plugin={"saliency": samples}, window_title="",
+        path_prefix="", generic_data="true")
+    return application.TensorBoardWSGIApp(flags, [plugin.SaliencyLoader()], provider)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    logdir = str(tmp_path_factory.mktemp("logdir"))
+    return logdir, saliency_logdir.write_logdir(logdir)
+
+
+@pytest.fixture(scope="module", params=tb_backends.BACKENDS)
+def server(request, written):
+    logdir, expected = written
+    with tb_backends.data_provider(logdir, request.param) as provider:
+        app = make_app(provider, logdir)
+        yield Client(app), expected, request.param, provider
+
+
+def get(client, route, headers=None, **params):
+    url = P + route
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    return client.get(url, headers=headers or {})
+
+
+def get_json(client, route, **params):
+    response = get(client, route, **params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.get_data())
+
+
+def assert_error(response, code):
+    body = response.get_data(as_text=True)
+    assert response.status_code == code, body
+    assert response.headers["Content-Type"].startswith("application/json")
+    message = json.loads(body)["error"]
+    assert isinstance(message, str) and message
+    assert "Traceback" not in body
+    return message
+
+
+# ---------------------------------------------------------------------------
+# /tags and /steps
+
+
+def test_tags(server):
+    client = server[0]
+    tags = get_json(client, "tags")
+    assert set(tags) == {"train", "eval", "mixed"}
+    cls = tags["train"]["saliency/cls"]
+    assert cls["samples"] == 3
+    assert cls["masks"] == ["grad", "gradcam"]
+    assert cls["displayName"] == "saliency/cls"
+    assert "<strong>classifier</strong>" in cls["description"]
+    assert "loss" not in tags["train"]
+    assert tags["eval"] == {"gray": {"displayName": "gray", "description": "",
+                                     "samples": 1, "masks": ["mask"]}}
+    # The latest step of mixed/sal is in a newer format: the tag is described by
+    # the latest readable one; the tag with newer plugin data is left out.
+    assert tags["mixed"] == {"sal": {"displayName": "sal", "description": "",
+                                     "samples": 2, "masks": ["grad", "gradcam"]}}
+
+
+def test_steps(server):
+    client = server[0]
+    steps = get_json(client, "steps", **TRAIN)
+    assert steps == [{"step": s, "wall_time": 1000.0 + s, "samples": 3}
+                     for s in saliency_logdir.TRAIN_STEPS]
+    # Cached answer is the same.
+    assert get_json(client, "steps", **TRAIN) == steps
+    assert get_json(client, "steps", run="eval", tag="gray") == [
+        {"step": 5, "wall_time": 2000.0, "samples": 1}]
+
+
+def test_steps_skip_newer_format(server):
+    client = server[0]
+    steps = get_json(client, "steps", run="mixed", tag="sal")
+    assert [s["step"] for s in steps] == [1, 2]
+    assert all(s["samples"] == 2 for s in steps)
+
+
+@pytest.mark.parametrize("params,code", [
+    ({}, 400),
+    ({"run": "train"}, 400),
+    ({"tag": "saliency/cls"}, 400),
+    ({"run": "nope", "tag": "saliency/cls"}, 404),
+    ({"run": "train", "tag": "nope"}, 404),
+    ({"run": "train", "tag": "loss"}, 404),
+    ({"run": "mixed", "tag": "future"}, 422),
+])
+def test_steps_errors(server, params, code):
+    client = server[0]
+    message = assert_error(get(client, "steps", **params), code)
+    if code == 400:
+        assert "missing" in message
+
+
+# ---------------------------------------------------------------------------
+# /sample and /blob
+
+
+def test_sample_defaults_to_latest_step_and_first_sample(server):
+    client, expected = server[:2]
+    sample = get_json(client, "sample", **TRAIN)
+    assert sample["step"] == 40 and sample["sample"] == 0
+    assert sample["run"] == "train" and sample["tag"] == "saliency/cls"
+    assert sample["wall_time"] == 1040.0
+    assert sample["samples"] == 3
+    assert sample["label"] == "label 40/0"
+    assert sample["image"]["url"].startswith("blob?key=")
+    assert (sample["image"]["width"], sample["image"]["height"],
+            sample["image"]["channels"]) == (16, 12, 3)
+    names = [m["name"] for m in sample["masks"]]
+    assert names == ["grad", "gradcam"]
+    manifest = json.loads(expected[("train", "saliency/cls")][40][0])
+    grad, gradcam = sample["masks"]
+    assert (grad["width"], grad["height"]) == (16, 12)
+    assert (gradcam["width"], gradcam["height"]) == (4, 3)
+    assert grad["min"] == manifest["samples"][0]["masks"][0]["min"]
+    assert grad["max"] == manifest["samples"][0]["masks"][0]["max"]
+    assert grad["params"] == {"nsamples": 25} and gradcam["params"] == {}
+    assert all(m["url"].startswith("blob?key=") for m in sample["masks"])
+
+
+@pytest.mark.parametrize("step,index", [(0, 0), (20, 2), (40, 1)])
+def test_sample_blobs_equal_what_was_written(server, step, index):
+    client, expected = server[:2]
+    blobs = expected[("train", "saliency/cls")][step]
+    manifest = encoding.parse_manifest(blobs[0])
+    sample = get_json(client, "sample", step=step, sample=index, **TRAIN)
+    assert sample["step"] == step and sample["sample"] == index
+    assert sample["label"] == "label %d/%d" % (step, index)
+
+    image = get(client, sample["image"]["url"])
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/png"
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in image.headers["Cache-Control"]
+    assert "max-age=86400" in image.headers["Cache-Control"]
+    assert image.get_data() == blobs[encoding.image_index(manifest, index)]
+
+    for j, mask in enumerate(sample["masks"]):
+        stored = blobs[encoding.mask_index(manifest, index, j)]
+        raw = get(client, mask["url"], headers={"Accept-Encoding": "gzip"})
+        assert raw.status_code == 200
+        assert raw.headers["Content-Type"] == "application/octet-stream"
+        assert raw.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in raw.headers["Cache-Control"]
+        assert raw.get_data() == stored
+        # A client that does not accept gzip gets the inflated planes.
+        plain = get(client, mask["url"])
+        assert plain.status_code == 200
+        assert "Content-Encoding" not in plain.headers
+        assert plain.get_data() == gzip.decompress(stored)
+        info = manifest["samples"][index]["masks"][j]
+        np.testing.assert_array_equal(
+            encoding.decode_mask(raw.get_data(), info), encoding.decode_mask(stored, info))
+
+
+def _key_with_index(url, index):
+    """The blob key of `url` with its blob index replaced (both backends' keys are
+    URL-safe base64 of a JSON list ending with the index)."""
+    key = urllib.parse.unquote(url.split("=", 1)[1])
+    decoded = json.loads(_b64decode(key))
+    decoded[-1] = index
+    return _b64encode(json.dumps(decoded, separators=(",", ":")))
+
+
+def test_blob_manifest_is_json(server):
+    client, expected = server[:2]
+    sample = get_json(client, "sample", **TRAIN)
+    response = get(client, "blob", key=_key_with_index(sample["image"]["url"], 0))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    data = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    assert json.loads(data) == json.loads(expected[("train", "saliency/cls")][40][0])
+
+
+@pytest.mark.parametrize("key", ["garbage", "WyJ4Il0", "e30", "%00", "a" * 300,
+                                 "WyIiLCJzYWxpZW5jeSIsInRyYWluIiwic2FsaWVuY3kvY2xzIiw0MCw5OV0"])
+def test_blob_unknown_key(server, key):
+    client = server[0]
+    assert_error(get(client, "blob", key=key), 404)
+
+
+@pytest.mark.parametrize("index", [13, 999])
+def test_blob_out_of_range_key(server, index):
+    """A well-formed key of the backend at an index past the end is a 404."""
+    client = server[0]
+    sample = get_json(client, "sample", **TRAIN)
+    assert_error(get(client, "blob", key=_key_with_index(sample["image"]["url"], index)),
+                 404)
+
+
+def test_blob_key_of_other_step(server):
+    client = server[0]
+    sample = get_json(client, "sample", **TRAIN)
+    key = urllib.parse.unquote(sample["image"]["url"].split("=", 1)[1])
+    decoded = json.loads(_b64decode(key))
+    decoded[-2] = 41  # no such step
+    bad = _b64encode(json.dumps(decoded, separators=(",", ":")))
+    assert_error(get(client, "blob", key=bad), 404)
+
+
+def _b64decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+
+
+def _b64encode(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_blob_missing_key(server):
+    client = server[0]
+    assert_error(get(client, "blob"), 400)
+    assert_error(get(client, "blob", key=""), 400)
+
+
+# ---------------------------------------------------------------------------
+# /render
+
+
+def _expected_png(expected, step, sample, mask, **options):
+    blobs = expected[("train", "saliency/cls")][step]
+    manifest = encoding.parse_manifest(blobs[0])
+    image = encoding.decode_png(blobs[encoding.image_index(manifest, sample)])
+    values = encoding.decode_mask(blobs[encoding.mask_index(manifest, sample, mask)],
+                                  manifest["samples"][sample]["masks"][mask])
+    return render.png_bytes(image, values, **options)
+
+
+def test_render_defaults(server):
+    client, expected = server[:2]
+    response = get(client, "render", **TRAIN)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.get_data() == _expected_png(expected, 40, 0, 0)
+
+
+def test_render_options(server):
+    client, expected = server[:2]
+    response = get(client, "render", step=10, sample=2, mask="gradcam",
+                   colormap="viridis", opacity="0.8", clip="95", sign="signed",
+                   threshold="50", **TRAIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_data() == _expected_png(
+        expected, 10, 2, 1, colormap="viridis", opacity=0.8, clip=95.0, sign="signed",
+        threshold=50.0)
+
+
+@pytest.mark.parametrize("params,code", [
+    ({"colormap": "nope"}, 400),
+    ({"opacity": "1.5"}, 400),
+    ({"opacity": "-0.1"}, 400),
+    ({"opacity": "x"}, 400),
+    ({"opacity": "nan"}, 400),
+    ({"clip": "0"}, 400),
+    ({"clip": "101"}, 400),
+    ({"clip": "inf"}, 400),
+    ({"sign": "sideways"}, 400),
+    ({"threshold": "0"}, 400),
+    ({"threshold": "x"}, 400),
+    ({"step": "x"}, 400),
+    ({"sample": "-1"}, 400),
+    ({"mask": "nope"}, 404),
+    ({"step": "3"}, 404),
+    ({"sample": "5"}, 404),
+    ({"run": "nope"}, 404),
+    ({"tag": "nope"}, 404),
+    ({"run": ""}, 400),
+])
+def test_render_errors(server, params, code):
+    client = server[0]
+    assert_error(get(client, "render", **{**TRAIN, **params}), code)
+
+
+def test_render_newer_format(server):
+    client = server[0]
+    assert "newer" in assert_error(
+        get(client, "render", run="mixed", tag="sal", step=3), 422)
+
+
+# ---------------------------------------------------------------------------
+# /static
+
+
+@pytest.mark.parametrize("name,content_type", [
+    ("colormaps.json", "application/json"),
+    ("core.js", "text/javascript"),
+])
+def test_static(server, name, content_type):
+    client = server[0]
+    response = get(client, "static/" + name)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(content_type)
+    with open(static_files.static_dir() + "/" + name, "rb") as f:
+        assert response.get_data() == f.read()
+
+
+@pytest.mark.parametrize("path", [
+    "static/../plugin.py",
+    "static/%2e%2e/plugin.py",
+    "static/..%2fsetup.py",
+    "static//etc/passwd",
+    "static/%2fetc%2fpasswd",
+    "static/..\\setup.py",
+    "static/core.js%00.json",
+    "static/nope.js",
+    "static/",
+    "static/core",
+    "static/./core.js",
+])
+def test_static_rejects(server, path):
+    client = server[0]
+    response = client.get(P + path)
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------
+# Plugin object
+
+
+def test_is_active_and_metadata(written, tmp_path):
+    logdir, _ = written
+    with tb_backends.data_provider(logdir, "python") as provider:
+        context = base_plugin.TBContext(data_provider=provider, sampling_hints={})
+        instance = plugin.SaliencyLoader().load(context)
+        assert instance.is_active()
+        meta = instance.frontend_metadata()
+        assert meta.es_module_path == "/static/index.js"
+        assert meta.tab_name == "Saliency"
+    saliency_logdir.write_plain_logdir(str(tmp_path))
+    with tb_backends.data_provider(str(tmp_path), "python") as provider:
+        context = base_plugin.TBContext(data_provider=provider, sampling_hints={})
+        assert not plugin.SaliencyLoader().load(context).is_active()
+
+
+def test_downsampling_hint(written):
+    """With a hint of 2, /steps lists at most 2 steps, always with the latest."""
+    logdir, _ = written
+    with tb_backends.data_provider(logdir, "python") as provider:
+        client = Client(make_app(provider, logdir, samples=2))
+        steps = get_json(client, "steps", **TRAIN)
+    assert len(steps) == 2 and steps[-1]["step"] == 40
