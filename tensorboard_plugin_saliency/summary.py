@@ -13,7 +13,7 @@ import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import encoding, metadata
+from tensorboard_plugin_saliency import encoding, event_writer, metadata
 
 
 def _blob_tensor_proto(blobs):
@@ -122,9 +122,7 @@ class SaliencyWriter:
         self._owned = None
         self._add_summary = None
         if isinstance(target, (str, os.PathLike)):
-            from tensorboard.summary.writer.event_file_writer import EventFileWriter
-
-            self._owned = EventFileWriter(os.fspath(target))
+            self._owned = event_writer.EventFileWriter(os.fspath(target))
             self._add_summary = self._write_event
         elif hasattr(target, "_get_file_writer"):
             module = type(target).__module__
