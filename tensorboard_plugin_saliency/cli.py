@@ -1,0 +1,164 @@
+"""The `tensorboard-saliency` command line.
+
+    tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
+        [--mask NAME] [--colormap NAME] [--opacity A] [--clip P] [--sign S]
+        [--threshold K] --out FILE.png
+
+`render` writes the same PNG as the plugin's `/render` route for the same arguments:
+both pick the step, sample and mask through `plugin.SaliencyData`, over TensorBoard's
+Python data provider here, and draw with `render.png_bytes`.
+
+Adding a subcommand: write `_add_NAME_parser(subparsers)`, which adds a parser and
+sets `handler=` (a function of the parsed args returning an exit code, raising
+`CommandError` or `plugin.QueryError` for a user's mistake), and append it to
+`SUBCOMMANDS`.
+"""
+
+import argparse
+import os
+import sys
+import types
+
+PROG = "tensorboard-saliency"
+
+
+class CommandError(Exception):
+    """A user's mistake: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose errors are one line (no usage block)."""
+
+    def error(self, message):
+        raise CommandError("%s (see %s --help)" % (message, self.prog))
+
+
+# ---------------------------------------------------------------------------
+# render
+
+
+def _add_render_parser(subparsers):
+    parser = subparsers.add_parser(
+        "render", help="write a saliency overlay as a PNG, as the /render route does",
+        description="Composite one saliency mask over its image and write a PNG, "
+                    "without starting TensorBoard. The defaults are those of the "
+                    "plugin's /render route: latest step, sample 0, first mask.")
+    parser.add_argument("--logdir", required=True, help="the log directory")
+    parser.add_argument("--run", required=True,
+                        help="run name, relative to --logdir ('.' for the directory itself)")
+    parser.add_argument("--tag", required=True, help="the saliency summary's tag")
+    parser.add_argument("--step", help="the step (default: the latest)")
+    parser.add_argument("--sample", help="the image of the batch (default: 0)")
+    parser.add_argument("--mask", help="the mask's name (default: the first)")
+    parser.add_argument("--colormap", help="colormap name (default: inferno)")
+    parser.add_argument("--opacity", help="overlay opacity in [0, 1] (default: 0.5)")
+    parser.add_argument("--clip", help="clip percentile in (0, 100] (default: 99)")
+    parser.add_argument("--sign", help="absolute, positive, negative or signed "
+                                       "(default: absolute)")
+    parser.add_argument("--threshold", help="keep only the top K%% of pixels")
+    parser.add_argument("--out", required=True, help="the PNG file to write")
+    parser.set_defaults(handler=_render)
+    return parser
+
+
+def load_run(logdir, run):
+    """A `SaliencyData` over one run of `logdir` (every step kept), read once."""
+    from tensorboard.backend.event_processing import data_provider
+    from tensorboard.backend.event_processing import plugin_event_multiplexer
+
+    from tensorboard_plugin_saliency import metadata, plugin
+
+    if not os.path.isdir(logdir):
+        raise CommandError("--logdir: no directory %r" % logdir)
+    path = os.path.normpath(os.path.join(logdir, run))
+    if os.path.isabs(run) or not os.path.isdir(path):
+        raise CommandError("--run: no run %r under %s" % (run, logdir))
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        tensor_size_guidance={metadata.PLUGIN_NAME: 0})
+    multiplexer.AddRun(path, name=run)
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    return plugin.SaliencyData(provider, downsample=0)
+
+
+def _render(args):
+    from tensorboard import context
+
+    from tensorboard_plugin_saliency import plugin
+
+    step = None if args.step is None else plugin.parse_index(args.step, "--step")
+    sample = plugin.parse_index(args.sample, "--sample", default=0)
+    options = plugin.render_options(colormap=args.colormap, opacity=args.opacity,
+                                    clip=args.clip, sign=args.sign,
+                                    threshold=args.threshold)
+    data = load_run(args.logdir, args.run)
+    ctx = context.RequestContext()
+    try:
+        png = data.render(ctx, "", args.run, args.tag, step, sample, args.mask, options)
+    except plugin.NotFound as e:
+        tags = sorted(data.tags(ctx, "").get(args.run, {}))
+        if args.tag not in tags:
+            raise CommandError("%s; saliency tags in run %r: %s"
+                               % (e, args.run, ", ".join(tags) or "none")) from None
+        raise
+    try:
+        with open(args.out, "wb") as f:
+            f.write(png)
+    except OSError as e:
+        raise CommandError("--out: cannot write %r: %s" % (args.out, e.strerror or e)) from None
+    print("wrote %s" % args.out)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+SUBCOMMANDS = [_add_render_parser]
+"""Functions `add(subparsers)` that each add one subcommand."""
+
+
+def build_parser():
+    parser = _Parser(prog=PROG, description="Saliency maps for TensorBoard.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=_Parser)
+    subparsers.required = True
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def _without_tensorflow():
+    """Makes TensorBoard read event files with its TF stub rather than TensorFlow.
+
+    Only for a fresh `tensorboard-saliency` process: importing TensorFlow takes
+    seconds and reading local event files does not need it. (TensorBoard picks its
+    stub when `tensorboard.compat.notf` can be imported.)
+    """
+    if "tensorflow" not in sys.modules:
+        sys.modules.setdefault("tensorboard.compat.notf",
+                               types.ModuleType("tensorboard.compat.notf"))
+
+
+def main(argv=None):
+    """Runs the command line; returns the exit code (2 for a user's mistake).
+
+    `argv` excludes the program name; None means `sys.argv[1:]` (the console script,
+    which then also skips importing TensorFlow).
+    """
+    if argv is None:
+        _without_tensorflow()
+    from tensorboard_plugin_saliency import plugin
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+        return args.handler(args) or 0
+    except (CommandError, plugin.QueryError, OSError, ValueError) as e:
+        message = str(e).strip().replace("\n", " ") or type(e).__name__
+        print("%s: error: %s" % (PROG, message), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
