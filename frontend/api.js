@@ -3,6 +3,7 @@
 // decoded masks with their derived clip tables).
 
 import { decodeMask } from "./core.js";
+import { snapZero } from "./settings.js";
 
 // ------------------------------------------------------------ MessagePort
 
@@ -177,7 +178,7 @@ export class BlobCache {
       const response = await fetch(info.url, { credentials: "same-origin" });
       if (!response.ok) throw new HttpError(response.status, `mask: ${response.status}`);
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const values = decodeMask(bytes, info);
+      const values = snapZero(decodeMask(bytes, info), info);
       return {
         values, width: info.width, height: info.height, min: info.min, max: info.max,
         sorted: {}, bytes: values.length * 12,

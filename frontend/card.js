@@ -449,6 +449,7 @@ export class Card {
       this.octx.clearRect(0, 0, W, H);
     }
     this.paint();
+    this.painted = { step: this.data.step, sample: this.data.sample, mask: entry ? this.maskName : null };
     const ms = performance.now() - t0;
     this.app.bench.record("recolor", ms, this);
     this._drawColorbar(s, entry);

@@ -246,3 +246,18 @@ export function visibleCards(tags, hiddenRuns, matcher) {
   }
   return out;
 }
+
+/**
+ * Sets to exactly 0 every decoded value within half a quantisation step of 0.
+ * `u16planes+gzip` stores a mask over its own [min, max] in 65535 steps, so a
+ * written 0 of a signed mask usually comes back as ±(max-min)/131070; every
+ * value is only known to half a step anyway. With this, a pixel whose mask
+ * was zero shows the plain image and reads 0 under the pointer.
+ * @param {Float32Array} values decoded in place. @returns the same array.
+ */
+export function snapZero(values, { min, max }) {
+  const half = ((max - min) / 131070) * (1 + 1e-6);
+  if (!(half > 0) || !(min < 0 && max > 0)) return values;
+  for (let i = 0; i < values.length; i++) if (values[i] <= half && values[i] >= -half) values[i] = 0;
+  return values;
+}

@@ -1,0 +1,341 @@
+// Drives the Saliency tab of a running TensorBoard in headless Chromium and
+// checks what a user sees. Run by tests/test_frontend_e2e.py, which writes the
+// log directory and the --spec file describing it (image pixels, mask boxes,
+// mask values), and starts tensorboard.
+//
+//   node tests/e2e_dashboard.mjs --url http://127.0.0.1:PORT --spec expected.json [--screenshot docs/screenshot.png]
+//
+// Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
+
+import { readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+function arg(name, fallback = null) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const url = arg("url");
+const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
+const screenshot = arg("screenshot");
+const W = spec.width;
+const H = spec.height;
+const TRAIN = "train / saliency/cls";
+let failures = 0;
+
+function check(name, ok, detail = "") {
+  if (ok) console.log(`ok   ${name}`);
+  else {
+    failures++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+// ------------------------------------------------------------ pixel helpers
+
+const inBox = (x, y, [y0, y1, x0, x1]) => y >= y0 && y < y1 && x >= x0 && x < x1;
+const imagePixel = (sample, x, y) => spec.images[sample][y][x];
+
+/** Compares canvas pixels with the source image of `sample` inside and outside boxes. */
+function compare(pixels, sample, boxes) {
+  let outsideDiff = 0;
+  let insideSame = 0;
+  let inside = 0;
+  let worstOutside = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const p = 4 * (y * W + x);
+      const img = imagePixel(sample, x, y);
+      const d = Math.abs(pixels[p] - img[0]) + Math.abs(pixels[p + 1] - img[1]) + Math.abs(pixels[p + 2] - img[2]);
+      if (boxes.some((b) => inBox(x, y, b))) {
+        inside++;
+        if (d < 24) insideSame++;
+      } else {
+        if (d > 3) outsideDiff++;
+        worstOutside = Math.max(worstOutside, d);
+      }
+    }
+  }
+  return { outsideDiff, insideSame, inside, worstOutside };
+}
+
+function equalsImage(pixels, sample) {
+  const r = compare(pixels, sample, []);
+  return r.outsideDiff === 0;
+}
+
+// ------------------------------------------------------------ page helpers
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+const page = await context.newPage();
+const dialogs = [];
+const errors = [];
+page.on("dialog", (d) => {
+  dialogs.push(d.message());
+  d.dismiss().catch(() => {});
+});
+page.on("pageerror", (e) => errors.push(e.message));
+page.on("console", (m) => {
+  if (m.type() === "error") errors.push(m.text());
+});
+
+async function pluginFrame() {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
+    if (frame) {
+      try {
+        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
+        return frame;
+      } catch {
+        // frame replaced while loading: look again
+      }
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error("the saliency plugin's iframe did not load");
+}
+
+async function openTab() {
+  await page.goto(`${url}/#saliency`);
+  return pluginFrame();
+}
+
+let frame = await openTab();
+const card = () => frame.locator(`article[aria-label="${TRAIN}"]`);
+const settings = () => frame.getByRole("region", { name: "Settings" });
+
+/** Waits until the train card shows `step`/`sample` and has painted; returns its pixels. */
+async function pixels({ step = null, sample = null, mask = null } = {}) {
+  await frame.waitForFunction(([run, step, sample, mask]) => {
+    const d = window.__saliencyBench.dashboard;
+    const c = [...d.cards.values()].find((c) => c.run === run);
+    const p = c && c.painted;
+    return p && (step === null || p.step === step) && (sample === null || p.sample === sample) &&
+      (mask === null || p.mask === mask);
+  }, ["train", step, sample, mask], { timeout: 20000 });
+  return card().locator("canvas.composite").evaluate((c) =>
+    Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data));
+}
+
+async function setRange(locator, value) {
+  await locator.evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, value);
+}
+
+const lastStep = spec.steps[spec.steps.length - 1];
+const box = (step, sample) => spec.gradBoxes[String(step)][sample];
+
+// ------------------------------------------------------------ checks
+
+try {
+  // The tab loads from TensorBoard's own page; a card shows with its metadata.
+  await card().waitFor({ timeout: 20000 });
+  check("the tab loads inside TensorBoard's page and a card shows", await card().isVisible());
+  let px = await pixels({ step: lastStep, sample: 0 });
+  check("card shows the latest step and its label",
+    (await card().locator(".card-meta").textContent()).startsWith(`Step ${lastStep}`) &&
+    (await card().locator(".card-label").textContent()).includes("pred: ring 0"));
+  const canvasSize = await card().locator("canvas.composite").evaluate((c) => [c.width, c.height]);
+  check("canvas has the image's size", canvasSize[0] === W && canvasSize[1] === H, String(canvasSize));
+
+  // Show mask on: differs in the mask box, equals the image where the mask is zero.
+  let r = compare(px, 0, [box(lastStep, 0)]);
+  check("mask on: pixels differ where the mask is high", r.insideSame === 0 && r.inside > 0, JSON.stringify(r));
+  check("mask on: pixels equal the image where the mask is zero", r.outsideDiff === 0, JSON.stringify(r));
+  const base = px;
+
+  // Show mask off (global checkbox), then the keyboard shortcut.
+  await settings().getByLabel("Show mask", { exact: true }).uncheck();
+  check("mask off: canvas equals the image", equalsImage(await pixels(), 0));
+  await settings().getByLabel("Show mask", { exact: true }).check();
+  check("mask on again: overlay back", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
+  await frame.locator("p.status").click();
+  await page.keyboard.press("m");
+  check("keyboard shortcut M hides the mask", equalsImage(await pixels(), 0) &&
+    !(await settings().getByLabel("Show mask", { exact: true }).isChecked()));
+  await page.keyboard.press("m");
+  check("keyboard shortcut M shows it again", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
+
+  // Opacity 0 equals the image; 1 paints the colormap's top colour.
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 0);
+  check("opacity 0: canvas equals the image", equalsImage(await pixels(), 0));
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 1);
+  px = await pixels();
+  const [by0, , bx0] = box(lastStep, 0);
+  const top = px.slice(4 * (by0 * W + bx0), 4 * (by0 * W + bx0) + 3);
+  check("opacity 1: the box shows inferno's top colour (#fcffa4)",
+    Math.abs(top[0] - 0xfc) <= 2 && Math.abs(top[1] - 0xff) <= 2 && Math.abs(top[2] - 0xa4) <= 2, String(top));
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 0.6);
+
+  // Colormap: viridis changes the box's colour, not the rest.
+  await settings().getByLabel("Colormap", { exact: true }).selectOption("viridis");
+  px = await pixels();
+  r = compare(px, 0, [box(lastStep, 0)]);
+  const at = (p, x, y) => p.slice(4 * (y * W + x), 4 * (y * W + x) + 3);
+  check("colormap viridis: box colour changes, zero pixels still equal the image",
+    r.outsideDiff === 0 && r.insideSame === 0 && at(px, bx0, by0).join() !== at(base, bx0, by0).join(),
+    `${at(px, bx0, by0)} vs ${at(base, bx0, by0)}`);
+  await settings().getByLabel("Colormap", { exact: true }).selectOption("inferno");
+
+  // Sign modes on the signed mask `ig` (+0.5 in the grad box, -0.5 in negBox).
+  await card().getByLabel("Mask", { exact: true }).selectOption("ig");
+  const pos = box(lastStep, 0);
+  const neg = spec.negBox;
+  const signSel = settings().getByLabel("Sign", { exact: true });
+  px = await pixels({ mask: "ig" });
+  r = compare(px, 0, [pos, neg]);
+  check("sign absolute: both the positive and the negative box show", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  await signSel.selectOption("positive");
+  px = await pixels();
+  r = compare(px, 0, [pos]);
+  check("sign positive: only the positive box shows", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  await signSel.selectOption("negative");
+  px = await pixels();
+  r = compare(px, 0, [neg]);
+  check("sign negative: only the negative box shows", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  await signSel.selectOption("signed");
+  px = await pixels();
+  r = compare(px, 0, [pos, neg]);
+  const red = at(px, pos[2], pos[0]);
+  const blue = at(px, neg[2], neg[0]);
+  check("sign signed: positive box turns red, negative box blue (diverging map)",
+    r.insideSame === 0 && r.outsideDiff === 0 && red[0] - red[2] > blue[0] - blue[2] + 40 &&
+    (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "rdbu",
+    `${red} / ${blue}`);
+  await signSel.selectOption("absolute");
+  await card().getByLabel("Mask", { exact: true }).selectOption("grad");
+  await pixels({ mask: "grad" });
+
+  // Hover readout: the written value under the pointer.
+  const hover = async (x, y) => {
+    const canvas = card().locator("canvas.composite");
+    const b = await canvas.boundingBox();
+    await canvas.hover({ position: { x: ((x + 0.5) * b.width) / W, y: ((y + 0.5) * b.height) / H } });
+    return card().locator("output.readout").textContent();
+  };
+  let text = await hover(bx0 + 2, by0 + 3);
+  check("hover readout shows coordinates and the written mask value",
+    text.includes(`x ${bx0 + 2}, y ${by0 + 3}`) && text.includes(`grad = ${spec.gradValues[String(lastStep)]}`), text);
+  text = await hover(60, 2);
+  check("hover readout shows 0 where the mask is zero", text.includes("x 60, y 2") && text.endsWith("grad = 0"), text);
+
+  // Step slider: step 0 moves the box.
+  await setRange(card().getByLabel("Step", { exact: true }), 0);
+  px = await pixels({ step: 0, sample: 0 });
+  r = compare(px, 0, [box(0, 0)]);
+  check("step 0: overlay follows that step's mask box", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  text = await hover(box(0, 0)[2] + 1, box(0, 0)[0] + 1);
+  check("hover readout at step 0 shows that step's value", text.includes(`grad = ${spec.gradValues["0"]}`), text);
+
+  // Sample slider: the second image of the batch, its own box.
+  await setRange(card().getByLabel("Sample", { exact: true }), 1);
+  px = await pixels({ step: 0, sample: 1 });
+  r = compare(px, 1, [box(0, 1)]);
+  check("sample 1: the second image with its own mask box", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  check("sample 1: label follows", (await card().locator(".card-label").textContent()).includes("pred: ring 1"));
+  await setRange(card().getByLabel("Sample", { exact: true }), 0);
+  await setRange(card().getByLabel("Step", { exact: true }), spec.steps.length - 1);
+  await pixels({ step: lastStep, sample: 0 });
+
+  // Per-card override: this card's Opacity 0 leaves the global at 0.6.
+  await card().locator("details.card-overrides summary").click();
+  await setRange(card().getByLabel("Opacity", { exact: true }), 0);
+  check("per-card Opacity 0 overrides the global setting", equalsImage(await pixels(), 0) &&
+    (await settings().getByLabel("Opacity", { exact: true }).inputValue()) === "0.6");
+  await card().getByRole("button", { name: "Use global settings" }).click();
+  check("Use global settings drops the override", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
+
+  // Threshold and clip percentile respond (box values are all equal: the
+  // overlay stays; a gradient-free mask is a fixed point).
+  await settings().getByLabel("Clip percentile", { exact: true }).fill("50");
+  px = await pixels();
+  check("Clip percentile 50: zero pixels still equal the image", compare(px, 0, [box(lastStep, 0)]).outsideDiff === 0);
+  await settings().getByLabel("Clip percentile", { exact: true }).fill("99");
+  const bar = await card().locator(".colorbar").textContent();
+  check("colour bar shows the real values and the clip point",
+    bar.includes(`clip p99 = ${spec.gradValues[String(lastStep)]}`) && bar.startsWith("0"), bar);
+
+  // Side by side: image | each mask | overlay.
+  await settings().getByLabel("Side by side", { exact: true }).check();
+  await frame.waitForFunction(() => document.querySelectorAll("article .panels:not([hidden]) canvas").length > 0);
+  const panels = await card().locator("figure.panel canvas").count();
+  check("side by side shows image, each mask and the overlay", panels === 4, String(panels));
+  await settings().getByLabel("Side by side", { exact: true }).uncheck();
+
+  // Download button saves a PNG.
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 10000 }),
+    card().getByRole("button", { name: "Download PNG" }).click(),
+  ]);
+  check("Download PNG saves a .png", download.suggestedFilename().endsWith(".png"), download.suggestedFilename());
+
+  // A run and tag named like HTML: text, never markup; nothing runs.
+  const xssCard = frame.locator(`article[aria-label="${spec.xss} / ${spec.xss}"]`);
+  await xssCard.waitFor({ timeout: 10000 });
+  await xssCard.scrollIntoViewIfNeeded();
+  check("an HTML-like run/tag name shows as text",
+    (await xssCard.locator(".card-tag").textContent()) === spec.xss &&
+    (await xssCard.locator(".card-run").textContent()) === spec.xss &&
+    (await frame.locator('img[src="x"]').count()) === 0 &&
+    (await frame.getByRole("region", { name: "Runs" }).getByText(spec.xss, { exact: true }).count()) === 1);
+  await frame.waitForFunction((xss) => {
+    const c = [...window.__saliencyBench.dashboard.cards.values()].find((c) => c.run === xss);
+    return c && c.data;
+  }, spec.xss, { timeout: 10000 });
+  check("its label shows as text too", (await xssCard.locator(".card-label").textContent()) === spec.xss);
+
+  // Dark mode follows TensorBoard's page.
+  await page.evaluate(() => document.body.classList.add("dark-mode"));
+  await frame.waitForFunction(() => document.documentElement.classList.contains("dark"), null, { timeout: 5000 });
+  check("dark mode follows TensorBoard's body.dark-mode", true);
+  await page.evaluate(() => document.body.classList.remove("dark-mode"));
+  await frame.waitForFunction(() => !document.documentElement.classList.contains("dark"), null, { timeout: 5000 });
+
+  // Tag filter and run selector are remembered across reloads.
+  await frame.getByLabel("Filter tags (regular expression)").fill("^saliency/");
+  check("tag filter hides other tags", (await frame.locator("article").count()) === 1);
+  await settings().getByLabel("Colormap", { exact: true }).selectOption("magma");
+  frame = await (async () => { await page.reload(); return pluginFrame(); })();
+  await card().waitFor({ timeout: 20000 });
+  check("tag filter and settings are remembered across reloads",
+    (await frame.getByLabel("Filter tags (regular expression)").inputValue()) === "^saliency/" &&
+    (await frame.locator("article").count()) === 1 &&
+    (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "magma");
+  await frame.getByLabel("Filter tags (regular expression)").fill("");
+  await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).uncheck();
+  frame = await (async () => { await page.reload(); return pluginFrame(); })();
+  await frame.locator("article").first().waitFor({ timeout: 20000 });
+  check("run selection is remembered across reloads",
+    (await frame.locator(`article[aria-label="${TRAIN}"]`).count()) === 0 &&
+    !(await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).isChecked()));
+  await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).check();
+  await frame.getByRole("button", { name: "Reset settings" }).click();
+  await card().waitFor({ timeout: 20000 });
+
+  check("no dialog opened (nothing from the data ran)", dialogs.length === 0, dialogs.join(" | "));
+  check("no script errors in the page", errors.length === 0, errors.join(" | "));
+
+  if (screenshot) {
+    await card().getByLabel("Mask", { exact: true }).selectOption("ig");
+    await pixels({ step: lastStep, sample: 0, mask: "ig" });
+    await hover(bx0 + 4, by0 + 4);
+    await page.screenshot({ path: screenshot });
+    console.log(`saved ${screenshot}`);
+  }
+} catch (e) {
+  failures++;
+  console.log(`FAIL unexpected error: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);
