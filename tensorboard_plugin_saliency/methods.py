@@ -13,11 +13,14 @@ The algorithms follow PAIR's `saliency.core` 0.2.1 (same defaults, same
 formulas); the difference is execution. PAIR explains one image at a time and
 calls the model once per noise sample, path step or occlusion window. Here all
 of those model inputs, for all images, form one long virtual batch that runs
-through a traced `tf.function` in chunks of at most `batch_size` inputs, so the
-memory stays bounded and the model sees large batches.
+through a traced `tf.function` in equal chunks of at most `batch_size` inputs,
+so the memory stays bounded and the model sees large batches. Traced functions
+are cached per model and reused while the shapes stay the same.
 
-Most methods are a few lines over one core, `_gradient_sum`, which computes
-`sum_k weight_k * d score[target] / d input (point_k)` for every image.
+Most methods are a few lines over one core, `_over_points`: a method says how
+to make model input k of image i (a path step, a noisy copy, an occluded
+copy), and the core returns `sum_k weight * d score[target] / d input` per
+image (or, gradient-free, every input's score).
 This module imports TensorFlow; the package's `__init__` does not import it.
 """
 
@@ -103,7 +106,8 @@ def _check_targets(model, images, targets, batch_size):
 
 
 # ---------------------------------------------------------------------------
-# Traced functions, one per model and image shape, reused across calls.
+# The core: a virtual batch of model inputs, run in chunks through traced
+# functions that are cached per model and retrace only for new shapes.
 
 _TRACED = weakref.WeakKeyDictionary()  # model -> {key: tf.function}
 
@@ -123,7 +127,10 @@ def _traced(model, key, build):
   return cache[key]
 
 
-def _scores(outputs):
+def _call(model, x):
+  """The model's scores [rows, classes] for inputs x."""
+  outputs = (model(x, training=False) if isinstance(model, tf.keras.Model)
+             else model(x))
   if isinstance(outputs, (list, tuple)):
     outputs = outputs[0]
   outputs = tf.convert_to_tensor(outputs)
@@ -133,78 +140,71 @@ def _scores(outputs):
   return outputs
 
 
-def _image_spec(shape):
-  return tf.TensorSpec([None] + list(shape[1:]), tf.float32)
-
-
-def _forward_fn(model, shape):
-  def build(ref):
-    @tf.function(input_signature=[_image_spec(shape)])
-    def forward(x):
-      return _scores(ref()(x, training=False) if _is_keras(ref()) else ref()(x))
-    return forward
-  return _traced(model, ("forward", tuple(shape[1:])), build)
-
-
-def _gradient_fn(model, shape):
-  def build(ref):
-    @tf.function(input_signature=[
-        _image_spec(shape),
-        tf.TensorSpec([None], tf.int32),
-        tf.TensorSpec([None, None, None, None], tf.float32),
-        tf.TensorSpec([None], tf.int32),
-        tf.TensorSpec([], tf.int32),
-    ])
-    def gradient_sum(x, targets, weights, index, n):
-      m = ref()
-      with tf.GradientTape() as tape:
-        tape.watch(x)
-        scores = _scores(m(x, training=False) if _is_keras(m) else m(x))
-        picked = tf.gather(scores, targets, batch_dims=1)
-      grads = tape.gradient(picked, x)
-      return tf.math.unsorted_segment_sum(grads * weights, index, n)
-    return gradient_sum
-  return _traced(model, ("gradient", tuple(shape[1:])), build)
-
-
-def _is_keras(model):
-  return isinstance(model, tf.keras.Model)
-
-
 def _chunks(total, batch_size):
-  """Yields index ranges [start, stop) of at most batch_size elements."""
-  for start in range(0, total, batch_size):
-    yield np.arange(start, min(start + batch_size, total))
+  """Splits range(total) into equal chunks of at most batch_size rows.
+
+  Yields (rows, valid). The last chunk is padded with row 0 (valid False), so
+  all chunks have one static shape: the traced functions trace once, and on
+  CPU they run markedly faster with static shapes than with a None batch.
+  """
+  size = -(-total // -(-total // batch_size))
+  for start in range(0, total, size):
+    rows = np.arange(start, start + size)
+    valid = rows < total
+    yield np.where(valid, rows, 0), valid
 
 
 def _forward(model, images, batch_size):
-  """Model scores [N, classes] for images, in chunks."""
-  fn = _forward_fn(model, images.shape)
-  return tf.concat([fn(tf.gather(images, rows))
-                    for rows in _chunks(images.shape[0], batch_size)], axis=0)
+  """The model's scores [N, classes] for images."""
+  fn = _traced(model, "forward",
+               lambda ref: tf.function(lambda x: _call(ref(), x)))
+  return tf.concat([fn(tf.gather(images, rows))[:valid.sum()]
+                    for rows, valid in _chunks(images.shape[0], batch_size)],
+                   axis=0)
 
 
-def _gradient_sum(model, images, targets, npoints, points, batch_size):
-  """The core: per image i, sum_k weight * d score[target_i] / d input.
+def _rows_fn(model, points, backward):
+  """The traced function behind _over_points, for this model and `points`."""
+  def build(ref):
+    @tf.function
+    def run(images, targets, k, i, segment, *aux):
+      x, weights = points(images, k, i, *aux)
+      with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x)
+        picked = tf.gather(_call(ref(), x), tf.gather(targets, i),
+                           batch_dims=1)
+      if not backward:
+        return picked
+      grads = tape.gradient(picked, x) * weights
+      n = tf.shape(images)[0]
+      return tf.math.unsorted_segment_sum(grads, segment, n + 1)[:-1]
+    return run
+  return _traced(model, (points, backward), build)
 
-  The virtual batch has `npoints * N` rows; row r is point k = r // N of image
-  i = r % N. `points(k, i)` returns the model inputs `[rows, H, W, C]` and the
-  weights (broadcastable to them) for arrays of point and image indices.
-  Rows run through the traced gradient function `batch_size` at a time.
+
+def _over_points(model, points, images, targets, npoints, batch_size, *aux,
+                 backward=True):
+  """Runs `npoints` model inputs per image, for all images, in big batches.
+
+  Row r of the virtual batch is point k = r // N of image i = r % N;
+  `points(images, k, i, *aux)` (traced) returns those rows' model inputs and
+  weights (broadcastable to the inputs). Returns, per image,
+  `sum_k weight * d score[target] / d input` [N, H, W, C] if `backward`,
+  else every row's target score [npoints * N].
   """
   n = images.shape[0]
-  fn = _gradient_fn(model, images.shape)
-  total = tf.zeros_like(images)
-  for rows in _chunks(npoints * n, batch_size):
+  fn = _rows_fn(model, points, backward)
+  total, scores = 0.0, []
+  for rows, valid in _chunks(npoints * n, batch_size):
     k, i = np.divmod(rows, n)
-    x, weights = points(k, i)
-    weights = tf.cast(weights, tf.float32)
-    if weights.shape.rank != 4:  # One weight per row (or one for all).
-      weights = tf.broadcast_to(tf.reshape(weights, [-1, 1, 1, 1]),
-                                [len(rows), 1, 1, 1])
-    total += fn(tf.cast(x, tf.float32), tf.gather(targets, i), weights,
-                tf.constant(i, tf.int32), tf.constant(n, tf.int32))
-  return total
+    out = fn(images, targets, tf.constant(k, tf.int32),
+             tf.constant(i, tf.int32),
+             tf.constant(np.where(valid, i, n), tf.int32), *aux)
+    if backward:
+      total += out
+    else:
+      scores.append(out.numpy()[valid])
+  return total if backward else np.concatenate(scores)
 
 
 def _prepare(model, images, targets, batch_size):
@@ -215,26 +215,56 @@ def _prepare(model, images, targets, batch_size):
   return images, targets, batch_size
 
 
+# Model inputs for each method: (images, k, i, *aux) -> (inputs, weights).
+
+
+def _image_points(images, k, i):
+  del k
+  return tf.gather(images, i), 1.0
+
+
+def _line_points(images, k, i, baseline, alphas):
+  start = tf.gather(baseline, i)
+  alpha = tf.reshape(tf.gather(alphas, k), [-1, 1, 1, 1])
+  return start + alpha * (tf.gather(images, i) - start), 1.0
+
+
+def _blur_points(images, k, i, blur_h, blur_w, dsigma, grad_step):
+  x = tf.gather(images, i)
+
+  def blur(s):  # s indexes the separable blur matrices.
+    y = tf.einsum("rah,rhwc->rawc", tf.gather(blur_h, s), x)
+    return tf.einsum("rbw,rawc->rabc", tf.gather(blur_w, s), y)
+
+  x_step = blur(k)
+  slope = (blur(k + tf.shape(dsigma)[0]) - x_step) / grad_step
+  return x_step, -tf.reshape(tf.gather(dsigma, k), [-1, 1, 1, 1]) * slope
+
+
+def _occluded_points(images, k, i, covered_rows, covered_cols, fill):
+  lefts = tf.shape(covered_cols)[0]
+  mask = (tf.gather(covered_rows, k // lefts)[:, :, None] *
+          tf.gather(covered_cols, k % lefts)[:, None, :])[..., None]
+  return tf.gather(images, i) * (1 - mask) + tf.gather(fill, i) * mask, 1.0
+
+
 # ---------------------------------------------------------------------------
 # Methods.
-
-
-def _gradients(model, images, targets, batch_size):
-  points = lambda k, i: (tf.gather(images, i), 1.0)
-  return _gradient_sum(model, images, targets, 1, points, batch_size).numpy()
 
 
 def gradients(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE):
   """Vanilla gradients: d score[target] / d input."""
   images, targets, batch_size = _prepare(model, images, targets, batch_size)
-  return _gradients(model, images, targets, batch_size)
+  return _over_points(model, _image_points, images, targets, 1,
+                      batch_size).numpy()
 
 
 def gradient_x_input(model, images, targets=None,
                      batch_size=DEFAULT_BATCH_SIZE):
   """Gradients times the input, elementwise."""
   images, targets, batch_size = _prepare(model, images, targets, batch_size)
-  return _gradients(model, images, targets, batch_size) * images.numpy()
+  return (_over_points(model, _image_points, images, targets, 1, batch_size)
+          * images).numpy()
 
 
 def integrated_gradients(model, images, targets=None, steps=25, baseline=None,
@@ -256,15 +286,10 @@ def integrated_gradients(model, images, targets=None, steps=25, baseline=None,
       raise ValueError(f"baseline: expected an array broadcastable to images "
                        f"{tuple(images.shape)}, got shape "
                        f"{np.shape(baseline)}") from None
-  diff = images - baseline
   alphas = tf.constant(np.linspace(0, 1, steps), tf.float32)
-
-  def points(k, i):
-    alpha = tf.reshape(tf.gather(alphas, k), [-1, 1, 1, 1])
-    return tf.gather(baseline, i) + alpha * tf.gather(diff, i), 1.0
-
-  total = _gradient_sum(model, images, targets, steps, points, batch_size)
-  return (total * diff / steps).numpy()
+  total = _over_points(model, _line_points, images, targets, steps,
+                       batch_size, baseline, alphas)
+  return (total * (images - baseline) / steps).numpy()
 
 
 def _blur_matrices(sigmas, length):
@@ -295,7 +320,8 @@ def blur_integrated_gradients(model, images, targets=None, steps=100,
   Integrates gradients along the path from a fully blurred image (Gaussian,
   sigma `max_sigma`) back to the image: sigmas `i * max_sigma / steps` (or
   their square roots with `sqrt=True`), i = 0..steps, and the path derivative
-  is a finite difference with step `grad_step` in sigma.
+  is a finite difference with step `grad_step` in sigma. The blur is scipy's
+  `gaussian_filter` (zero padding), done as two small matrix products.
   """
   images, targets, batch_size = _prepare(model, images, targets, batch_size)
   steps = _check_count("steps", steps)
@@ -306,23 +332,13 @@ def blur_integrated_gradients(model, images, targets=None, steps=100,
   sigmas = [float(i) * max_sigma / float(steps) for i in range(steps + 1)]
   if sqrt:
     sigmas = [math.sqrt(s) for s in sigmas]
-  dsigma = tf.constant(np.diff(sigmas), tf.float32)
-  _, h, w, _ = images.shape
+  # Matrices for sigmas[k], then for sigmas[k] + grad_step, k < steps.
   both = sigmas[:-1] + [s + grad_step for s in sigmas[:-1]]
-  blur_h, blur_w = _blur_matrices(both, h), _blur_matrices(both, w)
-
-  def blur(s, x):  # s: sigma indices into `both`, x [rows, H, W, C].
-    x = tf.einsum("rah,rhwc->rawc", tf.gather(blur_h, s), x)
-    return tf.einsum("rbw,rawc->rabc", tf.gather(blur_w, s), x)
-
-  def points(k, i):
-    x = tf.gather(images, i)
-    x_step = blur(k, x)
-    slope = (blur(k + steps, x) - x_step) / grad_step
-    return x_step, -tf.reshape(tf.gather(dsigma, k), [-1, 1, 1, 1]) * slope
-
-  return _gradient_sum(model, images, targets, steps, points,
-                       batch_size).numpy()
+  _, h, w, _ = images.shape
+  return _over_points(model, _blur_points, images, targets, steps, batch_size,
+                      _blur_matrices(both, h), _blur_matrices(both, w),
+                      tf.constant(np.diff(sigmas), tf.float32),
+                      tf.constant(grad_step, tf.float32)).numpy()
 
 
 def smoothgrad(model, images, targets=None, base=gradients, nsamples=25,
@@ -334,34 +350,35 @@ def smoothgrad(model, images, targets=None, base=gradients, nsamples=25,
   Gaussian with stdev `stdev_spread * (max - min)` of that image (PAIR's
   convention). With `magnitude` the squared attributions are averaged.
   `noise` ([nsamples, N, H, W, C], added as is) replaces the random draws;
-  otherwise they come from `np.random.default_rng(seed)`, sample by sample,
-  so results depend on `seed` but not on `batch_size`. Extra keyword
-  arguments go to `base` (e.g. `steps` for integrated_gradients).
+  otherwise they come from `np.random.default_rng(seed)`, sample after
+  sample, so results depend on `seed` but not on `batch_size`. Extra keyword
+  arguments go to `base` (e.g. `steps` for integrated_gradients). Noisy copies
+  are made for at most about 4 * batch_size images at a time.
   """
   images, targets, batch_size = _prepare(model, images, targets, batch_size)
   nsamples = _check_count("nsamples", nsamples)
   if not callable(base) or base is smoothgrad:
     raise TypeError(f"base: expected a saliency method such as gradients or "
                     f"integrated_gradients, got {base!r}")
-  n = images.shape[0]
+  x = images.numpy()
+  n = x.shape[0]
   if noise is not None:
     noise = np.asarray(noise, np.float32)
-    if noise.shape != (nsamples,) + tuple(images.shape):
-      raise ValueError(f"noise: expected shape {(nsamples,) + tuple(images.shape)}"
-                       f" ([nsamples, N, H, W, C]), got {noise.shape}")
+    if noise.shape != (nsamples,) + x.shape:
+      raise ValueError(f"noise: expected shape {(nsamples,) + x.shape} "
+                       f"([nsamples, N, H, W, C]), got {noise.shape}")
   rng = np.random.default_rng(seed)
-  x = images.numpy()
   stdev = stdev_spread * (x.max(axis=(1, 2, 3)) - x.min(axis=(1, 2, 3)))
   stdev = stdev.reshape([n, 1, 1, 1]).astype(np.float32)
-  # Base calls on groups of noisy samples of at most ~batch_size images.
-  group = max(1, batch_size // n)
+  groups = -(-nsamples * n // (4 * batch_size))
+  group = -(-nsamples // groups)  # Samples per base call, balanced.
   total = 0.0
   for start in range(0, nsamples, group):
     count = min(group, nsamples - start)
-    if noise is not None:
-      draw = noise[start:start + count]
-    else:
+    if noise is None:
       draw = rng.standard_normal((count,) + x.shape, np.float32) * stdev
+    else:
+      draw = noise[start:start + count]
     noisy = (x + draw).reshape((count * n,) + x.shape[1:])
     attributions = base(model, noisy, tf.tile(targets, [count]),
                         batch_size=batch_size, **base_params)
@@ -373,7 +390,7 @@ def smoothgrad(model, images, targets=None, base=gradients, nsamples=25,
 
 def _find_conv_layer(model, layer):
   """The Keras layer for Grad-CAM: `layer` (name or object) or the last rank-4."""
-  if not _is_keras(model):
+  if not isinstance(model, tf.keras.Model):
     raise TypeError(f"model: grad_cam needs a Keras model, got "
                     f"{type(model).__name__}")
   rank4 = []
@@ -414,21 +431,25 @@ def grad_cam(model, images, targets=None, layer=None,
   conv = _find_conv_layer(model, layer)
 
   def build(ref):
-    sub = tf.keras.Model(ref().inputs, [conv.output, ref().outputs[0]])
+    try:
+      sub = tf.keras.Model(ref().inputs, [conv.output, ref().outputs[0]])
+    except (AttributeError, ValueError) as e:
+      raise TypeError(f"model: grad_cam needs a functional or Sequential "
+                      f"Keras model with a defined input ({e})") from None
 
-    @tf.function(input_signature=[_image_spec(images.shape),
-                                  tf.TensorSpec([None], tf.int32)])
+    @tf.function
     def cam(x, t):
       with tf.GradientTape() as tape:
         acts, scores = sub(x, training=False)
-        picked = tf.gather(_scores(scores), t, batch_dims=1)
+        picked = tf.gather(scores, t, batch_dims=1)
       weights = tf.reduce_mean(tape.gradient(picked, acts), axis=(1, 2))
       return tf.nn.relu(tf.einsum("nhwc,nc->nhw", acts, weights))
     return cam
 
-  fn = _traced(model, ("grad_cam", conv.name, tuple(images.shape[1:])), build)
-  return tf.concat([fn(tf.gather(images, rows), tf.gather(targets, rows))
-                    for rows in _chunks(images.shape[0], batch_size)],
+  fn = _traced(model, ("grad_cam", conv.name), build)
+  return tf.concat([fn(tf.gather(images, rows),
+                       tf.gather(targets, rows))[:valid.sum()]
+                    for rows, valid in _chunks(images.shape[0], batch_size)],
                    axis=0).numpy()
 
 
@@ -444,7 +465,7 @@ def occlusion(model, images, targets=None, size=15, stride=1, baseline=0.0,
   and columns only if they fall on the stride grid. Gradient-free.
   """
   images, targets, batch_size = _prepare(model, images, targets, batch_size)
-  n, h, w, _ = images.shape
+  n, h, w, channels = images.shape
   size = _check_count("size", size)
   stride = _check_count("stride", stride)
   if size > min(h, w):
@@ -458,31 +479,22 @@ def occlusion(model, images, targets=None, size=15, stride=1, baseline=0.0,
                      f"{np.shape(baseline)}") from None
   tops = np.arange(0, h - size + 1, stride)
   lefts = np.arange(0, w - size + 1, stride)
-  # Window j covers rows covered_rows[j // len(lefts)] and columns
-  # covered_cols[j % len(lefts)].
-  covered_rows = (np.arange(h) >= tops[:, None]) & (
-      np.arange(h) < tops[:, None] + size)
-  covered_cols = (np.arange(w) >= lefts[:, None]) & (
-      np.arange(w) < lefts[:, None] + size)
-  rows_t = tf.constant(covered_rows, tf.float32)
-  cols_t = tf.constant(covered_cols, tf.float32)
-
-  forward = _forward_fn(model, images.shape)
-  original = tf.gather(_forward(model, images, batch_size), targets,
-                       batch_dims=1)
-  npatch = len(tops) * len(lefts)
-  drops = np.zeros([npatch * n], np.float32)
-  for rows in _chunks(npatch * n, batch_size):
-    k, i = np.divmod(rows, n)
-    mask = (tf.gather(rows_t, k // len(lefts))[:, :, None] *
-            tf.gather(cols_t, k % len(lefts))[:, None, :])[..., None]
-    x = tf.gather(images, i) * (1 - mask) + tf.gather(fill, i) * mask
-    scores = tf.gather(forward(x), tf.gather(targets, i), batch_dims=1)
-    drops[rows] = (tf.gather(original, i) - scores).numpy()
-  drops = drops.reshape([len(tops), len(lefts), n])
-  heat = np.einsum("tln,th,lw->nhw", drops, covered_rows.astype(np.float32),
-                   covered_cols.astype(np.float32))
-  return np.repeat(heat[..., None], images.shape[3], axis=3).astype(np.float32)
+  # Window k covers rows covered_rows[k // len(lefts)], columns
+  # covered_cols[k % len(lefts)].
+  covered_rows = ((np.arange(h) >= tops[:, None]) &
+                  (np.arange(h) < tops[:, None] + size)).astype(np.float32)
+  covered_cols = ((np.arange(w) >= lefts[:, None]) &
+                  (np.arange(w) < lefts[:, None] + size)).astype(np.float32)
+  original = _over_points(model, _image_points, images, targets, 1,
+                          batch_size, backward=False)
+  occluded = _over_points(model, _occluded_points, images, targets,
+                          len(tops) * len(lefts), batch_size,
+                          tf.constant(covered_rows), tf.constant(covered_cols),
+                          fill, backward=False)
+  drops = (original - occluded.reshape([-1, n])).reshape(
+      [len(tops), len(lefts), n])
+  heat = np.einsum("tln,th,lw->nhw", drops, covered_rows, covered_cols)
+  return np.repeat(heat[..., None], channels, axis=3).astype(np.float32)
 
 
 METHODS = {

@@ -1,0 +1,181 @@
+"""Benchmark of tensorboard_plugin_saliency.methods on a small CNN (CPU).
+
+Prints one row per figure: value, target, pass/fail.
+
+- "vs PAIR": our time per image / PAIR saliency 0.2.1's (GetSmoothedMask over
+  GradientSaliency, IntegratedGradients.GetMask, both with their defaults: 25
+  samples / 25 steps, one image and, for IG, one step per model call). PAIR's
+  call_model_function is itself a traced tf.function, so the gap is batching.
+- "vs fwd+bwd": a method's time / the time of plain batched forward+backward
+  passes (tf.function + GradientTape, same batch size) over the same number of
+  model inputs, already built in memory. Occlusion runs forward passes only.
+
+Timings are medians of repeats after a warm-up call (which traces).
+Usage: python benchmarks/bench_methods.py [--quick]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import keras  # pylint: disable=g-import-not-at-top
+import numpy as np
+import saliency.core as saliency
+import tensorflow as tf
+
+from tensorboard_plugin_saliency import methods
+
+SIZE, CLASSES, BATCH, BATCH_SIZE = 64, 100, 16, 64
+
+
+def make_model():
+  """A small ImageNet-style CNN: conv-BN-ReLU blocks, strided, GAP, dense."""
+  keras.utils.set_random_seed(0)
+  layers = [keras.Input((SIZE, SIZE, 3))]
+  for filters, stride in [(16, 2), (32, 1), (32, 2), (64, 1), (64, 2),
+                          (128, 1)]:
+    layers += [keras.layers.Conv2D(filters, 3, stride, "same", use_bias=False),
+               keras.layers.BatchNormalization(), keras.layers.ReLU()]
+  layers += [keras.layers.GlobalAveragePooling2D(),
+             keras.layers.Dense(CLASSES)]
+  return keras.Sequential(layers)
+
+
+def compare(fn, reference, repeats):
+  """(median time of fn, median of fn's time / reference's time).
+
+  Runs are interleaved, so that load from other processes hits both alike.
+  """
+  fn(), reference()  # Warm-up: traces.
+  times, ratios = [], []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    fn()
+    middle = time.perf_counter()
+    reference()
+    times.append(middle - start)
+    ratios.append((middle - start) / (time.perf_counter() - middle))
+  return statistics.median(times), statistics.median(ratios)
+
+
+def reference_pass(model, batch_size):
+  """Plain forward+backward over prebuilt inputs, batch_size at a time."""
+  @tf.function(reduce_retracing=True)
+  def step(x, t):
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      score = tf.gather(model(x, training=False), t, batch_dims=1)
+    return tape.gradient(score, x)
+
+  @tf.function(reduce_retracing=True)
+  def forward(x, t):
+    return tf.gather(model(x, training=False), t, batch_dims=1)
+
+  def run(inputs, targets, backward=True):
+    fn = step if backward else forward
+    for start in range(0, len(inputs), batch_size):
+      fn(inputs[start:start + batch_size],
+         targets[start:start + batch_size]).numpy()
+  return run
+
+
+def pair_call_model_function(model):
+  @tf.function(input_signature=[tf.TensorSpec([None, SIZE, SIZE, 3]),
+                                tf.TensorSpec([], tf.int32)])
+  def grads(x, target):
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      score = model(x, training=False)[:, target]
+    return tape.gradient(score, x)
+
+  def call(x, call_model_args=None, expected_keys=None):
+    del expected_keys
+    x = tf.constant(np.asarray(x, np.float32))
+    return {saliency.INPUT_OUTPUT_GRADIENTS:
+                grads(x, call_model_args["target"]).numpy()}
+  return call
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--quick", action="store_true",
+                      help="2 repeats instead of 3, PAIR on 4 images, not 8")
+  args = parser.parse_args()
+  repeats = 2 if args.quick else 3
+  pair_images = 4 if args.quick else 8
+
+  model = make_model()
+  images = np.random.default_rng(0).random((BATCH, SIZE, SIZE, 3),
+                                           np.float32)
+  targets = model(images).numpy().argmax(1).astype(np.int32)
+  reference = reference_pass(model, BATCH_SIZE)
+
+  rows = []
+
+  def add(figure, value, target):
+    rows.append((figure, value, target, "pass" if value <= target else "FAIL"))
+
+  cases = [  # name, params, model inputs, backward?
+      ("gradients", {}, BATCH, True),
+      ("gradient_x_input", {}, BATCH, True),
+      ("smoothgrad", {"nsamples": 25, "seed": 0}, 25 * BATCH, True),
+      ("integrated_gradients", {"steps": 25}, 25 * BATCH, True),
+      ("blur_integrated_gradients", {"steps": 100}, 100 * BATCH, True),
+      ("grad_cam", {}, BATCH, True),
+      ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
+  ]
+  ours = {}
+  for name, params, count, backward in cases:
+    method = methods.METHODS[name]
+    inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
+    reps = tf.constant(np.resize(targets, count))
+    ours[name], ratio = compare(
+        lambda: method(model, images, targets, batch_size=BATCH_SIZE, **params),
+        lambda: reference(inputs, reps, backward), repeats)
+    label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
+    add(f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} "
+        f"inputs", ratio, 1.3)
+
+  # Ours vs PAIR, time per image.
+  call = pair_call_model_function(model)
+  pair = {
+      "smoothgrad": lambda x, t: saliency.GradientSaliency().GetSmoothedMask(
+          x, call, {"target": t}),
+      "integrated_gradients": lambda x, t: saliency.IntegratedGradients()
+                              .GetMask(x, call, {"target": t}),
+  }
+  labels = {"smoothgrad": "SmoothGrad(25) / PAIR GetSmoothedMask",
+            "integrated_gradients": "IG(25) / PAIR IG GetMask"}
+  pair_per_image = {}
+  for name, params, _, _ in cases[2:4]:
+    ours_time, ratio = compare(
+        lambda: methods.METHODS[name](model, images, targets,
+                                      batch_size=BATCH_SIZE, **params),
+        lambda: [pair[name](x, int(t)) for x, t in zip(
+            images[:pair_images], targets[:pair_images])], repeats)
+    pair_per_image[name] = ours_time / ratio / pair_images
+    add(f"{labels[name]}, per image", ratio * pair_images / BATCH, 0.2)
+
+  print(f"model: {model.count_params():,} params, input {SIZE}x{SIZE}x3, "
+        f"{CLASSES} classes; batch of {BATCH} images; batch_size={BATCH_SIZE}; "
+        f"tf {tf.__version__}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}; median of {repeats}")
+  width = max(len(r[0]) for r in rows)
+  print(f"{'figure':<{width}}  {'value':>7}  {'target':>7}  result")
+  for figure, value, target, result in rows:
+    print(f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  "
+          f"{result}")
+  print("absolute: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in
+                                 ours.items()) +
+        "; PAIR per image: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in
+                                         pair_per_image.items()))
+  return 0 if all(r[3] == "pass" for r in rows) else 1
+
+
+if __name__ == "__main__":
+  sys.exit(main())
