@@ -11,6 +11,8 @@ command both go through it, so they produce the same PNG for the same arguments.
 """
 
 import collections
+import gzip
+import json
 import logging
 import math
 import os
@@ -49,6 +51,8 @@ _ALL_STEPS = 1_000_000_000
 
 _MANIFEST_CACHE_SIZE = 1024
 _STEPS_CACHE_SIZE = 256
+_BLOB_CACHE_BYTES = 32 * 1024 * 1024
+_BLOB_CACHE_ITEM_BYTES = 4 * 1024 * 1024
 
 # Browsers may keep a blob this long: a blob key names one stored value.
 BLOB_MAX_AGE_S = 86400
@@ -168,6 +172,42 @@ def render_options(colormap=None, opacity=None, clip=None, sign=None, threshold=
 # Reading through a data provider.
 
 
+class _BlobCache:
+    """Recently read blobs by key, bounded in bytes (blob keys name immutable data).
+
+    The Python backend's `read_blob` decodes the whole tensor of a step to return
+    one blob, so a page fetching every image and mask of a step would decode that
+    step once per blob; this keeps those reads to one each.
+    """
+
+    def __init__(self, max_bytes, max_item_bytes):
+        self._max_bytes = max_bytes
+        self._max_item_bytes = max_item_bytes
+        self._bytes = 0
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+            return data
+
+    def put(self, key, data):
+        if len(data) > self._max_item_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._items[key] = data
+            self._bytes += len(data)
+            while self._bytes > self._max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
 class _LRU:
     """A small thread-safe least-recently-used map."""
 
@@ -254,6 +294,7 @@ class SaliencyData:
         self._downsample = downsample if downsample and downsample > 0 else _ALL_STEPS
         self._manifests = _LRU(_MANIFEST_CACHE_SIZE)
         self._steps = _LRU(_STEPS_CACHE_SIZE)
+        self._blobs = _BlobCache(_BLOB_CACHE_BYTES, _BLOB_CACHE_ITEM_BYTES)
         self._warned = False
         self._warn_lock = threading.Lock()
 
@@ -261,8 +302,13 @@ class SaliencyData:
 
     def read_blob(self, ctx, key):
         """Bytes of the blob `key`; `NotFound` for a key the provider does not know."""
+        data = self._blobs.get(key)
+        if data is not None:
+            return data
         try:
-            return self._provider.read_blob(ctx, blob_key=key)
+            data = self._provider.read_blob(ctx, blob_key=key)
+            self._blobs.put(key, data)
+            return data
         except _NOT_FOUND_ERRORS as e:
             logger.debug("read_blob(%r): %s", key, _short(e))
             raise NotFound("no blob with key %r" % (key,)) from None
@@ -409,11 +455,26 @@ class SaliencyData:
         the latest manifest; a step whose blob count does not fit is read. Steps
         known to be unreadable (a newer format) are left out.
         """
+        return self._cached_steps(ctx, experiment_id, run, tag)[0]
+
+    def steps_gzip(self, ctx, experiment_id, run, tag):
+        """`steps(...)` as gzip-compressed JSON bytes, cached with the listing."""
+        return self._cached_steps(ctx, experiment_id, run, tag)[1]
+
+    def _cached_steps(self, ctx, experiment_id, run, tag):
+        """`(steps list, gzip JSON bytes)`, recomputed when the tag's series changes."""
         fingerprint = self._fingerprint(ctx, experiment_id, run, tag)
         cache_key = (experiment_id, run, tag)
         cached = self._steps.get(cache_key)
         if cached is not None and cached[0] == fingerprint:
-            return cached[1]
+            return cached[1], cached[2]
+        result = self._list_steps(ctx, experiment_id, run, tag)
+        payload = gzip.compress(json.dumps(result).encode("utf-8"), compresslevel=6,
+                                mtime=0)
+        self._steps.put(cache_key, (fingerprint, result, payload))
+        return result, payload
+
+    def _list_steps(self, ctx, experiment_id, run, tag):
         datums = self.datums(ctx, experiment_id, run, tag)
         last, manifest = self._latest_manifest(ctx, run, tag, datums)
         if manifest is None:
@@ -441,7 +502,6 @@ class SaliencyData:
                         continue
                 result.append({"step": datum.step, "wall_time": datum.wall_time,
                                "samples": samples})
-        self._steps.put(cache_key, (fingerprint, result))
         return result
 
     def _series(self, ctx, experiment_id, run, tag):
@@ -661,7 +721,9 @@ class SaliencyPlugin(base_plugin.TBPlugin):
 
         def handle(ctx, eid):
             run, tag = _required(args, "run"), _required(args, "tag")
-            return _json(request, self._data.steps(ctx, eid, run, tag))
+            # Pre-encoded and cached: a long listing costs no JSON or gzip work.
+            return http_util.Respond(request, self._data.steps_gzip(ctx, eid, run, tag),
+                                     "application/json", content_encoding="gzip")
 
         return _answer(request, handle)
 
