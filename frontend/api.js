@@ -108,8 +108,9 @@ const q = encodeURIComponent;
 export const api = {
   tags: () => getJson("tags"),
   steps: (run, tag) => getJson(`steps?run=${q(run)}&tag=${q(tag)}`),
+  /** `step` null: the latest step. */
   sample: (run, tag, step, sample) =>
-    getJson(`sample?run=${q(run)}&tag=${q(tag)}&step=${q(step)}&sample=${q(sample)}`),
+    getJson(`sample?run=${q(run)}&tag=${q(tag)}${step === null ? "" : `&step=${q(step)}`}&sample=${q(sample)}`),
 };
 
 // ------------------------------------------------------------ blob cache

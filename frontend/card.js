@@ -272,6 +272,8 @@ export class Card {
   async _loadSteps() {
     const token = ++this._token;
     try {
+      // Following the latest step: ask for it at once, alongside the step list.
+      const early = this.followLatest ? this.app.api.sample(this.run, this.tag, null, this.sample).catch(() => null) : null;
       const steps = await this.app.api.steps(this.run, this.tag);
       if (token !== this._token) return;
       const old = this.steps && this.steps[this.stepIndex];
@@ -286,13 +288,13 @@ export class Card {
       this.stepInput.max = steps.length - 1;
       this.stepInput.value = index;
       this.stepInput.disabled = steps.length <= 1;
-      await this._loadSample(token);
+      await this._loadSample(token, early);
     } catch (e) {
       if (token === this._token) this._fail(e);
     }
   }
 
-  async _loadSample(token = ++this._token) {
+  async _loadSample(token = ++this._token, early = null) {
     const step = this.steps[this.stepIndex];
     this.stepValue.textContent = String(step.step);
     this.stepInput.setAttribute("aria-valuetext", `step ${step.step}`);
@@ -304,7 +306,9 @@ export class Card {
     this.sampleValue.textContent = `${this.sample + 1} of ${samples}`;
     this.sampleInput.setAttribute("aria-valuetext", `image ${this.sample + 1} of ${samples}`);
     try {
-      const data = await this.app.api.sample(this.run, this.tag, step.step, this.sample);
+      const first = early ? await early : null;
+      const data = first && first.step === step.step && first.sample === this.sample
+        ? first : await this.app.api.sample(this.run, this.tag, step.step, this.sample);
       if (token !== this._token) return;
       const image = await this.app.cache.image(data.image.url);
       if (token !== this._token) return;
