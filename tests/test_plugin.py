@@ -184,6 +184,47 @@ def test_sample_blobs_equal_what_was_written(server, step, index):
             encoding.decode_mask(raw.get_data(), info), encoding.decode_mask(stored, info))
 
 
+@pytest.mark.parametrize("params,code", [
+    ({"run": "train"}, 400),
+    ({"tag": "saliency/cls"}, 400),
+    ({"step": "abc", **TRAIN}, 400),
+    ({"step": "-1", **TRAIN}, 400),
+    ({"step": "1.5", **TRAIN}, 400),
+    ({"sample": "x", **TRAIN}, 400),
+    ({"sample": "-2", **TRAIN}, 400),
+    ({"run": "nope", "tag": "saliency/cls"}, 404),
+    ({"run": "train", "tag": "nope"}, 404),
+    ({"run": "mixed", "tag": "future"}, 422),
+    ({"step": "7", **TRAIN}, 404),
+    ({"step": "99999999999999999999", **TRAIN}, 404),
+    ({"sample": "3", **TRAIN}, 404),
+])
+def test_sample_errors(server, params, code):
+    client = server[0]
+    assert_error(get(client, "sample", **params), code)
+
+
+def test_sample_newer_format(server):
+    client = server[0]
+    message = assert_error(get(client, "sample", run="mixed", tag="sal", step=3), 422)
+    assert "newer" in message
+    # The latest readable step is the default.
+    assert get_json(client, "sample", run="mixed", tag="sal")["step"] == 2
+
+
+def test_newer_format_warns_once(written, caplog):
+    logdir, _ = written
+    with tb_backends.data_provider(logdir, "python") as provider:
+        client = Client(make_app(provider, logdir))
+        with caplog.at_level(logging.WARNING, logger="tensorboard_plugin_saliency.plugin"):
+            get_json(client, "tags")
+            get_json(client, "tags")
+            get(client, "sample", run="mixed", tag="sal", step=3)
+            get(client, "steps", run="mixed", tag="future")
+    warnings = [r for r in caplog.records if "too new" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 def _key_with_index(url, index):
     """The blob key of `url` with its blob index replaced (both backends' keys are
     URL-safe base64 of a JSON list ending with the index)."""
@@ -372,3 +413,28 @@ def test_downsampling_hint(written):
         client = Client(make_app(provider, logdir, samples=2))
         steps = get_json(client, "steps", **TRAIN)
     assert len(steps) == 2 and steps[-1]["step"] == 40
+
+
+def test_steps_cache_follows_new_data(tmp_path):
+    """The cached /steps answer is refreshed once the backend holds a new step."""
+    from tensorboard.backend.event_processing import data_provider as mux_provider
+    from tensorboard.backend.event_processing import plugin_event_multiplexer
+
+    from tensorboard_plugin_saliency.summary import SaliencyWriter
+
+    logdir = str(tmp_path)
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        tensor_size_guidance={"saliency": 0})
+    multiplexer.AddRunsFromDirectory(logdir)
+    client = Client(make_app(mux_provider.MultiplexerDataProvider(multiplexer, logdir),
+                             logdir))
+    with SaliencyWriter(str(tmp_path / "run")) as writer:
+        for step in (1, 2):
+            images, masks = saliency_logdir.images_and_masks(step, n=1)
+            writer.add("t", images, masks, step)
+            writer.flush()
+            multiplexer.AddRunsFromDirectory(logdir)
+            multiplexer.Reload()
+            steps = get_json(client, "steps", run="run", tag="t")
+            assert [s["step"] for s in steps] == list(range(1, step + 1))
+            assert get_json(client, "sample", run="run", tag="t")["step"] == step
