@@ -231,10 +231,14 @@ def _line_points(images, k, i, baseline, alphas):
 
 def _blur_points(images, k, i, blur_h, blur_w, dsigma, grad_step):
   x = tf.gather(images, i)
+  rows, h, w, c = tf.unstack(tf.shape(x))
 
-  def blur(s):  # s indexes the separable blur matrices.
-    y = tf.einsum("rah,rhwc->rawc", tf.gather(blur_h, s), x)
-    return tf.einsum("rbw,rawc->rabc", tf.gather(blur_w, s), y)
+  def blur(s):  # s indexes the separable blur matrices; two batched matmuls.
+    y = tf.reshape(tf.gather(blur_h, s) @ tf.reshape(x, [rows, h, w * c]),
+                   [rows, h, w, c])
+    y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [rows, w, h * c])
+    y = tf.reshape(tf.gather(blur_w, s) @ y, [rows, w, h, c])
+    return tf.transpose(y, [0, 2, 1, 3])
 
   x_step = blur(k)
   slope = (blur(k + tf.shape(dsigma)[0]) - x_step) / grad_step
