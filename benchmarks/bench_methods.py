@@ -161,6 +161,13 @@ def main():
     pair_per_image[name] = ours_time / ratio / pair_images
     add(f"{labels[name]}, per image", ratio * pair_images / BATCH, 0.2)
 
+  # Context for the PAIR rows: how much batching alone gains on this machine.
+  one_by_one = reference_pass(model, 1)
+  inputs = tf.constant(np.resize(images, (100, SIZE, SIZE, 3)))
+  reps = tf.constant(np.resize(targets, 100))
+  _, batching = compare(lambda: reference(inputs, reps),
+                        lambda: one_by_one(inputs, reps), repeats)
+
   print(f"model: {model.count_params():,} params, input {SIZE}x{SIZE}x3, "
         f"{CLASSES} classes; batch of {BATCH} images; batch_size={BATCH_SIZE}; "
         f"tf {tf.__version__}, {os.cpu_count()} CPUs, load average "
@@ -170,6 +177,9 @@ def main():
   for figure, value, target, result in rows:
     print(f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  "
           f"{result}")
+  print(f"plain fwd+bwd per input, batches of {BATCH_SIZE} / batches of 1: "
+        f"{batching:.3f} (a floor for the PAIR rows, which also pay for "
+        f"noise and path inputs)")
   print("absolute: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in
                                  ours.items()) +
         "; PAIR per image: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in

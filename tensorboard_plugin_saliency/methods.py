@@ -380,14 +380,16 @@ def smoothgrad(model, images, targets=None, base=gradients, nsamples=25,
   for start in range(0, nsamples, group):
     count = min(group, nsamples - start)
     if noise is None:
-      draw = rng.standard_normal((count,) + x.shape, np.float32) * stdev
+      noisy = rng.standard_normal((count,) + x.shape, np.float32)
+      noisy *= stdev
     else:
-      draw = noise[start:start + count]
-    noisy = (x + draw).reshape((count * n,) + x.shape[1:])
-    attributions = base(model, noisy, tf.tile(targets, [count]),
-                        batch_size=batch_size, **base_params)
+      noisy = noise[start:start + count].copy()
+    noisy += x
+    attributions = base(model, noisy.reshape((count * n,) + x.shape[1:]),
+                        tf.tile(targets, [count]), batch_size=batch_size,
+                        **base_params)
     if magnitude:
-      attributions = attributions * attributions
+      attributions = np.square(attributions)
     total += attributions.reshape((count, n) + attributions.shape[1:]).sum(0)
   return (total / nsamples).astype(np.float32)
 
