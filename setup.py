@@ -22,6 +22,7 @@ TEST_REQUIRES = [
     "saliency==0.2.1",
     "captum==0.9.0",
     "hypothesis>=6.100",
+    "scipy",
     "pytest>=8",
 ]
 

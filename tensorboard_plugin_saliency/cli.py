@@ -1,5 +1,6 @@
 """The `tensorboard-saliency` command line.
 
+    tensorboard-saliency demo --logdir DIR [--epochs N] [--no-serve] [--port P]
     tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
         [--mask NAME] [--colormap NAME] [--opacity A] [--clip P] [--sign S]
         [--threshold K] --out FILE.png
@@ -111,10 +112,52 @@ def _render(args):
 
 
 # ---------------------------------------------------------------------------
+# demo
+
+
+def _add_demo_parser(subparsers):
+    parser = subparsers.add_parser(
+        "demo", help="train a small CNN on synthetic shapes, log saliency, serve TensorBoard",
+        description="Makes a synthetic dataset (one shape per image, on clutter: the "
+                    "shape is the class), trains a small CNN for a few epochs with "
+                    "SaliencyCallback logging gradients, SmoothGrad, Integrated "
+                    "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
+                    "Needs TensorFlow.")
+    parser.add_argument("--logdir", required=True, help="the log directory to write")
+    parser.add_argument("--epochs", type=_positive_int, default=8,
+                        help="training epochs (default: 8)")
+    parser.add_argument("--port", type=_positive_int, default=6006,
+                        help="TensorBoard's port (default: 6006)")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="write the logs and exit without starting TensorBoard")
+    parser.set_defaults(handler=_demo)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a positive integer, got %r" % text)
+    return value
+
+
+def _demo(args):
+    try:
+        from tensorboard_plugin_saliency import demo
+    except ImportError as e:
+        raise CommandError("the demo needs TensorFlow: pip install "
+                           "'tensorboard-plugin-saliency[tf]' (%s)" % e) from None
+    demo.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
+    return 0
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 
 
-SUBCOMMANDS = [_add_render_parser]
+SUBCOMMANDS = [_add_render_parser, _add_demo_parser]
 """Functions `add(subparsers)` that each add one subcommand."""
 
 
@@ -146,7 +189,7 @@ def main(argv=None):
     `argv` excludes the program name; None means `sys.argv[1:]` (the console script,
     which then also skips importing TensorFlow).
     """
-    if argv is None:
+    if argv is None and sys.argv[1:2] != ["demo"]:
         _without_tensorflow()
     from tensorboard_plugin_saliency import plugin
 

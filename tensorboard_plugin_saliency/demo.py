@@ -1,0 +1,154 @@
+"""The end-to-end demo: a synthetic shapes dataset, a small CNN, saliency while training.
+
+Each image holds one shape (circle, square or triangle: the class) at a random place on
+textured clutter, so where the evidence lies is known exactly: `ShapesDataset.masks`
+marks the object's pixels. The demo trains a small CNN with `SaliencyCallback`, then
+serves TensorBoard.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+
+CLASS_NAMES = ("circle", "square", "triangle")
+IMAGE_SIZE = 48
+
+
+@dataclasses.dataclass
+class ShapesDataset:
+    """Images `[N,S,S,3]` float32 in [0,1], classes `[N]`, object masks bool `[N,S,S]`."""
+
+    images: np.ndarray
+    classes: np.ndarray
+    masks: np.ndarray
+
+
+def make_shapes(n, size=IMAGE_SIZE, seed=0):
+    """`n` images of one coloured shape each on textured clutter."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    images = np.empty((n, size, size, 3), np.float32)
+    masks = np.empty((n, size, size), bool)
+    classes = rng.integers(0, len(CLASS_NAMES), size=n)
+    for i in range(n):
+        images[i] = _clutter(rng, size, yy, xx)
+        radius = rng.uniform(size * 0.13, size * 0.2)
+        cy, cx = rng.uniform(radius + 1, size - radius - 1, size=2)
+        masks[i] = _shape(classes[i], yy - cy, xx - cx, radius)
+        colour = rng.uniform(0.55, 1.0, size=3) * rng.permutation([1.0, rng.uniform(0, 0.6), 1.0])
+        images[i][masks[i]] = colour
+    return ShapesDataset(np.clip(images, 0, 1), classes.astype(np.int64), masks)
+
+
+def _clutter(rng, size, yy, xx):
+    """A dim background of stripes and blotches, crossed by bright strokes."""
+    angle, frequency = rng.uniform(0, np.pi), rng.uniform(0.2, 0.6)
+    stripes = 0.5 + 0.5 * np.sin(frequency * (np.cos(angle) * xx + np.sin(angle) * yy))
+    blotches = sum(
+        np.exp(-((yy - rng.uniform(0, size)) ** 2 + (xx - rng.uniform(0, size)) ** 2)
+               / rng.uniform(20, 120))
+        for _ in range(4)
+    )
+    tint = rng.uniform(0.1, 0.4, size=3)
+    background = (0.12 * stripes + 0.2 * blotches)[..., None] * tint * 2.0
+    image = background + 0.05 * rng.random((size, size, 3))
+    for _ in range(rng.integers(2, 5)):  # Bright strokes, as bright as the shapes.
+        y0, x0 = rng.uniform(0, size, size=2)
+        angle, length = rng.uniform(0, np.pi), rng.uniform(6, 14)
+        along = (xx - x0) * np.cos(angle) + (yy - y0) * np.sin(angle)
+        across = -(xx - x0) * np.sin(angle) + (yy - y0) * np.cos(angle)
+        stroke = (np.abs(along) <= length / 2) & (np.abs(across) <= rng.uniform(0.8, 1.6))
+        image[stroke] = rng.uniform(0.55, 1.0, size=3)
+    return image
+
+
+def _shape(class_id, dy, dx, radius):
+    if class_id == 0:  # circle
+        return dy ** 2 + dx ** 2 <= radius ** 2
+    if class_id == 1:  # square
+        half = radius * 0.85
+        return (np.abs(dy) <= half) & (np.abs(dx) <= half)
+    # triangle, apex up
+    height = 1.7 * radius
+    top = -height / 2
+    inside_y = (dy >= top) & (dy <= height / 2)
+    return inside_y & (np.abs(dx) <= (dy - top) * 0.62)
+
+
+def build_model(size=IMAGE_SIZE, classes=len(CLASS_NAMES), seed=0):
+    """A small CNN: three conv blocks, global average pooling, softmax.
+
+    Gaussian noise on the inputs while training (as the SmoothGrad paper suggests)
+    keeps the gradients on the object rather than spread over the clutter.
+    """
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    layers = tf.keras.layers
+    model = tf.keras.Sequential([
+        tf.keras.Input((size, size, 3)),
+        layers.GaussianNoise(0.1),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, padding="same", activation="relu", name="last_conv"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(classes, activation="softmax"),
+    ])
+    model.compile(optimizer=tf.keras.optimizers.Adam(3e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+DEMO_METHODS = {
+    "gradients": {},
+    "smoothgrad": {"nsamples": 25, "seed": 0},
+    "integrated_gradients": {"steps": 25},
+    "grad_cam": {},
+}
+
+
+def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
+    """Trains the demo CNN, logging saliency of `shown` validation images each epoch.
+
+    Returns `(model, validation dataset)`.
+    """
+    import tensorflow as tf
+
+    from tensorboard_plugin_saliency.keras import SaliencyCallback
+
+    data = make_shapes(train_size, seed=seed)
+    valid = make_shapes(256, seed=seed + 1)
+    model = build_model(seed=seed)
+    saliency = SaliencyCallback(
+        os.path.join(logdir, "saliency"), valid.images[:shown], valid.classes[:shown],
+        methods=DEMO_METHODS, labels=CLASS_NAMES, tag="validation/shapes",
+    )
+    model.fit(
+        data.images, data.classes, batch_size=64, epochs=epochs, verbose=verbose,
+        validation_data=(valid.images, valid.classes),
+        callbacks=[saliency, tf.keras.callbacks.TensorBoard(os.path.join(logdir, "keras"))],
+    )
+    saliency.close()
+    return model, valid
+
+
+def serve(logdir, host="127.0.0.1", port=6006):
+    """Serves TensorBoard on `logdir` until interrupted."""
+    from tensorboard import program
+
+    board = program.TensorBoard()
+    board.configure(argv=[None, "--logdir", logdir, "--host", host, "--port", str(port)])
+    print("TensorBoard: open http://%s:%d/#saliency" % (host, port), flush=True)
+    board.main()
+
+
+def run(logdir, epochs=8, no_serve=False, port=6006):
+    """The `tensorboard-saliency demo` command."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    train(logdir, epochs=epochs)
+    print("Wrote saliency summaries to %s" % logdir, flush=True)
+    if not no_serve:
+        serve(logdir, port=port)

@@ -1,0 +1,73 @@
+"""SaliencyCallback writes the expected tags, steps, masks, labels and params."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tensorboard_plugin_saliency import reader
+from tensorboard_plugin_saliency.keras import SaliencyCallback
+
+
+def _tiny_model():
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.Input((12, 12, 3)),
+        tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(2),
+    ])
+    model.compile("sgd", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _data(n=16):
+    rng = np.random.default_rng(0)
+    return rng.random((n, 12, 12, 3)).astype(np.float32), rng.integers(0, 2, n)
+
+
+def test_logs_every_n_epochs_and_the_last(tmp_path):
+    images, classes = _data()
+    callback = SaliencyCallback(
+        str(tmp_path), images[:3], classes[:3], methods=("gradients", "smoothgrad"),
+        every_n_epochs=2, labels=["cat", "dog"], tag="val/saliency",
+    )
+    _tiny_model().fit(images, classes, epochs=5, verbose=0, callbacks=[callback])
+    callback.close()
+    records = reader.read_saliency(str(tmp_path))
+    assert [(r.tag, r.step) for r in records] == [("val/saliency", s) for s in (2, 4, 5)]
+    record = records[-1]
+    assert list(record.masks) == ["gradients", "smoothgrad"]
+    assert record.masks["gradients"].shape == (3, 12, 12)
+    np.testing.assert_array_equal(record.images, np.rint(images[:3] * 255).astype(np.uint8))
+    for label, true in zip(record.labels, classes[:3]):
+        assert label.startswith("true: %s · pred: " % ["cat", "dog"][true]), label
+        score = float(label.rsplit(" ", 1)[1])
+        assert 0.0 <= score <= 1.0
+    assert record.method_params["smoothgrad"]["nsamples"] == 25
+    assert record.method_params["smoothgrad"]["stdev_spread"] == 0.15
+    assert "steps" not in record.method_params["gradients"]
+
+
+def test_method_parameters_are_used_and_recorded(tmp_path):
+    images, _ = _data(2)
+    callback = SaliencyCallback(
+        str(tmp_path), images, methods={"integrated_gradients": {"steps": 7}},
+    )
+    callback.set_model(_tiny_model())
+    callback.log(step=3)
+    callback.close()
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert record.method_params == {"integrated_gradients": {"steps": 7, "baseline": None}}
+    assert record.labels[0].startswith("pred: ")
+
+
+@pytest.mark.parametrize("kwargs,error,words", [
+    ({"methods": ("nope",)}, ValueError, "'nope' is not one of"),
+    ({"methods": ()}, ValueError, "at least one"),
+    ({"every_n_epochs": 0}, ValueError, "every_n_epochs"),
+    ({"targets": [0]}, ValueError, "1 targets for 2 images"),
+])
+def test_bad_arguments(tmp_path, kwargs, error, words):
+    images, _ = _data(2)
+    with pytest.raises(error, match=words):
+        SaliencyCallback(str(tmp_path), images, **kwargs)
