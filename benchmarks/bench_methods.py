@@ -36,177 +36,217 @@ SIZE, CLASSES, BATCH, BATCH_SIZE = 64, 100, 16, 64
 
 
 def make_model():
-  """A small ImageNet-style CNN: conv-BN-ReLU blocks, strided, GAP, dense."""
-  keras.utils.set_random_seed(0)
-  layers = [keras.Input((SIZE, SIZE, 3))]
-  for filters, stride in [(16, 2), (32, 1), (32, 2), (64, 1), (64, 2),
-                          (128, 1)]:
-    layers += [keras.layers.Conv2D(filters, 3, stride, "same", use_bias=False),
-               keras.layers.BatchNormalization(), keras.layers.ReLU()]
-  layers += [keras.layers.GlobalAveragePooling2D(),
-             keras.layers.Dense(CLASSES)]
-  return keras.Sequential(layers)
+    """A small ImageNet-style CNN: conv-BN-ReLU blocks, strided, GAP, dense."""
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((SIZE, SIZE, 3))]
+    for filters, stride in [(16, 2), (32, 1), (32, 2), (64, 1), (64, 2), (128, 1)]:
+        layers += [
+            keras.layers.Conv2D(filters, 3, stride, "same", use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+    layers += [keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(CLASSES)]
+    return keras.Sequential(layers)
 
 
 def compare(fn, reference, repeats):
-  """(median time of fn, median of fn's time / reference's time).
+    """(median time of fn, median of fn's time / reference's time).
 
-  Runs are interleaved, so that load from other processes hits both alike.
-  """
-  fn(), reference()  # Warm-up: traces.
-  times, ratios = [], []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    fn()
-    middle = time.perf_counter()
-    reference()
-    times.append(middle - start)
-    ratios.append((middle - start) / (time.perf_counter() - middle))
-  return statistics.median(times), statistics.median(ratios)
+    Runs are interleaved, so that load from other processes hits both alike.
+    """
+    fn(), reference()  # Warm-up: traces.
+    times, ratios = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        middle = time.perf_counter()
+        reference()
+        times.append(middle - start)
+        ratios.append((middle - start) / (time.perf_counter() - middle))
+    return statistics.median(times), statistics.median(ratios)
 
 
 def reference_pass(model, batch_size):
-  """Plain forward+backward over prebuilt inputs, batch_size at a time."""
-  @tf.function(reduce_retracing=True)
-  def step(x, t):
-    with tf.GradientTape() as tape:
-      tape.watch(x)
-      score = tf.gather(model(x, training=False), t, batch_dims=1)
-    return tape.gradient(score, x)
+    """Plain forward+backward over prebuilt inputs, batch_size at a time."""
 
-  @tf.function(reduce_retracing=True)
-  def forward(x, t):
-    return tf.gather(model(x, training=False), t, batch_dims=1)
+    @tf.function(reduce_retracing=True)
+    def step(x, t):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            score = tf.gather(model(x, training=False), t, batch_dims=1)
+        return tape.gradient(score, x)
 
-  def run(inputs, targets, backward=True):
-    fn = step if backward else forward
-    for start in range(0, len(inputs), batch_size):
-      fn(inputs[start:start + batch_size],
-         targets[start:start + batch_size]).numpy()
-  return run
+    @tf.function(reduce_retracing=True)
+    def forward(x, t):
+        return tf.gather(model(x, training=False), t, batch_dims=1)
+
+    def run(inputs, targets, backward=True):
+        fn = step if backward else forward
+        for start in range(0, len(inputs), batch_size):
+            fn(
+                inputs[start : start + batch_size], targets[start : start + batch_size]
+            ).numpy()
+
+    return run
 
 
 def pair_example_call_model_function(model):
-  """The call_model_function of PAIR's TF2 example notebook: eager GradientTape."""
-  def call(x, call_model_args=None, expected_keys=None):
-    del expected_keys
-    x = tf.convert_to_tensor(np.asarray(x, np.float32))
-    with tf.GradientTape() as tape:
-      tape.watch(x)
-      score = model(x, training=False)[:, call_model_args["target"]]
-    return {saliency.INPUT_OUTPUT_GRADIENTS: tape.gradient(score, x).numpy()}
-  return call
+    """The call_model_function of PAIR's TF2 example notebook: eager GradientTape."""
+
+    def call(x, call_model_args=None, expected_keys=None):
+        del expected_keys
+        x = tf.convert_to_tensor(np.asarray(x, np.float32))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            score = model(x, training=False)[:, call_model_args["target"]]
+        return {saliency.INPUT_OUTPUT_GRADIENTS: tape.gradient(score, x).numpy()}
+
+    return call
 
 
 def pair_call_model_function(model):
-  """A faster call_model_function than PAIR's example: a traced tf.function."""
-  @tf.function(input_signature=[tf.TensorSpec([None, SIZE, SIZE, 3]),
-                                tf.TensorSpec([], tf.int32)])
-  def grads(x, target):
-    with tf.GradientTape() as tape:
-      tape.watch(x)
-      score = model(x, training=False)[:, target]
-    return tape.gradient(score, x)
+    """A faster call_model_function than PAIR's example: a traced tf.function."""
 
-  def call(x, call_model_args=None, expected_keys=None):
-    del expected_keys
-    x = tf.constant(np.asarray(x, np.float32))
-    return {saliency.INPUT_OUTPUT_GRADIENTS:
-                grads(x, call_model_args["target"]).numpy()}
-  return call
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, SIZE, SIZE, 3]),
+            tf.TensorSpec([], tf.int32),
+        ]
+    )
+    def grads(x, target):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            score = model(x, training=False)[:, target]
+        return tape.gradient(score, x)
+
+    def call(x, call_model_args=None, expected_keys=None):
+        del expected_keys
+        x = tf.constant(np.asarray(x, np.float32))
+        return {
+            saliency.INPUT_OUTPUT_GRADIENTS: grads(x, call_model_args["target"]).numpy()
+        }
+
+    return call
 
 
 def main():
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--quick", action="store_true",
-                      help="2 repeats instead of 3, PAIR on 4 images, not 8")
-  args = parser.parse_args()
-  repeats = 2 if args.quick else 3
-  pair_images = 4 if args.quick else 8
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 repeats instead of 3, PAIR on 4 images, not 8",
+    )
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 3
+    pair_images = 4 if args.quick else 8
 
-  model = make_model()
-  images = np.random.default_rng(0).random((BATCH, SIZE, SIZE, 3),
-                                           np.float32)
-  targets = model(images).numpy().argmax(1).astype(np.int32)
-  reference = reference_pass(model, BATCH_SIZE)
+    model = make_model()
+    images = np.random.default_rng(0).random((BATCH, SIZE, SIZE, 3), np.float32)
+    targets = model(images).numpy().argmax(1).astype(np.int32)
+    reference = reference_pass(model, BATCH_SIZE)
 
-  rows = []
+    rows = []
 
-  def add(figure, value, target):
-    rows.append((figure, value, target, "pass" if value <= target else "FAIL"))
+    def add(figure, value, target):
+        rows.append((figure, value, target, "pass" if value <= target else "FAIL"))
 
-  cases = [  # name, params, model inputs, backward?
-      ("gradients", {}, BATCH, True),
-      ("gradient_x_input", {}, BATCH, True),
-      ("smoothgrad", {"nsamples": 25, "seed": 0}, 25 * BATCH, True),
-      ("integrated_gradients", {"steps": 25}, 25 * BATCH, True),
-      ("blur_integrated_gradients", {"steps": 100}, 100 * BATCH, True),
-      ("grad_cam", {}, BATCH, True),
-      ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
-  ]
-  ours = {}
-  for name, params, count, backward in cases:
-    method = methods.METHODS[name]
-    inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
-    reps = tf.constant(np.resize(targets, count))
-    ours[name], ratio = compare(
-        lambda: method(model, images, targets, batch_size=BATCH_SIZE, **params),
-        lambda: reference(inputs, reps, backward), repeats)
-    label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
-    add(f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} "
-        f"inputs", ratio, 1.3)
+    cases = [  # name, params, model inputs, backward?
+        ("gradients", {}, BATCH, True),
+        ("gradient_x_input", {}, BATCH, True),
+        ("smoothgrad", {"nsamples": 25, "seed": 0}, 25 * BATCH, True),
+        ("integrated_gradients", {"steps": 25}, 25 * BATCH, True),
+        ("blur_integrated_gradients", {"steps": 100}, 100 * BATCH, True),
+        ("grad_cam", {}, BATCH, True),
+        ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
+    ]
+    ours = {}
+    for name, params, count, backward in cases:
+        method = methods.METHODS[name]
+        inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
+        reps = tf.constant(np.resize(targets, count))
+        ours[name], ratio = compare(
+            lambda: method(model, images, targets, batch_size=BATCH_SIZE, **params),
+            lambda: reference(inputs, reps, backward),
+            repeats,
+        )
+        label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
+        add(
+            f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} "
+            f"inputs",
+            ratio,
+            1.3,
+        )
 
-  # Ours vs PAIR, time per image: PAIR as its TF2 example runs it (the target),
-  # then PAIR with a traced call_model_function (for context: only batching differs).
-  pair_per_image = {}
-  for call_name, call in [("PAIR example", pair_example_call_model_function(model)),
-                          ("PAIR traced", pair_call_model_function(model))]:
-    pair = {
-        "smoothgrad": lambda x, t: saliency.GradientSaliency().GetSmoothedMask(
-            x, call, {"target": t}),
-        "integrated_gradients": lambda x, t: saliency.IntegratedGradients()
-                                .GetMask(x, call, {"target": t}),
-    }
-    labels = {"smoothgrad": f"SmoothGrad(25) / {call_name} GetSmoothedMask",
-              "integrated_gradients": f"IG(25) / {call_name} IG GetMask"}
-    for name, params, _, _ in cases[2:4]:
-      ours_time, ratio = compare(
-          lambda: methods.METHODS[name](model, images, targets,
-                                        batch_size=BATCH_SIZE, **params),
-          lambda: [pair[name](x, int(t)) for x, t in zip(
-              images[:pair_images], targets[:pair_images])], repeats)
-      pair_per_image[f"{name} ({call_name})"] = ours_time / ratio / pair_images
-      value = ratio * pair_images / BATCH
-      if call_name == "PAIR example":
-        add(f"{labels[name]}, per image", value, 0.2)
-      else:
-        rows.append((f"{labels[name]}, per image", value, 0.2, "info"))
+    # Ours vs PAIR, time per image: PAIR as its TF2 example runs it (the target),
+    # then PAIR with a traced call_model_function (for context: only batching differs).
+    pair_per_image = {}
+    for call_name, call in [
+        ("PAIR example", pair_example_call_model_function(model)),
+        ("PAIR traced", pair_call_model_function(model)),
+    ]:
+        pair = {
+            "smoothgrad": lambda x, t: saliency.GradientSaliency().GetSmoothedMask(
+                x, call, {"target": t}
+            ),
+            "integrated_gradients": lambda x, t: saliency.IntegratedGradients().GetMask(
+                x, call, {"target": t}
+            ),
+        }
+        labels = {
+            "smoothgrad": f"SmoothGrad(25) / {call_name} GetSmoothedMask",
+            "integrated_gradients": f"IG(25) / {call_name} IG GetMask",
+        }
+        for name, params, _, _ in cases[2:4]:
+            ours_time, ratio = compare(
+                lambda: methods.METHODS[name](
+                    model, images, targets, batch_size=BATCH_SIZE, **params
+                ),
+                lambda: [
+                    pair[name](x, int(t))
+                    for x, t in zip(images[:pair_images], targets[:pair_images])
+                ],
+                repeats,
+            )
+            pair_per_image[f"{name} ({call_name})"] = ours_time / ratio / pair_images
+            value = ratio * pair_images / BATCH
+            if call_name == "PAIR example":
+                add(f"{labels[name]}, per image", value, 0.2)
+            else:
+                rows.append((f"{labels[name]}, per image", value, 0.2, "info"))
 
-  # Context for the PAIR rows: how much batching alone gains on this machine.
-  one_by_one = reference_pass(model, 1)
-  inputs = tf.constant(np.resize(images, (100, SIZE, SIZE, 3)))
-  reps = tf.constant(np.resize(targets, 100))
-  _, batching = compare(lambda: reference(inputs, reps),
-                        lambda: one_by_one(inputs, reps), repeats)
+    # Context for the PAIR rows: how much batching alone gains on this machine.
+    one_by_one = reference_pass(model, 1)
+    inputs = tf.constant(np.resize(images, (100, SIZE, SIZE, 3)))
+    reps = tf.constant(np.resize(targets, 100))
+    _, batching = compare(
+        lambda: reference(inputs, reps), lambda: one_by_one(inputs, reps), repeats
+    )
 
-  print(f"model: {model.count_params():,} params, input {SIZE}x{SIZE}x3, "
+    print(
+        f"model: {model.count_params():,} params, input {SIZE}x{SIZE}x3, "
         f"{CLASSES} classes; batch of {BATCH} images; batch_size={BATCH_SIZE}; "
         f"tf {tf.__version__}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f}; median of {repeats}")
-  width = max(len(r[0]) for r in rows)
-  print(f"{'figure':<{width}}  {'value':>7}  {'target':>7}  result")
-  for figure, value, target, result in rows:
-    print(f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  "
-          f"{result}")
-  print(f"plain fwd+bwd per input, batches of {BATCH_SIZE} / batches of 1: "
+        f"{os.getloadavg()[0]:.1f}; median of {repeats}"
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'value':>7}  {'target':>7}  result")
+    for figure, value, target, result in rows:
+        print(
+            f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  " f"{result}"
+        )
+    print(
+        f"plain fwd+bwd per input, batches of {BATCH_SIZE} / batches of 1: "
         f"{batching:.3f} (a floor for the PAIR rows, which also pay for "
-        f"noise and path inputs)")
-  print("absolute: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in
-                                 ours.items()) +
-        "; PAIR per image: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in
-                                         pair_per_image.items()))
-  return 0 if all(r[3] != "FAIL" for r in rows) else 1
+        f"noise and path inputs)"
+    )
+    print(
+        "absolute: "
+        + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in ours.items())
+        + "; PAIR per image: "
+        + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in pair_per_image.items())
+    )
+    return 0 if all(r[3] != "FAIL" for r in rows) else 1
 
 
 if __name__ == "__main__":
-  sys.exit(main())
+    sys.exit(main())
