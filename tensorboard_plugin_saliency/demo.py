@@ -103,10 +103,10 @@ def build_model(size=IMAGE_SIZE, classes=len(CLASS_NAMES), seed=0):
 
 
 DEMO_METHODS = {
-    "gradients": {},
-    "smoothgrad": {"nsamples": 25, "seed": 0},
     "integrated_gradients": {"steps": 25},
+    "smoothgrad": {"nsamples": 25, "seed": 0},
     "grad_cam": {},
+    "gradients": {},
 }
 
 
