@@ -117,6 +117,9 @@ def parse_index(value, name, default=None):
         raise BadRequest("%s: expected a non-negative integer, got %s" % (name, text))
     if not _INT_RE.match(text):
         raise BadRequest("%s: expected a non-negative integer, got %r" % (name, value))
+    if len(text.lstrip("0")) > 19:  # past int64 (int() even refuses 4300+ digits)
+        raise NotFound("%s: no %s %s... (%d digits): steps and samples are 64-bit integers"
+                       % (name, name, text[:20], len(text)))
     return int(text)
 
 
@@ -691,6 +694,9 @@ class SaliencyPlugin(base_plugin.TBPlugin):
             "/blob": self._serve_blob,
             "/render": self._serve_render,
             "/static/*": self._serve_static,
+            # TensorBoard strips a trailing slash: ".../static/" arrives as ".../static"
+            # and would get TensorBoard's plain-text 404 instead of a JSON one.
+            "/static": self._serve_static,
         }
 
     def is_active(self):
