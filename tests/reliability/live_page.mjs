@@ -1,0 +1,103 @@
+// Keeps TensorBoard's Saliency tab open while a writer appends data (live.py).
+// Asks the dashboard to reload every second, as TensorBoard's DataReloaded does,
+// and records page errors, dialogs, failed plugin requests and card errors. When
+// the --spec file appears (the writer is done), checks that every card lists
+// every written step and shows the latest one. Prints "RESULT ..." and exits 1 on
+// any problem.
+//
+//   node live_page.mjs --url http://127.0.0.1:PORT --spec done.json
+//
+// Touches done.json.ready once the tab has loaded.
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
+const url = arg("url");
+const specPath = arg("spec");
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const page = await (await browser.newContext({ viewport: { width: 1400, height: 2000 } })).newPage();
+const problems = [];
+let requests = 0;
+page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
+page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+page.on("response", (r) => {
+  if (!r.url().includes("/data/plugin/saliency/")) return;
+  requests++;
+  if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+});
+
+async function pluginFrame() {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
+    if (frame) {
+      try {
+        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
+        return frame;
+      } catch { /* replaced while loading */ }
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error("the saliency plugin's iframe did not load");
+}
+
+const cardErrors = (frame) => frame.evaluate(() =>
+  [...document.querySelectorAll(".card-error")].filter((e) => !e.hidden).map((e) => e.textContent));
+
+let reloads = 0;
+let cardsSeen = 0;
+try {
+  await page.goto(`${url}/#saliency`);
+  const frame = await pluginFrame();
+  writeFileSync(`${specPath}.ready`, "ready"); // the writer starts now
+  while (!existsSync(specPath)) {
+    await frame.evaluate(() => window.__saliencyBench.dashboard.reload());
+    reloads++;
+    for (const e of await cardErrors(frame)) problems.push(`card error: ${e}`);
+    await page.waitForTimeout(1000);
+  }
+  const spec = JSON.parse(readFileSync(specPath, "utf8"));
+  const want = spec.cards;
+  const deadline = Date.now() + 30000;
+  let state = null;
+  while (Date.now() < deadline) {
+    await frame.evaluate(() => window.__saliencyBench.dashboard.reload());
+    reloads++;
+    await page.waitForTimeout(1000);
+    state = await frame.evaluate(() => {
+      const out = {};
+      for (const c of window.__saliencyBench.dashboard.cards.values()) {
+        out[`${c.run} / ${c.tag}`] = {
+          steps: c.steps ? c.steps.map((s) => s.step) : null,
+          shown: c.painted ? c.painted.step : null,
+        };
+      }
+      return out;
+    });
+    const done = Object.entries(want).every(([k, steps]) => state[k] && state[k].steps &&
+      state[k].steps.join() === steps.join() && state[k].shown === steps[steps.length - 1]);
+    if (done) break;
+  }
+  cardsSeen = Object.keys(state || {}).length;
+  for (const [k, steps] of Object.entries(want)) {
+    const s = state && state[k];
+    if (!s || !s.steps || s.steps.join() !== steps.join() || s.shown !== steps[steps.length - 1]) {
+      problems.push(`card ${k}: shows ${JSON.stringify(s)}, written ${steps}`);
+    }
+  }
+  for (const e of await cardErrors(frame)) problems.push(`card error: ${e}`);
+} catch (e) {
+  problems.push(`unexpected: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+for (const p of problems) console.log(`FAIL ${p}`);
+console.log(`RESULT page: ${reloads} reloads, ${requests} plugin requests, ${cardsSeen} cards, ${problems.length} errors`);
+process.exit(problems.length ? 1 : 0);
