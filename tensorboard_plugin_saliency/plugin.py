@@ -300,6 +300,7 @@ class SaliencyData:
         self._blobs = _BlobCache(_BLOB_CACHE_BYTES, _BLOB_CACHE_ITEM_BYTES)
         self._warned = False
         self._warn_lock = threading.Lock()
+        self._malformed_warned = _LRU(_MANIFEST_CACHE_SIZE)
 
     # -- low level ---------------------------------------------------------
 
@@ -359,12 +360,25 @@ class SaliencyData:
         except Unreadable as e:
             if "newer" in str(e):
                 self._warn_version(run, tag, datum.step, e)
+            else:
+                self._warn_malformed(run, tag, datum.step, e)
             raise
         if encoding.blob_count(manifest) != len(datum.values):
-            raise Unreadable("run %r, tag %r, step %d holds %d blobs, its manifest "
-                             "expects %d" % (run, tag, datum.step, len(datum.values),
-                                             encoding.blob_count(manifest)))
+            error = Unreadable("run %r, tag %r, step %d holds %d blobs, its manifest "
+                               "expects %d" % (run, tag, datum.step, len(datum.values),
+                                               encoding.blob_count(manifest)))
+            self._warn_malformed(run, tag, datum.step, error)
+            raise error
         return manifest
+
+    def _warn_malformed(self, run, tag, step, error):
+        """Logs once per step that a malformed step is skipped, and why."""
+        key = (run, tag, step)
+        if key in self._malformed_warned:
+            return
+        self._malformed_warned.put(key, True)
+        logger.warning("Skipping malformed saliency data at run %r, tag %r, step %s: %s",
+                       run, tag, step, error)
 
     def datums(self, ctx, experiment_id, run, tag):
         """The kept `BlobSequenceDatum`s of `run`/`tag`, oldest first."""
