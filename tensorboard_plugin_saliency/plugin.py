@@ -406,6 +406,9 @@ class SaliencyData:
                 return i, self._datum_manifest(ctx, run, tag, datums[i])
             except Unreadable:
                 continue
+            except NotFound as e:  # the backend lists a blob it cannot read back
+                self._warn_malformed(run, tag, datums[i].step, e)
+                continue
         return None, None
 
     # -- listings ----------------------------------------------------------
