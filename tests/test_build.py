@@ -44,7 +44,7 @@ def test_every_test_module_has_a_py_test():
     tests = sorted(
         src for kind, attrs in _rules() if kind == "py_test" for src in attrs["srcs"]
     )
-    expected = _files("tests/test_*.py") + _files("tests/reliability/test_*.py")
+    expected = sorted(_files("tests/test_*.py") + _files("tests/reliability/test_*.py"))
     assert tests == expected
 
 
