@@ -26,7 +26,9 @@ This module imports TensorFlow; the package's `__init__` does not import it.
 
 import inspect
 import math
+import os
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import tensorflow as tf
@@ -391,6 +393,28 @@ def blur_integrated_gradients(
     ).numpy()
 
 
+_NOISE_THREADS = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1, thread_name_prefix="smoothgrad-noise"
+)
+_PREFETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smoothgrad-next")
+
+
+def _standard_normal(streams, shape):
+    """float32 standard normal draws `[len(streams), *shape]`, one stream a row.
+
+    NumPy lets go of the GIL while it draws, so the rows fill in parallel.
+    """
+    out = np.empty((len(streams),) + tuple(shape), np.float32)
+
+    def fill(row):
+        np.random.default_rng(streams[row]).standard_normal(
+            shape, np.float32, out=out[row]
+        )
+
+    list(_NOISE_THREADS.map(fill, range(len(streams))))
+    return out
+
+
 def smoothgrad(
     model,
     images,
@@ -410,8 +434,9 @@ def smoothgrad(
     Gaussian with stdev `stdev_spread * (max - min)` of that image (PAIR's
     convention). With `magnitude` the squared attributions are averaged.
     `noise` ([nsamples, N, H, W, C], added as is) replaces the random draws;
-    otherwise they come from `np.random.default_rng(seed)`, sample after
-    sample, so results depend on `seed` but not on `batch_size`. Extra keyword
+    otherwise sample `k` is drawn from its own stream, child `k` of
+    `np.random.SeedSequence(seed)`, so results depend on `seed` but not on
+    `batch_size` or on how many threads draw them. Extra keyword
     arguments go to `base` (e.g. `steps` for integrated_gradients). Noisy copies
     are made for at most about 4 * batch_size images at a time.
     """
@@ -431,19 +456,25 @@ def smoothgrad(
                 f"noise: expected shape {(nsamples,) + x.shape} "
                 f"([nsamples, N, H, W, C]), got {noise.shape}"
             )
-    rng = np.random.default_rng(seed)
+    streams = np.random.SeedSequence(seed).spawn(nsamples)
     stdev = stdev_spread * (x.max(axis=(1, 2, 3)) - x.min(axis=(1, 2, 3)))
     stdev = stdev.reshape([n, 1, 1, 1]).astype(np.float32)
     groups = -(-nsamples * n // (4 * batch_size))
     group = -(-nsamples // groups)  # Samples per base call, balanced.
+    starts = list(range(0, nsamples, group))
+
+    def draw(start):  # The noise of samples start .. start + group.
+        if noise is not None:
+            return noise[start : start + group].copy()
+        return _standard_normal(streams[start : start + group], x.shape) * stdev
+
     total = 0.0
-    for start in range(0, nsamples, group):
-        count = min(group, nsamples - start)
-        if noise is None:
-            noisy = rng.standard_normal((count,) + x.shape, np.float32)
-            noisy *= stdev
-        else:
-            noisy = noise[start : start + count].copy()
+    pending = _PREFETCH.submit(draw, starts[0])
+    for index, start in enumerate(starts):
+        noisy = pending.result()
+        if index + 1 < len(starts):  # Draw the next group while the model runs.
+            pending = _PREFETCH.submit(draw, starts[index + 1])
+        count = len(noisy)
         noisy += x
         attributions = base(
             model,
