@@ -191,6 +191,7 @@ def main(argv=None):
     """
     if argv is None and sys.argv[1:2] != ["demo"]:
         _without_tensorflow()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter.
     from tensorboard_plugin_saliency import plugin
 
     parser = build_parser()
