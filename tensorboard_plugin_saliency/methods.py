@@ -182,8 +182,12 @@ def _forward(model, images, batch_size):
     )
 
 
-def _rows_fn(model, points, backward):
-    """The traced function behind _over_points, for this model and `points`."""
+def _rows_fn(model, points, backward, per_row=False):
+    """The traced function behind _over_points, for this model and `points`.
+
+    It returns each row's target score (not `backward`), each row's weighted
+    gradient (`per_row`), or those gradients summed per image.
+    """
 
     def build(ref):
         @tf.function
@@ -195,12 +199,14 @@ def _rows_fn(model, points, backward):
             if not backward:
                 return picked
             grads = tape.gradient(picked, x) * weights
+            if per_row:
+                return grads
             n = tf.shape(images)[0]
             return tf.math.unsorted_segment_sum(grads, segment, n + 1)[:-1]
 
         return run
 
-    return _traced(model, (points, backward), build)
+    return _traced(model, (points, backward, per_row), build)
 
 
 def _over_points(
@@ -215,6 +221,22 @@ def _over_points(
     else every row's target score [npoints * N].
     """
     n = images.shape[0]
+    if backward and npoints == 1:
+        # One input per image: chunks hold whole images in order, so their rows
+        # are the answer, with no per-image sum over an [N, H, W, C] buffer.
+        fn = _rows_fn(model, points, backward, per_row=True)
+        parts = []
+        for rows, valid in _chunks(n, batch_size):
+            out = fn(
+                images,
+                targets,
+                tf.constant(rows, tf.int32) * 0,
+                tf.constant(rows, tf.int32),
+                tf.constant(rows, tf.int32),
+                *aux,
+            )
+            parts.append(out[: int(valid.sum())])
+        return tf.concat(parts, axis=0)
     fn = _rows_fn(model, points, backward)
     total, scores = 0.0, []
     for rows, valid in _chunks(npoints * n, batch_size):
