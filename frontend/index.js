@@ -156,37 +156,49 @@ class Dashboard {
     return [...names].sort();
   }
 
+  /** Builds the run checkboxes when the run names change; otherwise only
+   * updates their state, so a reload or a click keeps the keyboard focus. */
   _renderRuns() {
     const runs = this._runNames();
-    this.runList.replaceChildren();
-    if (!runs.length) {
-      this.runList.append(el("p", { class: "muted", text: "No runs with saliency data." }));
-      return;
-    }
-    const all = el("input", { type: "checkbox", "aria-label": "All runs" });
-    all.checked = runs.every((r) => !this.hiddenRuns.has(r));
-    all.indeterminate = !all.checked && runs.some((r) => !this.hiddenRuns.has(r));
-    all.addEventListener("change", () => {
-      for (const r of runs) (all.checked ? this.hiddenRuns.delete(r) : this.hiddenRuns.add(r));
-      this._save();
-      this._renderRuns();
-      this._layoutCards();
-    });
-    this.runList.append(labelled("All runs", all));
-    for (const run of runs) {
-      const box = el("input", { type: "checkbox", "aria-label": run });
-      box.checked = !this.hiddenRuns.has(run);
-      box.addEventListener("change", () => {
-        if (box.checked) this.hiddenRuns.delete(run);
-        else this.hiddenRuns.add(run);
+    const key = JSON.stringify(runs);
+    if (key !== this._runsKey) {
+      this._runsKey = key;
+      this._runBoxes = null;
+      this.runList.replaceChildren();
+      if (!runs.length) {
+        this.runList.append(el("p", { class: "muted", text: "No runs with saliency data." }));
+        return;
+      }
+      const all = el("input", { type: "checkbox", "aria-label": "All runs" });
+      all.addEventListener("change", () => {
+        for (const r of runs) (all.checked ? this.hiddenRuns.delete(r) : this.hiddenRuns.add(r));
         this._save();
         this._renderRuns();
         this._layoutCards();
       });
-      const row = labelled(run, box);
-      row.classList.add("run");
-      this.runList.append(row);
+      this.runList.append(labelled("All runs", all));
+      const boxes = new Map();
+      for (const run of runs) {
+        const box = el("input", { type: "checkbox", "aria-label": run });
+        box.addEventListener("change", () => {
+          if (box.checked) this.hiddenRuns.delete(run);
+          else this.hiddenRuns.add(run);
+          this._save();
+          this._renderRuns();
+          this._layoutCards();
+        });
+        const row = labelled(run, box);
+        row.classList.add("run");
+        this.runList.append(row);
+        boxes.set(run, box);
+      }
+      this._runBoxes = { all, boxes };
     }
+    if (!this._runBoxes) return;
+    const { all, boxes } = this._runBoxes;
+    for (const [run, box] of boxes) box.checked = !this.hiddenRuns.has(run);
+    all.checked = runs.every((r) => !this.hiddenRuns.has(r));
+    all.indeterminate = !all.checked && runs.some((r) => !this.hiddenRuns.has(r));
   }
 
   /** Creates, keeps or drops cards to match the data, run choice and tag filter. */
@@ -217,7 +229,12 @@ class Dashboard {
         this.cards.delete(key);
       }
     }
-    this.grid.replaceChildren(...ordered);
+    // Only touch the grid when its cards change: re-inserting a card would
+    // take the keyboard focus from its controls at every TensorBoard reload.
+    const current = this.grid.children;
+    if (current.length !== ordered.length || ordered.some((node, i) => current[i] !== node)) {
+      this.grid.replaceChildren(...ordered);
+    }
     const total = Object.values(this.tags).reduce((n, t) => n + Object.keys(t).length, 0);
     this._renderEmpty(total);
     this.status.textContent = total === 0 ? "" :
