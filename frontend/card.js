@@ -9,9 +9,9 @@
 //  - paint(): draws the image, then the overlay canvas at globalAlpha =
 //    opacity. Opacity and Show mask only ever call this (no pixel loop).
 
-import { colorbar, colorizeMask, formatValue, overlayTable, SIGNS } from "./core.js";
+import { colorizeMask, formatValue, overlayTable, SIGNS } from "./core.js";
 import {
-  colormapForSign, cutFromSorted, downloadName, effectiveSettings, formatWallTime, hexToRgb,
+  colorbarScale, colormapForSign, cutFromSorted, downloadName, effectiveSettings, formatWallTime, hexToRgb,
   maskIndexAt, NORMALIZE_MODES, OVERRIDABLE, percentileSorted, pixelAt, readoutValue,
   sortedStrengths, strengthKey, TINT,
 } from "./settings.js";
@@ -481,36 +481,28 @@ export class Card {
     if (!entry) return;
     const clip = this._clipValue;
     const sorted = sortedOf(entry, s.sign);
-    const top = Math.max(sorted[sorted.length - 1] || 0, clip);
-    const bar = colorbar(null, { sign: s.sign, clip: clip || 1, table: this.app.palette.table(s), stops: 24 });
-    const f = top > 0 ? Math.min(clip / top, 1) : 1;
-    const stops = [];
-    if (s.sign === "signed") {
-      stops.push(`${bar.stops[0].color} 0%`);
-      for (const st of bar.stops) stops.push(`${st.color} ${(50 + (st.offset - 0.5) * f * 100).toFixed(2)}%`);
-      stops.push(`${bar.stops[bar.stops.length - 1].color} 100%`);
-    } else {
-      for (const st of bar.stops) stops.push(`${st.color} ${(st.offset * f * 100).toFixed(2)}%`);
-      stops.push(`${bar.stops[bar.stops.length - 1].color} 100%`);
-    }
+    const scale = colorbarScale({ sign: s.sign, clip, min: entry.min, max: entry.max, top: sorted[sorted.length - 1] || 0 });
+    const table = this.app.palette.table(s);
+    const color = (t) => {
+      const i = 4 * Math.floor(t * 255 + 0.5);
+      return `rgba(${table[i]},${table[i + 1]},${table[i + 2]},${+(table[i + 3] / 255).toFixed(3)})`;
+    };
+    const stops = scale.stops.map((st) => `${color(st.t)} ${(st.offset * 100).toFixed(2)}%`);
     const strip = el("div", { class: "colorbar-strip" });
     const fill = el("div", { class: "colorbar-fill" });
     fill.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
     strip.append(fill);
-    const marks = s.sign === "signed" ? [50 - 50 * f, 50 + 50 * f] : [100 * f];
-    for (const m of marks) {
+    for (const m of scale.ticks) {
       const tick = el("div", { class: "colorbar-clip" });
-      tick.style.left = `${m}%`;
+      tick.style.left = `${m * 100}%`;
       strip.append(tick);
     }
-    const lo = s.sign === "signed" ? -top : 0;
-    const hi = s.sign === "negative" ? -top : top;
     const clipText = s.sign === "signed" ? `±${formatValue(clip)}` : formatValue(s.sign === "negative" ? -clip : clip);
     const labels = el("div", { class: "colorbar-labels" });
     labels.append(
-      el("span", { class: "colorbar-low", text: formatValue(lo) }),
+      el("span", { class: "colorbar-low", text: formatValue(scale.lo) }),
       el("span", { class: "colorbar-mid", text: `clip p${s.clip} = ${clipText}` }),
-      el("span", { class: "colorbar-high", text: formatValue(hi) }),
+      el("span", { class: "colorbar-high", text: formatValue(scale.hi) }),
     );
     this.bar.append(strip, labels);
     this.bar.title = `Mask range [${formatValue(entry.min)}, ${formatValue(entry.max)}]; colours saturate at the clip point`;

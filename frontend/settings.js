@@ -5,7 +5,7 @@
 // (settings.test.mjs). The value pipeline itself (colormaps, clipping,
 // colorizing) lives in core.js.
 
-import { SIGNS } from "./core.js";
+import { normalize, SIGNS } from "./core.js";
 
 /** Ways to pick the clip value: this mask alone, this mask over the tag's
  * kept steps (same sample), or every mask of this image together. */
@@ -115,7 +115,8 @@ export function saveState(storage, { settings, hiddenRuns, tagFilter }) {
 /**
  * The tag filter: a case-insensitive regular expression.
  * @returns {{test:(tag:string)=>boolean, error:string|null}} an invalid
- *   expression matches nothing and says why.
+ *   expression matches nothing and says why (the engine's reason alone, e.g.
+ *   "Unterminated group", without its "Invalid regular expression: /x/i:").
  */
 export function tagMatcher(text) {
   if (!text) return { test: () => true, error: null };
@@ -123,7 +124,8 @@ export function tagMatcher(text) {
     const re = new RegExp(text, "i");
     return { test: (tag) => re.test(tag), error: null };
   } catch (e) {
-    return { test: () => false, error: e.message };
+    const reason = String(e.message).replace(/^Invalid regular expression:\s*(\/[\s\S]*\/[a-z]*:\s*)?/, "");
+    return { test: () => false, error: reason || String(e.message) };
   }
 }
 
@@ -132,6 +134,41 @@ export function tagMatcher(text) {
 export function colormapForSign(current, oldSign, newSign, tables) {
   const def = (sign) => (sign === "signed" ? tables.default_diverging || "rdbu" : tables.default || "inferno");
   return current === def(oldSign) ? def(newSign) : current;
+}
+
+/**
+ * The layout of a card's colour bar: which mask values its ends stand for,
+ * where the clip marks sit and the normalised value t (core.normalize) along
+ * it. Each end is the mask's real extreme on that side, or the clip point
+ * when that is further out (the bar always reaches the point where colours
+ * saturate). Signed: from min(min, -clip) to max(max, clip), zero where it
+ * falls (not always the middle); absolute/positive: 0 to max(top, clip);
+ * negative: 0 to -max(top, clip).
+ * @param {{sign:string, clip:number, min:number, max:number, top:number, stops?:number}} o
+ *   min/max: the mask's raw extremes; top: its largest strength for `sign`.
+ * @returns {{lo:number, hi:number, ticks:number[], stops:{offset:number,t:number}[]}}
+ *   offsets and ticks in [0, 1] from the left end.
+ */
+export function colorbarScale({ sign, clip, min, max, top, stops = 48 }) {
+  const c = clip > 0 && Number.isFinite(clip) ? clip : 0;
+  let lo;
+  let hi;
+  if (sign === "signed") {
+    lo = Math.min(min, 0, -c);
+    hi = Math.max(max, 0, c);
+  } else {
+    lo = 0;
+    hi = Math.max(top, c, 0) * (sign === "negative" ? -1 : 1);
+  }
+  const span = hi - lo;
+  const at = (offset) => lo + offset * span;
+  const points = span === 0 ? [] : [lo, hi, 0, c, -c].map((v) => (v - lo) / span);
+  const ticks = span === 0 || c === 0 ? [] :
+    (sign === "signed" ? [-c, c] : [sign === "negative" ? -c : c]).map((v) => (v - lo) / span);
+  const offsets = new Set(points.filter((o) => o >= 0 && o <= 1));
+  for (let k = 0; k < stops; k++) offsets.add(k / (stops - 1));
+  const list = [...offsets].sort((a, b) => a - b).map((offset) => ({ offset, t: normalize(at(offset), sign, c) }));
+  return { lo, hi, ticks, stops: list };
 }
 
 /** "#rrggbb" -> [r, g, b]. */

@@ -3,6 +3,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { percentile } from "./core.js";
 import {
+  colorbarScale,
   cleanSettings, colormapForSign, cutFromSorted, DEFAULTS, downloadName, effectiveSettings, loadState,
   maskIndexAt, percentileSorted, pixelAt, readoutValue, saveState, snapZero, sortedStrengths, tagMatcher,
   visibleCards,
@@ -72,6 +73,10 @@ test("tag filter: case-insensitive regex; an invalid one matches nothing and say
   assert.ok(tagMatcher("^Sal").test("saliency/x"));
   const bad = tagMatcher("(");
   assert.ok(bad.error);
+  // the page prefixes "Invalid regular expression: " itself: not said twice
+  assert.ok(!/invalid regular expression/i.test(bad.error), bad.error);
+  assert.ok(!bad.error.includes("/(/i"), bad.error);
+  assert.equal(tagMatcher("valid(").error, "Unterminated group");
   assert.equal(bad.test("("), false);
   const cards = visibleCards({ b: { t2: {}, t1: {} }, a: { t1: {} } }, ["a"], tagMatcher("1"));
   assert.deepEqual(cards.map((c) => `${c.run}/${c.tag}`), ["b/t1"]);
@@ -100,4 +105,38 @@ test("readout and file names", () => {
   assert.equal(readoutValue(-0.000012345), "-1.2345e-5");
   assert.equal(readoutValue(0.123456789), "0.123457");
   assert.equal(downloadName("<img src=x>", "a/b", 3, 1, "grad"), "img_src_x__a_b__step3_sample1_grad.png");
+});
+
+test("colour bar: its ends are the mask's real extremes, or the clip point when further out", () => {
+  // signed, asymmetric mask: -0.0184 .. 0.0138, clip 0.00857 -> ends -0.0184 and 0.0138, not ±0.0184
+  let b = colorbarScale({ sign: "signed", clip: 0.00857, min: -0.0184, max: 0.0138, top: 0.0184 });
+  assert.equal(b.lo, -0.0184);
+  assert.equal(b.hi, 0.0138);
+  const pos = (v) => (v - b.lo) / (b.hi - b.lo);
+  assert.deepEqual(b.ticks, [pos(-0.00857), pos(0.00857)]);
+  // the colours along it: saturated blue end, white zero, saturated red end
+  const tAt = (offset) => b.stops.find((st) => Math.abs(st.offset - offset) < 1e-12).t;
+  assert.equal(tAt(0), 0);
+  assert.equal(tAt(1), 1);
+  assert.equal(tAt(pos(0)), 0.5);
+  assert.equal(tAt(pos(0.00857)), 1);
+  for (let i = 1; i < b.stops.length; i++) assert.ok(b.stops[i].offset > b.stops[i - 1].offset);
+  // a side smaller than the clip reaches the clip point
+  b = colorbarScale({ sign: "signed", clip: 0.5, min: 0.001, max: 2, top: 2 });
+  assert.equal(b.lo, -0.5);
+  assert.equal(b.hi, 2);
+  // absolute / negative: 0 .. max(top, clip), with the sign's direction
+  b = colorbarScale({ sign: "absolute", clip: 0.3, min: -1, max: 0.5, top: 1 });
+  assert.deepEqual([b.lo, b.hi, b.ticks], [0, 1, [0.3]]);
+  b = colorbarScale({ sign: "negative", clip: 0.3, min: -1, max: 0.5, top: 1 });
+  assert.deepEqual([b.lo, b.hi], [0, -1]);
+  assert.ok(Math.abs(b.ticks[0] - 0.3) < 1e-12);
+  assert.equal(b.stops[b.stops.length - 1].t, 1);
+  // clip from other masks beyond this one's top: the bar reaches it
+  b = colorbarScale({ sign: "positive", clip: 2, min: -1, max: 0.5, top: 0.5 });
+  assert.deepEqual([b.lo, b.hi, b.ticks], [0, 2, [1]]);
+  // an all-zero mask: no ticks, one colour
+  b = colorbarScale({ sign: "absolute", clip: 0, min: 0, max: 0, top: 0 });
+  assert.deepEqual([b.lo, b.hi, b.ticks], [0, 0, []]);
+  assert.ok(b.stops.every((st) => st.t === 0));
 });
