@@ -39,6 +39,9 @@ class Dashboard {
     this.tagFilter = state.tagFilter;
     this.tags = {};
     this.cards = new Map(); // key -> Card
+    // Cards the tag filter or run choice hides for now, kept with their step,
+    // sample, mask and overrides for when they show again.
+    this.parked = new Map(); // key -> Card
     this.visible = new Set();
     this.hostRuns = null;
     this.observer = new IntersectionObserver((entries) => this._onIntersect(entries), { rootMargin: "0px" });
@@ -87,6 +90,7 @@ class Dashboard {
     reset.addEventListener("click", () => {
       for (const [key, value] of Object.entries(loadState({ getItem: () => null }).settings)) this.global[key] = value;
       for (const card of this.cards.values()) card.override = {};
+      for (const card of this.parked.values()) card.override = {};
       this._syncGlobal();
       this._save();
       for (const card of this.cards.values()) card.update();
@@ -127,8 +131,10 @@ class Dashboard {
     }
     if (key === "tint") this.global.colormap = "tint";
     this.global[key] = value;
-    if (OVERRIDABLE.includes(key)) for (const card of this.cards.values()) card.clearOverride(key);
-    if (key === "sideBySide") for (const card of this.cards.values()) card.sideBySide = null;
+    for (const card of [...this.cards.values(), ...this.parked.values()]) {
+      if (OVERRIDABLE.includes(key)) card.clearOverride(key);
+      if (key === "sideBySide") card.sideBySide = null;
+    }
     this._syncGlobal();
     this._save();
     for (const card of this.cards.values()) card.update();
@@ -213,7 +219,14 @@ class Dashboard {
       const key = `${run}\u0000${tag}`;
       keep.add(key);
       let card = this.cards.get(key);
-      if (!card) {
+      if (!card && this.parked.has(key)) {
+        card = this.parked.get(key);
+        this.parked.delete(key);
+        this.cards.set(key, card);
+        this.observer.observe(card.root);
+        card.update(); // settings may have changed while it was hidden
+        card.refresh(info);
+      } else if (!card) {
         card = new Card(this, run, tag, info);
         this.cards.set(key, card);
         this.observer.observe(card.root);
@@ -227,7 +240,12 @@ class Dashboard {
         this.observer.unobserve(card.root);
         this.visible.delete(card);
         this.cards.delete(key);
+        this.parked.set(key, card);
       }
+    }
+    // A parked card whose run or tag left the data is gone for good.
+    for (const [key, card] of this.parked) {
+      if (!this.tags[card.run] || !this.tags[card.run][card.tag]) this.parked.delete(key);
     }
     // Only touch the grid when its cards change: re-inserting a card would
     // take the keyboard focus from its controls at every TensorBoard reload.
