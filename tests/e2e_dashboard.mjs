@@ -8,12 +8,8 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launchChromium, pluginFrame } from "./browser.mjs";
 
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
 function arg(name, fallback = null) {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,7 +67,7 @@ function equalsImage(pixels, sample) {
 
 // ------------------------------------------------------------ page helpers
 
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
 const page = await context.newPage();
 const dialogs = [];
@@ -85,26 +81,10 @@ page.on("console", (m) => {
   if (m.type() === "error") errors.push(m.text());
 });
 
-async function pluginFrame() {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
-    if (frame) {
-      try {
-        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
-        return frame;
-      } catch {
-        // frame replaced while loading: look again
-      }
-    }
-    await page.waitForTimeout(100);
-  }
-  throw new Error("the saliency plugin's iframe did not load");
-}
 
 async function openTab() {
   await page.goto(`${url}/#saliency`);
-  return pluginFrame();
+  return pluginFrame(page);
 }
 
 let frame = await openTab();
@@ -304,7 +284,7 @@ try {
   await frame.getByLabel("Filter tags (regular expression)").fill("^saliency/");
   check("tag filter hides other tags", (await frame.locator("article").count()) === 1);
   await settings().getByLabel("Colormap", { exact: true }).selectOption("magma");
-  frame = await (async () => { await page.reload(); return pluginFrame(); })();
+  frame = await (async () => { await page.reload(); return pluginFrame(page); })();
   await card().waitFor({ timeout: 20000 });
   check("tag filter and settings are remembered across reloads",
     (await frame.getByLabel("Filter tags (regular expression)").inputValue()) === "^saliency/" &&
@@ -312,7 +292,7 @@ try {
     (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "magma");
   await frame.getByLabel("Filter tags (regular expression)").fill("");
   await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).uncheck();
-  frame = await (async () => { await page.reload(); return pluginFrame(); })();
+  frame = await (async () => { await page.reload(); return pluginFrame(page); })();
   await frame.locator("article").first().waitFor({ timeout: 20000 });
   check("run selection is remembered across reloads",
     (await frame.locator(`article[aria-label="${TRAIN}"]`).count()) === 0 &&

@@ -11,18 +11,17 @@ The python-backend run saves `docs/screenshot.png`.
 
 import json
 import os
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
+from browser_tools import tools_missing
 from tb_process import tensorboard_process
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "e2e_dashboard.mjs")
-CHROMIUM = "/usr/bin/chromium"
 
 WIDTH, HEIGHT = 64, 48
 STEPS = (0, 1, 2)
@@ -113,19 +112,11 @@ def write_dashboard_logdir(logdir):
     }
 
 
-def _tools_missing():
-    if not os.path.exists(CHROMIUM):
-        return "Debian chromium is not installed at %s" % CHROMIUM
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")):
-        return "npm playwright-core is not installed (run `npm ci`)"
-    return None
 
 
 @pytest.mark.parametrize("load_fast", ["false", "true"])
 def test_dashboard_in_chromium(tmp_path, load_fast):
-    missing = _tools_missing()
+    missing = tools_missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(missing)

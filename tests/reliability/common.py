@@ -24,10 +24,10 @@ from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
 from tensorboard_plugin_saliency import encoding  # noqa: E402
+from browser_tools import tools_missing  # noqa: E402,F401  (re-exported)
 
 BACKENDS = ("python", "rust")
 LOAD_FAST = {"python": "false", "rust": "true"}
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclasses.dataclass
@@ -83,17 +83,6 @@ def timer():
         box["s"] = time.perf_counter() - start
 
 
-def tools_missing():
-    """Why the browser checks cannot run here, or None."""
-    import shutil
-
-    if not os.path.exists(CHROMIUM):
-        return "Debian chromium is not installed at %s" % CHROMIUM
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")):
-        return "npm playwright-core is not installed (run `npm ci`)"
-    return None
 
 
 # ---------------------------------------------------------------------------

@@ -4,18 +4,14 @@
 //   node hostile_page.mjs --url http://127.0.0.1:PORT --spec cards.json
 
 import { readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launchChromium, pluginFrame } from "../browser.mjs";
 
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
 const url = arg("url");
 const origin = new URL(url).origin;
 const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
 
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
 const page = await context.newPage();
 const problems = [];
@@ -29,25 +25,11 @@ context.on("request", (r) => {
   if (!(u.startsWith(origin + "/") || u.startsWith("data:") || u.startsWith("blob:"))) fail(`request to an unexpected URL: ${u}`);
 });
 
-async function pluginFrame() {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
-    if (frame) {
-      try {
-        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
-        return frame;
-      } catch { /* replaced while loading */ }
-    }
-    await page.waitForTimeout(100);
-  }
-  throw new Error("the saliency plugin's iframe did not load");
-}
 
 let checked = 0;
 try {
   await page.goto(`${url}/#saliency`);
-  const frame = await pluginFrame();
+  const frame = await pluginFrame(page);
   await frame.waitForFunction((n) => window.__saliencyBench.dashboard.cards.size >= n, spec.cards.length, { timeout: 30000 })
     .catch(() => fail("fewer cards than expected"));
   for (const want of spec.cards) {

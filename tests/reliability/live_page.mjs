@@ -10,17 +10,13 @@
 // Touches done.json.ready once the tab has loaded.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launchChromium, pluginFrame } from "../browser.mjs";
 
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
 const url = arg("url");
 const specPath = arg("spec");
 
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const browser = await launchChromium();
 const page = await (await browser.newContext({ viewport: { width: 1400, height: 2000 } })).newPage();
 const problems = [];
 let requests = 0;
@@ -33,20 +29,6 @@ page.on("response", (r) => {
   if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
 });
 
-async function pluginFrame() {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
-    if (frame) {
-      try {
-        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
-        return frame;
-      } catch { /* replaced while loading */ }
-    }
-    await page.waitForTimeout(100);
-  }
-  throw new Error("the saliency plugin's iframe did not load");
-}
 
 const cardErrors = (frame) => frame.evaluate(() =>
   [...document.querySelectorAll(".card-error")].filter((e) => !e.hidden).map((e) => e.textContent));
@@ -55,7 +37,7 @@ let reloads = 0;
 let cardsSeen = 0;
 try {
   await page.goto(`${url}/#saliency`);
-  const frame = await pluginFrame();
+  const frame = await pluginFrame(page);
   writeFileSync(`${specPath}.ready`, "ready"); // the writer starts now
   while (!existsSync(specPath)) {
     await frame.evaluate(() => window.__saliencyBench.dashboard.reload());

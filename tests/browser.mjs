@@ -1,0 +1,32 @@
+// Headless Chromium for the browser tests: Debian's chromium, driven by playwright-core.
+
+import { chromium } from "playwright-core";
+
+/** Flags for a sandboxed, offline machine (no background traffic to refused hosts). */
+export const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+/** A launched Debian chromium. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+}
+
+/** The Saliency plugin's iframe in TensorBoard's `page`, once its dashboard is up. */
+export async function pluginFrame(page, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
+    if (frame) {
+      try {
+        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
+        return frame;
+      } catch {
+        // The frame was replaced while loading: look again.
+      }
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error("the saliency plugin's iframe did not load");
+}
