@@ -139,11 +139,11 @@ export class Card {
     this.ctx = this.canvas.getContext("2d");
     this.overlay = document.createElement("canvas");
     this.octx = this.overlay.getContext("2d");
-    this.placeholder = el("div", { class: "placeholder", text: "Waiting to scroll into view…" });
+    this.notLoaded = el("div", { class: "not-loaded", text: "Waiting to scroll into view…" });
     this.panels = el("div", { class: "panels", hidden: true });
     this.compositeWrap = el("figure", { class: "panel composite-panel" });
     this.compositeWrap.append(this.canvas);
-    this.figure.append(this.placeholder, this.panels, this.compositeWrap);
+    this.figure.append(this.notLoaded, this.panels, this.compositeWrap);
     this.canvas.addEventListener("pointermove", (e) => this._hover(e));
     this.canvas.addEventListener("pointerleave", () => this._hover(null));
     root.append(this.figure);
@@ -345,7 +345,7 @@ export class Card {
       return;
     }
     this.error.hidden = true;
-    this.placeholder.hidden = true;
+    this.notLoaded.hidden = true;
     this._showMeta();
     this._recolorKey = null;
     this.update();
@@ -369,7 +369,7 @@ export class Card {
   }
 
   _fail(error) {
-    this.placeholder.hidden = true;
+    this.notLoaded.hidden = true;
     this.error.hidden = false;
     this.error.textContent = `Could not load this card: ${error && error.message ? error.message : error}`;
   }
