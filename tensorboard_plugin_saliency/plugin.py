@@ -656,6 +656,13 @@ def _is_grpc_not_found(error):
         grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT)
 
 
+def _sample_args(args):
+    """`(run, tag, step or None, sample)` of a `/sample` or `/render` request."""
+    run, tag = _required(args, "run"), _required(args, "tag")
+    step = _optional_index(args, "step")
+    return run, tag, step, parse_index(args.get("sample"), "sample", default=0)
+
+
 def blob_content_type(data):
     """`(content_type, content_encoding)` of a stored blob, from its first bytes."""
     head = bytes(data[:8])
@@ -755,9 +762,7 @@ class SaliencyPlugin(base_plugin.TBPlugin):
         args = request.args
 
         def handle(ctx, eid):
-            run, tag = _required(args, "run"), _required(args, "tag")
-            step = _optional_index(args, "step")
-            sample = parse_index(args.get("sample"), "sample", default=0)
+            run, tag, step, sample = _sample_args(args)
             selection = self._data.select(ctx, eid, run, tag, step, sample)
             return _json(request, self._data.sample_json(selection))
 
@@ -785,9 +790,7 @@ class SaliencyPlugin(base_plugin.TBPlugin):
         args = request.args
 
         def handle(ctx, eid):
-            run, tag = _required(args, "run"), _required(args, "tag")
-            step = _optional_index(args, "step")
-            sample = parse_index(args.get("sample"), "sample", default=0)
+            run, tag, step, sample = _sample_args(args)
             options = render_options(
                 colormap=args.get("colormap"), opacity=args.get("opacity"),
                 clip=args.get("clip"), sign=args.get("sign"),
