@@ -34,7 +34,8 @@ def images_and_masks(step, n=3, h=12, w=16):
     return images, {"grad": grad, "gradcam": gradcam}
 
 
-def _blobs_pb(tag, blobs, content_version=1):
+def blobs_pb(tag, blobs, content_version=1):
+    """A saliency `Summary` of raw `blobs`, with plugin data of `content_version`."""
     array = np.empty(len(blobs), dtype=object)
     array[:] = blobs
     md = metadata.create_summary_metadata()
@@ -81,10 +82,10 @@ def write_logdir(logdir):
             blobs = _future(blobs)
         expected.setdefault(("mixed", "sal"), {})[step] = blobs
         writer.add_event(event_pb2.Event(step=step, wall_time=3000.0 + step,
-                                         summary=_blobs_pb("sal", blobs)))
+                                         summary=blobs_pb("sal", blobs)))
         writer.add_event(event_pb2.Event(
             step=step, wall_time=3000.0 + step,
-            summary=_blobs_pb("future", _future(blobs),
+            summary=blobs_pb("future", _future(blobs),
                               content_version=metadata.FORMAT_VERSION + 1)))
     writer.close()
     return expected

@@ -28,13 +28,13 @@ import time
 import urllib.parse
 
 import numpy as np
-from tensorboard.compat.proto import event_pb2, summary_pb2
-from tensorboard.util import tensor_util
+from tensorboard.compat.proto import event_pb2
 
 from tensorboard_plugin_saliency import encoding, metadata
 from tensorboard_plugin_saliency.event_writer import EventFileWriter
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
+from saliency_logdir import blobs_pb
 from tests.reliability import sites
 from tests.reliability.common import Result
 
@@ -67,15 +67,6 @@ def _records(path):
     return out
 
 
-def _raw_pb(tag, blobs, plugin_version=1):
-    array = np.empty(len(blobs), dtype=object)
-    array[:] = blobs
-    md = metadata.create_summary_metadata()
-    md.plugin_data.content = json.dumps({"version": plugin_version}).encode()
-    pb = summary_pb2.Summary()
-    pb.value.add(tag=tag, metadata=md, tensor=tensor_util.make_tensor_proto(array))
-    return pb
-
 
 def write_damaged_logdir(logdir):
     _write_run(logdir, "intact", [0, 1, 2])
@@ -99,9 +90,9 @@ def write_damaged_logdir(logdir):
         newer["version"] = metadata.FORMAT_VERSION + 1
         newer = [json.dumps(newer).encode()] + blobs[1:]
         writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step,
-                                         summary=_raw_pb("sal", newer if step == 2 else blobs)))
-        writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step, summary=_raw_pb(
-            "new", newer, plugin_version=metadata.FORMAT_VERSION + 1)))
+                                         summary=blobs_pb("sal", newer if step == 2 else blobs)))
+        writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step, summary=blobs_pb(
+            "new", newer, content_version=metadata.FORMAT_VERSION + 1)))
     writer.close()
 
     writer = EventFileWriter(os.path.join(logdir, "malformed"))
@@ -113,7 +104,7 @@ def write_damaged_logdir(logdir):
         if step == 2:
             blobs = blobs[:-1]
         writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step,
-                                         summary=_raw_pb("sal", blobs)))
+                                         summary=blobs_pb("sal", blobs)))
     writer.close()
 
 
