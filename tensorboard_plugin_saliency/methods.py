@@ -256,6 +256,17 @@ def _over_points(
     return total if backward else np.concatenate(scores)
 
 
+def _broadcast_baseline(baseline, images):
+    """`baseline` (a number or an array) as a float32 tensor shaped like `images`."""
+    try:
+        return tf.broadcast_to(tf.cast(baseline, tf.float32), images.shape)
+    except (ValueError, tf.errors.InvalidArgumentError):
+        raise ValueError(
+            f"baseline: expected a number or an array broadcastable to images "
+            f"{tuple(images.shape)}, got shape {np.shape(baseline)}"
+        ) from None
+
+
 def _prepare(model, images, targets, batch_size):
     _check_model(model)
     images = _check_images(images)
@@ -336,14 +347,7 @@ def integrated_gradients(
     if baseline is None:
         baseline = tf.zeros_like(images)
     else:
-        try:
-            baseline = tf.broadcast_to(tf.cast(baseline, tf.float32), images.shape)
-        except (ValueError, tf.errors.InvalidArgumentError):
-            raise ValueError(
-                f"baseline: expected an array broadcastable to images "
-                f"{tuple(images.shape)}, got shape "
-                f"{np.shape(baseline)}"
-            ) from None
+        baseline = _broadcast_baseline(baseline, images)
     alphas = tf.constant(np.linspace(0, 1, steps), tf.float32)
     total = _over_points(
         model, _line_points, images, targets, steps, batch_size, baseline, alphas
@@ -616,14 +620,7 @@ def occlusion(
             f"size: expected a window of at most min(H, W) = "
             f"{min(h, w)} pixels, got {size}"
         )
-    try:
-        fill = tf.broadcast_to(tf.cast(baseline, tf.float32), images.shape)
-    except (ValueError, tf.errors.InvalidArgumentError):
-        raise ValueError(
-            f"baseline: expected a number or an array broadcastable "
-            f"to images {tuple(images.shape)}, got shape "
-            f"{np.shape(baseline)}"
-        ) from None
+    fill = _broadcast_baseline(baseline, images)
     tops = np.arange(0, h - size + 1, stride)
     lefts = np.arange(0, w - size + 1, stride)
     # Window k covers rows covered_rows[k // len(lefts)], columns
