@@ -2,16 +2,17 @@
 
     tensorboard-saliency demo --logdir DIR [--epochs N] [--no-serve] [--port P]
     tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
-        [--mask NAME] [--colormap NAME] [--opacity A] [--clip P] [--sign S]
-        [--threshold K] --out FILE.png
+        [--mask NAME] [--colormap NAME] [--opacity A] [--sign S] [--clip P]
+        [--clip-mode percentile|mass] [--threshold K] --out FILE.png
 
 `render` writes the same PNG as the plugin's `/render` route for the same arguments:
 both pick the step, sample and mask through `plugin.SaliencyData`, over TensorBoard's
-Python data provider here, and draw with `render.png_bytes`.
+Python data provider here (`reader.load_logdir`), and draw with `render.png_bytes`;
+the overlay flags are generated from `render_options.json`, the list `/render` reads.
 
 Adding a subcommand: write `_add_NAME_parser(subparsers)`, which adds a parser and
 sets `handler=` (a function of the parsed args returning an exit code, raising
-`CommandError` or `plugin.QueryError` for a user's mistake), and append it to
+`CommandError` or a `plugin.QueryError` for a user's mistake), and append it to
 `SUBCOMMANDS`.
 """
 
@@ -39,45 +40,51 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_render_parser(subparsers):
+    from tensorboard_plugin_saliency import render_options
+
     parser = subparsers.add_parser(
-        "render", help="write a saliency overlay as a PNG, as the /render route does",
+        "render",
+        help="write a saliency overlay as a PNG, as the /render route does",
         description="Composite one saliency mask over its image and write a PNG, "
-                    "without starting TensorBoard. The defaults are those of the "
-                    "plugin's /render route: latest step, sample 0, first mask.")
+        "without starting TensorBoard. The defaults are those of the "
+        "plugin's /render route: latest step, sample 0, first mask.",
+    )
     parser.add_argument("--logdir", required=True, help="the log directory")
-    parser.add_argument("--run", required=True,
-                        help="run name, relative to --logdir ('.' for the directory itself)")
+    parser.add_argument(
+        "--run", required=True, help="run name, relative to --logdir ('.' for the directory itself)"
+    )
     parser.add_argument("--tag", required=True, help="the saliency summary's tag")
     parser.add_argument("--step", help="the step (default: the latest)")
     parser.add_argument("--sample", help="the image of the batch (default: 0)")
     parser.add_argument("--mask", help="the mask's name (default: the first)")
-    parser.add_argument("--colormap", help="colormap name (default: inferno)")
-    parser.add_argument("--opacity", help="overlay opacity in [0, 1] (default: 0.5)")
-    parser.add_argument("--clip", help="clip percentile in (0, 100] (default: 99)")
-    parser.add_argument("--sign", help="absolute, positive, negative or signed "
-                                       "(default: absolute)")
-    parser.add_argument("--threshold", help="keep only the top K%% of pixels")
+    # One flag per overlay option of render_options.json, as /render reads them.
+    for option, spec in render_options.specs().items():
+        text = spec["help"].replace("%", "%%")
+        if spec["kind"] == "choice":
+            text += ": " + ", ".join(spec["choices"])
+        if spec["default"] is not None:
+            text += " (default: %s)" % spec["default"]
+        parser.add_argument(_flag(option), dest=option, help=text)
     parser.add_argument("--out", required=True, help="the PNG file to write")
     parser.set_defaults(handler=_render)
     return parser
 
 
+def _flag(option):
+    """The command-line flag of an overlay option: clip_mode -> --clip-mode."""
+    return "--" + option.replace("_", "-")
+
+
 def load_run(logdir, run):
     """A `SaliencyData` over one run of `logdir` (every step kept), read once."""
     from tensorboard.backend.event_processing import data_provider
-    from tensorboard.backend.event_processing import plugin_event_multiplexer
 
-    from tensorboard_plugin_saliency import metadata, plugin
+    from tensorboard_plugin_saliency import plugin, reader
 
-    if not os.path.isdir(logdir):
-        raise CommandError("--logdir: no directory %r" % logdir)
-    path = os.path.normpath(os.path.join(logdir, run))
-    if os.path.isabs(run) or not os.path.isdir(path):
-        raise CommandError("--run: no run %r under %s" % (run, logdir))
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        tensor_size_guidance={metadata.PLUGIN_NAME: 0})
-    multiplexer.AddRun(path, name=run)
-    multiplexer.Reload()
+    try:
+        multiplexer = reader.load_logdir(logdir, run=run)
+    except ValueError as e:
+        raise CommandError("--" + str(e)) from None
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
     return plugin.SaliencyData(provider, downsample=0)
 
@@ -85,22 +92,25 @@ def load_run(logdir, run):
 def _render(args):
     from tensorboard import context
 
-    from tensorboard_plugin_saliency import plugin
+    from tensorboard_plugin_saliency import plugin, render_options
 
     step = None if args.step is None else plugin.parse_index(args.step, "--step")
     sample = plugin.parse_index(args.sample, "--sample", default=0)
-    options = plugin.render_options(colormap=args.colormap, opacity=args.opacity,
-                                    clip=args.clip, sign=args.sign,
-                                    threshold=args.threshold)
+    texts = {option: getattr(args, option) for option in render_options.specs()}
+    try:
+        options = render_options.RenderOptions.parse(texts, spell=_flag)
+    except ValueError as e:
+        raise CommandError(str(e)) from None
     data = load_run(args.logdir, args.run)
     ctx = context.RequestContext()
     try:
-        png = data.render(ctx, "", args.run, args.tag, step, sample, args.mask, options)
-    except plugin.NotFound as e:
+        png = data.overlay_png(ctx, "", args.run, args.tag, step, sample, args.mask, options)
+    except plugin.NotFoundError as e:
         tags = sorted(data.tags(ctx, "").get(args.run, {}))
         if args.tag not in tags:
-            raise CommandError("%s; saliency tags in run %r: %s"
-                               % (e, args.run, ", ".join(tags) or "none")) from None
+            raise CommandError(
+                "%s; saliency tags in run %r: %s" % (e, args.run, ", ".join(tags) or "none")
+            ) from None
         raise
     try:
         with open(args.out, "wb") as f:

@@ -1,6 +1,12 @@
-"""Reads saliency summaries back from a log directory into NumPy, for notebooks and tests."""
+"""Reads saliency summaries back from a log directory into NumPy, for notebooks and tests.
+
+`load_logdir` is the one way this package opens a log directory (the reader and
+`tensorboard-saliency render` both use it): TensorBoard's own event multiplexer,
+every step kept.
+"""
 
 import dataclasses
+import os
 
 import numpy as np
 from tensorboard.backend.event_processing import plugin_event_multiplexer
@@ -24,29 +30,39 @@ class SaliencyRecord:
     description: str = ""
 
 
+def load_logdir(logdir, *, run=None):
+    """An `EventMultiplexer` over `logdir` that keeps every saliency step, loaded.
+
+    Args:
+      logdir: the log directory.
+      run: only this run (a path relative to `logdir`, "." for `logdir` itself),
+        or None for every run below `logdir`.
+
+    Raises:
+      ValueError: `logdir` is not a directory, or `run` is not one below it.
+    """
+    logdir = os.fspath(logdir)
+    if not os.path.isdir(logdir):
+        what = "a file" if os.path.exists(logdir) else "not found"
+        raise ValueError("logdir: expected a log directory, got %r (%s)" % (logdir, what))
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        tensor_size_guidance={metadata.PLUGIN_NAME: 0}
+    )
+    if run is None:
+        multiplexer.AddRunsFromDirectory(logdir)
+    else:
+        path = os.path.normpath(os.path.join(logdir, run))
+        if os.path.isabs(run) or not os.path.isdir(path):
+            raise ValueError("run: no run %r under %s" % (run, logdir))
+        multiplexer.AddRun(path, name=run)
+    multiplexer.Reload()
+    return multiplexer
+
+
 def decode_blobs(blobs):
     """`(images, masks, labels, method_params)` of one summary's blob list."""
-    manifest = encoding.parse_manifest(blobs[0])
-    if len(blobs) != encoding.blob_count(manifest):
-        raise ValueError(
-            "saliency summary holds %d blobs, its manifest expects %d"
-            % (len(blobs), encoding.blob_count(manifest))
-        )
-    samples = manifest["samples"]
-    images = np.stack([encoding.decode_png(blobs[encoding.image_index(manifest, i)])
-                       for i in range(len(samples))])
-    masks = {}
-    for j, mask in enumerate(manifest["masks"]):
-        masks[mask["name"]] = np.stack([
-            encoding.decode_mask(blobs[encoding.mask_index(manifest, i, j)],
-                                 samples[i]["masks"][j])
-            for i in range(len(samples))
-        ])
-    labels = [s.get("label") for s in samples]
-    if all(label is None for label in labels):
-        labels = None
-    params = {m["name"]: m.get("params", {}) for m in manifest["masks"]}
-    return images, masks, labels, params
+    decoded = encoding.decode_summary(blobs)
+    return decoded.images, decoded.masks, decoded.labels, decoded.method_params
 
 
 def read_saliency(logdir, *, run=None, tag=None):
@@ -55,11 +71,7 @@ def read_saliency(logdir, *, run=None, tag=None):
     Sorted by run, tag and step. `run` and `tag` keep only the records with that
     run name (relative to `logdir`, "." for the directory itself) or tag.
     """
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        tensor_size_guidance={metadata.PLUGIN_NAME: 0}
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
+    multiplexer = load_logdir(logdir)
     records = []
     tags_by_run = multiplexer.PluginRunToTagToContent(metadata.PLUGIN_NAME)
     for run_name in sorted(tags_by_run):
@@ -71,11 +83,19 @@ def read_saliency(logdir, *, run=None, tag=None):
             description = multiplexer.SummaryMetadata(run_name, tag_name).summary_description
             for event in multiplexer.Tensors(run_name, tag_name):
                 blobs = list(tensor_util.make_ndarray(event.tensor_proto).reshape(-1))
-                images, masks, labels, params = decode_blobs(blobs)
-                records.append(SaliencyRecord(
-                    run=run_name, tag=tag_name, step=event.step, wall_time=event.wall_time,
-                    images=images, masks=masks, labels=labels, method_params=params,
-                    description=description,
-                ))
+                decoded = encoding.decode_summary(blobs)
+                records.append(
+                    SaliencyRecord(
+                        run=run_name,
+                        tag=tag_name,
+                        step=event.step,
+                        wall_time=event.wall_time,
+                        images=decoded.images,
+                        masks=decoded.masks,
+                        labels=decoded.labels,
+                        method_params=decoded.method_params,
+                        description=description,
+                    )
+                )
     records.sort(key=lambda r: (r.run, r.tag, r.step))
     return records

@@ -27,15 +27,16 @@ import os
 
 import numpy as np
 
+from tensorboard_plugin_saliency import render_options, validate
 from tensorboard_plugin_saliency.static_files import static_dir
 
-COLORMAPS = ("inferno", "viridis", "magma", "turbo", "jet", "gray", "rdbu")
+COLORMAPS = render_options.choices("colormap")
 """Colormap names, as in colormaps.json."""
 
-SIGNS = ("absolute", "positive", "negative", "signed")
+SIGNS = render_options.choices("sign")
 """Sign modes: which part of a signed mask is shown, and how."""
 
-CLIP_MODES = ("percentile", "mass")
+CLIP_MODES = render_options.choices("clip_mode")
 """How the `clip` percentage becomes a clip value."""
 
 MODES = ("heatmap", "tint")
@@ -44,19 +45,7 @@ MODES = ("heatmap", "tint")
 DEFAULT_TINT = (255, 0, 0)
 DEFAULT_TINT_NEGATIVE = (0, 64, 255)
 
-
-def _choice(name, value, choices):
-    if value not in choices:
-        raise ValueError("%s must be one of %s; got %r"
-                         % (name, ", ".join(choices), value))
-
-
-def _percent(name, value):
-    if not isinstance(value, (int, float, np.integer, np.floating)) or not (
-            0 < value <= 100):
-        raise ValueError("%s must be a percentage in (0, 100]; got %r"
-                         % (name, value))
-    return float(value)
+_check = render_options.check
 
 
 # ------------------------------------------------------------------ colormaps
@@ -70,11 +59,11 @@ def load_colormaps():
         return json.load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def colormap_lut(name):
     """The colormap `name` as a read-only uint8 array [256, 3]; row 0 is the
     low end."""
-    _choice("colormap", name, COLORMAPS)
+    _check("colormap", name)
     hexes = load_colormaps()["maps"][name]
     lut = np.array([[int(h[k:k + 2], 16) for k in (1, 3, 5)] for h in hexes],
                    dtype=np.uint8)
@@ -98,7 +87,7 @@ def overlay_table(lut, mode="heatmap", sign="absolute", tint=DEFAULT_TINT,
     for sign "signed", `tint_negative` below the middle and `tint` above,
     alpha = round(|2t - 1| * 255).
     """
-    _choice("mode", mode, MODES)
+    validate.choice("mode", mode, MODES)
     tint, tint_negative = _rgb("tint", tint), _rgb("tint_negative", tint_negative)
     i = np.arange(256, dtype=np.float64)
     table = np.empty((256, 4), dtype=np.uint8)
@@ -119,7 +108,7 @@ def overlay_table(lut, mode="heatmap", sign="absolute", tint=DEFAULT_TINT,
 def strength(mask, sign):
     """The per-pixel strength s >= 0 (float64) that clipping and thresholds
     rank: |v|, max(v, 0), max(-v, 0) or |v| (signed)."""
-    _choice("sign", sign, SIGNS)
+    _check("sign", sign)
     v = np.asarray(mask, dtype=np.float64)
     if sign == "positive":
         return np.maximum(v, 0.0)
@@ -159,9 +148,9 @@ def compute_clip(masks, sign="absolute", clip=99.0, clip_mode="percentile"):
     """The clip value (mask units, >= 0) for one or more masks together: the
     `clip` percentile of their strengths (or the cumulative-mass point). Pass
     all the masks of an image, or of a tag across steps, to share a range."""
-    clip = _percent("clip", clip)
-    _choice("sign", sign, SIGNS)
-    _choice("clip_mode", clip_mode, CLIP_MODES)
+    clip = _check("clip", clip)
+    _check("sign", sign)
+    _check("clip_mode", clip_mode)
     if isinstance(masks, np.ndarray):
         masks = [masks]
     s = np.concatenate([strength(m, sign).ravel() for m in masks])
@@ -175,7 +164,7 @@ def threshold_cut(mask, sign="absolute", threshold=None):
     (pixels are kept when s >= cut and s > 0); -inf for no threshold."""
     if threshold is None:
         return -np.inf
-    threshold = _percent("threshold", threshold)
+    threshold = _check("threshold", threshold)
     return percentile(strength(mask, sign), 100 - threshold)
 
 
@@ -235,7 +224,7 @@ def colorize(mask, size=None, *, colormap="inferno", clip_value, sign="absolute"
       threshold: keep the top k% (0 < k <= 100), or `cut` precomputed.
     Alpha 0 marks pixels without overlay (below the threshold, or zero tint).
     """
-    _choice("sign", sign, SIGNS)
+    _check("sign", sign)
     m = _check_mask(mask)
     height, width = size if size is not None else m.shape
     table = overlay_table(colormap_lut(colormap), mode, sign, tint,
@@ -331,16 +320,14 @@ def render_overlay(image, mask, *, colormap="inferno", opacity=0.5, clip=99.0,
     Raises:
       ValueError naming the argument, for any argument out of range.
     """
-    _choice("colormap", colormap, COLORMAPS)
-    _choice("sign", sign, SIGNS)
-    _choice("mode", mode, MODES)
-    _choice("clip_mode", clip_mode, CLIP_MODES)
-    if not isinstance(opacity, (int, float, np.integer, np.floating)) or not (
-            0 <= opacity <= 1):
-        raise ValueError("opacity must be in [0, 1]; got %r" % (opacity,))
-    clip = _percent("clip", clip)
+    _check("colormap", colormap)
+    _check("sign", sign)
+    validate.choice("mode", mode, MODES)
+    _check("clip_mode", clip_mode)
+    _check("opacity", opacity)
+    clip = _check("clip", clip)
     if threshold is not None:
-        _percent("threshold", threshold)
+        _check("threshold", threshold)
     rgba = _to_rgba(image)
     m = _check_mask(mask)
     if not show_mask:

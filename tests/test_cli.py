@@ -32,7 +32,18 @@ CASES = [
     {"step": "20", "mask": "grad", "colormap": "rdbu", "opacity": "0.7", "clip": "97.5",
      "sign": "signed"},
     {"colormap": "gray", "opacity": "1", "sign": "positive", "threshold": "25"},
+    {"step": "20", "clip_mode": "mass", "clip": "90", "colormap": "viridis", "opacity": "1"},
 ]
+
+
+def test_every_overlay_option_has_a_flag():
+    from tensorboard_plugin_saliency import render_options
+
+    help_text = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["render"]
+                         .format_help().split())
+    for option in render_options.specs():
+        assert "--" + option.replace("_", "-") in help_text
+    assert "percentile, mass" in help_text
 
 
 @pytest.mark.parametrize("options", CASES)
@@ -41,7 +52,7 @@ def test_same_png_as_render_route(logdir, client, tmp_path, capsys, options):
     argv = ["render", "--logdir", logdir, "--run", "train", "--tag", "saliency/cls",
             "--out", str(out)]
     for name, value in options.items():
-        argv += ["--" + name, value]
+        argv += ["--" + name.replace("_", "-"), value]
     assert cli.main(argv) == 0
     assert "wrote" in capsys.readouterr().out
     query = urllib.parse.urlencode({"run": "train", "tag": "saliency/cls", **options})

@@ -5,6 +5,7 @@ from tensorboard import default, program
 from tensorboard.plugins import base_plugin
 
 from tensorboard_plugin_saliency import plugin
+from tensorboard_plugin_saliency.plugin import blobs
 
 
 def configure(*args):
@@ -32,12 +33,12 @@ def test_other_plugins_untouched():
 
 
 @pytest.mark.parametrize("hint,expected", [
-    (None, plugin.DEFAULT_SAMPLES_PER_TAG), (0, plugin._ALL_STEPS), (7, 7)])
+    (None, plugin.DEFAULT_SAMPLES_PER_TAG), (0, blobs.ALL_STEPS), (7, 7)])
 def test_plugin_reads_the_hint(hint, expected):
     hints = {} if hint is None else {"saliency": hint}
     context = base_plugin.TBContext(data_provider=None, sampling_hints=hints)
     instance = plugin.SaliencyLoader().load(context)
-    assert instance._data._downsample == expected
+    assert instance._data.reader.downsample == expected
     assert not instance.is_active()
 
 

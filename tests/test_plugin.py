@@ -179,7 +179,7 @@ def test_sample_blobs_equal_what_was_written(server, step, index):
         assert plain.status_code == 200
         assert "Content-Encoding" not in plain.headers
         assert plain.get_data() == gzip.decompress(stored)
-        info = manifest["samples"][index]["masks"][j]
+        info = manifest.samples[index].masks[j]
         np.testing.assert_array_equal(
             encoding.decode_mask(raw.get_data(), info), encoding.decode_mask(stored, info))
 
@@ -295,7 +295,7 @@ def _expected_png(expected, step, sample, mask, **options):
     manifest = encoding.parse_manifest(blobs[0])
     image = encoding.decode_png(blobs[encoding.image_index(manifest, sample)])
     values = encoding.decode_mask(blobs[encoding.mask_index(manifest, sample, mask)],
-                                  manifest["samples"][sample]["masks"][mask])
+                                  manifest.samples[sample].masks[mask])
     return render.png_bytes(image, values, **options)
 
 
@@ -342,6 +342,36 @@ def test_render_options(server):
 def test_render_errors(server, params, code):
     client = server[0]
     assert_error(get(client, "render", **{**TRAIN, **params}), code)
+
+
+def test_render_clip_mode_mass(server):
+    client, expected = server[:2]
+    options = dict(clip="90", clip_mode="mass", colormap="viridis", opacity="1")
+    mass = get(client, "render", step=20, **options, **TRAIN)
+    assert mass.status_code == 200, mass.get_data(as_text=True)
+    assert mass.get_data() == _expected_png(
+        expected, 20, 0, 0, clip=90.0, clip_mode="mass", colormap="viridis", opacity=1.0)
+    percentile = get(client, "render", step=20, **{**options, "clip_mode": "percentile"}, **TRAIN)
+    assert percentile.get_data() != mass.get_data()
+
+
+@pytest.mark.parametrize("route, params", [
+    ("tags", {}),
+    ("steps", TRAIN),
+    ("sample", TRAIN),
+    ("blob", {"key": "x"}),
+    ("render", TRAIN),
+    ("static/index.js", {}),
+])
+def test_unknown_parameter_names_the_known_ones(server, route, params):
+    client = server[0]
+    message = assert_error(get(client, route, **params, clipmode="mass"), 400)
+    assert "'clipmode'" in message
+    known = {"tags": "none", "steps": "run, tag", "sample": "run, tag, step, sample",
+             "blob": "key", "static/index.js": "none",
+             "render": "run, tag, step, sample, mask, colormap, opacity, sign, clip, "
+                       "clip_mode, threshold"}[route]
+    assert "known parameters: " + known in message
 
 
 def test_render_newer_format(server):

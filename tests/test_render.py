@@ -129,15 +129,15 @@ def test_image_forms_and_png():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(colormap="rainbow"), "colormap must be one of inferno, viridis"),
-    (dict(sign="both"), "sign must be one of absolute, positive, negative, signed"),
-    (dict(opacity=1.5), r"opacity must be in \[0, 1\]"),
+    (dict(colormap="rainbow"), "colormap: expected one of inferno, viridis"),
+    (dict(sign="both"), "sign: expected one of absolute, positive, negative, signed"),
+    (dict(opacity=1.5), r"opacity: expected a number in \[0, 1\]"),
     (dict(opacity=-0.1), "opacity"),
-    (dict(clip=0), r"clip must be a percentage in \(0, 100\]"),
+    (dict(clip=0), r"clip: expected a percentage in \(0, 100\]"),
     (dict(clip=101), "clip"),
     (dict(threshold=0), "threshold"),
-    (dict(mode="x"), "mode must be one of heatmap, tint"),
-    (dict(clip_mode="x"), "clip_mode must be one of percentile, mass"),
+    (dict(mode="x"), "mode: expected one of heatmap, tint"),
+    (dict(clip_mode="x"), "clip_mode: expected one of percentile, mass"),
     (dict(tint=(1, 2)), "tint must be 3 numbers"),
 ])
 def test_bad_arguments(kwargs, message):

@@ -67,7 +67,7 @@ def test_routes_and_blobs(server):
             assert headers["Content-Encoding"] == "gzip"
             assert headers["Content-Type"] == "application/octet-stream"
             assert body == stored
-            info = manifest["samples"][1]["masks"][j]
+            info = manifest.samples[1].masks[j]
             np.testing.assert_array_equal(encoding.decode_mask(body, info),
                                           encoding.decode_mask(stored, info))
             # Without Accept-Encoding: the server inflates it.

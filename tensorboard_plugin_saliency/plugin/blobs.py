@@ -1,0 +1,234 @@
+"""Reads saliency blob sequences through a TensorBoard `DataProvider`, with caches.
+
+`BlobReader` is the only code that calls the data provider. It lists a tag's
+series and kept steps, reads blobs (cached by key: keys name immutable values),
+parses each step's `Manifest` once, and logs once per step that a step is
+skipped, and why.
+"""
+
+import logging
+import threading
+
+from tensorboard import errors as tb_errors
+from tensorboard.data import provider as provider_lib
+
+from tensorboard_plugin_saliency import metadata
+from tensorboard_plugin_saliency.manifest import Manifest
+from tensorboard_plugin_saliency.plugin.errors import (
+    NewerFormatError,
+    NotFoundError,
+    UnreadableError,
+)
+from tensorboard_plugin_saliency.plugin.lru import LRU
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = metadata.PLUGIN_NAME
+
+ALL_STEPS = 1_000_000_000
+"""`downsample` for "keep all": the provider API reads `downsample=0` as "none"."""
+
+_MANIFEST_CACHE_SIZE = 1024
+# The Python backend's `read_blob` decodes the whole tensor of a step to return one
+# blob, so a page fetching every image and mask of a step would decode that step
+# once per blob; the blob cache keeps those reads to one each.
+_BLOB_CACHE_BYTES = 32 * 1024 * 1024
+_BLOB_CACHE_ITEM_BYTES = 4 * 1024 * 1024
+
+_NOT_FOUND_ERRORS = (
+    tb_errors.NotFoundError,
+    tb_errors.InvalidArgumentError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+)
+
+
+class BlobReader:
+    """Provider reads of the saliency plugin's data, cached. Thread-safe."""
+
+    def __init__(self, data_provider, downsample):
+        self._provider = data_provider
+        self.downsample = downsample if downsample and downsample > 0 else ALL_STEPS
+        self._blobs = LRU(max_bytes=_BLOB_CACHE_BYTES, max_item_bytes=_BLOB_CACHE_ITEM_BYTES)
+        self._manifests = LRU(_MANIFEST_CACHE_SIZE)
+        self._skipped = LRU(_MANIFEST_CACHE_SIZE)
+        self._newer_warned = threading.Event()
+
+    def read_blob(self, ctx, key):
+        """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know."""
+        data = self._blobs.get(key)
+        if data is not None:
+            return data
+        try:
+            data = self._provider.read_blob(ctx, blob_key=key)
+        except _NOT_FOUND_ERRORS as e:
+            logger.debug("read_blob(%r): %s", key, short(e))
+            raise NotFoundError("no blob with key %r" % (key,)) from None
+        except Exception as e:  # grpc.RpcError and other provider failures
+            if is_grpc_not_found(e):
+                raise NotFoundError("no blob with key %r" % (key,)) from None
+            raise
+        self._blobs.put(key, data)
+        return data
+
+    def manifest(self, ctx, key):
+        """The `Manifest` in blob `key`; `NewerFormatError` or `UnreadableError` if it
+        cannot be read, `NotFoundError` for an unknown key."""
+        cached = self._manifests.get(key)
+        if cached is None:
+            try:
+                cached = Manifest.from_json(self.read_blob(ctx, key))
+            except metadata.FormatVersionError as e:
+                cached = NewerFormatError(
+                    "this step needs a newer tensorboard-plugin-saliency: %s" % e
+                )
+            except ValueError as e:
+                cached = UnreadableError("malformed saliency data: %s" % e)
+            self._manifests.put(key, cached)
+        if isinstance(cached, Exception):
+            raise cached
+        return cached
+
+    def known_manifest(self, key):
+        """The cached `Manifest` or error of blob `key`, or None if not read yet."""
+        return self._manifests.get(key)
+
+    def datum_manifest(self, ctx, run, tag, datum):
+        """The manifest of one step, checked against its blob count; logs a skipped step."""
+        try:
+            if not datum.values:
+                raise UnreadableError(
+                    "run %r, tag %r, step %d holds no blobs" % (run, tag, datum.step)
+                )
+            manifest = self.manifest(ctx, datum.values[0].blob_key)
+            if manifest.blob_count != len(datum.values):
+                raise UnreadableError(
+                    "run %r, tag %r, step %d holds %d blobs, its manifest expects %d"
+                    % (run, tag, datum.step, len(datum.values), manifest.blob_count)
+                )
+        except UnreadableError as e:
+            self.skipped(run, tag, datum.step, e)
+            raise
+        return manifest
+
+    def skipped(self, run, tag, step, error):
+        """Logs that a step is left out: once for all newer-format data, once per
+        step for malformed data."""
+        if isinstance(error, NewerFormatError):
+            if not self._newer_warned.is_set():
+                self._newer_warned.set()
+                logger.warning(
+                    "Some saliency data is too new for this plugin and is left out "
+                    "(run %r, tag %r, step %s): %s",
+                    run,
+                    tag,
+                    step,
+                    error,
+                )
+            return
+        if (run, tag, step) in self._skipped:
+            return
+        self._skipped.put((run, tag, step), True)
+        logger.warning(
+            "Skipping malformed saliency data at run %r, tag %r, step %s: %s",
+            run,
+            tag,
+            step,
+            error,
+        )
+
+    def listing(self, ctx, experiment_id, run=None, tag=None):
+        """`{run: {tag: BlobSequenceTimeSeries}}` of the saliency tags (of one run/tag)."""
+        run_tag_filter = None
+        if run is not None:
+            run_tag_filter = provider_lib.RunTagFilter(runs=[run], tags=[tag])
+        try:
+            return self._provider.list_blob_sequences(
+                ctx,
+                experiment_id=experiment_id,
+                plugin_name=PLUGIN_NAME,
+                run_tag_filter=run_tag_filter,
+            )
+        except tb_errors.NotFoundError:
+            return {}
+
+    def series(self, ctx, experiment_id, run, tag):
+        """The `BlobSequenceTimeSeries` of `run`/`tag`, its plugin data checked."""
+        series = self.listing(ctx, experiment_id, run, tag).get(run, {}).get(tag)
+        if series is None:
+            raise NotFoundError("no saliency data for run %r, tag %r" % (run, tag))
+        check_plugin_data(series, run, tag, self)
+        return series
+
+    def datums(self, ctx, experiment_id, runs, tags, latest_only=False):
+        """`{run: {tag: [BlobSequenceDatum]}}`, each list oldest first."""
+        data = self._provider.read_blob_sequences(
+            ctx,
+            experiment_id=experiment_id,
+            plugin_name=PLUGIN_NAME,
+            downsample=1 if latest_only else self.downsample,
+            run_tag_filter=provider_lib.RunTagFilter(runs=runs, tags=tags),
+        )
+        return {
+            run: {tag: sorted(datums, key=lambda d: d.step) for tag, datums in by_tag.items()}
+            for run, by_tag in data.items()
+        }
+
+    def kept_steps(self, ctx, experiment_id, run, tag):
+        """The kept `BlobSequenceDatum`s of `run`/`tag`, oldest first."""
+        try:
+            datums = self.datums(ctx, experiment_id, [run], [tag]).get(run, {}).get(tag)
+        except tb_errors.NotFoundError:
+            datums = None
+        if not datums:
+            raise NotFoundError("no saliency data for run %r, tag %r" % (run, tag))
+        return datums
+
+    def latest_manifest(self, ctx, run, tag, datums):
+        """`(index, manifest)` of the latest readable step of `datums`, or `(None, None)`."""
+        for i in range(len(datums) - 1, -1, -1):
+            try:
+                return i, self.datum_manifest(ctx, run, tag, datums[i])
+            except UnreadableError:
+                continue
+            except NotFoundError as e:  # the backend lists a blob it cannot read back
+                self.skipped(run, tag, datums[i].step, e)
+                continue
+        return None, None
+
+
+def check_plugin_data(series, run, tag, reader):
+    """Raises `NewerFormatError` / `UnreadableError` if the series' plugin data cannot
+    be read by this package (logging a newer format through `reader`)."""
+    try:
+        metadata.parse_plugin_data(series.plugin_content)
+    except metadata.FormatVersionError as e:
+        error = NewerFormatError(
+            "run %r, tag %r needs a newer tensorboard-plugin-saliency: %s" % (run, tag, e)
+        )
+        reader.skipped(run, tag, "any", error)
+        raise error from None
+    except ValueError as e:
+        raise UnreadableError(
+            "malformed saliency data for run %r, tag %r: %s" % (run, tag, e)
+        ) from None
+
+
+def short(error):
+    """The first line of an error's message, at most 200 characters."""
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def is_grpc_not_found(error):
+    """True for RustBoard's "not found" / "invalid argument" answers."""
+    try:
+        import grpc
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(error, grpc.RpcError) and error.code() in (
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )

@@ -1,0 +1,279 @@
+"""What the routes answer, in data words: tags, kept steps, one sample, an overlay.
+
+`SaliencyData` sits on a `BlobReader` (any `DataProvider`); the HTTP plugin and the
+`tensorboard-saliency render` command both go through it, so they pick the same
+step, sample and mask and draw the same PNG for the same arguments.
+"""
+
+import dataclasses
+import gzip
+import json
+import urllib.parse
+
+from tensorboard import plugin_util
+
+from tensorboard_plugin_saliency import codec
+from tensorboard_plugin_saliency.manifest import Manifest
+from tensorboard_plugin_saliency.plugin.blobs import BlobReader, check_plugin_data, short
+from tensorboard_plugin_saliency.plugin.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    UnreadableError,
+)
+from tensorboard_plugin_saliency.plugin.lru import LRU
+
+# Steps kept per saliency tag unless `--samples_per_plugin=saliency=N` says otherwise.
+#
+# One step of a typical run (a batch of 3 RGB 224x224 images with 3 masks each) takes
+# about 1.1 MB: 3 PNGs of ~125 KB and 9 masks of ~85 KB (16-bit values, gzip). Both
+# backends keep every kept step in memory, so 50 steps cost ~55 MB per tag and run,
+# and ten run/tag pairs stay near half a gigabyte; TensorBoard's 10 (its default for
+# unknown plugins, and the images plugin's) is too few to scrub through training.
+# Both backends always keep the latest step and sample the rest uniformly.
+DEFAULT_SAMPLES_PER_TAG = 50
+
+_STEPS_CACHE_SIZE = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """One sample of one step of a run and tag, with its manifest."""
+
+    run: str
+    tag: str
+    datum: object  # provider_lib.BlobSequenceDatum
+    manifest: Manifest
+    sample: int
+
+    @property
+    def step(self):
+        return self.datum.step
+
+    def mask_number(self, name):
+        """Index of the mask called `name` (the first one when `name` is None)."""
+        names = self.manifest.mask_names
+        if not names:
+            raise NotFoundError(
+                "run %r, tag %r, step %d holds no masks" % (self.run, self.tag, self.step)
+            )
+        if name in (None, ""):
+            return 0
+        if name not in names:
+            raise NotFoundError(
+                "unknown mask %r at run %r, tag %r, step %d; masks: %s"
+                % (name, self.run, self.tag, self.step, ", ".join(names))
+            )
+        return names.index(name)
+
+    def image_key(self):
+        return self.datum.values[self.manifest.image_index(self.sample)].blob_key
+
+    def mask_key(self, number):
+        return self.datum.values[self.manifest.mask_index(self.sample, number)].blob_key
+
+
+class SaliencyData:
+    """Reads saliency summaries through a TensorBoard `DataProvider`. Thread-safe.
+
+    The step listing of a tag is cached until the tag's latest step, wall time or
+    length changes.
+    """
+
+    def __init__(self, data_provider, downsample=DEFAULT_SAMPLES_PER_TAG):
+        self.reader = BlobReader(data_provider, downsample)
+        self._steps = LRU(_STEPS_CACHE_SIZE)
+
+    def read_blob(self, ctx, key):
+        """Bytes of the blob `key` (see `BlobReader.read_blob`)."""
+        return self.reader.read_blob(ctx, key)
+
+    def tags(self, ctx, experiment_id):
+        """`{run: {tag: {displayName, description, samples, masks}}}`."""
+        wanted = []
+        for run, tags in self.reader.listing(ctx, experiment_id).items():
+            for tag, series in tags.items():
+                try:
+                    check_plugin_data(series, run, tag, self.reader)
+                except UnreadableError:
+                    continue
+                wanted.append((run, tag, series))
+        if not wanted:
+            return {}
+        latest = self.reader.datums(
+            ctx,
+            experiment_id,
+            sorted({run for run, _, _ in wanted}),
+            sorted({tag for _, tag, _ in wanted}),
+            latest_only=True,
+        )
+        result = {}
+        for run, tag, series in wanted:
+            manifest = self._latest_readable(ctx, experiment_id, run, tag, latest)
+            if manifest is None:
+                continue
+            result.setdefault(run, {})[tag] = {
+                "displayName": series.display_name or tag,
+                "description": plugin_util.markdown_to_safe_html(series.description or ""),
+                "samples": len(manifest.samples),
+                "masks": manifest.mask_names,
+            }
+        return result
+
+    def _latest_readable(self, ctx, experiment_id, run, tag, latest):
+        """The manifest of the latest readable step of `run`/`tag`, or None."""
+        datums = latest.get(run, {}).get(tag, [])[-1:]
+        if not datums:
+            return None
+        _, manifest = self.reader.latest_manifest(ctx, run, tag, datums)
+        if manifest is None:  # the latest step is unreadable: look further back
+            try:
+                datums = self.reader.kept_steps(ctx, experiment_id, run, tag)
+            except NotFoundError:
+                return None
+            _, manifest = self.reader.latest_manifest(ctx, run, tag, datums)
+        return manifest
+
+    def steps(self, ctx, experiment_id, run, tag):
+        """`[{step, wall_time, samples}]` of the kept readable steps, oldest first."""
+        return self._cached_steps(ctx, experiment_id, run, tag)[0]
+
+    def steps_gzip(self, ctx, experiment_id, run, tag):
+        """`steps(...)` as gzip-compressed JSON bytes, cached with the listing."""
+        return self._cached_steps(ctx, experiment_id, run, tag)[1]
+
+    def _cached_steps(self, ctx, experiment_id, run, tag):
+        """`(steps list, gzip JSON bytes)`, recomputed when the tag's series changes."""
+        series = self.reader.series(ctx, experiment_id, run, tag)
+        fingerprint = (series.max_step, series.max_wall_time, series.max_length)
+        cached = self._steps.get((experiment_id, run, tag))
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1], cached[2]
+        result = self._list_steps(ctx, experiment_id, run, tag)
+        payload = gzip.compress(json.dumps(result).encode("utf-8"), compresslevel=6, mtime=0)
+        self._steps.put((experiment_id, run, tag), (fingerprint, result, payload))
+        return result, payload
+
+    def _list_steps(self, ctx, experiment_id, run, tag):
+        """The sample count of a step comes from its blob count and the mask count of
+        the latest manifest; a step whose blob count does not fit is read. Steps known
+        to be unreadable (a newer format) are left out."""
+        datums = self.reader.kept_steps(ctx, experiment_id, run, tag)
+        last, latest = self.reader.latest_manifest(ctx, run, tag, datums)
+        if latest is None:
+            return []
+        per_sample = 1 + len(latest.masks)
+        result = []
+        for datum in datums[: last + 1]:
+            samples = self._sample_count(ctx, run, tag, datum, per_sample)
+            if samples is not None:
+                result.append({"step": datum.step, "wall_time": datum.wall_time, "samples": samples})
+        return result
+
+    def _sample_count(self, ctx, run, tag, datum, per_sample):
+        """Images in the batch of `datum`, without reading it when its blob count tells;
+        None for an unreadable step."""
+        count = len(datum.values)
+        known = self.reader.known_manifest(datum.values[0].blob_key) if count else None
+        if isinstance(known, Manifest):
+            return len(known.samples) if known.blob_count == count else None
+        if isinstance(known, Exception):
+            return None
+        if count > 1 and (count - 1) % per_sample == 0:
+            return (count - 1) // per_sample
+        try:
+            return len(self.reader.datum_manifest(ctx, run, tag, datum).samples)
+        except (UnreadableError, NotFoundError):
+            return None
+
+    def select(self, ctx, experiment_id, run, tag, step=None, sample=0):
+        """The `Selection` of `sample` at `step` (the latest readable step when None)."""
+        self.reader.series(ctx, experiment_id, run, tag)
+        datums = self.reader.kept_steps(ctx, experiment_id, run, tag)
+        if step is None:
+            last, manifest = self.reader.latest_manifest(ctx, run, tag, datums)
+            if manifest is None:  # say why the latest step cannot be read
+                self.reader.datum_manifest(ctx, run, tag, datums[-1])
+            datum = datums[last]
+        else:
+            datum = next((d for d in datums if d.step == step), None)
+            if datum is None:
+                raise NotFoundError(
+                    "no step %d for run %r, tag %r (kept steps: %s)"
+                    % (step, run, tag, _steps_text(datums))
+                )
+            manifest = self.reader.datum_manifest(ctx, run, tag, datum)
+        count = len(manifest.samples)
+        if sample >= count:
+            raise NotFoundError(
+                "no sample %d at run %r, tag %r, step %d: it holds %d"
+                % (sample, run, tag, datum.step, count)
+            )
+        return Selection(run, tag, datum, manifest, sample)
+
+    def overlay_png(self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None,
+                    options=None):
+        """PNG bytes of `mask` drawn over its image (`render.png_bytes`), with the
+        `RenderOptions` `options`."""
+        from tensorboard_plugin_saliency import render
+
+        selection = self.select(ctx, experiment_id, run, tag, step, sample)
+        number = selection.mask_number(mask)
+        info = selection.manifest.samples[selection.sample].masks[number]
+        try:
+            image = codec.decode_png(self.read_blob(ctx, selection.image_key()))
+            values = codec.decode_mask(self.read_blob(ctx, selection.mask_key(number)), info)
+        except (ValueError, OSError) as e:
+            raise UnreadableError(
+                "malformed saliency data at run %r, tag %r, step %d: %s"
+                % (run, tag, selection.step, short(e))
+            ) from None
+        try:
+            return render.png_bytes(image, values, **(options.kwargs() if options else {}))
+        except ValueError as e:  # an option the renderer refuses
+            raise InvalidArgumentError(str(e)) from None
+
+
+def sample_json(selection, url_prefix="blob?key="):
+    """The `/sample` answer for `selection`: its label, and URLs and value ranges of
+    its image and masks."""
+    info = selection.manifest.samples[selection.sample]
+
+    def url(key):
+        return url_prefix + urllib.parse.quote(key, safe="")
+
+    masks = [
+        {
+            "name": spec.name,
+            "url": url(selection.mask_key(j)),
+            "width": stored.width,
+            "height": stored.height,
+            "min": stored.min,
+            "max": stored.max,
+            "encoding": stored.encoding,
+            "params": spec.params,
+        }
+        for j, (spec, stored) in enumerate(zip(selection.manifest.masks, info.masks))
+    ]
+    return {
+        "run": selection.run,
+        "tag": selection.tag,
+        "step": selection.datum.step,
+        "wall_time": selection.datum.wall_time,
+        "sample": selection.sample,
+        "samples": len(selection.manifest.samples),
+        "label": info.label,
+        "image": {
+            "url": url(selection.image_key()),
+            "width": info.image.width,
+            "height": info.image.height,
+            "channels": info.image.channels,
+        },
+        "masks": masks,
+    }
+
+
+def _steps_text(datums):
+    steps = [d.step for d in datums]
+    if len(steps) > 8:
+        return "%s ... %s" % (", ".join(map(str, steps[:4])), ", ".join(map(str, steps[-2:])))
+    return ", ".join(map(str, steps))
