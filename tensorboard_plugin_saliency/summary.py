@@ -13,7 +13,7 @@ import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import encoding, event_writer, metadata
+from tensorboard_plugin_saliency import arrays, encoding, event_writer, metadata, validate
 
 
 def _blob_tensor_proto(blobs):
@@ -42,7 +42,7 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
     Raises:
       ValueError, TypeError: for bad input; the message names the argument.
     """
-    encoding.check_tag(tag)
+    arrays.check_tag(tag)
     blobs = encoding.encode_summary(
         image, masks, labels=labels, max_outputs=max_outputs,
         method_params=method_params, channel_reduction=channel_reduction,
@@ -70,12 +70,8 @@ def saliency(name, image, masks, step=None, *, labels=None, description=None,
     """
     import tensorflow as tf  # Only this function needs TensorFlow.
 
-    encoding.check_max_outputs(max_outputs)
-    if channel_reduction not in encoding.CHANNEL_REDUCTIONS:
-        raise ValueError(
-            "channel_reduction: expected one of %s, got %r"
-            % (", ".join(encoding.CHANNEL_REDUCTIONS), channel_reduction)
-        )
+    arrays.check_max_outputs(max_outputs)
+    validate.choice("channel_reduction", channel_reduction, arrays.CHANNEL_REDUCTIONS)
     mask_names = list(masks) if isinstance(masks, dict) else None
     mask_values = list(masks.values()) if mask_names is not None else [masks]
     summary_metadata = metadata.create_summary_metadata(description)
@@ -161,8 +157,7 @@ class SaliencyWriter:
         """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
         if self._closed:
             raise ValueError("SaliencyWriter: add() after close()")
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-            raise TypeError("step: expected an integer, got %r" % (step,))
+        validate.integer("step", step)
         summary = saliency_pb(
             tag, image, masks, labels=labels, description=description,
             max_outputs=max_outputs, method_params=method_params,

@@ -29,11 +29,10 @@ def number(name, value, low, high, *, low_exclusive=False, what="a number"):
 
     `what` names the kind of number in the message, e.g. "a percentage".
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError("%s: expected %s, got %r" % (name, what, value))
-    result = float(value)
+    interval = "%s%g, %g]" % ("(" if low_exclusive else "[", low, high)
+    real = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    result = float(value) if real else math.nan
     below = result <= low if low_exclusive else result < low
     if not math.isfinite(result) or below or result > high:
-        interval = "%s%g, %g]" % ("(" if low_exclusive else "[", low, high)
         raise ValueError("%s: expected %s in %s, got %r" % (name, what, interval, value))
     return result

@@ -1,0 +1,80 @@
+"""The manifest as typed values: one parser, blob indices, versions."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tensorboard_plugin_saliency import encoding, metadata
+from tensorboard_plugin_saliency.manifest import (
+    ImageInfo,
+    Manifest,
+    ManifestError,
+    MaskInfo,
+    MaskSpec,
+    SampleInfo,
+)
+
+
+def _manifest(samples=2, masks=("grad", "cam")):
+    info = MaskInfo(width=4, height=3, min=-1.5, max=2.0)
+    return Manifest(
+        masks=tuple(MaskSpec(name, {"n": i}) for i, name in enumerate(masks)),
+        samples=tuple(
+            SampleInfo("label %d" % i, ImageInfo(8, 6, 3), (info,) * len(masks))
+            for i in range(samples)
+        ),
+    )
+
+
+def test_round_trip():
+    manifest = _manifest()
+    assert Manifest.from_json(manifest.to_json()) == manifest
+
+
+def test_blob_layout():
+    manifest = _manifest(samples=3, masks=("a", "b"))
+    assert manifest.blob_count == 1 + 3 * 3
+    assert [manifest.image_index(i) for i in range(3)] == [1, 2, 3]
+    assert manifest.mask_index(0, 0) == 4 and manifest.mask_index(2, 1) == 9
+    assert manifest.mask_names == ["a", "b"]
+
+
+def test_what_the_writer_stores_parses():
+    blobs = encoding.encode_summary(
+        np.zeros((2, 6, 8, 3), np.uint8), {"g": np.ones((2, 3, 4))}, labels=["x", "y"]
+    )
+    manifest = Manifest.from_json(blobs[0])
+    assert manifest.blob_count == len(blobs)
+    assert [s.label for s in manifest.samples] == ["x", "y"]
+    assert manifest.samples[1].masks[0] == MaskInfo(4, 3, 1.0, 1.0)
+
+
+def test_unknown_fields_are_ignored():
+    record = _manifest().to_dict()
+    record["scores"] = {"deletion": [0.1]}
+    record["samples"][0]["extra"] = 1
+    assert Manifest.from_json(json.dumps(record).encode()) == _manifest()
+
+
+def test_newer_version_is_its_own_error():
+    record = _manifest().to_dict()
+    record["version"] = metadata.FORMAT_VERSION + 1
+    with pytest.raises(metadata.FormatVersionError):
+        Manifest.from_json(json.dumps(record).encode())
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"\xff\xfe",
+        b"[]",
+        b'{"version": "1"}',
+        b'{"version": 1, "masks": {}, "samples": []}',
+        b'{"version": 1, "masks": [{"name": "a"}], "samples": [{"masks": []}]}',
+        b'{"version": 1, "masks": [{"name": "a"}], "samples": [{"image": {}, "masks": [{}]}]}',
+    ],
+)
+def test_malformed(blob):
+    with pytest.raises(ManifestError):
+        Manifest.from_json(blob)
