@@ -8,6 +8,7 @@ import keras
 import saliency.core as saliency
 
 from tensorboard_plugin_saliency import methods
+from tensorboard_plugin_saliency.methods import engine
 
 N, H, W, C, CLASSES = 3, 16, 16, 3, 5
 
@@ -388,7 +389,7 @@ def test_traced_functions_are_reused(model, images):
     def tracing_counts():
         return {
             key: fn.experimental_get_tracing_count()
-            for key, fn in methods._TRACED[model].items()
+            for key, fn in engine.TRACED[model].items()
         }  # pylint: disable=protected-access
 
     methods.integrated_gradients(model, images, steps=5, batch_size=4)

@@ -1,0 +1,108 @@
+"""Checks of the arguments every method shares: model, images, targets, counts.
+
+Each check returns the argument in the form the engine uses (float32 and int32
+tensors, plain ints) or raises a `TypeError` / `ValueError` that names the
+argument, what it got and what was expected.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency.methods import engine
+
+
+def check_images(images):
+    """Returns `images` as a float32 tensor `[N, H, W, C]`."""
+    try:
+        images = tf.convert_to_tensor(images)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"images: expected a numeric array [N, H, W, C], got {type(images).__name__} ({e})"
+        ) from None
+    if not (images.dtype.is_floating or images.dtype.is_integer):
+        raise TypeError(f"images: expected a numeric array, got dtype {images.dtype.name}")
+    if images.shape.rank != 4:
+        raise ValueError(f"images: expected shape [N, H, W, C], got shape {tuple(images.shape)}")
+    if images.shape[0] == 0:
+        raise ValueError(f"images: expected at least one image, got shape {tuple(images.shape)}")
+    return tf.cast(images, tf.float32)
+
+
+def check_model(model):
+    """Raises a TypeError unless `model` is callable."""
+    if not callable(model):
+        raise TypeError(
+            f"model: expected a callable (e.g. a Keras model) mapping "
+            f"[N, H, W, C] to [N, classes], got {type(model).__name__}"
+        )
+
+
+def check_count(name, value):
+    """Returns a count parameter (steps, nsamples, ...) as an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: expected an int >= 1, got {value}")
+    return int(value)
+
+
+def num_classes(model):
+    """The model's number of classes when Keras knows it, else None."""
+    try:
+        shape = tuple(model.outputs[0].shape)
+    except Exception:  # Not a built Keras model.
+        return None
+    return int(shape[1]) if len(shape) == 2 and shape[1] is not None else None
+
+
+def check_targets(model, images, targets, batch_size):
+    """Returns targets as an int32 tensor [N]; None means argmax predictions."""
+    n = images.shape[0]
+    if targets is None:
+        scores = engine.forward(model, images, batch_size)
+        return tf.cast(tf.argmax(scores, axis=1), tf.int32)
+    targets = np.asarray(targets)
+    if targets.dtype == bool or not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(f"targets: expected class indices (ints), got dtype {targets.dtype}")
+    if targets.ndim == 0:
+        targets = np.full([n], targets)
+    if targets.shape != (n,):
+        raise ValueError(
+            f"targets: expected {n} class indices (one per image), got shape {targets.shape}"
+        )
+    classes = num_classes(model)
+    if targets.min() < 0 or (classes is not None and targets.max() >= classes):
+        raise ValueError(
+            f"targets: expected class indices in [0, "
+            f"{classes if classes is not None else 'classes'}), got "
+            f"{targets.min()}..{targets.max()}"
+        )
+    return tf.constant(targets, tf.int32)
+
+
+def broadcast_baseline(baseline, images):
+    """`baseline` (a number or an array) as a float32 tensor shaped like `images`."""
+    try:
+        return tf.broadcast_to(tf.cast(baseline, tf.float32), images.shape)
+    except (ValueError, tf.errors.InvalidArgumentError):
+        raise ValueError(
+            f"baseline: expected a number or an array broadcastable to images "
+            f"{tuple(images.shape)}, got shape {np.shape(baseline)}"
+        ) from None
+
+
+def prepare(model, images, targets, batch_size):
+    """Checks the shared arguments of a method.
+
+    Returns:
+      `(images, targets, batch_size)`: float32 `[N, H, W, C]`, int32 `[N]` (the
+      model's predicted classes when `targets` is None) and an int.
+
+    Raises:
+      TypeError, ValueError: an argument is not what a method takes.
+    """
+    check_model(model)
+    images = check_images(images)
+    batch_size = check_count("batch_size", batch_size)
+    targets = check_targets(model, images, targets, batch_size)
+    return images, targets, batch_size

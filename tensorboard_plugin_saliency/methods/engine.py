@@ -1,0 +1,188 @@
+"""The engine under every method: a virtual batch of model inputs, run in chunks.
+
+A method says how to make model input k of image i (a path step, a noisy copy, an
+occluded copy: a *points* function); `over_points` lays those inputs out as one long
+virtual batch, runs it through a traced `tf.function` in equal chunks of at most
+`batch_size` rows, and returns `sum_k weight * d score[target] / d input` per image
+(or, gradient-free, every row's score). Traced functions are cached per model and
+reused while the shapes stay the same; thread pools are made on first use.
+"""
+
+import os
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import tensorflow as tf
+
+DEFAULT_BATCH_SIZE = 64
+"""Largest number of model inputs per model call."""
+
+TRACED = weakref.WeakKeyDictionary()
+"""model -> {key: tf.function}: the traced functions of each model."""
+
+_POOLS = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def thread_pool(name, max_workers=None):
+    """The process's thread pool called `name`, made on first use.
+
+    Args:
+      name: the pool's name (also its threads' name prefix).
+      max_workers: its size, used when the pool is made; default one per CPU.
+
+    Returns:
+      A `concurrent.futures.ThreadPoolExecutor`.
+    """
+    with _POOLS_LOCK:
+        if name not in _POOLS:
+            _POOLS[name] = ThreadPoolExecutor(
+                max_workers=max_workers or os.cpu_count() or 1, thread_name_prefix=name
+            )
+        return _POOLS[name]
+
+
+def traced(model, key, build):
+    """Returns the cached `build(model_ref)` for (model, key).
+
+    The traced function reaches the model through a weak reference so that the
+    cache does not keep models alive.
+    """
+    try:
+        cache = TRACED.setdefault(model, {})
+    except TypeError:  # Not weak-referenceable: trace per call.
+        return build(lambda: model)
+    if key not in cache:
+        cache[key] = build(weakref.ref(model))
+    return cache[key]
+
+
+def call(model, x):
+    """The model's scores [rows, classes] for inputs x."""
+    outputs = model(x, training=False) if isinstance(model, tf.keras.Model) else model(x)
+    if isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    outputs = tf.convert_to_tensor(outputs)
+    if outputs.shape.rank != 2:
+        raise ValueError(
+            f"model: expected outputs of shape [N, classes], got shape {tuple(outputs.shape)}"
+        )
+    return outputs
+
+
+def chunks(total, batch_size):
+    """Splits range(total) into equal chunks of at most batch_size rows.
+
+    Yields (rows, valid). The last chunk is padded with row 0 (valid False), so
+    all chunks have one static shape: the traced functions trace once, and on
+    CPU they run markedly faster with static shapes than with a None batch.
+    """
+    size = -(-total // -(-total // batch_size))
+    for start in range(0, total, size):
+        rows = np.arange(start, start + size)
+        valid = rows < total
+        yield np.where(valid, rows, 0), valid
+
+
+def forward(model, images, batch_size):
+    """The model's scores [N, classes] for images."""
+    fn = traced(model, "forward", lambda ref: tf.function(lambda x: call(ref(), x)))
+    return tf.concat(
+        [
+            fn(tf.gather(images, rows))[: valid.sum()]
+            for rows, valid in chunks(images.shape[0], batch_size)
+        ],
+        axis=0,
+    )
+
+
+def image_points(images, k, i):
+    """The points of a method that feeds each image itself, once (weight 1)."""
+    del k
+    return tf.gather(images, i), 1.0
+
+
+def _rows_fn(model, points, backward, per_row=False):
+    """The traced function behind over_points, for this model and `points`.
+
+    It returns each row's target score (not `backward`), each row's weighted
+    gradient (`per_row`), or those gradients summed per image.
+    """
+
+    def build(ref):
+        @tf.function
+        def run(images, targets, k, i, segment, *aux):
+            x, weights = points(images, k, i, *aux)
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                tape.watch(x)
+                picked = tf.gather(call(ref(), x), tf.gather(targets, i), batch_dims=1)
+            if not backward:
+                return picked
+            grads = tape.gradient(picked, x) * weights
+            if per_row:
+                return grads
+            n = tf.shape(images)[0]
+            return tf.math.unsorted_segment_sum(grads, segment, n + 1)[:-1]
+
+        return run
+
+    return traced(model, (points, backward, per_row), build)
+
+
+def over_points(model, points, images, targets, npoints, batch_size, *aux, backward=True):
+    """Runs `npoints` model inputs per image, for all images, in big batches.
+
+    Row r of the virtual batch is point k = r // N of image i = r % N;
+    `points(images, k, i, *aux)` (traced) returns those rows' model inputs and
+    weights (broadcastable to the inputs).
+
+    Args:
+      model: the model, a callable from `[rows, H, W, C]` to `[rows, classes]`.
+      points: `(images, k, i, *aux) -> (inputs, weights)`, traced.
+      images: float32 tensor `[N, H, W, C]`.
+      targets: int32 tensor `[N]`, the class explained in each image.
+      npoints: model inputs per image.
+      batch_size: largest number of rows per model call.
+      *aux: tensors passed on to `points`.
+      backward: whether to return gradients (else scores).
+
+    Returns:
+      `sum_k weight * d score[target] / d input` per image `[N, H, W, C]` (a
+      tensor) if `backward`, else every row's target score `[npoints * N]` (NumPy).
+    """
+    n = images.shape[0]
+    if backward and npoints == 1:
+        # One input per image: chunks hold whole images in order, so their rows
+        # are the answer, with no per-image sum over an [N, H, W, C] buffer.
+        fn = _rows_fn(model, points, backward, per_row=True)
+        parts = []
+        for rows, valid in chunks(n, batch_size):
+            out = fn(
+                images,
+                targets,
+                tf.constant(rows, tf.int32) * 0,
+                tf.constant(rows, tf.int32),
+                tf.constant(rows, tf.int32),
+                *aux,
+            )
+            parts.append(out[: int(valid.sum())])
+        return tf.concat(parts, axis=0)
+    fn = _rows_fn(model, points, backward)
+    total, scores = 0.0, []
+    for rows, valid in chunks(npoints * n, batch_size):
+        k, i = np.divmod(rows, n)
+        out = fn(
+            images,
+            targets,
+            tf.constant(k, tf.int32),
+            tf.constant(i, tf.int32),
+            tf.constant(np.where(valid, i, n), tf.int32),
+            *aux,
+        )
+        if backward:
+            total += out
+        else:
+            scores.append(out.numpy()[valid])
+    return total if backward else np.concatenate(scores)

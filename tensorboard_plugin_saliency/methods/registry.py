@@ -1,0 +1,87 @@
+"""Method names, and each method's parameters as provenance for the stored masks."""
+
+import inspect
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
+from tensorboard_plugin_saliency.methods.grad_cam import grad_cam
+from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
+from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
+from tensorboard_plugin_saliency.methods.occlusion import occlusion
+from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
+
+METHODS = {
+    "gradients": gradients,
+    "gradient_x_input": gradient_x_input,
+    "smoothgrad": smoothgrad,
+    "integrated_gradients": integrated_gradients,
+    "blur_integrated_gradients": blur_integrated_gradients,
+    "grad_cam": grad_cam,
+    "occlusion": occlusion,
+}
+"""Method name -> function, for the Keras callback."""
+
+_NOT_PROVENANCE = ("model", "images", "targets", "batch_size", "noise", "base_params")
+
+
+def _jsonable(value):
+    if callable(value):
+        return getattr(value, "__name__", repr(value))
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, tf.Tensor)):
+        return f"array{list(value.shape)}"
+    return value
+
+
+def _declared(name):
+    """The parameters of method `name` that describe it, with their defaults."""
+    signature = inspect.signature(METHODS[name])
+    return {
+        k: p.default
+        for k, p in signature.parameters.items()
+        if k not in _NOT_PROVENANCE and p.default is not inspect.Parameter.empty
+    }
+
+
+def method_params(name, **params):
+    """JSON-friendly parameters of method `name`: its defaults, then `params`.
+
+    For the callback's provenance, e.g. `method_params("smoothgrad")` ->
+    `{"base": "gradients", "nsamples": 25, "stdev_spread": 0.15,
+    "magnitude": True, "seed": None}`. For smoothgrad, the base method's
+    parameters are included. `batch_size` and `noise` are left out (they do
+    not describe the method).
+
+    Args:
+      name: a key of `METHODS`.
+      **params: the parameters the method is called with.
+
+    Returns:
+      `{parameter: value}` with JSON values (functions by name,
+      arrays as `"array[shape]"`).
+
+    Raises:
+      ValueError: `name` is not a method.
+    """
+    if name not in METHODS:
+        raise ValueError(f"name: expected one of {sorted(METHODS)}, got {name!r}")
+    out = _declared(name)
+    if name == "smoothgrad":
+        base = params.get("base", gradients)
+        base_name = next((k for k, f in METHODS.items() if f is base), None)
+        if base_name is not None and base_name != "smoothgrad":
+            out.update(_declared(base_name))
+    out.update(params)
+    return {k: _jsonable(v) for k, v in out.items() if k not in _NOT_PROVENANCE}
+
+
+def default_params(name):
+    """The default parameters of method `name` (see `method_params`).
+
+    Raises:
+      ValueError: `name` is not a method.
+    """
+    return method_params(name)
