@@ -4,6 +4,7 @@
 started as a subprocess and reached over gRPC, as `tensorboard --load_fast=true` does.
 """
 
+import argparse
 import contextlib
 import os
 import subprocess
@@ -11,13 +12,15 @@ import tempfile
 import time
 
 import grpc
+from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider as mux_provider
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.data import grpc_provider, server_ingester
 from tensorboard.data import provider as provider_lib
 from tensorboard.data.proto import data_provider_pb2_grpc
+from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import metadata
+from tensorboard_plugin_saliency import metadata, plugin
 
 BACKENDS = ("python", "rust")
 
@@ -114,3 +117,18 @@ def read_all(provider):
                 for d in datums
             ]
     return result
+
+
+def make_app(provider, logdir, samples=0):
+    """TensorBoard's own WSGI application with the saliency plugin, over `provider`."""
+    flags = argparse.Namespace(
+        logdir=logdir, samples_per_plugin={"saliency": samples}, window_title="",
+        path_prefix="", generic_data="true")
+    return application.TensorBoardWSGIApp(flags, [plugin.SaliencyLoader()], provider)
+
+
+@contextlib.contextmanager
+def wsgi_client(logdir, backend, samples=0):
+    """A werkzeug test `Client` of `make_app` over `logdir` on `backend`."""
+    with data_provider(logdir, backend, samples) as provider:
+        yield Client(make_app(provider, logdir, samples))

@@ -5,11 +5,10 @@ import subprocess
 import urllib.parse
 
 import pytest
-from werkzeug.test import Client
-
 import saliency_logdir
 import tb_backends
-from test_plugin import make_app
+from werkzeug.test import Client
+
 from tensorboard_plugin_saliency import cli
 
 
@@ -23,7 +22,7 @@ def logdir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(logdir):
     with tb_backends.data_provider(logdir, "python") as provider:
-        yield Client(make_app(provider, logdir))
+        yield Client(tb_backends.make_app(provider, logdir))
 
 
 CASES = [

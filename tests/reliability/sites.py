@@ -9,21 +9,17 @@
 - `process(logdir, backend)`: a real `tensorboard` on 127.0.0.1 (tb_process).
 """
 
-import argparse
 import contextlib
 import json
 import os
 import urllib.parse
 
 import numpy as np
-from tensorboard.backend import application
-from werkzeug.test import Client
-
 import saliency_logdir
 import tb_backends
 import tb_process
-from tensorboard_plugin_saliency import event_writer, plugin, summary
 
+from tensorboard_plugin_saliency import event_writer, summary
 from tests.reliability.common import LOAD_FAST, write_image_events
 
 P = "/data/plugin/saliency/"
@@ -46,17 +42,8 @@ def write_fuzz_logdir(logdir):
     return expected
 
 
-def make_app(provider, logdir, samples=0):
-    flags = argparse.Namespace(
-        logdir=logdir, samples_per_plugin={"saliency": samples}, window_title="",
-        path_prefix="", generic_data="true")
-    return application.TensorBoardWSGIApp(flags, [plugin.SaliencyLoader()], provider)
-
-
-@contextlib.contextmanager
-def wsgi_client(logdir, backend, samples=0):
-    with tb_backends.data_provider(logdir, backend, samples) as provider:
-        yield Client(make_app(provider, logdir, samples))
+make_app = tb_backends.make_app
+wsgi_client = tb_backends.wsgi_client
 
 
 @contextlib.contextmanager

@@ -1,6 +1,5 @@
 """The plugin's routes through TensorBoard's own WSGI application, on both backends."""
 
-import argparse
 import base64
 import gzip
 import json
@@ -9,23 +8,18 @@ import urllib.parse
 
 import numpy as np
 import pytest
-from tensorboard.backend import application
+import saliency_logdir
+import tb_backends
 from tensorboard.plugins import base_plugin
 from werkzeug.test import Client
 
-import saliency_logdir
-import tb_backends
 from tensorboard_plugin_saliency import encoding, plugin, render, static_files
 
 P = "/data/plugin/saliency/"
 TRAIN = {"run": "train", "tag": "saliency/cls"}
 
 
-def make_app(provider, logdir, samples=0):
-    flags = argparse.Namespace(
-        logdir=logdir, samples_per_plugin={"saliency": samples}, window_title="",
-        path_prefix="", generic_data="true")
-    return application.TensorBoardWSGIApp(flags, [plugin.SaliencyLoader()], provider)
+make_app = tb_backends.make_app
 
 
 @pytest.fixture(scope="module")
