@@ -88,7 +88,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             if "batch_size" in _parameters(function):
                 kwargs.setdefault("batch_size", self._batch_size)
             masks[name] = function(self.model, images, explained, **kwargs)
-            params[name] = methods_lib.method_params(name, **settings)
+            params[name] = methods_lib.method_params(name, model=self.model, **settings)
         if self._writer is None:
             self._writer = summary.SaliencyWriter(self._log_dir)
         self._writer.add(

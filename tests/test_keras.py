@@ -61,6 +61,18 @@ def test_method_parameters_are_used_and_recorded(tmp_path):
     assert record.labels[0].startswith("pred: ")
 
 
+def test_grad_cam_records_the_layer_it_used(tmp_path):
+    images, _ = _data(2)
+    callback = SaliencyCallback(str(tmp_path), images, methods=("grad_cam",))
+    model = _tiny_model()
+    callback.set_model(model)
+    callback.log(step=1)
+    callback.close()
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert record.method_params == {"grad_cam": {"layer": model.layers[0].name}}
+    assert record.masks["grad_cam"].shape == (2, 12, 12)
+
+
 @pytest.mark.parametrize("kwargs,error,words", [
     ({"methods": ("nope",)}, ValueError, "'nope' is not one of"),
     ({"methods": ()}, ValueError, "at least one"),

@@ -44,9 +44,7 @@ def targets(model, images):
 @pytest.fixture(scope="module")
 def call_model_function(model):
     """PAIR's interface to the Keras model; call_model_args = {"target": class}."""
-    conv_and_scores = keras.Model(
-        model.inputs, [model.get_layer("conv2").output, model.outputs[0]]
-    )
+    conv_and_scores = keras.Model(model.inputs, [model.get_layer("conv2").output, model.outputs[0]])
 
     def call(x, call_model_args=None, expected_keys=None):
         x = tf.convert_to_tensor(np.asarray(x, np.float32))
@@ -60,9 +58,7 @@ def call_model_function(model):
             out[saliency.INPUT_OUTPUT_GRADIENTS] = tape.gradient(score, x).numpy()
         if saliency.CONVOLUTION_LAYER_VALUES in expected_keys:
             out[saliency.CONVOLUTION_LAYER_VALUES] = conv.numpy()
-            out[saliency.CONVOLUTION_OUTPUT_GRADIENTS] = tape.gradient(
-                score, conv
-            ).numpy()
+            out[saliency.CONVOLUTION_OUTPUT_GRADIENTS] = tape.gradient(score, conv).numpy()
         if saliency.OUTPUT_LAYER_VALUES in expected_keys:
             out[saliency.OUTPUT_LAYER_VALUES] = score.numpy()
         return out
@@ -83,9 +79,7 @@ def pair_masks(get_mask, images, targets, call_model_function, **kwargs):
 
 
 def test_gradients_match_pair(model, images, targets, call_model_function):
-    expected = pair_masks(
-        saliency.GradientSaliency().GetMask, images, targets, call_model_function
-    )
+    expected = pair_masks(saliency.GradientSaliency().GetMask, images, targets, call_model_function)
     assert relative_error(methods.gradients(model, images), expected) <= 1e-4
 
 
@@ -103,28 +97,16 @@ def test_integrated_gradients_match_pair(model, images, targets, call_model_func
     assert relative_error(actual, expected) <= 1e-4
 
 
-def test_blur_integrated_gradients_match_pair(
-    model, images, targets, call_model_function
-):
+def test_blur_integrated_gradients_match_pair(model, images, targets, call_model_function):
     # PAIR's BlurIG (scipy.ndimage.gaussian_filter) runs on NumPy 2.4/scipy 1.17.
     kwargs = dict(max_sigma=6.0, steps=12, grad_step=0.01)
     expected = pair_masks(
-        saliency.BlurIG().GetMask,
-        images,
-        targets,
-        call_model_function,
-        batch_size=5,
-        **kwargs
+        saliency.BlurIG().GetMask, images, targets, call_model_function, batch_size=5, **kwargs
     )
     actual = methods.blur_integrated_gradients(model, images, batch_size=8, **kwargs)
     assert relative_error(actual, expected) <= 1e-4
     expected = pair_masks(
-        saliency.BlurIG().GetMask,
-        images,
-        targets,
-        call_model_function,
-        sqrt=True,
-        **kwargs
+        saliency.BlurIG().GetMask, images, targets, call_model_function, sqrt=True, **kwargs
     )
     actual = methods.blur_integrated_gradients(model, images, sqrt=True, **kwargs)
     assert relative_error(actual, expected) <= 1e-4
@@ -142,9 +124,7 @@ def test_grad_cam_matches_pair(model, images, targets, call_model_function):
     actual = methods.grad_cam(model, images)
     assert actual.shape == (N, H - 4, W - 4)
     assert relative_error(actual, expected) <= 1e-4
-    np.testing.assert_array_equal(
-        actual, methods.grad_cam(model, images, layer="conv2")
-    )
+    np.testing.assert_array_equal(actual, methods.grad_cam(model, images, layer="conv2"))
     np.testing.assert_array_equal(
         actual, methods.grad_cam(model, images, layer=model.get_layer("conv2"))
     )
@@ -210,7 +190,7 @@ def test_smoothgrad_matches_pair_with_same_noise(
         stdev_spread=spread,
         nsamples=nsamples,
         magnitude=magnitude,
-        **pair_kwargs
+        **pair_kwargs,
     )
     actual = methods.smoothgrad(
         model,
@@ -221,7 +201,7 @@ def test_smoothgrad_matches_pair_with_same_noise(
         magnitude=magnitude,
         noise=noise,
         batch_size=5,
-        **kwargs
+        **kwargs,
     )
     assert relative_error(actual, expected) <= 1e-4
 
@@ -267,9 +247,7 @@ def test_batch_size_does_not_change_the_result(model, images, name, params):
 
 def test_smoothgrad_seed_reproducibility(model, images):
     first = methods.smoothgrad(model, images, nsamples=3, seed=7)
-    np.testing.assert_array_equal(
-        first, methods.smoothgrad(model, images, nsamples=3, seed=7)
-    )
+    np.testing.assert_array_equal(first, methods.smoothgrad(model, images, nsamples=3, seed=7))
     assert not np.allclose(first, methods.smoothgrad(model, images, nsamples=3, seed=8))
 
 
@@ -303,9 +281,7 @@ def test_params_for_provenance():
         "seed": None,
     }
     assert (
-        methods.method_params(
-            "smoothgrad", base=methods.integrated_gradients, steps=10
-        )["steps"]
+        methods.method_params("smoothgrad", base=methods.integrated_gradients, steps=10)["steps"]
         == 10
     )
     assert methods.default_params("integrated_gradients") == {
@@ -388,8 +364,7 @@ def test_clear_errors(model, images, call, error, match):
 def test_traced_functions_are_reused(model, images):
     def tracing_counts():
         return {
-            key: fn.experimental_get_tracing_count()
-            for key, fn in engine.TRACED[model].items()
+            key: fn.experimental_get_tracing_count() for key, fn in engine.TRACED[model].items()
         }  # pylint: disable=protected-access
 
     methods.integrated_gradients(model, images, steps=5, batch_size=4)
@@ -401,3 +376,81 @@ def test_traced_functions_are_reused(model, images):
     # Same shapes, new values: nothing retraces. (15 IG rows in chunks of <= 4
     # run as four chunks of 4, the last one padded: a single static shape.)
     assert tracing_counts() == before
+
+
+# --- Grad-CAM's layer --------------------------------------------------------
+
+
+def _conv_then_pooling():
+    """Conv2D -> MaxPooling2D -> GlobalAveragePooling2D -> Dense: the last
+    spatial layer is a pooling layer."""
+    keras.utils.set_random_seed(2)
+    return keras.Sequential(
+        [
+            keras.Input((H, W, C)),
+            keras.layers.Conv2D(6, 3, activation="relu", name="conv"),
+            keras.layers.MaxPooling2D(name="pool"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dense(CLASSES, name="dense"),
+        ]
+    )
+
+
+def _explicit_cam(model, layer_name, images):
+    """Grad-CAM written out on one named layer, image by image."""
+    sub = keras.Model(model.inputs[0], [model.get_layer(layer_name).output, model.outputs[0]])
+    cams = []
+    for x in images:
+        with tf.GradientTape() as tape:
+            acts, scores = sub(x[None])
+            score = scores[0, int(np.argmax(scores[0]))]
+        weights = tf.reduce_mean(tape.gradient(score, acts)[0], axis=(0, 1))
+        cams.append(tf.nn.relu(tf.reduce_sum(acts[0] * weights, axis=-1)).numpy())
+    return np.stack(cams)
+
+
+def test_grad_cam_default_layer_is_the_convolution_not_the_pooling(images):
+    model = _conv_then_pooling()
+    assert methods.grad_cam_layer(model).name == "conv"
+    assert methods.method_params("grad_cam", model=model) == {"layer": "conv"}
+    cam = methods.grad_cam(model, images)
+    assert cam.shape == (N, H - 2, W - 2)
+    np.testing.assert_allclose(cam, _explicit_cam(model, "conv", images), rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(cam, methods.grad_cam(model, images, layer="conv"))
+    # Named explicitly, a pooling layer is still allowed.
+    assert methods.grad_cam(model, images, layer="pool").shape == (N, (H - 2) // 2, (W - 2) // 2)
+
+
+def test_grad_cam_default_layer_is_the_output_of_the_last_convolution_block():
+    keras.utils.set_random_seed(3)
+    layers = keras.layers
+    inputs = keras.Input((H, W, C))
+    a = layers.Conv2D(4, 3, padding="same", name="conv_a")(inputs)
+    b = layers.BatchNormalization(name="bn")(layers.Conv2D(4, 3, padding="same")(a))
+    out = layers.ReLU(name="block_out")(layers.Add(name="add")([a, b]))
+    pooled = layers.MaxPooling2D(name="pool")(out)
+    scores = layers.Dense(CLASSES)(layers.GlobalAveragePooling2D()(pooled))
+    assert methods.grad_cam_layer(keras.Model(inputs, scores)).name == "block_out"
+    nested = keras.Sequential(
+        [
+            keras.Input((H, W, C)),
+            keras.Sequential([layers.Conv2D(4, 3), layers.ReLU()], name="block"),
+            layers.AveragePooling2D(2, name="pool"),
+            layers.Flatten(),
+            layers.Dense(CLASSES),
+        ]
+    )
+    assert methods.grad_cam_layer(nested).name == "block"
+    assert (
+        methods.method_params("smoothgrad", model=nested, base=methods.grad_cam)["layer"] == "block"
+    )
+
+
+def test_grad_cam_layer_errors_name_the_layer_and_the_candidates(images):
+    model = _conv_then_pooling()
+    with pytest.raises(ValueError, match=r"\['conv', 'pool'\]; got 'gap' \(its output has shape"):
+        methods.grad_cam(model, images, layer="gap")
+    with pytest.raises(ValueError, match=r"\['conv', 'pool'\]; got 'nope' \(the model has no such"):
+        methods.grad_cam(model, images, layer="nope")
+    with pytest.raises(ValueError, match="no layer with a rank-4 output"):
+        methods.grad_cam_layer(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))

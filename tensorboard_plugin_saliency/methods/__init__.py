@@ -44,7 +44,7 @@ Example::
 
 from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
-from tensorboard_plugin_saliency.methods.grad_cam import grad_cam
+from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
 from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
@@ -57,6 +57,7 @@ __all__ = [
     "blur_integrated_gradients",
     "default_params",
     "grad_cam",
+    "grad_cam_layer",
     "gradient_x_input",
     "gradients",
     "integrated_gradients",

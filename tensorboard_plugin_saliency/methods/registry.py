@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
-from tensorboard_plugin_saliency.methods.grad_cam import grad_cam
+from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
 from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
@@ -27,6 +27,8 @@ _NOT_PROVENANCE = ("model", "images", "targets", "batch_size", "noise", "base_pa
 
 
 def _jsonable(value):
+    if isinstance(value, tf.keras.layers.Layer):
+        return value.name
     if callable(value):
         return getattr(value, "__name__", repr(value))
     if isinstance(value, np.generic):
@@ -46,7 +48,7 @@ def _declared(name):
     }
 
 
-def method_params(name, **params):
+def method_params(name, model=None, **params):
     """JSON-friendly parameters of method `name`: its defaults, then `params`.
 
     For the callback's provenance, e.g. `method_params("smoothgrad")` ->
@@ -57,24 +59,32 @@ def method_params(name, **params):
 
     Args:
       name: a key of `METHODS`.
+      model: the model the method runs on, if known. Parameters the method
+        resolves from the model are then recorded as resolved: Grad-CAM's
+        `layer` becomes the name of the layer it uses (see `grad_cam_layer`).
       **params: the parameters the method is called with.
 
     Returns:
-      `{parameter: value}` with JSON values (functions by name,
+      `{parameter: value}` with JSON values (functions and layers by name,
       arrays as `"array[shape]"`).
 
     Raises:
-      ValueError: `name` is not a method.
+      ValueError: `name` is not a method (or, with `model`, Grad-CAM's `layer`
+        is not a spatial layer of it).
     """
     if name not in METHODS:
         raise ValueError(f"name: expected one of {sorted(METHODS)}, got {name!r}")
     out = _declared(name)
+    runs = METHODS[name]
     if name == "smoothgrad":
         base = params.get("base", gradients)
         base_name = next((k for k, f in METHODS.items() if f is base), None)
         if base_name is not None and base_name != "smoothgrad":
             out.update(_declared(base_name))
+            runs = base
     out.update(params)
+    if model is not None and runs is grad_cam:
+        out["layer"] = grad_cam_layer(model, out.get("layer"))
     return {k: _jsonable(v) for k, v in out.items() if k not in _NOT_PROVENANCE}
 
 
