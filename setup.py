@@ -34,12 +34,17 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=["tensorboard_plugin_saliency", "tensorboard_plugin_saliency.static"],
+    packages=setuptools.find_packages(include=["tensorboard_plugin_saliency*"])
+    + ["tensorboard_plugin_saliency.static"],
     # The frontend's ES modules and the colormap tables are served from the package.
     package_dir={"tensorboard_plugin_saliency.static": "frontend"},
     package_data={
         "tensorboard_plugin_saliency": ["http_api.md"],
-        "tensorboard_plugin_saliency.static": ["*.js", "*.json", "*.css", "*.html", "*.svg"],
+        "tensorboard_plugin_saliency.static": [
+            pattern
+            for folder in ("", "pipeline/", "view/")
+            for pattern in (folder + "*.js", folder + "*.json", folder + "*.css", folder + "*.html")
+        ],
     },
     install_requires=[
         "tensorboard==2.21.*",

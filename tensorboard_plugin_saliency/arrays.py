@@ -139,6 +139,7 @@ def prepare_masks(masks, n, image_size, channel_reduction):
         argument = "masks[%r]" % name
         array = to_numpy(value, argument)
         array = _batched_hwc(array, n, image_size, argument)
+        check_mask_size(argument, array.shape[1:3], image_size)
         reduced = _reduce_channels(array, channel_reduction)
         bad = int(np.count_nonzero(~np.isfinite(reduced)))
         if bad:
@@ -146,13 +147,27 @@ def prepare_masks(masks, n, image_size, channel_reduction):
                 "%s: %d of %d values are not finite (NaN or inf); expected finite values"
                 % (argument, bad, reduced.size)
             )
-        h, w = reduced.shape[1:]
-        if h > MAX_SIDE or w > MAX_SIDE:
-            raise ValueError(
-                "%s: %dx%d exceeds the limit of %d pixels a side" % (argument, h, w, MAX_SIDE)
-            )
         result.append((name, reduced))
     return result
+
+
+def check_mask_size(argument, mask_size, image_size):
+    """Raises unless a mask of `mask_size` (h, w) fits images of `image_size` (H, W):
+    the same size, or smaller with the same aspect ratio (within a rounding pixel),
+    as a 7x7 Grad-CAM map for a 224x224 image is."""
+    (h, w), (height, width) = mask_size, image_size
+    same_shape = abs(h * width - w * height) <= max(height, width)  # one pixel either way
+    if h <= height and w <= width and same_shape:
+        return
+    hint = ""
+    if (h, w) == (width, height):
+        hint = " (it looks transposed)"
+    raise ValueError(
+        "%s: a mask of %dx%d (h x w) for images of %dx%d%s; expected the image's size "
+        "or a smaller map with its aspect ratio (e.g. 7x7 Grad-CAM for 224x224), as "
+        "[h,w], [h,w,C], [N,h,w], [N,h,w,C] or [N,C,h,w]"
+        % (argument, h, w, height, width, hint)
+    )
 
 
 def _batched_hwc(array, n, image_size, argument):

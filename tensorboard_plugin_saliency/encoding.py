@@ -10,7 +10,9 @@ The other names here are kept for code written against v1 of this module.
 
 import dataclasses
 import functools
+import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -45,6 +47,10 @@ from tensorboard_plugin_saliency.manifest import (
 MAX_SUMMARY_BYTES = 256 * 1024 * 1024
 """Largest total size, in bytes, of the blobs of one summary."""
 
+logger = logging.getLogger(__name__)
+_cut_said = set()
+_cut_lock = threading.Lock()
+
 
 @functools.cache
 def _pool():
@@ -70,18 +76,26 @@ def encode_summary(
     masks,
     *,
     labels=None,
-    max_outputs=3,
+    max_outputs=None,
     method_params=None,
     channel_reduction="sum",
+    tag=None,
 ):
-    """The list of blobs (bytes) of one saliency summary; raises on bad input."""
-    check_max_outputs(max_outputs)
+    """The list of blobs (bytes) of one saliency summary; raises on bad input.
+
+    `max_outputs` keeps only the first images of the batch (None: all of them); a
+    cut batch is logged once per `tag`.
+    """
+    if max_outputs is not None:
+        check_max_outputs(max_outputs)
     images = prepare_images(image)
     n = images.shape[0]
     prepared = prepare_masks(masks, n, images.shape[1:3], channel_reduction)
     label_list = prepare_labels(labels, n)
     params = prepare_params(method_params, [name for name, _ in prepared])
-    kept = min(n, int(max_outputs))
+    kept = n if max_outputs is None else min(n, int(max_outputs))
+    if kept < n:
+        _say_cut(tag, kept, n)
 
     pool = _pool()
     image_blobs = list(pool.map(codec.encode_png, images[:kept]))
@@ -105,10 +119,27 @@ def encode_summary(
     total = sum(len(b) for b in blobs)
     if total > MAX_SUMMARY_BYTES:
         raise ValueError(
-            "image and masks: the summary would take %.1f MiB, over the limit of %d MiB; "
-            "lower max_outputs or the image size" % (total / 2**20, MAX_SUMMARY_BYTES // 2**20)
+            "image and masks: the summary of %d images would take %.1f MiB, over the limit "
+            "of %d MiB; keep fewer images with max_outputs=N, or lower the image size"
+            % (kept, total / 2**20, MAX_SUMMARY_BYTES // 2**20)
         )
     return blobs
+
+
+def _say_cut(tag, kept, n):
+    """Logs, once per tag, that `max_outputs` keeps `kept` of `n` images."""
+    with _cut_lock:
+        if tag in _cut_said:
+            return
+        _cut_said.add(tag)
+    logger.warning(
+        "saliency summary %r: max_outputs=%d keeps %d of the batch's %d images "
+        "(said once per tag)",
+        tag,
+        kept,
+        kept,
+        n,
+    )
 
 
 def decode_summary(blobs):

@@ -23,7 +23,7 @@ def _blob_tensor_proto(blobs):
     return tensor_util.make_tensor_proto(array)
 
 
-def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs=3,
+def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs=None,
                 method_params=None, channel_reduction="sum"):
     """A `Summary` proto holding a batch of images with their saliency masks.
 
@@ -35,7 +35,8 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
         batched `[N,h,w]` / `[N,h,w,C]` / `[N,C,h,w]`. Stored at its own size.
       labels: optional string per image.
       description: optional Markdown description of the tag.
-      max_outputs: how many images of the batch to keep, at least 1.
+      max_outputs: keep only the first `max_outputs` images of the batch (at least 1);
+        None, the default, keeps the whole batch. A cut batch is logged once per tag.
       method_params: optional `{mask name: dict}` of method parameters (provenance).
       channel_reduction: `"sum"` (signed), `"abs_sum"` or `"max_abs"`.
 
@@ -45,7 +46,7 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
     arrays.check_tag(tag)
     blobs = encoding.encode_summary(
         image, masks, labels=labels, max_outputs=max_outputs,
-        method_params=method_params, channel_reduction=channel_reduction,
+        method_params=method_params, channel_reduction=channel_reduction, tag=tag,
     )
     summary = summary_pb2.Summary()
     summary.value.add(
@@ -57,7 +58,7 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
 
 
 def saliency(name, image, masks, step=None, *, labels=None, description=None,
-             max_outputs=3, method_params=None, channel_reduction="sum"):
+             max_outputs=None, method_params=None, channel_reduction="sum"):
     """Writes a saliency summary to the default TF2 summary writer.
 
     Takes the arguments of `saliency_pb` (with `name` in place of `tag`, scoped like
@@ -70,7 +71,8 @@ def saliency(name, image, masks, step=None, *, labels=None, description=None,
     """
     import tensorflow as tf  # Only this function needs TensorFlow.
 
-    arrays.check_max_outputs(max_outputs)
+    if max_outputs is not None:
+        arrays.check_max_outputs(max_outputs)
     validate.choice("channel_reduction", channel_reduction, arrays.CHANNEL_REDUCTIONS)
     mask_names = list(masks) if isinstance(masks, dict) else None
     mask_values = list(masks.values()) if mask_names is not None else [masks]
@@ -82,7 +84,7 @@ def saliency(name, image, masks, step=None, *, labels=None, description=None,
         return np.array(
             encoding.encode_summary(
                 image_value, mask_arg, labels=label_arg, max_outputs=max_outputs,
-                method_params=method_params, channel_reduction=channel_reduction,
+                method_params=method_params, channel_reduction=channel_reduction, tag=name,
             ),
             dtype=object,
         )
@@ -118,7 +120,12 @@ class SaliencyWriter:
         self._owned = None
         self._add_summary = None
         if isinstance(target, (str, os.PathLike)):
-            self._owned = event_writer.EventFileWriter(os.fspath(target))
+            path = os.fspath(target)
+            if os.path.exists(path) and not os.path.isdir(path):
+                raise ValueError(
+                    "target: expected a log directory, got %r, which is a file" % path
+                )
+            self._owned = event_writer.EventFileWriter(path)
             self._add_summary = self._write_event
         elif hasattr(target, "_get_file_writer"):
             module = type(target).__module__
@@ -152,7 +159,7 @@ class SaliencyWriter:
     def _write_event(self, summary, step, walltime):
         self._owned.add_event(event_pb2.Event(wall_time=walltime, step=step, summary=summary))
 
-    def add(self, tag, image, masks, step, *, labels=None, description=None, max_outputs=3,
+    def add(self, tag, image, masks, step, *, labels=None, description=None, max_outputs=None,
             method_params=None, channel_reduction="sum", walltime=None):
         """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
         if self._closed:

@@ -281,3 +281,54 @@ def test_writer_rejects_unknown_target():
 def test_constant_mask_round_trips_exactly():
     blob, info = encoding.encode_mask(np.full((4, 5), -2.5, np.float32))
     np.testing.assert_array_equal(encoding.decode_mask(blob, info), np.full((4, 5), -2.5))
+
+
+BATCH = np.random.default_rng(3).random((16, 12, 12, 3)).astype(np.float32)
+BATCH_MASKS = {"smoothgrad": np.random.default_rng(4).random((16, 12, 12)).astype(np.float32)}
+
+
+def test_whole_batch_kept_by_default(tmp_path, caplog):
+    with summary.SaliencyWriter(str(tmp_path)) as writer:
+        writer.add("all", BATCH, BATCH_MASKS, 0)
+    pb = summary.saliency_pb("all_pb", BATCH, BATCH_MASKS)
+    assert len(reader.read_saliency(str(tmp_path))[0].images) == 16
+    assert len(pb.value[0].tensor.string_val) == 1 + 16 * 2
+    assert "max_outputs" not in caplog.text
+
+
+def test_cut_batch_is_said_once_per_tag(tmp_path, caplog):
+    with summary.SaliencyWriter(str(tmp_path)) as writer:
+        for step in range(3):
+            writer.add("cut", BATCH, BATCH_MASKS, step, max_outputs=4)
+    said = [r.getMessage() for r in caplog.records if "max_outputs=4" in r.getMessage()]
+    assert len(said) == 1 and "keeps 4 of the batch's 16 images" in said[0] and "'cut'" in said[0]
+    assert [len(r.images) for r in reader.read_saliency(str(tmp_path))] == [4, 4, 4]
+
+
+@pytest.mark.parametrize("mask_shape, words", [
+    ((64, 32), ["64x32", "64x64", "aspect ratio"]),
+    ((100, 100), ["100x100", "64x64"]),
+    ((2, 64, 32), ["64x32", "images of 64x64"]),
+])
+def test_mismatched_mask_size_is_refused(tmp_path, mask_shape, words):
+    images = np.zeros((2, 64, 64, 3), np.uint8)
+    mask = np.ones(mask_shape if len(mask_shape) == 3 else (2,) + mask_shape, np.float32)
+    with pytest.raises(ValueError) as raised:
+        summary.saliency_pb("t", images, {"grad": mask})
+    for word in words + ["masks['grad']"]:
+        assert word in str(raised.value)
+
+
+@pytest.mark.parametrize("image_size, mask_size", [
+    ((224, 224), (7, 7)), ((224, 224), (14, 14)), ((48, 64), (3, 4)), ((100, 150), (49, 74)),
+])
+def test_smaller_mask_with_the_image_aspect_is_accepted(image_size, mask_size):
+    images = np.zeros((1,) + image_size + (3,), np.uint8)
+    summary.saliency_pb("t", images, {"cam": np.ones((1,) + mask_size, np.float32)})
+
+
+def test_log_directory_that_is_a_file(tmp_path):
+    path = tmp_path / "logs"
+    path.write_text("not a directory")
+    with pytest.raises(ValueError, match="target: expected a log directory, got .*which is a file"):
+        summary.SaliencyWriter(str(path))
