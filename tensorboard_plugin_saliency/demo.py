@@ -117,7 +117,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
     """
     import tensorflow as tf
 
-    from tensorboard_plugin_saliency.keras import SaliencyCallback
+    from tensorboard_plugin_saliency.callbacks import SaliencyCallback
 
     data = make_shapes(train_size, seed=seed)
     valid = make_shapes(256, seed=seed + 1)

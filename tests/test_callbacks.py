@@ -5,17 +5,19 @@ import pytest
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import reader
-from tensorboard_plugin_saliency.keras import SaliencyCallback
+from tensorboard_plugin_saliency.callbacks import SaliencyCallback
 
 
 def _tiny_model():
     tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential([
-        tf.keras.Input((12, 12, 3)),
-        tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(2),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((12, 12, 3)),
+            tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+            tf.keras.layers.GlobalAveragePooling2D(),
+            tf.keras.layers.Dense(2),
+        ]
+    )
     model.compile("sgd", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
@@ -28,8 +30,13 @@ def _data(n=16):
 def test_logs_every_n_epochs_and_the_last(tmp_path):
     images, classes = _data()
     callback = SaliencyCallback(
-        str(tmp_path), images[:3], classes[:3], methods=("gradients", "smoothgrad"),
-        every_n_epochs=2, labels=["cat", "dog"], tag="val/saliency",
+        str(tmp_path),
+        images[:3],
+        classes[:3],
+        methods=("gradients", "smoothgrad"),
+        every_n_epochs=2,
+        labels=["cat", "dog"],
+        tag="val/saliency",
     )
     _tiny_model().fit(images, classes, epochs=5, verbose=0, callbacks=[callback])
     callback.close()
@@ -51,7 +58,9 @@ def test_logs_every_n_epochs_and_the_last(tmp_path):
 def test_method_parameters_are_used_and_recorded(tmp_path):
     images, _ = _data(2)
     callback = SaliencyCallback(
-        str(tmp_path), images, methods={"integrated_gradients": {"steps": 7}},
+        str(tmp_path),
+        images,
+        methods={"integrated_gradients": {"steps": 7}},
     )
     callback.set_model(_tiny_model())
     callback.log(step=3)
@@ -73,13 +82,23 @@ def test_grad_cam_records_the_layer_it_used(tmp_path):
     assert record.masks["grad_cam"].shape == (2, 12, 12)
 
 
-@pytest.mark.parametrize("kwargs,error,words", [
-    ({"methods": ("nope",)}, ValueError, "'nope' is not one of"),
-    ({"methods": ()}, ValueError, "at least one"),
-    ({"every_n_epochs": 0}, ValueError, "every_n_epochs"),
-    ({"targets": [0]}, ValueError, "1 targets for 2 images"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,words",
+    [
+        ({"methods": ("nope",)}, ValueError, "'nope' is not one of"),
+        ({"methods": ()}, ValueError, "at least one"),
+        ({"every_n_epochs": 0}, ValueError, "every_n_epochs"),
+        ({"targets": [0]}, ValueError, "1 targets for 2 images"),
+    ],
+)
 def test_bad_arguments(tmp_path, kwargs, error, words):
     images, _ = _data(2)
     with pytest.raises(error, match=words):
         SaliencyCallback(str(tmp_path), images, **kwargs)
+
+
+def test_the_former_module_name_still_imports():
+    from tensorboard_plugin_saliency import keras
+
+    assert keras.SaliencyCallback is SaliencyCallback
+    assert keras.__all__ == ["SaliencyCallback"]

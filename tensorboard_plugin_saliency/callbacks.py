@@ -1,0 +1,180 @@
+"""Keras callbacks: `SaliencyCallback` logs saliency maps of fixed images during training.
+
+Example::
+
+    from tensorboard_plugin_saliency.callbacks import SaliencyCallback
+
+    model.fit(x, y, epochs=10, callbacks=[
+        SaliencyCallback("logs/run1/saliency", x_val[:8], y_val[:8],
+                         methods=("gradients", "smoothgrad"), labels=class_names)])
+"""
+
+import inspect
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency import methods as methods_lib
+from tensorboard_plugin_saliency import summary
+
+__all__ = ["SaliencyCallback"]
+
+
+class SaliencyCallback(tf.keras.callbacks.Callback):
+    """Logs saliency masks of a fixed set of images every `every_n_epochs` epochs.
+
+    Args:
+      log_dir: directory of the run to write event files to.
+      images: model inputs `[N, H, W, C]`. They are shown as they are when they lie in
+        [0, 1] (or are uint8), else rescaled to [0, 1] for display.
+      targets: optional true class index per image `[N]`. Masks explain this class;
+        without it, they explain the class the model predicts at that epoch.
+      methods: names from `methods.METHODS`, or a dict `{name: {param: value}}` to set
+        each method's parameters.
+      every_n_epochs: log at the end of every n-th epoch (and of the last one).
+      tag: the summary's tag.
+      labels: optional class names, indexed by class id, for the captions
+        ("true: cat · pred: dog 0.87"); class ids are shown without them.
+      max_outputs: how many of `images` to log.
+      batch_size: largest number of model inputs per model call inside the methods.
+
+    Each logged step stores every method's parameters as provenance
+    (`methods.method_params`), with what the method resolved from the model:
+    Grad-CAM's `layer` is the name of the layer it used.
+
+    Raises:
+      ValueError, TypeError: an argument is not what the callback takes.
+    """
+
+    def __init__(
+        self,
+        log_dir,
+        images,
+        targets=None,
+        *,
+        methods=("gradients", "smoothgrad", "integrated_gradients"),
+        every_n_epochs=1,
+        tag="saliency",
+        labels=None,
+        max_outputs=16,
+        batch_size=methods_lib.DEFAULT_BATCH_SIZE,
+    ):
+        super().__init__()
+        self._images = np.asarray(images, dtype=np.float32)
+        if self._images.ndim != 4:
+            raise ValueError("images: expected [N,H,W,C], got shape %s" % (self._images.shape,))
+        self._targets = None if targets is None else np.asarray(targets, dtype=np.int64).reshape(-1)
+        if self._targets is not None and len(self._targets) != len(self._images):
+            raise ValueError(
+                "targets: got %d targets for %d images" % (len(self._targets), len(self._images))
+            )
+        if (
+            isinstance(every_n_epochs, bool)
+            or not isinstance(every_n_epochs, int)
+            or every_n_epochs < 1
+        ):
+            raise ValueError("every_n_epochs: expected an integer >= 1, got %r" % (every_n_epochs,))
+        self._methods = self._method_settings(methods)
+        self._every = every_n_epochs
+        self._tag = tag
+        self._class_names = None if labels is None else [str(name) for name in labels]
+        self._max_outputs = max_outputs
+        self._batch_size = batch_size
+        self._log_dir = log_dir
+        self._writer = None
+        self._display = _display_images(self._images)
+
+    @staticmethod
+    def _method_settings(methods):
+        if isinstance(methods, str):
+            methods = (methods,)
+        settings = dict(methods) if isinstance(methods, dict) else {m: {} for m in methods}
+        if not settings:
+            raise ValueError("methods: expected at least one method name")
+        for name, params in settings.items():
+            if name not in methods_lib.METHODS:
+                raise ValueError(
+                    "methods: %r is not one of %s" % (name, ", ".join(sorted(methods_lib.METHODS)))
+                )
+            if not isinstance(params, dict):
+                raise TypeError("methods[%r]: expected a dict of parameters" % name)
+        return settings
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params.get("epochs") if self.params else None
+        if (epoch + 1) % self._every == 0 or (last is not None and epoch + 1 == last):
+            self.log(step=epoch + 1)
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()
+
+    def log(self, step):
+        """Computes the masks now and writes them at `step`."""
+        images = self._images[: self._max_outputs]
+        scores = _probabilities(np.asarray(self.model(images, training=False)))
+        predicted = scores.argmax(axis=1)
+        explained = predicted if self._targets is None else self._targets[: len(images)]
+        masks, params = {}, {}
+        for name, settings in self._methods.items():
+            function = methods_lib.METHODS[name]
+            kwargs = dict(settings)
+            if "batch_size" in _parameters(function):
+                kwargs.setdefault("batch_size", self._batch_size)
+            masks[name] = function(self.model, images, explained, **kwargs)
+            params[name] = methods_lib.method_params(name, model=self.model, **settings)
+        if self._writer is None:
+            self._writer = summary.SaliencyWriter(self._log_dir)
+        self._writer.add(
+            self._tag,
+            self._display[: len(images)],
+            masks,
+            step,
+            labels=[self._caption(i, predicted[i], scores[i]) for i in range(len(images))],
+            max_outputs=len(images),
+            method_params=params,
+            description="Saliency of %d fixed images, logged by SaliencyCallback "
+            "every %d epoch(s)." % (len(images), self._every),
+        )
+        self._writer.flush()
+
+    def _caption(self, i, predicted, scores):
+        pred = "pred: %s %.2f" % (self._name(predicted), scores[predicted])
+        if self._targets is None:
+            return pred
+        return "true: %s · %s" % (self._name(self._targets[i]), pred)
+
+    def _name(self, class_id):
+        if self._class_names is not None and 0 <= class_id < len(self._class_names):
+            return self._class_names[class_id]
+        return str(int(class_id))
+
+    def close(self):
+        """Closes the event file."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _parameters(function):
+    return inspect.signature(function).parameters
+
+
+def _probabilities(outputs):
+    """`outputs` as class probabilities: softmax unless rows already are probabilities."""
+    outputs = outputs.astype(np.float64)
+    if np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+        return outputs
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _display_images(images):
+    """`images` in [0, 1] for display: as they are if already there, else min-max scaled."""
+    if images.min() >= 0.0 and images.max() <= 1.0:
+        return images
+    if images.min() >= 0.0 and images.max() <= 255.0:
+        return images / 255.0
+    low = images.min(axis=(1, 2, 3), keepdims=True)
+    high = images.max(axis=(1, 2, 3), keepdims=True)
+    return (images - low) / np.maximum(high - low, 1e-12)
