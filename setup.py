@@ -24,6 +24,7 @@ TEST_REQUIRES = [
     "hypothesis>=6.100",
     "scipy",
     "pytest>=8",
+    "ruff==0.17.6",
 ]
 
 setuptools.setup(

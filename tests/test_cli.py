@@ -1,7 +1,8 @@
 """`tensorboard-saliency render`: the same PNG as `/render`, and one-line errors."""
 
-import shutil
+import os
 import subprocess
+import sys
 import urllib.parse
 
 import pytest
@@ -105,18 +106,22 @@ def test_other_errors(logdir, tmp_path, capsys):
     assert all(line.startswith("tensorboard-saliency: error:") for line in errors)
 
 
-@pytest.mark.skipif(shutil.which("tensorboard-saliency") is None,
-                    reason="console script not installed")
+# The console script of the interpreter under test, not whichever is first on PATH.
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "tensorboard-saliency")
+
+
+@pytest.mark.skipif(not os.path.exists(SCRIPT) and not os.environ.get("CI"),
+                    reason="console script not installed beside %s" % sys.executable)
 def test_console_script(logdir, client, tmp_path):
     out = tmp_path / "out.png"
     result = subprocess.run(
-        ["tensorboard-saliency", "render", "--logdir", logdir, "--run", "train", "--tag",
+        [SCRIPT, "render", "--logdir", logdir, "--run", "train", "--tag",
          "saliency/cls", "--sample", "1", "--out", str(out)],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     response = client.get("/data/plugin/saliency/render?run=train&tag=saliency/cls&sample=1")
     assert out.read_bytes() == response.get_data()
-    result = subprocess.run(["tensorboard-saliency", "render", "--logdir", logdir],
+    result = subprocess.run([SCRIPT, "render", "--logdir", logdir],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
