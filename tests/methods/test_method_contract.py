@@ -1,0 +1,94 @@
+"""The contract every method keeps, checked over the table `methods_testing.CASES`:
+shapes and dtype, default targets, results independent of batching, and clear
+errors for the arguments all methods share."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from methods_testing import CASES, CLASSES, H, N, W
+
+from tensorboard_plugin_saliency import methods
+
+NAMES = [name for name, _ in CASES]
+
+
+def _expected_shape(name, images):
+    return (N, H - 4, W - 4) if name == "grad_cam" else images.shape
+
+
+def test_the_table_covers_every_method():
+    assert sorted(NAMES) == sorted(methods.METHODS)
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+def test_shapes_dtypes_and_default_targets(model, images, targets, name, params):
+    method = methods.METHODS[name]
+    result = method(model, images, **params)
+    assert result.shape == _expected_shape(name, images)
+    assert result.dtype == np.float32
+    assert np.all(np.isfinite(result)) and np.any(result != 0)
+    np.testing.assert_allclose(
+        method(model, tf.constant(images), targets, **params), result, atol=1e-6
+    )
+    other = (targets + 1) % CLASSES
+    assert not np.allclose(method(model, images, other, **params), result)
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+def test_batch_size_does_not_change_the_result(model, images, name, params):
+    method = methods.METHODS[name]
+    np.testing.assert_allclose(
+        method(model, images, batch_size=1, **params),
+        method(model, images, batch_size=1000, **params),
+        rtol=1e-4,
+        atol=1e-7,
+    )
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+def test_a_batch_gives_each_image_its_own_result(model, images, targets, name, params):
+    method = methods.METHODS[name]
+    if name == "smoothgrad":  # The same noise for each image, alone or in the batch.
+        noise = 0.1 * np.random.default_rng(5).standard_normal((3,) + images.shape)
+        params = {"nsamples": 3, "noise": noise.astype(np.float32)}
+    batched = method(model, images, targets, **params)
+    for i in range(N):
+        alone = dict(params, noise=params["noise"][:, i : i + 1]) if "noise" in params else params
+        np.testing.assert_allclose(
+            method(model, images[i : i + 1], targets[i : i + 1], **alone)[0],
+            batched[i],
+            rtol=1e-4,
+            atol=1e-6,
+        )
+
+
+BAD_INPUTS = [
+    (
+        lambda m, x: (m, x[0], None),
+        ValueError,
+        r"images: expected shape \[N, H, W, C\], got shape \(16, 16, 3\)",
+    ),
+    (lambda m, x: (m, x[:0], None), ValueError, "at least one"),
+    (lambda m, x: (m, "abc", None), TypeError, "images"),
+    (lambda m, x: ("model", x, None), TypeError, "model"),
+    (
+        lambda m, x: (m, x, [0, 1]),
+        ValueError,
+        r"targets: expected 3 class indices .* got shape \(2,\)",
+    ),
+    (lambda m, x: (m, x, [0.5, 1, 2]), TypeError, "targets"),
+    (lambda m, x: (m, x, [0, 1, 9]), ValueError, r"targets: expected class indices in \[0, 5\)"),
+]
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+@pytest.mark.parametrize("arguments, error, match", BAD_INPUTS)
+def test_clear_errors_for_shared_arguments(model, images, name, params, arguments, error, match):
+    with pytest.raises(error, match=match):
+        methods.METHODS[name](*arguments(model, images), **params)
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+def test_batch_size_must_be_a_positive_int(model, images, name, params):
+    with pytest.raises(ValueError, match="batch_size"):
+        methods.METHODS[name](model, images, batch_size=0, **params)
