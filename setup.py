@@ -56,8 +56,10 @@ setuptools.setup(
     ],
     extras_require={
         "tf": ["tensorflow-cpu==2.21.0"],
-        "torch": ["torch"],
+        # CPU-only machines: install torch from https://download.pytorch.org/whl/cpu first.
+        "torch": ["torch", "captum>=0.7"],
         "tensorboardx": ["tensorboardX"],
+        "pair": ["saliency>=0.2.1"],
         "test": TEST_REQUIRES,
     },
     entry_points={
