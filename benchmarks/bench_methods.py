@@ -17,6 +17,7 @@ Usage: python benchmarks/bench_methods.py [--quick]
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -83,9 +84,7 @@ def reference_pass(model, batch_size):
     def run(inputs, targets, backward=True):
         fn = step if backward else forward
         for start in range(0, len(inputs), batch_size):
-            fn(
-                inputs[start : start + batch_size], targets[start : start + batch_size]
-            ).numpy()
+            fn(inputs[start : start + batch_size], targets[start : start + batch_size]).numpy()
 
     return run
 
@@ -122,9 +121,7 @@ def pair_call_model_function(model):
     def call(x, call_model_args=None, expected_keys=None):
         del expected_keys
         x = tf.constant(np.asarray(x, np.float32))
-        return {
-            saliency.INPUT_OUTPUT_GRADIENTS: grads(x, call_model_args["target"]).numpy()
-        }
+        return {saliency.INPUT_OUTPUT_GRADIENTS: grads(x, call_model_args["target"]).numpy()}
 
     return call
 
@@ -165,14 +162,13 @@ def main():
         inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
         reps = tf.constant(np.resize(targets, count))
         ours[name], ratio = compare(
-            lambda: method(model, images, targets, batch_size=BATCH_SIZE, **params),
-            lambda: reference(inputs, reps, backward),
+            functools.partial(method, model, images, targets, batch_size=BATCH_SIZE, **params),
+            functools.partial(reference, inputs, reps, backward),
             repeats,
         )
         label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
         add(
-            f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} "
-            f"inputs",
+            f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} inputs",
             ratio,
             1.3,
         )
@@ -185,10 +181,10 @@ def main():
         ("PAIR traced", pair_call_model_function(model)),
     ]:
         pair = {
-            "smoothgrad": lambda x, t: saliency.GradientSaliency().GetSmoothedMask(
+            "smoothgrad": lambda x, t, call=call: saliency.GradientSaliency().GetSmoothedMask(
                 x, call, {"target": t}
             ),
-            "integrated_gradients": lambda x, t: saliency.IntegratedGradients().GetMask(
+            "integrated_gradients": lambda x, t, call=call: saliency.IntegratedGradients().GetMask(
                 x, call, {"target": t}
             ),
         }
@@ -198,12 +194,11 @@ def main():
         }
         for name, params, _, _ in cases[2:4]:
             ours_time, ratio = compare(
-                lambda: methods.METHODS[name](
-                    model, images, targets, batch_size=BATCH_SIZE, **params
+                functools.partial(
+                    methods.METHODS[name], model, images, targets, batch_size=BATCH_SIZE, **params
                 ),
-                lambda: [
-                    pair[name](x, int(t))
-                    for x, t in zip(images[:pair_images], targets[:pair_images])
+                lambda run=pair[name]: [
+                    run(x, int(t)) for x, t in zip(images[:pair_images], targets[:pair_images])
                 ],
                 repeats,
             )
@@ -231,9 +226,7 @@ def main():
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>7}  {'target':>7}  result")
     for figure, value, target, result in rows:
-        print(
-            f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  " f"{result}"
-        )
+        print(f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  {result}")
     print(
         f"plain fwd+bwd per input, batches of {BATCH_SIZE} / batches of 1: "
         f"{batching:.3f} (a floor for the PAIR rows, which also pay for "

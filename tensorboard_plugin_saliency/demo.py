@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 CLASS_NAMES = ("circle", "square", "triangle")
+NUM_CLASSES = len(CLASS_NAMES)
 IMAGE_SIZE = 48
 
 
@@ -46,8 +47,10 @@ def _clutter(rng, size, yy, xx):
     angle, frequency = rng.uniform(0, np.pi), rng.uniform(0.2, 0.6)
     stripes = 0.5 + 0.5 * np.sin(frequency * (np.cos(angle) * xx + np.sin(angle) * yy))
     blotches = sum(
-        np.exp(-((yy - rng.uniform(0, size)) ** 2 + (xx - rng.uniform(0, size)) ** 2)
-               / rng.uniform(20, 120))
+        np.exp(
+            -((yy - rng.uniform(0, size)) ** 2 + (xx - rng.uniform(0, size)) ** 2)
+            / rng.uniform(20, 120)
+        )
         for _ in range(4)
     )
     tint = rng.uniform(0.1, 0.4, size=3)
@@ -65,7 +68,7 @@ def _clutter(rng, size, yy, xx):
 
 def _shape(class_id, dy, dx, radius):
     if class_id == 0:  # circle
-        return dy ** 2 + dx ** 2 <= radius ** 2
+        return dy**2 + dx**2 <= radius**2
     if class_id == 1:  # square
         half = radius * 0.85
         return (np.abs(dy) <= half) & (np.abs(dx) <= half)
@@ -76,7 +79,7 @@ def _shape(class_id, dy, dx, radius):
     return inside_y & (np.abs(dx) <= (dy - top) * 0.62)
 
 
-def build_model(size=IMAGE_SIZE, classes=len(CLASS_NAMES), seed=0):
+def build_model(size=IMAGE_SIZE, classes=NUM_CLASSES, seed=0):
     """A small CNN: three conv blocks, global average pooling, softmax.
 
     Gaussian noise on the inputs while training (as the SmoothGrad paper suggests)
@@ -86,19 +89,24 @@ def build_model(size=IMAGE_SIZE, classes=len(CLASS_NAMES), seed=0):
 
     tf.keras.utils.set_random_seed(seed)
     layers = tf.keras.layers
-    model = tf.keras.Sequential([
-        tf.keras.Input((size, size, 3)),
-        layers.GaussianNoise(0.1),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(64, 3, padding="same", activation="relu", name="last_conv"),
-        layers.GlobalAveragePooling2D(),
-        layers.Dense(classes, activation="softmax"),
-    ])
-    model.compile(optimizer=tf.keras.optimizers.Adam(3e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((size, size, 3)),
+            layers.GaussianNoise(0.1),
+            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, padding="same", activation="relu", name="last_conv"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(classes, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -123,11 +131,19 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
     valid = make_shapes(256, seed=seed + 1)
     model = build_model(seed=seed)
     saliency = SaliencyCallback(
-        os.path.join(logdir, "saliency"), valid.images[:shown], valid.classes[:shown],
-        methods=DEMO_METHODS, labels=CLASS_NAMES, tag="validation/shapes",
+        os.path.join(logdir, "saliency"),
+        valid.images[:shown],
+        valid.classes[:shown],
+        methods=DEMO_METHODS,
+        labels=CLASS_NAMES,
+        tag="validation/shapes",
     )
     model.fit(
-        data.images, data.classes, batch_size=64, epochs=epochs, verbose=verbose,
+        data.images,
+        data.classes,
+        batch_size=64,
+        epochs=epochs,
+        verbose=verbose,
         validation_data=(valid.images, valid.classes),
         callbacks=[saliency, tf.keras.callbacks.TensorBoard(os.path.join(logdir, "keras"))],
     )

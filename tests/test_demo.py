@@ -12,10 +12,10 @@ import sys
 
 import numpy as np
 import pytest
+import tb_process
 from scipy.stats import spearmanr
 
 from tensorboard_plugin_saliency import demo, methods, reader
-import tb_process
 
 # Measured on 64 validation images after the default 8 epochs: object-mass ratio
 # (mass share on the object / the object's area share) IG 7.8 mean (4.4 worst image),
@@ -61,7 +61,9 @@ def test_model_learns_the_shapes(trained):
 def test_masks_sit_on_the_object(trained, method):
     _, model, valid = trained
     images, classes, objects = valid.images[:64], valid.classes[:64], valid.masks[:64]
-    masks = methods.METHODS[method](model, images, classes, **({"seed": 0} if method == "smoothgrad" else {}))
+    masks = methods.METHODS[method](
+        model, images, classes, **({"seed": 0} if method == "smoothgrad" else {})
+    )
     ratio = _object_mass_ratio(masks, objects)
     assert ratio.mean() > MIN_MEAN_RATIO, ratio.mean()
     assert np.median(ratio) > 2.0
@@ -95,9 +97,20 @@ def test_callback_logged_every_epoch(trained):
 def test_demo_command_writes_a_log_directory_the_plugin_serves(tmp_path):
     logdir = str(tmp_path / "logs")
     result = subprocess.run(
-        [sys.executable, "-m", "tensorboard_plugin_saliency.cli", "demo", "--logdir", logdir,
-         "--epochs", "1", "--no-serve"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tensorboard_plugin_saliency.cli",
+            "demo",
+            "--logdir",
+            logdir,
+            "--epochs",
+            "1",
+            "--no-serve",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -105,7 +118,8 @@ def test_demo_command_writes_a_log_directory_the_plugin_serves(tmp_path):
         tags = tb_process.fetch_json(base + "/data/plugin/saliency/tags")
         assert tags["saliency"]["validation/shapes"]["masks"] == list(demo.DEMO_METHODS)
         sample = tb_process.fetch_json(
-            base + "/data/plugin/saliency/sample?run=saliency&tag=validation/shapes&step=1&sample=0")
+            base + "/data/plugin/saliency/sample?run=saliency&tag=validation/shapes&step=1&sample=0"
+        )
         status, _, _ = tb_process.fetch(base + "/data/plugin/saliency/" + sample["masks"][0]["url"])
         assert status == 200
 
