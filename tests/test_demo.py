@@ -91,6 +91,7 @@ def test_callback_logged_every_epoch(trained):
     last = records[-1]
     assert list(last.masks) == list(demo.DEMO_METHODS)
     assert last.masks["grad_cam"].shape[1:] == (12, 12)  # The last conv's resolution.
+    assert last.method_params["grad_cam"] == {"layer": "last_conv"}
     assert all(" · pred: " in label for label in last.labels)
 
 
