@@ -2,8 +2,8 @@
 // Debian chromium):
 //  - median repaint time of one 512x512 overlay when "Opacity" moves
 //    (target <= 1 ms), and when "Colormap" or "Clip percentile" changes
-//    (<= 4 ms), timed inside the page with performance.now() around the
-//    card's paint()/recolor() (window.__saliencyBench);
+//    (<= 4 ms): the durations of the page's own performance measures
+//    "saliency:paint" and "saliency:recolor" (frontend/timing.js);
 //  - time from opening the tab to the first overlay painted with 50 cards
 //    (<= 1.5 s on 127.0.0.1);
 //  - blob requests with 200 cards of which 6 are in view (target: only those).
@@ -20,19 +20,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { TIMINGS } from "../frontend/timing.js";
+import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
 const PYTHON = process.env.PYTHON || "python3";
-
-function arg(name, fallback = null) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 const WRITE = String.raw`
 import os, sys
@@ -97,44 +89,50 @@ if (!url) {
   if (w.status !== 0) throw new Error("writing the benchmark data failed");
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  tb = spawn(PYTHON, ["-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1",
-    "--port", String(port), `--load_fast=${arg("load_fast", "false")}`],
-  { stdio: "ignore", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } });
+  tb = spawn(
+    PYTHON,
+    [
+      "-m",
+      "tensorboard.main",
+      "--logdir",
+      logdir,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      `--load_fast=${arg("load_fast", "false")}`,
+    ],
+    { stdio: "ignore", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } },
+  );
 }
 await waitForTags(url, 201);
 
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+const browser = await launchChromium();
 const rows = [];
 const row = (what, value, unit, target, ok, note = "") => rows.push({ what, value, unit, target, ok, note });
 
 /** A fresh page whose dashboard starts with the given remembered state. */
 async function newPage({ hiddenRuns = [], tagFilter = "", viewport = { width: 1400, height: 900 } }) {
   const context = await browser.newContext({ viewport });
-  await context.addInitScript(([key, value]) => {
-    try {
-      if (window.location.pathname.includes("plugin_entry")) window.localStorage.setItem(key, value);
-    } catch {
-      // no storage
-    }
-  }, [STORAGE_KEY, JSON.stringify({ hiddenRuns, tagFilter })]);
+  await context.addInitScript(
+    ([key, value]) => {
+      try {
+        if (window.location.pathname.includes("plugin_entry")) window.localStorage.setItem(key, value);
+      } catch {
+        // no storage
+      }
+    },
+    [STORAGE_KEY, JSON.stringify({ hiddenRuns, tagFilter })],
+  );
   const page = await context.newPage();
   return { context, page };
 }
 
-async function pluginFrame(page) {
-  for (let i = 0; i < 300; i++) {
-    const f = page.frames().find((fr) => fr.url().includes("plugin_entry.html"));
-    if (f) {
-      try {
-        await f.waitForFunction(() => window.__saliencyBench, null, { timeout: 20000 });
-        return f;
-      } catch {
-        // replaced while loading
-      }
-    }
-    await page.waitForTimeout(50);
-  }
-  throw new Error("no plugin iframe");
+/** Waits for the first overlay the page paints (the end of its first recolor). */
+function firstOverlay(frame) {
+  return frame.waitForFunction((name) => performance.getEntriesByName(name).length > 0, TIMINGS.recolor, {
+    timeout: 30000,
+  });
 }
 
 try {
@@ -143,24 +141,25 @@ try {
     const { context, page } = await newPage({ hiddenRuns: ["many"] });
     await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
     const frame = await pluginFrame(page);
-    await frame.waitForFunction(() => window.__saliencyBench.bench.firstOverlay !== null, null, { timeout: 30000 });
-    const result = await frame.evaluate(async () => {
-      const { bench, dashboard } = window.__saliencyBench;
+    await firstOverlay(frame);
+    const result = await frame.evaluate(async (names) => {
       const panel = document.querySelector('section[aria-label="Settings"]');
       const control = (name) => panel.querySelector(`[aria-label="${name}"]`);
-      const card = [...dashboard.cards.values()][0];
-      const size = [card.canvas.width, card.canvas.height];
+      const card = document.querySelector("article.card");
+      const canvas = card.querySelector("canvas.composite");
+      const size = [canvas.width, canvas.height];
       const frameWait = () => new Promise((r) => requestAnimationFrame(() => r()));
+      // The duration of the page's last `kind` measure made by apply(i), and of the whole handler.
       const run = async (kind, n, apply) => {
         const times = [];
         const handler = [];
         for (let i = 0; i < n; i++) {
-          const from = bench.log.length;
+          const from = performance.getEntriesByName(names[kind]).length;
           const t0 = performance.now();
           apply(i);
           handler.push(performance.now() - t0);
-          const mine = bench.log.slice(from).filter((e) => e.kind === kind);
-          if (mine.length) times.push(mine[mine.length - 1].ms);
+          const mine = performance.getEntriesByName(names[kind]).slice(from);
+          if (mine.length) times.push(mine[mine.length - 1].duration);
           if (i % 10 === 0) await frameWait();
         }
         return { times, handler };
@@ -177,25 +176,41 @@ try {
       const colormap = await run("recolor", 60, (i) => set(control("Colormap"), maps[i % maps.length], "change"));
       const clips = [99, 98, 97, 95, 90, 99.5, 99.9];
       const clip = await run("recolor", 60, (i) => set(control("Clip percentile"), clips[i % clips.length], "input"));
-      // The same paint followed by a 1-pixel read, which makes Chromium run the
-      // queued drawImage calls now instead of at the next frame.
+      // The same paint (moved through the card's own Opacity control) followed by
+      // a 1-pixel read, which makes Chromium run the queued drawImage calls now
+      // instead of at the next frame: the paint measure plus the read.
       const flushed = { times: [], handler: [] };
+      const own = card.querySelector('details.card-overrides [aria-label="Opacity"]');
+      const ctx = canvas.getContext("2d");
       for (let i = 0; i < 100; i++) {
-        card.override.opacity = ((i * 37) % 101) / 100;
+        const from = performance.getEntriesByName(names.paint).length;
         const t0 = performance.now();
-        card.paint();
-        card.ctx.getImageData(0, 0, 1, 1);
-        flushed.times.push(performance.now() - t0);
-        flushed.handler.push(performance.now() - t0);
+        set(own, ((i * 37) % 101) / 100, "input");
+        const t1 = performance.now();
+        ctx.getImageData(0, 0, 1, 1);
+        const t2 = performance.now();
+        const paint = performance.getEntriesByName(names.paint).slice(from);
+        flushed.times.push(paint[paint.length - 1].duration + (t2 - t1));
+        flushed.handler.push(t2 - t0);
       }
-      delete card.override.opacity;
       return { size, opacity, colormap, clip, flushed };
-    });
+    }, TIMINGS);
     const sz = `${result.size[0]}x${result.size[1]}`;
-    for (const [name, key, target] of [["Opacity moves", "opacity", 1], ["Opacity moves, drawing flushed by a 1-px read", "flushed", 1], ["Colormap changes", "colormap", 4], ["Clip percentile changes", "clip", 4]]) {
+    for (const [name, key, target] of [
+      ["Opacity moves", "opacity", 1],
+      ["Opacity moves, drawing flushed by a 1-px read", "flushed", 1],
+      ["Colormap changes", "colormap", 4],
+      ["Clip percentile changes", "clip", 4],
+    ]) {
       const m = median(result[key].times);
-      row(`repaint ${sz} overlay: ${name} (median of ${result[key].times.length})`, m.toFixed(3), "ms", `<= ${target} ms`, m <= target,
-        `whole input handler ${median(result[key].handler).toFixed(3)} ms`);
+      row(
+        `repaint ${sz} overlay: ${name} (median of ${result[key].times.length})`,
+        m.toFixed(3),
+        "ms",
+        `<= ${target} ms`,
+        m <= target,
+        `whole input handler ${median(result[key].handler).toFixed(3)} ms`,
+      );
     }
     await context.close();
   }
@@ -223,8 +238,12 @@ try {
         await tab.click();
       }
       const frame = await pluginFrame(page);
-      await frame.waitForFunction(() => window.__saliencyBench.bench.firstOverlay !== null, null, { timeout: 30000 });
-      const [first, origin] = await frame.evaluate(() => [window.__saliencyBench.bench.firstOverlay, performance.timeOrigin]);
+      await firstOverlay(frame);
+      // The end of the first recolor, as epoch ms, and as ms since the iframe started.
+      const [first, origin] = await frame.evaluate((name) => {
+        const e = performance.getEntriesByName(name)[0];
+        return [performance.timeOrigin + e.startTime + e.duration, performance.timeOrigin];
+      }, TIMINGS.recolor);
       const cards = await frame.evaluate(() => document.querySelectorAll("article").length);
       if (cards !== 50) throw new Error(`expected 50 cards, got ${cards}`);
       times.push(first - t0);
@@ -235,21 +254,30 @@ try {
     // A cold load of TensorBoard's page spends most of its time in TensorBoard's
     // own app before the plugin's iframe exists: shown for information.
     const info = path === "/#saliency";
-    row(`open tab -> first overlay, 50 cards: ${where} (median of 3)`, (m / 1000).toFixed(3), "s",
-      info ? "info only" : "<= 1.5 s", info ? null : m <= 1500,
-      `iframe start -> first overlay ${(median(notes) / 1000).toFixed(3)} s`);
+    row(
+      `open tab -> first overlay, 50 cards: ${where} (median of 3)`,
+      (m / 1000).toFixed(3),
+      "s",
+      info ? "info only" : "<= 1.5 s",
+      info ? null : m <= 1500,
+      `iframe start -> first overlay ${(median(notes) / 1000).toFixed(3)} s`,
+    );
   }
 
   // ---------------------------------------------------------- blob requests, 200 cards
   {
-    const { context, page } = await newPage({ hiddenRuns: ["big"], tagFilter: "^t", viewport: { width: 1280, height: 760 } });
+    const { context, page } = await newPage({
+      hiddenRuns: ["big"],
+      tagFilter: "^t",
+      viewport: { width: 1280, height: 760 },
+    });
     const blobs = [];
     page.on("request", (r) => {
       if (r.url().includes("/data/plugin/saliency/blob?")) blobs.push(r.url());
     });
     await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
     const frame = await pluginFrame(page);
-    await frame.waitForFunction(() => window.__saliencyBench.bench.firstOverlay !== null, null, { timeout: 30000 });
+    await firstOverlay(frame);
     await page.waitForTimeout(2000); // let anything else that would load, load
     const info = await frame.evaluate(() => {
       const cards = [...document.querySelectorAll("article")];
@@ -257,13 +285,18 @@ try {
         const r = c.getBoundingClientRect();
         return r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth;
       });
-      const loaded = [...window.__saliencyBench.dashboard.cards.values()].filter((c) => c.data).length;
+      const loaded = document.querySelectorAll("article.card[data-step]").length; // painted cards
       return { cards: cards.length, inView: inView.length, loaded };
     });
     const perCard = 2; // the image and the selected mask
-    row(`blob requests, ${info.cards} cards, ${info.inView} in view`, String(blobs.length), "requests",
-      `<= ${perCard * info.inView} (in-view cards only)`, blobs.length <= perCard * info.inView && info.loaded <= info.inView,
-      `${info.loaded} cards loaded`);
+    row(
+      `blob requests, ${info.cards} cards, ${info.inView} in view`,
+      String(blobs.length),
+      "requests",
+      `<= ${perCard * info.inView} (in-view cards only)`,
+      blobs.length <= perCard * info.inView && info.loaded <= info.inView,
+      `${info.loaded} cards loaded`,
+    );
     await context.close();
   }
 } finally {
@@ -277,7 +310,14 @@ try {
 
 // ------------------------------------------------------------ table
 const header = ["figure", "value", "unit", "target", "ok", "note"];
-const table = rows.map((r) => [r.what, r.value, r.unit, r.target, r.ok === null ? "-" : r.ok ? "ok" : "NOT OK", r.note]);
+const table = rows.map((r) => [
+  r.what,
+  r.value,
+  r.unit,
+  r.target,
+  r.ok === null ? "-" : r.ok ? "ok" : "NOT OK",
+  r.note,
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
 console.log(`\nSaliency dashboard, headless Chromium (${url})`);

@@ -1,9 +1,5 @@
-// The page's links to the outside: TensorBoard's iframe MessagePort protocol,
-// the plugin's JSON routes, and a cache of fetched blobs (decoded images and
-// decoded masks with their derived clip tables).
-
-import { decodeMask } from "./core.js";
-import { snapZero } from "./settings.js";
+// The page's links to the outside: TensorBoard's iframe MessagePort protocol
+// and the plugin's JSON routes. Blobs are fetched through cache.js.
 
 // ------------------------------------------------------------ MessagePort
 
@@ -53,13 +49,16 @@ export class Host {
     this.port.postMessage(JSON.stringify({ type: msg.type, id: msg.id, payload, error, isReply: true }));
   }
 
-  /** Calls `fn(payload)` on each message of `type` from TensorBoard. */
+  /** Calls `fn(payload)` on each message of `type` from TensorBoard; its result is the reply.
+   * @param {string} type e.g. "experimental.DataReloaded". @param {(payload:*) => *} fn */
   listen(type, fn) {
     this._listeners.set(type, fn);
   }
 
   /** Sends a request; resolves with the reply's payload, or `fallback` after
-   * `timeoutMs` (or at once when there is no TensorBoard page around). */
+   * `timeoutMs` (or at once when there is no TensorBoard page around).
+   * @param {string} type @param {*} [payload] @param {{timeoutMs?:number, fallback?:*}} [opts]
+   * @returns {Promise<*>} */
   send(type, payload = null, { timeoutMs = 2000, fallback = null } = {}) {
     if (!this.port) return Promise.resolve(fallback);
     const id = this._id++;
@@ -69,8 +68,14 @@ export class Host {
         resolve(fallback);
       }, timeoutMs);
       this._waits.set(id, {
-        resolve: (v) => { clearTimeout(timer); resolve(v); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       this.port.postMessage(JSON.stringify({ type, id, payload, error: null, isReply: false }));
     });
@@ -81,12 +86,17 @@ export class Host {
 
 /** An HTTP answer that is not 2xx; `message` is the server's JSON error. */
 export class HttpError extends Error {
+  /** @param {number} status @param {string} message */
   constructor(status, message) {
     super(message);
     this.status = status;
   }
 }
 
+/**
+ * GETs JSON; a non-2xx answer throws an HttpError with the server's message.
+ * @param {string} url @returns {Promise<*>}
+ */
 async function getJson(url) {
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) {
@@ -104,86 +114,25 @@ async function getJson(url) {
 
 const q = encodeURIComponent;
 
-/** URLs are relative: the page's base is the plugin route. */
+/** The plugin's JSON routes (http_api.md). URLs are relative: the page's base
+ * is the plugin route. */
 export const api = {
+  /** run -> tag -> {displayName, description, samples, masks}. @returns {Promise<object>} */
   tags: () => getJson("tags"),
+  /** The kept steps of a run's tag. @param {string} run @param {string} tag @returns {Promise<object[]>} */
   steps: (run, tag) => getJson(`steps?run=${q(run)}&tag=${q(tag)}`),
-  /** `step` null: the latest step. */
+  /** One image of a step with its masks' URLs and ranges; `step` null: the latest step.
+   * @param {string} run @param {string} tag @param {number|null} step @param {number} sample
+   * @returns {Promise<object>} */
   sample: (run, tag, step, sample) =>
     getJson(`sample?run=${q(run)}&tag=${q(tag)}${step === null ? "" : `&step=${q(step)}`}&sample=${q(sample)}`),
 };
 
-// ------------------------------------------------------------ blob cache
-
 /**
- * Fetched blobs by URL (a URL names an immutable value). Images are kept as
- * ImageBitmaps, masks as decoded Float32Arrays plus the sorted strength tables
- * the clip and threshold controls read. Least recently used entries beyond
- * `maxBytes` are dropped.
+ * A JSON file served beside the page's modules (the plugin's `static/`), e.g.
+ * colormaps.json or render_options.json.
+ * @param {string} name @returns {Promise<*>}
  */
-export class BlobCache {
-  constructor(maxBytes = 512 * 1024 * 1024) {
-    this.maxBytes = maxBytes;
-    this.bytes = 0;
-    this._entries = new Map(); // url -> {promise, bytes}
-    this.requests = 0;
-  }
-
-  _get(url, load) {
-    let entry = this._entries.get(url);
-    if (entry) {
-      this._entries.delete(url); // move to the end: most recently used
-      this._entries.set(url, entry);
-      return entry.promise;
-    }
-    entry = { bytes: 0, promise: null };
-    this.requests++;
-    entry.promise = load().then(
-      (value) => {
-        entry.bytes = value.bytes;
-        this.bytes += value.bytes;
-        this._evict();
-        return value;
-      },
-      (error) => {
-        this._entries.delete(url);
-        throw error;
-      },
-    );
-    this._entries.set(url, entry);
-    return entry.promise;
-  }
-
-  _evict() {
-    for (const [url, entry] of this._entries) {
-      if (this.bytes <= this.maxBytes || this._entries.size <= 1) break;
-      this._entries.delete(url);
-      this.bytes -= entry.bytes;
-    }
-  }
-
-  /** `{bitmap, width, height, bytes}` of the PNG at `url`. */
-  image(url) {
-    return this._get(url, async () => {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (!response.ok) throw new HttpError(response.status, `image: ${response.status}`);
-      const bitmap = await createImageBitmap(await response.blob());
-      return { bitmap, width: bitmap.width, height: bitmap.height, bytes: bitmap.width * bitmap.height * 4 };
-    });
-  }
-
-  /** `{values, width, height, min, max, sorted: {}, bytes}` of the mask
-   * described by `info` (an entry of `/sample`'s `masks`). */
-  mask(info) {
-    return this._get(info.url, async () => {
-      const response = await fetch(info.url, { credentials: "same-origin" });
-      if (!response.ok) throw new HttpError(response.status, `mask: ${response.status}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      const values = snapZero(decodeMask(bytes, info), info);
-      return {
-        values, width: info.width, height: info.height, min: info.min, max: info.max,
-        sorted: {}, bytes: values.length * 12,
-      };
-    });
-  }
+export function staticJson(name) {
+  return getJson(new URL(`./${name}`, import.meta.url).href);
 }

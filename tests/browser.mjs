@@ -1,11 +1,18 @@
 // Headless Chromium for the browser tests: Debian's chromium, driven by playwright-core.
 
 import { chromium } from "playwright-core";
+import { TIMINGS } from "../frontend/timing.js";
 
 /** Flags for a sandboxed, offline machine (no background traffic to refused hosts). */
 export const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 /** A launched Debian chromium. */
@@ -13,14 +20,20 @@ export function launchChromium() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
 }
 
-/** The Saliency plugin's iframe in TensorBoard's `page`, once its dashboard is up. */
+/**
+ * The Saliency plugin's iframe in `page` (TensorBoard's page, or the plugin's
+ * entry page alone), once its dashboard is built: the page has set its
+ * "saliency:ready" performance mark.
+ */
 export async function pluginFrame(page, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const frame = page.frames().find((f) => f.url().includes("plugin_entry.html") && f.url().includes("saliency"));
     if (frame) {
       try {
-        await frame.waitForFunction(() => window.__saliencyBench && window.__saliencyBench.dashboard, null, { timeout: 15000 });
+        await frame.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, TIMINGS.ready, {
+          timeout: 15000,
+        });
         return frame;
       } catch {
         // The frame was replaced while loading: look again.
@@ -29,4 +42,10 @@ export async function pluginFrame(page, timeoutMs = 30000) {
     await page.waitForTimeout(100);
   }
   throw new Error("the saliency plugin's iframe did not load");
+}
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function arg(name, fallback = null) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
 }

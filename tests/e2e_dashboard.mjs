@@ -8,13 +8,8 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { launchChromium, pluginFrame } from "./browser.mjs";
-
-
-function arg(name, fallback = null) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { canvasPixels, fetchedPixels, setRange, waitForCard } from "./dashboard_page.mjs";
 
 const url = arg("url");
 const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
@@ -65,6 +60,24 @@ function equalsImage(pixels, sample) {
   return r.outsideDiff === 0;
 }
 
+/** Channels of two RGBA arrays that differ by more than `tolerance`, the worst, and the first such pixel. */
+function pixelDiff(a, b, tolerance = 0) {
+  if (!a || !b || a.length !== b.length) return { count: -1, sizes: [a && a.length, b && b.length] };
+  let count = 0;
+  let worst = 0;
+  let first = null;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > tolerance) {
+      count++;
+      const p = i & ~3;
+      if (first === null) first = { pixel: p / 4, page: a.slice(p, p + 4), served: b.slice(p, p + 4) };
+    }
+    worst = Math.max(worst, d);
+  }
+  return { count, worst, first };
+}
+
 // ------------------------------------------------------------ page helpers
 
 const browser = await launchChromium();
@@ -81,7 +94,6 @@ page.on("console", (m) => {
   if (m.type() === "error") errors.push(m.text());
 });
 
-
 async function openTab() {
   await page.goto(`${url}/#saliency`);
   return pluginFrame(page);
@@ -93,22 +105,8 @@ const settings = () => frame.getByRole("region", { name: "Settings" });
 
 /** Waits until the train card shows `step`/`sample` and has painted; returns its pixels. */
 async function pixels({ step = null, sample = null, mask = null } = {}) {
-  await frame.waitForFunction(([run, step, sample, mask]) => {
-    const d = window.__saliencyBench.dashboard;
-    const c = [...d.cards.values()].find((c) => c.run === run);
-    const p = c && c.painted;
-    return p && (step === null || p.step === step) && (sample === null || p.sample === sample) &&
-      (mask === null || p.mask === mask);
-  }, ["train", step, sample, mask], { timeout: 20000 });
-  return card().locator("canvas.composite").evaluate((c) =>
-    Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data));
-}
-
-async function setRange(locator, value) {
-  await locator.evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  }, value);
+  await waitForCard(frame, TRAIN, { step, sample, mask });
+  return canvasPixels(card().locator("canvas.composite"));
 }
 
 const lastStep = spec.steps[spec.steps.length - 1];
@@ -121,10 +119,14 @@ try {
   await card().waitFor({ timeout: 20000 });
   check("the tab loads inside TensorBoard's page and a card shows", await card().isVisible());
   let px = await pixels({ step: lastStep, sample: 0 });
-  check("card shows the latest step and its label",
+  check(
+    "card shows the latest step and its label",
     (await card().locator(".card-meta").textContent()).startsWith(`Step ${lastStep}`) &&
-    (await card().locator(".card-label").textContent()).includes("pred: ring 0"));
-  const canvasSize = await card().locator("canvas.composite").evaluate((c) => [c.width, c.height]);
+      (await card().locator(".card-label").textContent()).includes("pred: ring 0"),
+  );
+  const canvasSize = await card()
+    .locator("canvas.composite")
+    .evaluate((c) => [c.width, c.height]);
   check("canvas has the image's size", canvasSize[0] === W && canvasSize[1] === H, String(canvasSize));
 
   // Show mask on: differs in the mask box, equals the image where the mask is zero.
@@ -140,8 +142,10 @@ try {
   check("mask on again: overlay back", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
   await frame.locator("p.status").click();
   await page.keyboard.press("m");
-  check("keyboard shortcut M hides the mask", equalsImage(await pixels(), 0) &&
-    !(await settings().getByLabel("Show mask", { exact: true }).isChecked()));
+  check(
+    "keyboard shortcut M hides the mask",
+    equalsImage(await pixels(), 0) && !(await settings().getByLabel("Show mask", { exact: true }).isChecked()),
+  );
   await page.keyboard.press("m");
   check("keyboard shortcut M shows it again", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
 
@@ -152,8 +156,11 @@ try {
   px = await pixels();
   const [by0, , bx0] = box(lastStep, 0);
   const top = px.slice(4 * (by0 * W + bx0), 4 * (by0 * W + bx0) + 3);
-  check("opacity 1: the box shows inferno's top colour (#fcffa4)",
-    Math.abs(top[0] - 0xfc) <= 2 && Math.abs(top[1] - 0xff) <= 2 && Math.abs(top[2] - 0xa4) <= 2, String(top));
+  check(
+    "opacity 1: the box shows inferno's top colour (#fcffa4)",
+    Math.abs(top[0] - 0xfc) <= 2 && Math.abs(top[1] - 0xff) <= 2 && Math.abs(top[2] - 0xa4) <= 2,
+    String(top),
+  );
   await setRange(settings().getByLabel("Opacity", { exact: true }), 0.6);
 
   // Colormap: viridis changes the box's colour, not the rest.
@@ -161,9 +168,11 @@ try {
   px = await pixels();
   r = compare(px, 0, [box(lastStep, 0)]);
   const at = (p, x, y) => p.slice(4 * (y * W + x), 4 * (y * W + x) + 3);
-  check("colormap viridis: box colour changes, zero pixels still equal the image",
+  check(
+    "colormap viridis: box colour changes, zero pixels still equal the image",
     r.outsideDiff === 0 && r.insideSame === 0 && at(px, bx0, by0).join() !== at(base, bx0, by0).join(),
-    `${at(px, bx0, by0)} vs ${at(base, bx0, by0)}`);
+    `${at(px, bx0, by0)} vs ${at(base, bx0, by0)}`,
+  );
   await settings().getByLabel("Colormap", { exact: true }).selectOption("inferno");
 
   // Sign modes on the signed mask `ig` (+0.5 in the grad box, -0.5 in negBox).
@@ -173,7 +182,11 @@ try {
   const signSel = settings().getByLabel("Sign", { exact: true });
   px = await pixels({ mask: "ig" });
   r = compare(px, 0, [pos, neg]);
-  check("sign absolute: both the positive and the negative box show", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  check(
+    "sign absolute: both the positive and the negative box show",
+    r.insideSame === 0 && r.outsideDiff === 0,
+    JSON.stringify(r),
+  );
   await signSel.selectOption("positive");
   px = await pixels();
   r = compare(px, 0, [pos]);
@@ -187,10 +200,14 @@ try {
   r = compare(px, 0, [pos, neg]);
   const red = at(px, pos[2], pos[0]);
   const blue = at(px, neg[2], neg[0]);
-  check("sign signed: positive box turns red, negative box blue (diverging map)",
-    r.insideSame === 0 && r.outsideDiff === 0 && red[0] - red[2] > blue[0] - blue[2] + 40 &&
-    (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "rdbu",
-    `${red} / ${blue}`);
+  check(
+    "sign signed: positive box turns red, negative box blue (diverging map)",
+    r.insideSame === 0 &&
+      r.outsideDiff === 0 &&
+      red[0] - red[2] > blue[0] - blue[2] + 40 &&
+      (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "rdbu",
+    `${red} / ${blue}`,
+  );
   await signSel.selectOption("absolute");
   await card().getByLabel("Mask", { exact: true }).selectOption("grad");
   await pixels({ mask: "grad" });
@@ -203,8 +220,11 @@ try {
     return card().locator("output.readout").textContent();
   };
   let text = await hover(bx0 + 2, by0 + 3);
-  check("hover readout shows coordinates and the written mask value",
-    text.includes(`x ${bx0 + 2}, y ${by0 + 3}`) && text.includes(`grad = ${spec.gradValues[String(lastStep)]}`), text);
+  check(
+    "hover readout shows coordinates and the written mask value",
+    text.includes(`x ${bx0 + 2}, y ${by0 + 3}`) && text.includes(`grad = ${spec.gradValues[String(lastStep)]}`),
+    text,
+  );
   text = await hover(60, 2);
   check("hover readout shows 0 where the mask is zero", text.includes("x 60, y 2") && text.endsWith("grad = 0"), text);
 
@@ -220,7 +240,11 @@ try {
   await setRange(card().getByLabel("Sample", { exact: true }), 1);
   px = await pixels({ step: 0, sample: 1 });
   r = compare(px, 1, [box(0, 1)]);
-  check("sample 1: the second image with its own mask box", r.insideSame === 0 && r.outsideDiff === 0, JSON.stringify(r));
+  check(
+    "sample 1: the second image with its own mask box",
+    r.insideSame === 0 && r.outsideDiff === 0,
+    JSON.stringify(r),
+  );
   check("sample 1: label follows", (await card().locator(".card-label").textContent()).includes("pred: ring 1"));
   await setRange(card().getByLabel("Sample", { exact: true }), 0);
   await setRange(card().getByLabel("Step", { exact: true }), spec.steps.length - 1);
@@ -229,8 +253,10 @@ try {
   // Per-card override: this card's Opacity 0 leaves the global at 0.6.
   await card().locator("details.card-overrides summary").click();
   await setRange(card().getByLabel("Opacity", { exact: true }), 0);
-  check("per-card Opacity 0 overrides the global setting", equalsImage(await pixels(), 0) &&
-    (await settings().getByLabel("Opacity", { exact: true }).inputValue()) === "0.6");
+  check(
+    "per-card Opacity 0 overrides the global setting",
+    equalsImage(await pixels(), 0) && (await settings().getByLabel("Opacity", { exact: true }).inputValue()) === "0.6",
+  );
   await card().getByRole("button", { name: "Use global settings" }).click();
   check("Use global settings drops the override", compare(await pixels(), 0, [box(lastStep, 0)]).insideSame === 0);
 
@@ -241,8 +267,11 @@ try {
   check("Clip percentile 50: zero pixels still equal the image", compare(px, 0, [box(lastStep, 0)]).outsideDiff === 0);
   await settings().getByLabel("Clip percentile", { exact: true }).fill("99");
   const bar = await card().locator(".colorbar").textContent();
-  check("colour bar shows the real values and the clip point",
-    bar.includes(`clip p99 = ${spec.gradValues[String(lastStep)]}`) && bar.startsWith("0"), bar);
+  check(
+    "colour bar shows the real values and the clip point",
+    bar.includes(`clip p99 = ${spec.gradValues[String(lastStep)]}`) && bar.startsWith("0"),
+    bar,
+  );
 
   // Side by side: image | each mask | overlay.
   await settings().getByLabel("Side by side", { exact: true }).check();
@@ -262,15 +291,14 @@ try {
   const xssCard = frame.locator(`article[aria-label="${spec.xss} / ${spec.xss}"]`);
   await xssCard.waitFor({ timeout: 10000 });
   await xssCard.scrollIntoViewIfNeeded();
-  check("an HTML-like run/tag name shows as text",
+  check(
+    "an HTML-like run/tag name shows as text",
     (await xssCard.locator(".card-tag").textContent()) === spec.xss &&
-    (await xssCard.locator(".card-run").textContent()) === spec.xss &&
-    (await frame.locator('img[src="x"]').count()) === 0 &&
-    (await frame.getByRole("region", { name: "Runs" }).getByText(spec.xss, { exact: true }).count()) === 1);
-  await frame.waitForFunction((xss) => {
-    const c = [...window.__saliencyBench.dashboard.cards.values()].find((c) => c.run === xss);
-    return c && c.data;
-  }, spec.xss, { timeout: 10000 });
+      (await xssCard.locator(".card-run").textContent()) === spec.xss &&
+      (await frame.locator('img[src="x"]').count()) === 0 &&
+      (await frame.getByRole("region", { name: "Runs" }).getByText(spec.xss, { exact: true }).count()) === 1,
+  );
+  await waitForCard(frame, `${spec.xss} / ${spec.xss}`, {}, 10000);
   check("its label shows as text too", (await xssCard.locator(".card-label").textContent()) === spec.xss);
 
   // Dark mode follows TensorBoard's page.
@@ -284,22 +312,111 @@ try {
   await frame.getByLabel("Filter tags (regular expression)").fill("^saliency/");
   check("tag filter hides other tags", (await frame.locator("article").count()) === 1);
   await settings().getByLabel("Colormap", { exact: true }).selectOption("magma");
-  frame = await (async () => { await page.reload(); return pluginFrame(page); })();
+  await settings().getByLabel("Clip mode", { exact: true }).selectOption("mass");
+  frame = await (async () => {
+    await page.reload();
+    return pluginFrame(page);
+  })();
   await card().waitFor({ timeout: 20000 });
-  check("tag filter and settings are remembered across reloads",
+  check(
+    "tag filter and settings (clip mode too) are remembered across reloads",
     (await frame.getByLabel("Filter tags (regular expression)").inputValue()) === "^saliency/" &&
-    (await frame.locator("article").count()) === 1 &&
-    (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "magma");
+      (await frame.locator("article").count()) === 1 &&
+      (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "magma" &&
+      (await settings().getByLabel("Clip mode", { exact: true }).inputValue()) === "mass",
+  );
   await frame.getByLabel("Filter tags (regular expression)").fill("");
   await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).uncheck();
-  frame = await (async () => { await page.reload(); return pluginFrame(page); })();
+  frame = await (async () => {
+    await page.reload();
+    return pluginFrame(page);
+  })();
   await frame.locator("article").first().waitFor({ timeout: 20000 });
-  check("run selection is remembered across reloads",
+  check(
+    "run selection is remembered across reloads",
     (await frame.locator(`article[aria-label="${TRAIN}"]`).count()) === 0 &&
-    !(await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).isChecked()));
+      !(await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).isChecked()),
+  );
   await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).check();
   await frame.getByRole("button", { name: "Reset settings" }).click();
   await card().waitFor({ timeout: 20000 });
+
+  // Clip mode, from render_options.json like the server's: the page's overlay
+  // equals the PNG of /render with the same options to the pixel, as a
+  // percentile and as Captum's cumulative mass, for a full-size mask and a
+  // 12x12 one scaled to its 96x96 image.
+  const rings = spec.rings;
+  const RINGS = `${rings.run} / ${rings.tag}`;
+  const ringsCard = frame.locator(`article[aria-label="${RINGS}"]`);
+  const clipMode = settings().getByLabel("Clip mode", { exact: true });
+  const modes = await clipMode.locator("option").evaluateAll((options) => options.map((o) => o.value));
+  check("the clip mode choices are render_options.json's", modes.join() === rings.clipModes.join(), modes.join());
+  const served = (mask, mode, opacity) => {
+    const query = new URLSearchParams({
+      run: rings.run,
+      tag: rings.tag,
+      step: rings.step,
+      sample: 0,
+      mask,
+      colormap: "inferno",
+      sign: "absolute",
+      clip: rings.clip,
+      clip_mode: mode,
+      opacity,
+      threshold: 100,
+    });
+    return fetchedPixels(frame, `render?${query}`);
+  };
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 1);
+  await settings().getByLabel("Clip percentile", { exact: true }).fill(String(rings.clip));
+  const shown = {};
+  for (const mode of ["percentile", "mass"]) {
+    await clipMode.selectOption(mode);
+    for (const mask of rings.masks) {
+      await ringsCard.getByLabel("Mask", { exact: true }).selectOption(mask);
+      await waitForCard(frame, RINGS, { step: rings.step, sample: 0, mask });
+      const got = (shown[`${mode} ${mask}`] = await canvasPixels(ringsCard.locator("canvas.composite")));
+      const png = await served(mask, mode, 1);
+      const diff = pixelDiff(got, png.data);
+      check(
+        `clip mode ${mode}, mask ${mask}: the overlay equals /render?clip_mode=${mode}&clip=${rings.clip}&opacity=1 to the pixel`,
+        png.status === 200 && diff.count === 0,
+        png.error || JSON.stringify(diff),
+      );
+    }
+  }
+  check(
+    "clip mode mass moves the clip point (the overlays differ)",
+    pixelDiff(shown[`percentile ${rings.masks[0]}`], shown[`mass ${rings.masks[0]}`]).count > 0,
+  );
+  const ringsBar = await ringsCard.locator(".colorbar").textContent();
+  check("the colour bar names the cumulative-mass clip", ringsBar.includes(`clip ${rings.clip}% mass = `), ringsBar);
+  // At a lower opacity the canvas blends with its own 8-bit rounding: within 1.
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 0.6);
+  const blended = pixelDiff(
+    await canvasPixels(ringsCard.locator("canvas.composite")),
+    (await served(rings.masks[1], "mass", 0.6)).data,
+    1,
+  );
+  check(
+    "clip mode mass at opacity 0.6: the overlay equals /render within 1",
+    blended.count === 0,
+    JSON.stringify(blended),
+  );
+  // Per card: this card's Clip mode overrides the global one.
+  await setRange(settings().getByLabel("Opacity", { exact: true }), 1);
+  await clipMode.selectOption("percentile");
+  await ringsCard.getByLabel("Mask", { exact: true }).selectOption(rings.masks[0]);
+  await waitForCard(frame, RINGS, { mask: rings.masks[0] });
+  await ringsCard.locator("details.card-overrides summary").click();
+  await ringsCard.getByLabel("Clip mode", { exact: true }).selectOption("mass");
+  check(
+    "this card's Clip mode mass overrides the global percentile",
+    pixelDiff(await canvasPixels(ringsCard.locator("canvas.composite")), shown[`mass ${rings.masks[0]}`]).count === 0 &&
+      (await clipMode.inputValue()) === "percentile",
+  );
+  await ringsCard.locator("details.card-overrides summary").click();
+  await frame.getByRole("button", { name: "Reset settings" }).click();
 
   check("no dialog opened (nothing from the data ran)", dialogs.length === 0, dialogs.join(" | "));
   check("no script errors in the page", errors.length === 0, errors.join(" | "));

@@ -5,8 +5,10 @@ boxes), starts `tensorboard` on 127.0.0.1 on each backend (`--load_fast=false`:
 the Python multiplexer; `--load_fast=true`: RustBoard), and runs
 `tests/e2e_dashboard.mjs` (Node + npm `playwright-core` + Debian `chromium`),
 which drives TensorBoard's own page and checks the canvas pixels, controls,
-hover readout and that a run/tag named like HTML shows as text and runs nothing.
-The python-backend run saves `docs/screenshot.png`.
+hover readout and that a run/tag named like HTML shows as text and runs nothing,
+and that the page's overlay equals the PNG of the plugin's `/render` route with
+the same options (clip mode percentile and mass). The python-backend run saves
+`docs/screenshot.png`, or the file named by $SALIENCY_SCREENSHOT.
 """
 
 import json
@@ -27,6 +29,7 @@ WIDTH, HEIGHT = 64, 48
 STEPS = (0, 1, 2)
 SAMPLES = 2
 XSS = "<img src=x onerror=alert(1)>"
+RENDER_OPTIONS = os.path.join(ROOT, "frontend", "render_options.json")
 
 
 def image(sample):
@@ -109,7 +112,18 @@ def write_dashboard_logdir(logdir):
         "gradValues": {str(s): grad_value(s) for s in STEPS},
         "negBox": list(NEG_BOX),
         "xss": XSS,
+        # The card whose overlay is compared with /render: smooth masks, where
+        # the percentile and the cumulative-mass clip points differ.
+        "rings": {
+            "run": "demo", "tag": "rings/val", "step": STEPS[-1], "masks": ["smoothgrad", "gradcam"],
+            "clip": 95, "clipModes": _render_choices("clip_mode"),
+        },
     }
+
+
+def _render_choices(option):
+    with open(RENDER_OPTIONS, encoding="utf-8") as f:
+        return json.load(f)["options"][option]["choices"]
 
 
 
@@ -127,7 +141,8 @@ def test_dashboard_in_chromium(tmp_path, load_fast):
     spec.write_text(json.dumps(expected))
     args = ["node", SCRIPT, "--spec", str(spec)]
     if load_fast == "false":
-        args += ["--screenshot", os.path.join(ROOT, "docs", "screenshot.png")]
+        screenshot = os.environ.get("SALIENCY_SCREENSHOT") or os.path.join(ROOT, "docs", "screenshot.png")
+        args += ["--screenshot", screenshot]
     with tensorboard_process(logdir, load_fast=load_fast) as base_url:
         result = subprocess.run(args + ["--url", base_url], cwd=ROOT, capture_output=True,
                                 text=True, timeout=240)

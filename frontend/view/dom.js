@@ -2,7 +2,9 @@
 
 /**
  * Creates an element. `attrs.text` sets textContent; `hidden`, `checked`,
- * `disabled` set properties; everything else is an attribute.
+ * `disabled`, `value` set properties; everything else is an attribute.
+ * @param {string} tag @param {Object<string,*>} [attrs] null/undefined values are skipped.
+ * @returns {HTMLElement}
  */
 export function el(tag, attrs = {}) {
   const node = document.createElement(tag);
@@ -16,7 +18,11 @@ export function el(tag, attrs = {}) {
   return node;
 }
 
-/** A `<label>` row: visible text, the control, optional extra (a value readout). */
+/**
+ * A `<label>` row: visible text, the control, optional extra (a value readout).
+ * @param {string} text @param {HTMLElement} input @param {HTMLElement} [extra]
+ * @returns {HTMLLabelElement}
+ */
 export function labelled(text, input, extra) {
   const row = el("label", { class: "control" });
   row.append(el("span", { class: "control-label", text }), input);
@@ -24,7 +30,11 @@ export function labelled(text, input, extra) {
   return row;
 }
 
-/** A `<select>` of `[value, text]` options. */
+/**
+ * A `<select>` of `[value, text]` options.
+ * @param {string|null} ariaLabel @param {[string, string][]} options @param {string} [value]
+ * @returns {HTMLSelectElement}
+ */
 export function select(ariaLabel, options, value) {
   const node = el("select", ariaLabel ? { "aria-label": ariaLabel } : {});
   for (const [v, t] of options) node.append(el("option", { value: v, text: t }));
@@ -32,7 +42,10 @@ export function select(ariaLabel, options, value) {
   return node;
 }
 
-/** A number input in [min, max]. */
+/**
+ * A number input in [min, max].
+ * @param {number} min @param {number} max @param {number} step @returns {HTMLInputElement}
+ */
 export function numberInput(min, max, step) {
   return el("input", { type: "number", min, max, step, inputmode: "decimal" });
 }

@@ -1,6 +1,6 @@
 // Keeps TensorBoard's Saliency tab open while a writer appends data (live.py).
-// Asks the dashboard to reload every second, as TensorBoard's DataReloaded does,
-// and records page errors, dialogs, failed plugin requests and card errors. When
+// Clicks TensorBoard's reload button every second (TensorBoard then tells the
+// dashboard with its DataReloaded message), and records page errors, dialogs, failed plugin requests and card errors. When
 // the --spec file appears (the writer is done), checks that every card lists
 // every written step and shows the latest one. Prints "RESULT ..." and exits 1 on
 // any problem.
@@ -10,9 +10,8 @@
 // Touches done.json.ready once the tab has loaded.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { launchChromium, pluginFrame } from "../browser.mjs";
-
-const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
+import { arg, launchChromium, pluginFrame } from "../browser.mjs";
+import { cardStates } from "../dashboard_page.mjs";
 const url = arg("url");
 const specPath = arg("spec");
 
@@ -20,18 +19,26 @@ const browser = await launchChromium();
 const page = await (await browser.newContext({ viewport: { width: 1400, height: 2000 } })).newPage();
 const problems = [];
 let requests = 0;
-page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
+page.on("dialog", (d) => {
+  problems.push(`dialog: ${d.message()}`);
+  d.dismiss().catch(() => {});
+});
 page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+page.on("console", (m) => {
+  if (m.type() === "error") problems.push(`console: ${m.text()}`);
+});
 page.on("response", (r) => {
   if (!r.url().includes("/data/plugin/saliency/")) return;
   requests++;
   if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
 });
 
-
-const cardErrors = (frame) => frame.evaluate(() =>
-  [...document.querySelectorAll(".card-error")].filter((e) => !e.hidden).map((e) => e.textContent));
+const cardErrors = (frame) =>
+  frame.evaluate(() =>
+    [...document.querySelectorAll(".card-error")].filter((e) => !e.hidden).map((e) => e.textContent),
+  );
+// TensorBoard's own reload button, as a user clicks it.
+const reload = () => page.locator("button.reload-button").click();
 
 let reloads = 0;
 let cardsSeen = 0;
@@ -40,7 +47,7 @@ try {
   const frame = await pluginFrame(page);
   writeFileSync(`${specPath}.ready`, "ready"); // the writer starts now
   while (!existsSync(specPath)) {
-    await frame.evaluate(() => window.__saliencyBench.dashboard.reload());
+    await reload();
     reloads++;
     for (const e of await cardErrors(frame)) problems.push(`card error: ${e}`);
     await page.waitForTimeout(1000);
@@ -50,21 +57,19 @@ try {
   const deadline = Date.now() + 30000;
   let state = null;
   while (Date.now() < deadline) {
-    await frame.evaluate(() => window.__saliencyBench.dashboard.reload());
+    await reload();
     reloads++;
     await page.waitForTimeout(1000);
-    state = await frame.evaluate(() => {
-      const out = {};
-      for (const c of window.__saliencyBench.dashboard.cards.values()) {
-        out[`${c.run} / ${c.tag}`] = {
-          steps: c.steps ? c.steps.map((s) => s.step) : null,
-          shown: c.painted ? c.painted.step : null,
-        };
-      }
-      return out;
-    });
-    const done = Object.entries(want).every(([k, steps]) => state[k] && state[k].steps &&
-      state[k].steps.join() === steps.join() && state[k].shown === steps[steps.length - 1]);
+    state = Object.fromEntries(
+      Object.entries(await cardStates(frame)).map(([name, c]) => [name, { steps: c.steps, shown: c.step }]),
+    );
+    const done = Object.entries(want).every(
+      ([k, steps]) =>
+        state[k] &&
+        state[k].steps &&
+        state[k].steps.join() === steps.join() &&
+        state[k].shown === steps[steps.length - 1],
+    );
     if (done) break;
   }
   cardsSeen = Object.keys(state || {}).length;
@@ -81,5 +86,7 @@ try {
   await browser.close();
 }
 for (const p of problems) console.log(`FAIL ${p}`);
-console.log(`RESULT page: ${reloads} reloads, ${requests} plugin requests, ${cardsSeen} cards, ${problems.length} errors`);
+console.log(
+  `RESULT page: ${reloads} reloads, ${requests} plugin requests, ${cardsSeen} cards, ${problems.length} errors`,
+);
 process.exit(problems.length ? 1 : 0);

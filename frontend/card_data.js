@@ -1,0 +1,209 @@
+// What one card shows (run, tag, step, sample, mask) and the data fetched for
+// it: the step list, the /sample answer, the image and the masks, and for
+// "per tag" normalisation the same mask at every kept step. No DOM.
+//
+// Loads are numbered: begin() starts a new one and every earlier load stops
+// at its next await (a newer step or sample was asked for meanwhile).
+
+import { clipFromSorted, cutFromSorted } from "./pipeline/clip.js";
+
+export class CardData {
+  /**
+   * @param {{api:object, cache:import("./cache.js").BlobCache, strengths:import("./cache.js").StrengthCache}} io
+   * @param {string} run @param {string} tag
+   * @param {{samples:number, masks:string[]}} info the card's entry of /tags.
+   */
+  constructor({ api, cache, strengths }, run, tag, info) {
+    this._api = api;
+    this._cache = cache;
+    this._strengths = strengths;
+    this.run = run;
+    this.tag = tag;
+    this.info = info;
+    /** @type {{step:number, samples?:number}[]|null} the kept steps. */
+    this.steps = null;
+    this.stepIndex = -1;
+    this.followLatest = true;
+    this.sample = 0;
+    /** @type {string|null} */
+    this.maskName = info.masks[0] || null;
+    /** @type {object|null} the /sample answer shown. */
+    this.shown = null;
+    /** @type {object|null} its image (BlobCache entry). */
+    this.image = null;
+    /** @type {Map<string, object>} mask name -> BlobCache entry, of the shown sample. */
+    this.masks = new Map();
+    this._tagMasks = null; // {key, entries}
+    this._token = 0;
+  }
+
+  /** Starts a new load. @returns {number} its token. */
+  begin() {
+    return ++this._token;
+  }
+
+  /** The token of the newest load. @returns {number} */
+  get token() {
+    return this._token;
+  }
+
+  /** Whether the load `token` is still the newest. @param {number} token */
+  current(token) {
+    return token === this._token;
+  }
+
+  /** The chosen step's entry of the step list. */
+  get step() {
+    return this.steps[this.stepIndex];
+  }
+
+  /** Images in the chosen step's batch. @returns {number} */
+  get samples() {
+    return this.step.samples || this.info.samples;
+  }
+
+  /** The latest step's /sample, asked for at once when the card follows the
+   * latest step (it arrives alongside the step list). @returns {Promise<object|null>|null} */
+  earlySample() {
+    return this.followLatest ? this._api.sample(this.run, this.tag, null, this.sample).catch(() => null) : null;
+  }
+
+  /**
+   * Fetches the step list and picks the step: the latest, or the same step as
+   * before when the user chose one that is still kept.
+   * @param {number} token @returns {Promise<boolean>} false: a newer load took over.
+   */
+  async loadSteps(token) {
+    const steps = await this._api.steps(this.run, this.tag);
+    if (!this.current(token)) return false;
+    const old = this.steps && this.steps[this.stepIndex];
+    this.steps = steps;
+    if (!steps.length) throw new Error("no readable steps");
+    let index = steps.length - 1;
+    if (!this.followLatest && old) {
+      const same = steps.findIndex((s) => s.step === old.step);
+      if (same >= 0) index = same;
+    }
+    this.stepIndex = index;
+    return true;
+  }
+
+  /** Picks a step by its index in the step list. @param {number} index */
+  chooseStep(index) {
+    this.stepIndex = index;
+    this.followLatest = index === this.steps.length - 1;
+  }
+
+  /** Keeps the sample inside the chosen step's batch. */
+  clampSample() {
+    if (this.sample >= this.samples) this.sample = this.samples - 1;
+  }
+
+  /**
+   * Fetches the chosen step and sample: its /sample answer and image.
+   * @param {number} token @param {Promise<object|null>|null} early from earlySample().
+   * @returns {Promise<boolean>} false: a newer load took over.
+   */
+  async loadSample(token, early) {
+    const step = this.step;
+    const first = early ? await early : null;
+    const data =
+      first && first.step === step.step && first.sample === this.sample
+        ? first
+        : await this._api.sample(this.run, this.tag, step.step, this.sample);
+    if (!this.current(token)) return false;
+    const image = await this._cache.image(data.image.url);
+    if (!this.current(token)) return false;
+    this.shown = data;
+    this.image = image;
+    this.masks = new Map();
+    return true;
+  }
+
+  /** Keeps the chosen mask among those of the shown sample. */
+  fixMaskName() {
+    if (!this.shown.masks.some((m) => m.name === this.maskName)) this.maskName = this.shown.masks[0]?.name ?? null;
+  }
+
+  /**
+   * Masks needed for a view: the selected one, or all of them.
+   * @param {{normalize:string}} s the card's settings. @param {boolean} sideBySide
+   * @returns {object[]} entries of the shown sample's `masks`.
+   */
+  neededMasks(s, sideBySide) {
+    if (sideBySide || s.normalize === "masks") return this.shown.masks;
+    return this.shown.masks.filter((m) => m.name === this.maskName).slice(0, 1);
+  }
+
+  /** Whether drawing with settings `s` needs masks that are not loaded yet.
+   * @param {object} s @param {boolean} sideBySide */
+  missing(s, sideBySide) {
+    if (this.neededMasks(s, sideBySide).some((m) => !this.masks.has(m.name))) return true;
+    return s.normalize === "tag" && (!this._tagMasks || this._tagMasks.key !== this._tagKey());
+  }
+
+  /**
+   * Fetches the masks settings `s` need.
+   * @param {number} token @param {object} s @param {boolean} sideBySide
+   * @returns {Promise<boolean>} false: a newer load took over.
+   */
+  async loadMasks(token, s, sideBySide) {
+    const needed = this.neededMasks(s, sideBySide).filter((m) => !this.masks.has(m.name));
+    const loaded = await Promise.all(needed.map((m) => this._cache.mask(m)));
+    if (!this.current(token)) return false;
+    needed.forEach((m, i) => this.masks.set(m.name, loaded[i]));
+    if (s.normalize === "tag") await this._loadTagMasks(token);
+    return this.current(token);
+  }
+
+  // "Per tag across steps": the selected mask of this sample at every kept step.
+  async _loadTagMasks(token) {
+    const key = this._tagKey();
+    if (this._tagMasks && this._tagMasks.key === key) return;
+    const entries = await Promise.all(
+      this.steps.map(async (st) => {
+        const sample = Math.min(this.sample, (st.samples || 1) - 1);
+        const d = await this._api.sample(this.run, this.tag, st.step, sample);
+        const info = d.masks.find((m) => m.name === this.maskName);
+        return info ? this._cache.mask(info) : null;
+      }),
+    );
+    if (!this.current(token)) return;
+    this._tagMasks = { key, entries: entries.filter(Boolean) };
+  }
+
+  _tagKey() {
+    return `${this.steps.map((s) => s.step).join(",")}|${this.sample}|${this.maskName}`;
+  }
+
+  /**
+   * The clip value (mask units) of mask `name` under settings `s`, over the
+   * masks its normalisation pools.
+   * @param {string} name @param {{sign:string, clip:number, clipMode:string, normalize:string}} s
+   * @returns {number}
+   */
+  clipValue(name, s) {
+    let sorted;
+    if (s.normalize === "masks") {
+      const masks = this.shown.masks;
+      const key = `masks|${masks.map((m) => m.url).join(" ")}`;
+      sorted = this._strengths.pooled(key, () => masks.map((m) => this.masks.get(m.name).values), s.sign);
+    } else if (s.normalize === "tag" && name === this.maskName && this._tagMasks) {
+      const { key, entries } = this._tagMasks;
+      sorted = this._strengths.pooled(`tag|${this.run}|${this.tag}|${key}`, () => entries.map((e) => e.values), s.sign);
+    } else {
+      sorted = this.sortedOf(name, s.sign);
+    }
+    return clipFromSorted(sorted, s);
+  }
+
+  /** The threshold's strength cut of mask `name`. @param {string} name @param {object} s @returns {number} */
+  cut(name, s) {
+    return cutFromSorted(this.sortedOf(name, s.sign), s.threshold);
+  }
+
+  /** Sorted strengths of mask `name` alone. @param {string} name @param {string} sign @returns {Float32Array} */
+  sortedOf(name, sign) {
+    return this._strengths.of(this.masks.get(name).values, sign);
+  }
+}

@@ -1,0 +1,135 @@
+// Colours: colormap tables (colormaps.json, shared with the Python renderer),
+// the 256-entry RGBA overlay table a mask is coloured through, and a cache of
+// both for the page.
+
+import { checkChoice } from "./check.js";
+
+/** Overlay modes: "heatmap" = colormap colour, opaque; "tint" = one colour
+ * whose alpha follows the normalised value. */
+export const OVERLAY_MODES = Object.freeze(["heatmap", "tint"]);
+
+/** The colormap choice of the page that means "one colour whose alpha follows the value". */
+export const TINT = "tint";
+
+const DEFAULT_TINT = [255, 0, 0];
+const DEFAULT_TINT_NEGATIVE = [0, 64, 255];
+
+/**
+ * The 256 RGB entries of a colormap from the loaded colormaps.json.
+ * @param {{maps:Object<string,string[]>}} tables the parsed colormaps.json.
+ * @param {string} name e.g. "inferno"; index 0 is the low end.
+ * @returns {Uint8Array} 768 bytes: r,g,b of entry 0, then entry 1, ...
+ */
+export function colormapLUT(tables, name) {
+  const hex = tables.maps[name];
+  if (!hex) checkChoice("colormap", name, Object.keys(tables.maps));
+  const lut = new Uint8Array(hex.length * 3);
+  hex.forEach((h, i) => lut.set(hexToRgb(h), 3 * i));
+  return lut;
+}
+
+/**
+ * True when `name` is a diverging map (white/neutral in the middle).
+ * @param {{diverging?:string[]}} tables @param {string} name
+ */
+export function isDiverging(tables, name) {
+  return (tables.diverging || []).includes(name);
+}
+
+/**
+ * The colormap a UI starts with for a sign mode.
+ * @param {{default?:string, default_diverging?:string}} tables @param {string} sign
+ * @returns {string}
+ */
+export function defaultColormap(tables, sign) {
+  return sign === "signed" ? tables.default_diverging || "rdbu" : tables.default || "inferno";
+}
+
+/**
+ * The colormap to use after the sign changes: a user's choice stays, the old
+ * sign's default becomes the new sign's default.
+ * @param {string} current @param {string} oldSign @param {string} newSign
+ * @param {object} tables the parsed colormaps.json.
+ * @returns {string}
+ */
+export function colormapForSign(current, oldSign, newSign, tables) {
+  return current === defaultColormap(tables, oldSign) ? defaultColormap(tables, newSign) : current;
+}
+
+/**
+ * "#rrggbb" -> [r, g, b].
+ * @param {string} hex @returns {number[]}
+ */
+export function hexToRgb(hex) {
+  const x = parseInt(hex.slice(1), 16);
+  return [x >> 16, (x >> 8) & 255, x & 255];
+}
+
+/**
+ * The 256-entry RGBA table that colorizeMask indexes with i = floor(t*255+0.5).
+ * heatmap: colormap colour, alpha 255. tint: alpha = i (the value); colour
+ * `tint`, or for sign "signed" `tintNegative` below the middle, `tint` above,
+ * alpha = round(|2t-1|*255).
+ * @param {Uint8Array} lut 768-byte colormap from colormapLUT.
+ * @param {{mode?:string, sign?:string, tint?:number[], tintNegative?:number[]}} opts
+ * @returns {Uint8Array} 1024 bytes.
+ */
+export function overlayTable(
+  lut,
+  { mode = "heatmap", sign = "absolute", tint = DEFAULT_TINT, tintNegative = DEFAULT_TINT_NEGATIVE } = {},
+) {
+  checkChoice("mode", mode, OVERLAY_MODES);
+  const table = new Uint8Array(1024);
+  for (let i = 0; i < 256; i++) {
+    let rgb, a;
+    if (mode === "heatmap") {
+      rgb = [lut[3 * i], lut[3 * i + 1], lut[3 * i + 2]];
+      a = 255;
+    } else if (sign === "signed") {
+      const m = Math.abs((2 * i) / 255 - 1);
+      rgb = i < 128 ? tintNegative : tint;
+      a = Math.floor(m * 255 + 0.5);
+    } else {
+      rgb = tint;
+      a = i;
+    }
+    table.set([rgb[0], rgb[1], rgb[2], a], 4 * i);
+  }
+  return table;
+}
+
+/** The page's colour tables, built once: LUTs by colormap name, overlay
+ * tables by (colormap, sign, tint). */
+export class Palette {
+  /** @param {object} tables the parsed colormaps.json. */
+  constructor(tables) {
+    this.tables = tables;
+    /** @type {string[]} the colormap names, in the file's order. */
+    this.names = Object.keys(tables.maps);
+    this._luts = new Map();
+    this._overlays = new Map();
+  }
+
+  /** The 768-byte LUT of colormap `name`. @param {string} name @returns {Uint8Array} */
+  lut(name) {
+    if (!this._luts.has(name)) this._luts.set(name, colormapLUT(this.tables, name));
+    return this._luts.get(name);
+  }
+
+  /**
+   * The 1024-byte RGBA overlay table for display settings `s`.
+   * @param {{colormap:string, sign:string, tint:string}} s colormap may be TINT; tint is "#rrggbb".
+   * @returns {Uint8Array}
+   */
+  table(s) {
+    const key = `${s.colormap}|${s.sign}|${s.tint}`;
+    let t = this._overlays.get(key);
+    if (!t) {
+      const tint = s.colormap === TINT;
+      const lut = this.lut(tint ? defaultColormap(this.tables, "absolute") : s.colormap);
+      t = overlayTable(lut, { mode: tint ? "tint" : "heatmap", sign: s.sign, tint: hexToRgb(s.tint) });
+      this._overlays.set(key, t);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,304 @@
+// The dashboard's state in one place: the display settings (global values and
+// each card's overrides), their defaults and valid values, what the page
+// remembers across reloads (settings, hidden runs, tag filter), and the tag
+// filter itself. No DOM: runs under Node's test runner (state.test.mjs).
+
+import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
+import { colormapForSign, TINT } from "./pipeline/colormap.js";
+
+/** Ways to pick the clip value: this mask alone, this mask over the tag's
+ * kept steps (same sample), or every mask of this image together. */
+export const NORMALIZE_MODES = Object.freeze(["image", "tag", "masks"]);
+
+/** Scalings of a mask smaller than its image (and of the fitted canvas). */
+export const SCALINGS = Object.freeze(["smooth", "pixelated"]);
+
+/** Settings a card can override; everything the colour pipeline depends on. */
+export const OVERRIDABLE = Object.freeze([
+  "showMask",
+  "opacity",
+  "colormap",
+  "tint",
+  "sign",
+  "clip",
+  "clipMode",
+  "threshold",
+  "normalize",
+]);
+
+/** Global display settings: the panel's starting values. */
+export const DEFAULTS = Object.freeze({
+  showMask: true,
+  opacity: 0.6,
+  colormap: "inferno",
+  tint: "#ff0000",
+  sign: "absolute",
+  clip: 99,
+  clipMode: "percentile",
+  threshold: 100, // keep the top 100% = no threshold
+  normalize: "image",
+  actualSize: false,
+  scaling: "smooth",
+  sideBySide: false,
+});
+
+const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
+
+/**
+ * The choices of the sign and clip mode controls, from render_options.json
+ * (the list the Python renderer, /render and the CLI read too), keeping those
+ * the pipeline implements.
+ * @param {{options?:Object<string,{choices?:string[]}>}|null} renderOptions the parsed file.
+ * @returns {{sign:readonly string[], clipMode:readonly string[]}}
+ */
+export function optionChoices(renderOptions) {
+  const pick = (name, implemented) => {
+    const listed = renderOptions?.options?.[name]?.choices;
+    return Object.freeze(Array.isArray(listed) ? listed.filter((c) => implemented.includes(c)) : [...implemented]);
+  };
+  return { sign: pick("sign", SIGNS), clipMode: pick("clip_mode", CLIP_MODES) };
+}
+
+const DEFAULT_CHOICES = optionChoices(null);
+
+function validSetting(key, value, colormaps, choices) {
+  switch (key) {
+    case "showMask":
+    case "actualSize":
+    case "sideBySide":
+      return typeof value === "boolean";
+    case "opacity":
+      return typeof value === "number" && value >= 0 && value <= 1;
+    case "clip":
+    case "threshold":
+      return typeof value === "number" && value > 0 && value <= 100;
+    case "colormap":
+      return value === TINT || (typeof value === "string" && (!colormaps || colormaps.includes(value)));
+    case "tint":
+      return typeof value === "string" && /^#[0-9a-f]{6}$/i.test(value);
+    case "sign":
+      return choices.sign.includes(value);
+    case "clipMode":
+      return choices.clipMode.includes(value);
+    case "normalize":
+      return NORMALIZE_MODES.includes(value);
+    case "scaling":
+      return SCALINGS.includes(value);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Settings with every invalid or unknown entry of `partial` dropped.
+ * @param {object} partial e.g. parsed from storage.
+ * @param {string[]} [colormaps] the known colormap names.
+ * @param {{sign:readonly string[], clipMode:readonly string[]}} [choices] from optionChoices.
+ * @returns {object}
+ */
+export function cleanSettings(partial, colormaps, choices = DEFAULT_CHOICES) {
+  const out = {};
+  if (!partial || typeof partial !== "object") return out;
+  for (const key of Object.keys(DEFAULTS)) {
+    if (key in partial && validSetting(key, partial[key], colormaps, choices)) out[key] = partial[key];
+  }
+  return out;
+}
+
+/**
+ * The settings a card uses: global values, then its own overrides.
+ * @param {object} global @param {object} [override] @returns {object}
+ */
+export function effectiveSettings(global, override) {
+  const out = { ...global };
+  if (override) for (const key of OVERRIDABLE) if (key in override) out[key] = override[key];
+  return out;
+}
+
+/**
+ * What the page remembers across reloads, read from a Storage-like object.
+ * @param {{getItem:(key:string)=>string|null}} storage
+ * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
+ * @returns {{settings:object, hiddenRuns:string[], tagFilter:string}}
+ */
+export function loadState(storage, colormaps, choices) {
+  let raw;
+  try {
+    raw = JSON.parse(storage.getItem(STORAGE_KEY) || "null");
+  } catch {
+    raw = null;
+  }
+  raw = raw && typeof raw === "object" ? raw : {};
+  return {
+    settings: { ...DEFAULTS, ...cleanSettings(raw.settings, colormaps, choices) },
+    hiddenRuns: Array.isArray(raw.hiddenRuns) ? raw.hiddenRuns.filter((r) => typeof r === "string") : [],
+    tagFilter: typeof raw.tagFilter === "string" ? raw.tagFilter : "",
+  };
+}
+
+/**
+ * Saves what loadState reads. Runs are stored as the ones hidden, so a new run
+ * shows up by default.
+ * @param {{setItem:(key:string, value:string)=>void}} storage
+ * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string}} state
+ */
+export function saveState(storage, { settings, hiddenRuns, tagFilter }) {
+  try {
+    storage.setItem(STORAGE_KEY, JSON.stringify({ settings, hiddenRuns: [...hiddenRuns], tagFilter }));
+  } catch {
+    // storage full or disabled: nothing to remember
+  }
+}
+
+/**
+ * The tag filter: a case-insensitive regular expression.
+ * @param {string} text
+ * @returns {{test:(tag:string)=>boolean, error:string|null}} an invalid
+ *   expression matches nothing and says why (the engine's reason alone, e.g.
+ *   "Unterminated group", without its "Invalid regular expression: /x/i:").
+ */
+export function tagMatcher(text) {
+  if (!text) return { test: () => true, error: null };
+  try {
+    const re = new RegExp(text, "i");
+    return { test: (tag) => re.test(tag), error: null };
+  } catch (e) {
+    const reason = String(e.message).replace(/^Invalid regular expression:\s*(\/[\s\S]*\/[a-z]*:\s*)?/, "");
+    return { test: () => false, error: reason || String(e.message) };
+  }
+}
+
+/**
+ * Cards to show, sorted by run then tag.
+ * @param {Object<string,Object<string,object>>} tags the /tags answer: run -> tag -> info.
+ * @param {Iterable<string>} hiddenRuns @param {{test:(tag:string)=>boolean}} matcher
+ * @returns {{run:string, tag:string, info:object}[]}
+ */
+export function visibleCards(tags, hiddenRuns, matcher) {
+  const hidden = new Set(hiddenRuns);
+  const out = [];
+  for (const run of Object.keys(tags).sort()) {
+    if (hidden.has(run)) continue;
+    for (const tag of Object.keys(tags[run]).sort()) {
+      if (matcher.test(tag)) out.push({ run, tag, info: tags[run][tag] });
+    }
+  }
+  return out;
+}
+
+/**
+ * What setting `key` to `value` changes: the key itself, and the colormap when
+ * the sign moves it (colormapForSign) or a tint colour is picked.
+ * @param {object} current the settings before. @param {string} key @param {*} value
+ * @param {object} tables the parsed colormaps.json.
+ * @param {{keepColormap?:boolean}} [opts] keepColormap: the sign leaves the colormap alone.
+ * @returns {object} the entries to assign.
+ */
+export function settingChanges(current, key, value, tables, { keepColormap = false } = {}) {
+  const changes = {};
+  if (key === "sign" && !keepColormap) {
+    const cm = colormapForSign(current.colormap, current.sign, value, tables);
+    if (cm !== current.colormap) changes.colormap = cm;
+  }
+  if (key === "tint") changes.colormap = TINT;
+  changes[key] = value;
+  return changes;
+}
+
+const NO_OVERRIDES = Object.freeze({});
+
+/** The page's display state: global settings, per-card overrides and side by
+ * side, hidden runs and the tag filter; saves what it remembers on each change.
+ * Cards are named by a key (run and tag). */
+export class DisplayState {
+  /**
+   * @param {Storage|{getItem:Function, setItem:Function}} storage where to remember.
+   * @param {{tables:object, choices?:object}} opts tables: colormaps.json; choices: optionChoices.
+   */
+  constructor(storage, { tables, choices = DEFAULT_CHOICES }) {
+    this.tables = tables;
+    this.choices = choices;
+    this._storage = storage;
+    const saved = loadState(storage, Object.keys(tables.maps), choices);
+    /** @type {object} the global settings (DEFAULTS' keys). */
+    this.global = saved.settings;
+    /** @type {Set<string>} */
+    this.hiddenRuns = new Set(saved.hiddenRuns);
+    /** @type {string} */
+    this.tagFilter = saved.tagFilter;
+    this._overrides = new Map(); // card key -> {setting: value}
+    this._sideBySide = new Map(); // card key -> boolean
+  }
+
+  /** The settings card `card` uses. @param {string} card @returns {object} */
+  settingsFor(card) {
+    return effectiveSettings(this.global, this._overrides.get(card));
+  }
+
+  /** The card's own overrides (read only). @param {string} card @returns {object} */
+  overridesOf(card) {
+    return this._overrides.get(card) || NO_OVERRIDES;
+  }
+
+  /** Whether the card shows its panels side by side. @param {string} card @returns {boolean} */
+  sideBySideFor(card) {
+    return this._sideBySide.get(card) ?? this.global.sideBySide;
+  }
+
+  /** A control of the settings panel moved: it applies to every card.
+   * @param {string} key @param {*} value */
+  setGlobal(key, value) {
+    Object.assign(this.global, settingChanges(this.global, key, value, this.tables));
+    if (OVERRIDABLE.includes(key)) for (const o of this._overrides.values()) delete o[key];
+    if (key === "sideBySide") this._sideBySide.clear();
+    this.save();
+  }
+
+  /** A card's own control moved. @param {string} card @param {string} key @param {*} value */
+  setOverride(card, key, value) {
+    const o = this._overrides.get(card) || {};
+    const keepColormap = "colormap" in o;
+    Object.assign(o, settingChanges(this.settingsFor(card), key, value, this.tables, { keepColormap }));
+    this._overrides.set(card, o);
+  }
+
+  /** The card follows the global settings again. @param {string} card */
+  clearOverrides(card) {
+    this._overrides.delete(card);
+  }
+
+  /** @param {string} card @param {boolean} on */
+  setSideBySide(card, on) {
+    this._sideBySide.set(card, on);
+  }
+
+  /** The card is gone for good. @param {string} card */
+  forget(card) {
+    this._overrides.delete(card);
+    this._sideBySide.delete(card);
+  }
+
+  /** Global settings back to DEFAULTS, every card's overrides dropped. */
+  reset() {
+    Object.assign(this.global, DEFAULTS);
+    this._overrides.clear();
+    this.save();
+  }
+
+  /** @param {string} text the tag filter (a regular expression). */
+  setTagFilter(text) {
+    this.tagFilter = text;
+    this.save();
+  }
+
+  /** @param {Iterable<string>} runs @param {boolean} hidden */
+  setRunsHidden(runs, hidden) {
+    for (const run of runs) hidden ? this.hiddenRuns.add(run) : this.hiddenRuns.delete(run);
+    this.save();
+  }
+
+  /** Writes what the page remembers. */
+  save() {
+    saveState(this._storage, { settings: this.global, hiddenRuns: this.hiddenRuns, tagFilter: this.tagFilter });
+  }
+}

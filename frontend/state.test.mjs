@@ -1,0 +1,142 @@
+// Tests of state.js: node --test frontend/
+import test from "node:test";
+import assert from "node:assert/strict";
+import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
+import {
+  DEFAULTS,
+  DisplayState,
+  cleanSettings,
+  effectiveSettings,
+  loadState,
+  optionChoices,
+  saveState,
+  settingChanges,
+  tagMatcher,
+  visibleCards,
+} from "./state.js";
+import { renderOptions, tables } from "./testing.mjs";
+
+class MemoryStorage {
+  constructor() {
+    this.items = new Map();
+  }
+  getItem(k) {
+    return this.items.has(k) ? this.items.get(k) : null;
+  }
+  setItem(k, v) {
+    this.items.set(k, String(v));
+  }
+}
+
+test("settings: invalid stored values are dropped, overrides win", () => {
+  const clean = cleanSettings({ opacity: 2, colormap: "nope", sign: "signed", clip: 95, bogus: 1 }, ["inferno"]);
+  assert.deepEqual(clean, { sign: "signed", clip: 95 });
+  const eff = effectiveSettings({ ...DEFAULTS }, { opacity: 0, actualSize: true });
+  assert.equal(eff.opacity, 0);
+  assert.equal(eff.actualSize, DEFAULTS.actualSize); // not overridable per card
+  assert.deepEqual(cleanSettings({ clipMode: "mass" }), { clipMode: "mass" });
+  assert.deepEqual(cleanSettings({ clipMode: "max" }), {});
+  assert.deepEqual(cleanSettings({ clipMode: "mass" }, null, { sign: SIGNS, clipMode: ["percentile"] }), {});
+});
+
+test("loadState/saveState round-trip; hidden runs and tag filter remembered", () => {
+  const st = new MemoryStorage();
+  assert.deepEqual(loadState(st).settings, DEFAULTS);
+  saveState(st, { settings: { ...DEFAULTS, opacity: 0.3 }, hiddenRuns: new Set(["a"]), tagFilter: "^x" });
+  const back = loadState(st, ["inferno"]);
+  assert.equal(back.settings.opacity, 0.3);
+  assert.deepEqual(back.hiddenRuns, ["a"]);
+  assert.equal(back.tagFilter, "^x");
+  st.setItem("tensorboard-plugin-saliency/v1", "{not json");
+  assert.deepEqual(loadState(st).settings, DEFAULTS);
+});
+
+test("tag filter: case-insensitive regex; an invalid one matches nothing and says why", () => {
+  assert.ok(tagMatcher("").test("anything"));
+  assert.ok(tagMatcher("^Sal").test("saliency/x"));
+  const bad = tagMatcher("(");
+  assert.ok(bad.error);
+  // the page prefixes "Invalid regular expression: " itself: not said twice
+  assert.ok(!/invalid regular expression/i.test(bad.error), bad.error);
+  assert.ok(!bad.error.includes("/(/i"), bad.error);
+  assert.equal(tagMatcher("valid(").error, "Unterminated group");
+  assert.equal(bad.test("("), false);
+  const cards = visibleCards({ b: { t2: {}, t1: {} }, a: { t1: {} } }, ["a"], tagMatcher("1"));
+  assert.deepEqual(
+    cards.map((c) => `${c.run}/${c.tag}`),
+    ["b/t1"],
+  );
+});
+
+test("render_options.json: the sign and clip mode choices the page offers, the ones the pipeline implements", () => {
+  const o = renderOptions.options;
+  assert.deepEqual(o.sign.choices, [...SIGNS]);
+  assert.deepEqual(o.clip_mode.choices, [...CLIP_MODES]);
+  assert.deepEqual(o.colormap.choices, Object.keys(tables.maps));
+  assert.equal(o.clip.default, DEFAULTS.clip);
+  assert.equal(o.clip_mode.default, DEFAULTS.clipMode);
+  assert.equal(o.sign.default, DEFAULTS.sign);
+  const choices = optionChoices(renderOptions);
+  assert.deepEqual(choices, { sign: [...SIGNS], clipMode: [...CLIP_MODES] });
+  // a choice the pipeline cannot draw is not offered; no file: the pipeline's own lists
+  const extra = { options: { sign: { choices: ["absolute", "squared"] } } };
+  assert.deepEqual(optionChoices(extra).sign, ["absolute"]);
+  assert.deepEqual(optionChoices(null).clipMode, [...CLIP_MODES]);
+});
+
+test("settingChanges: the sign moves a default colormap along, a tint colour picks tint", () => {
+  const s = { ...DEFAULTS };
+  assert.deepEqual(settingChanges(s, "sign", "signed", tables), { colormap: "rdbu", sign: "signed" });
+  assert.deepEqual(settingChanges(s, "sign", "signed", tables, { keepColormap: true }), { sign: "signed" });
+  assert.deepEqual(settingChanges({ ...s, colormap: "viridis" }, "sign", "signed", tables), { sign: "signed" });
+  assert.deepEqual(settingChanges(s, "tint", "#00ff00", tables), { colormap: "tint", tint: "#00ff00" });
+  assert.deepEqual(settingChanges(s, "clipMode", "mass", tables), { clipMode: "mass" });
+});
+
+test("DisplayState: global settings, card overrides, side by side, remembered state", () => {
+  const storage = new MemoryStorage();
+  const state = new DisplayState(storage, { tables });
+  assert.deepEqual(state.global, DEFAULTS);
+  state.setOverride("a", "clipMode", "mass");
+  state.setOverride("a", "opacity", 0.2);
+  assert.equal(state.settingsFor("a").clipMode, "mass");
+  assert.equal(state.settingsFor("b").clipMode, "percentile");
+  assert.deepEqual(state.overridesOf("a"), { clipMode: "mass", opacity: 0.2 });
+  assert.deepEqual(state.overridesOf("b"), {});
+  // a card's sign moves its colormap unless the card chose one
+  state.setOverride("a", "sign", "signed");
+  assert.equal(state.settingsFor("a").colormap, "rdbu");
+  state.setOverride("b", "colormap", "inferno");
+  state.setOverride("b", "sign", "signed");
+  assert.equal(state.settingsFor("b").colormap, "inferno");
+  // a global control drops that key's overrides, and only that key's
+  state.setGlobal("clipMode", "mass");
+  state.setGlobal("opacity", 0.9);
+  assert.deepEqual(state.overridesOf("a"), { sign: "signed", colormap: "rdbu" });
+  assert.equal(state.settingsFor("a").opacity, 0.9);
+  state.setSideBySide("a", true);
+  assert.equal(state.sideBySideFor("a"), true);
+  assert.equal(state.sideBySideFor("b"), false);
+  state.setGlobal("sideBySide", false);
+  assert.equal(state.sideBySideFor("a"), false);
+  // remembered: global settings, hidden runs, tag filter (not per-card overrides)
+  state.setRunsHidden(["r1", "r2"], true);
+  state.setRunsHidden(["r2"], false);
+  state.setTagFilter("^sal");
+  const again = new DisplayState(storage, { tables });
+  assert.equal(again.global.clipMode, "mass");
+  assert.equal(again.global.opacity, 0.9);
+  assert.deepEqual([...again.hiddenRuns], ["r1"]);
+  assert.equal(again.tagFilter, "^sal");
+  assert.deepEqual(again.overridesOf("a"), {});
+  // reset: defaults, no overrides; a card gone for good is forgotten
+  state.clearOverrides("b");
+  assert.deepEqual(state.overridesOf("b"), {});
+  state.reset();
+  assert.deepEqual(state.global, DEFAULTS);
+  assert.deepEqual(state.overridesOf("a"), {});
+  state.setOverride("c", "opacity", 0);
+  state.forget("c");
+  assert.deepEqual(state.overridesOf("c"), {});
+  assert.equal(new DisplayState(storage, { tables }).global.clipMode, "percentile");
+});

@@ -1,0 +1,180 @@
+// One card of the grid: a run/tag's image with its mask composited on a
+// canvas. It loads its data (card_data.js) when it scrolls into view, keeps
+// its controls in step with the DisplayState, and has its picture
+// (view/picture.js) drawn with the cheapest work the change needs. Its
+// elements are built by view/card_dom.js.
+
+import { formatWallTime } from "../pipeline/format.js";
+import { CardData } from "../card_data.js";
+import { buildCard } from "./card_dom.js";
+import { el } from "./dom.js";
+import { CardPicture } from "./picture.js";
+
+/** A card. Its root element carries `data-steps` (the kept steps,
+ * comma-separated) once listed, and what view/picture.js sets when painted. */
+export class Card {
+  /**
+   * @param {object} app the dashboard's services: api, cache, strengths, palette,
+   *   state (DisplayState), choices (for the controls) and inView(card).
+   * @param {string} run @param {string} tag
+   * @param {{displayName:string, description:string, samples:number, masks:string[]}} info
+   */
+  constructor(app, run, tag, info) {
+    this.app = app;
+    this.run = run;
+    this.tag = tag;
+    /** @type {string} names the card in the DisplayState. */
+    this.key = `${run}\u0000${tag}`;
+    this.data = new CardData(app, run, tag, info);
+    this.active = false;
+    this.stale = false;
+    Object.assign(this, buildCard(this, run, tag, info));
+    this.picture = new CardPicture(app.palette, this.data, this);
+    this._syncControls();
+  }
+
+  /** The settings this card draws with. @returns {object} */
+  settings() {
+    return this.app.state.settingsFor(this.key);
+  }
+
+  _sideBySide() {
+    return this.app.state.sideBySideFor(this.key);
+  }
+
+  _syncControls() {
+    const s = this.settings();
+    const own = this.app.state.overridesOf(this.key);
+    this.showInput.checked = s.showMask;
+    this.sbsInput.checked = this._sideBySide();
+    for (const [key, control] of Object.entries(this.controls)) {
+      control.set(s[key]);
+      control.row.classList.toggle("overridden", key in own);
+    }
+    this.root.classList.toggle("has-overrides", Object.keys(own).length > 0);
+  }
+
+  /** One of this card's controls moved. @param {string} key @param {*} value */
+  setOverride(key, value) {
+    this.app.state.setOverride(this.key, key, value);
+    this.update();
+  }
+
+  // ---------------------------------------------------------------- data
+
+  /** Called when the card scrolls into view. */
+  activate() {
+    if (this.active && !this.stale) return;
+    this.active = true;
+    this.stale = false;
+    this._loadSteps();
+  }
+
+  /** TensorBoard reloaded its data: fetch the step list again when shown.
+   * @param {object} [info] the card's new entry of /tags. */
+  refresh(info) {
+    if (info) {
+      this.data.info = info;
+      this._showSamples(info.samples);
+      const names = info.masks;
+      if (names.join("\u0000") !== [...this.maskSelect.options].map((o) => o.value).join("\u0000")) {
+        this.maskSelect.replaceChildren(...names.map((m) => el("option", { value: m, text: m })));
+        if (!names.includes(this.data.maskName)) this.data.maskName = names[0] || null;
+        this.maskSelect.value = this.data.maskName;
+      }
+    }
+    if (!this.active) return;
+    this.stale = true;
+    if (this.app.inView(this)) this.activate();
+  }
+
+  async _loadSteps() {
+    const d = this.data;
+    const token = d.begin();
+    try {
+      const early = d.earlySample();
+      if (!(await d.loadSteps(token))) return;
+      this.root.dataset.steps = d.steps.map((s) => s.step).join(",");
+      this.stepInput.max = d.steps.length - 1;
+      this.stepInput.value = d.stepIndex;
+      this.stepInput.disabled = d.steps.length <= 1;
+      await this.loadSample(token, early);
+    } catch (e) {
+      if (d.current(token)) this._fail(e);
+    }
+  }
+
+  /**
+   * Loads and shows the chosen step and sample (after the step list, or when a slider moves).
+   * @param {number} [token] the load this belongs to; a new one by default.
+   * @param {Promise<object|null>|null} [early] CardData.earlySample().
+   */
+  async loadSample(token = this.data.begin(), early = null) {
+    const d = this.data;
+    const step = d.step;
+    this.stepValue.textContent = String(step.step);
+    this.stepInput.setAttribute("aria-valuetext", `step ${step.step}`);
+    d.clampSample();
+    this._showSamples(d.samples);
+    this.sampleInput.value = d.sample;
+    this.sampleValue.textContent = `${d.sample + 1} of ${d.samples}`;
+    this.sampleInput.setAttribute("aria-valuetext", `image ${d.sample + 1} of ${d.samples}`);
+    try {
+      if (await d.loadSample(token, early)) await this.showData(token);
+    } catch (e) {
+      if (d.current(token)) this._fail(e);
+    }
+  }
+
+  _showSamples(samples) {
+    this.sampleInput.max = Math.max(0, samples - 1);
+    this.sampleInput.disabled = samples <= 1;
+  }
+
+  /**
+   * Loads the masks the settings need for the shown sample, then shows it.
+   * @param {number} [token] the load this belongs to; the newest by default.
+   */
+  async showData(token = this.data.token) {
+    const d = this.data;
+    if (!d.shown) return;
+    d.fixMaskName();
+    this.maskSelect.value = d.maskName ?? "";
+    try {
+      if (!(await d.loadMasks(token, this.settings(), this._sideBySide()))) return;
+    } catch (e) {
+      if (d.current(token)) this._fail(e);
+      return;
+    }
+    this.error.hidden = true;
+    this.notLoaded.hidden = true;
+    const { step, wall_time: wallTime, image, label } = d.shown;
+    const when = formatWallTime(wallTime);
+    this.meta.textContent = `Step ${step}${when ? ` · ${when}` : ""} · ${image.width}×${image.height}`;
+    this.label.textContent = label ?? "";
+    this.label.hidden = label == null || label === "";
+    this.picture.invalidate();
+    this.update();
+  }
+
+  _fail(error) {
+    this.notLoaded.hidden = true;
+    this.error.hidden = false;
+    this.error.textContent = `Could not load this card: ${error && error.message ? error.message : error}`;
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  /** Brings the card up to date with the settings: its controls, then its picture. */
+  update() {
+    this._syncControls();
+    const d = this.data;
+    if (!d.shown || !d.image) return;
+    const s = this.settings();
+    const sbs = this._sideBySide();
+    this.root.classList.toggle("actual-size", s.actualSize);
+    this.root.classList.toggle("pixelated", s.scaling === "pixelated");
+    if (d.missing(s, sbs)) this.showData();
+    else this.picture.update(s, sbs);
+  }
+}

@@ -1,0 +1,107 @@
+// The canvases of a card. The composite canvas shows the image with the
+// overlay layer drawn over it at the opacity; the layer is a second,
+// off-screen canvas that pipeline/colorize.js fills. Painting has two levels,
+// so the cheap controls stay cheap:
+//  - colour(): the pixel loop, into the layer. Only when the mask, colormap,
+//    tint, sign, clip, threshold, normalisation or scaling change.
+//  - paint(): two drawImage calls at globalAlpha = opacity. Opacity and Show
+//    mask only ever call this.
+
+import { colorizeMask } from "../pipeline/colorize.js";
+import { TIMINGS, measure } from "../timing.js";
+import { el } from "./dom.js";
+
+/**
+ * Colours a mask through the pipeline into a 2D context's pixels.
+ * @param {CanvasRenderingContext2D} ctx @param {ImageData} pixels reused buffer of the context's size.
+ * @param {{values:Float32Array, width:number, height:number}} mask decoded mask.
+ * @param {{table:Uint8Array, clip:number, sign:string, cut:number, smooth:boolean}} params
+ */
+export function colourInto(ctx, pixels, mask, params) {
+  colorizeMask(mask.values, mask, { ...params, outWidth: pixels.width, outHeight: pixels.height, out: pixels.data });
+  ctx.putImageData(pixels, 0, 0);
+}
+
+/** The composite canvas and its off-screen overlay layer. */
+export class OverlayCanvas {
+  /** @param {string} label the canvas's accessible name. */
+  constructor(label) {
+    /** @type {HTMLCanvasElement} the canvas on the page. */
+    this.canvas = el("canvas", { class: "composite", width: 1, height: 1, role: "img", "aria-label": label });
+    this.ctx = this.canvas.getContext("2d");
+    this._layer = document.createElement("canvas");
+    this._lctx = this._layer.getContext("2d");
+    this._pixels = null;
+  }
+
+  /** Sizes both canvases to the image. @param {number} width @param {number} height */
+  resize(width, height) {
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    if (this._layer.width !== width || this._layer.height !== height) {
+      this._layer.width = width;
+      this._layer.height = height;
+      this._pixels = null;
+    }
+  }
+
+  /**
+   * Colours `mask` into the layer (see colourInto); null clears the layer.
+   * @param {object|null} mask @param {object} [params]
+   */
+  colour(mask, params) {
+    const { width, height } = this._layer;
+    if (!mask) {
+      this._lctx.clearRect(0, 0, width, height);
+      return;
+    }
+    if (!this._pixels) this._pixels = this._lctx.createImageData(width, height);
+    colourInto(this._lctx, this._pixels, mask, params);
+  }
+
+  /**
+   * Draws the image, then the layer at `opacity` (0: the image alone).
+   * @param {ImageBitmap} image @param {number} opacity
+   */
+  paint(image, opacity) {
+    const start = performance.now();
+    const ctx = this.ctx;
+    ctx.globalAlpha = 1;
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(image, 0, 0);
+    if (opacity > 0) {
+      ctx.globalAlpha = opacity;
+      ctx.drawImage(this._layer, 0, 0);
+      ctx.globalAlpha = 1;
+    }
+    measure(TIMINGS.paint, start);
+  }
+}
+
+/**
+ * Side by side: the image and each mask coloured alone, as captioned panels.
+ * @param {ImageBitmap} image
+ * @param {{name:string, mask:object, params:object}[]} masks each mask with its colouring.
+ * @returns {HTMLElement[]}
+ */
+export function sideBySidePanels(image, masks) {
+  const { width, height } = image;
+  const picture = el("canvas", { width, height, "aria-label": "Image" });
+  picture.getContext("2d").drawImage(image, 0, 0);
+  const panels = [panel(picture, "image")];
+  for (const { name, mask, params } of masks) {
+    const c = el("canvas", { width, height, "aria-label": `Mask ${name}` });
+    const ctx = c.getContext("2d");
+    colourInto(ctx, ctx.createImageData(width, height), mask, params);
+    panels.push(panel(c, name));
+  }
+  return panels;
+}
+
+function panel(canvas, caption) {
+  const f = el("figure", { class: "panel" });
+  f.append(canvas, el("figcaption", { text: caption }));
+  return f;
+}

@@ -1,0 +1,138 @@
+// A card's picture: the composite canvas brought up to date with the
+// settings, the colour bar, the side-by-side panels, the hover readout and
+// the PNG download. Clip values come from the card's data (sorted strengths),
+// the pixels from the pipeline through view/overlay.js.
+
+import { downloadName } from "../pipeline/format.js";
+import { pixelAt, readoutText } from "../pipeline/readout.js";
+import { TIMINGS, measure } from "../timing.js";
+import { drawColorbar } from "./colorbar.js";
+import { el } from "./dom.js";
+import { sideBySidePanels } from "./overlay.js";
+
+/** The readout's text while the pointer is not over the image. */
+export const HOVER_HINT = "Hover the image to read mask values";
+
+/** What a card draws. Its root element carries, once painted, `data-step`,
+ * `data-sample` and `data-mask`: what the canvas shows. */
+export class CardPicture {
+  /**
+   * @param {import("../pipeline/colormap.js").Palette} palette
+   * @param {import("../card_data.js").CardData} data the card's data.
+   * @param {{root:HTMLElement, figure:HTMLElement, view:import("./overlay.js").OverlayCanvas,
+   *   panels:HTMLElement, compositeWrap:HTMLElement, bar:HTMLElement, readout:HTMLElement}} els
+   */
+  constructor(palette, data, els) {
+    this._palette = palette;
+    this._data = data;
+    this._els = els;
+    this._recolorKey = null;
+    this._hoverText = null;
+    /** @type {number} the clip value (mask units) of the shown mask. */
+    this.clipValue = 0;
+  }
+
+  /** The next update colours the mask again (new data). */
+  invalidate() {
+    this._recolorKey = null;
+  }
+
+  /**
+   * Brings the picture up to date with the settings; the cheapest work that does.
+   * @param {object} s the card's settings. @param {boolean} sideBySide
+   */
+  update(s, sideBySide) {
+    const d = this._data;
+    const { colormap, tint, sign, clip, clipMode, threshold, normalize, scaling } = s;
+    const parts = [d.shown.image.url, d.maskName, colormap, tint, sign, clip, clipMode, threshold, normalize, scaling];
+    const key = [...parts, sideBySide].join("|");
+    if (key !== this._recolorKey) {
+      this._recolorKey = key;
+      this.recolor(s, sideBySide);
+    } else {
+      this.paint(s);
+    }
+    this._els.panels.hidden = !sideBySide;
+    this._els.figure.classList.toggle("side-by-side", sideBySide);
+  }
+
+  _colouring(name, s, clip) {
+    const smooth = s.scaling === "smooth";
+    return { table: this._palette.table(s), clip, sign: s.sign, cut: this._data.cut(name, s), smooth };
+  }
+
+  /**
+   * Colours the selected mask into the overlay layer (the pixel loop), then paints.
+   * @param {object} s @param {boolean} sideBySide
+   */
+  recolor(s, sideBySide) {
+    const start = performance.now();
+    const d = this._data;
+    const { root, view, bar } = this._els;
+    view.resize(d.shown.image.width, d.shown.image.height);
+    const mask = d.masks.get(d.maskName);
+    this.clipValue = mask ? d.clipValue(d.maskName, s) : 0;
+    view.colour(mask, mask && this._colouring(d.maskName, s, this.clipValue));
+    this.paint(s);
+    Object.assign(root.dataset, { step: d.shown.step, sample: d.shown.sample });
+    if (mask) root.dataset.mask = d.maskName;
+    else delete root.dataset.mask;
+    measure(TIMINGS.recolor, start);
+    const top = mask ? d.sortedOf(d.maskName, s.sign).at(-1) || 0 : 0;
+    drawColorbar(bar, { table: this._palette.table(s), settings: s, clipValue: this.clipValue, mask, top });
+    if (sideBySide) this._drawPanels(s);
+  }
+
+  /** Composites image + overlay at the current opacity: two drawImage calls. @param {object} s */
+  paint(s) {
+    const d = this._data;
+    this._els.view.paint(d.image.bitmap, s.showMask && d.masks.has(d.maskName) ? s.opacity : 0);
+  }
+
+  // Side by side: image | each mask | overlay (the composite canvas).
+  _drawPanels(s) {
+    const d = this._data;
+    const masks = d.shown.masks
+      .filter((m) => d.masks.has(m.name))
+      .map((m) => ({
+        name: m.name,
+        mask: d.masks.get(m.name),
+        params: this._colouring(m.name, s, d.clipValue(m.name, s)),
+      }));
+    this._els.panels.replaceChildren(...sideBySidePanels(d.image.bitmap, masks));
+    this._els.compositeWrap.querySelector("figcaption")?.remove();
+    this._els.compositeWrap.append(el("figcaption", { text: "overlay" }));
+  }
+
+  /** Shows the value under the pointer. @param {PointerEvent|null} event null: the pointer left. */
+  hover(event) {
+    const d = this._data;
+    const { readout, view } = this._els;
+    if (!event || !d.shown) {
+      if (this._hoverText) readout.textContent = this._hoverText = HOVER_HINT;
+      return;
+    }
+    const r = view.canvas.getBoundingClientRect();
+    const { width, height } = d.shown.image;
+    const p = pixelAt(event.clientX - r.left, event.clientY - r.top, r.width, r.height, width, height);
+    if (!p) return;
+    const mask = d.masks.get(d.maskName);
+    const named = mask ? { name: d.maskName, ...mask } : null;
+    readout.textContent = this._hoverText = readoutText(p, d.shown.image, named);
+  }
+
+  /** Saves the composite as a PNG file. */
+  download() {
+    const d = this._data;
+    if (!d.shown) return;
+    this._els.view.canvas.toBlob((blob) => {
+      if (!blob) return;
+      const name = downloadName(d.run, d.tag, d.shown.step, d.sample, d.maskName || "image");
+      const a = el("a", { href: URL.createObjectURL(blob), download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    }, "image/png");
+  }
+}
