@@ -5,22 +5,18 @@ import tensorflow as tf
 from tensorboard_plugin_saliency.methods import checks, engine
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
-
-def _layer_classes(*names):
-    return tuple(getattr(tf.keras.layers, name) for name in names if hasattr(tf.keras.layers, name))
-
-
-_CONVOLUTIONS = _layer_classes(
-    *(f"{kind}{d}D" for kind in ("Conv", "DepthwiseConv", "SeparableConv") for d in (1, 2, 3)),
-    *(f"Conv{d}DTranspose" for d in (1, 2, 3)),
+_LAYERS = tf.keras.layers
+_CONVOLUTIONS = (
+    _LAYERS.Conv2D,
+    _LAYERS.Conv2DTranspose,
+    _LAYERS.DepthwiseConv2D,
+    _LAYERS.SeparableConv2D,
 )
-_POOLINGS = _layer_classes(
-    *(
-        f"{scope}{kind}Pooling{d}D"
-        for scope in ("", "Global")
-        for kind in ("Max", "Average")
-        for d in (1, 2, 3)
-    )
+_POOLINGS = (
+    _LAYERS.MaxPooling2D,
+    _LAYERS.AveragePooling2D,
+    _LAYERS.GlobalMaxPooling2D,
+    _LAYERS.GlobalAveragePooling2D,
 )
 
 
