@@ -9,11 +9,34 @@ import { TIMINGS } from "./timing.js";
 import { el } from "./view/dom.js";
 import { addStylesheet, followDarkMode } from "./view/page.js";
 
+// Every other module of the page, listed here so that the browser asks for
+// them all at once: found only through the modules that import them, they
+// would be fetched one import level after another, a round trip to
+// TensorBoard each. index.test.mjs checks that the list is complete.
+import "./cache.js";
+import "./card_data.js";
+import "./pipeline/check.js";
+import "./pipeline/clip.js";
+import "./pipeline/colorbar.js";
+import "./pipeline/colorize.js";
+import "./pipeline/colormap.js";
+import "./pipeline/decode.js";
+import "./pipeline/format.js";
+import "./pipeline/readout.js";
+import "./state.js";
+import "./view/card.js";
+import "./view/card_dom.js";
+import "./view/colorbar.js";
+import "./view/controls.js";
+import "./view/overlay.js";
+import "./view/picture.js";
+import "./view/sidebar.js";
+
 /**
  * Builds the dashboard into document.body and connects it to TensorBoard.
  * @returns {Promise<Dashboard>}
  */
-export async function render() {
+async function render() {
   addStylesheet();
   followDarkMode();
   const root = el("div", { class: "saliency-app" });
@@ -31,3 +54,5 @@ export async function render() {
   await dashboard.reload();
   return dashboard;
 }
+
+export { render };
