@@ -7,7 +7,7 @@
  * The iframe side of TensorBoard's plugin protocol (design.md, section 3):
  * messages are JSON strings `{type, id, payload, error, isReply}`.
  */
-export class Host {
+class Host {
   constructor() {
     this._listeners = new Map();
     this._waits = new Map();
@@ -85,7 +85,7 @@ export class Host {
 // ------------------------------------------------------------ JSON routes
 
 /** An HTTP answer that is not 2xx; `message` is the server's JSON error. */
-export class HttpError extends Error {
+class HttpError extends Error {
   /** @param {number} status @param {string} message */
   constructor(status, message) {
     super(message);
@@ -116,7 +116,7 @@ const q = encodeURIComponent;
 
 /** The plugin's JSON routes (http_api.md). URLs are relative: the page's base
  * is the plugin route. */
-export const api = {
+const api = {
   /** run -> tag -> {displayName, description, samples, masks}. @returns {Promise<object>} */
   tags: () => getJson("tags"),
   /** The kept steps of a run's tag. @param {string} run @param {string} tag @returns {Promise<object[]>} */
@@ -133,6 +133,8 @@ export const api = {
  * colormaps.json or render_options.json.
  * @param {string} name @returns {Promise<*>}
  */
-export function staticJson(name) {
+function staticJson(name) {
   return getJson(new URL(`./${name}`, import.meta.url).href);
 }
+
+export { Host, HttpError, api, staticJson };

@@ -10,7 +10,7 @@ import { decodeMask, snapZero } from "./pipeline/decode.js";
  * ImageBitmaps, masks as decoded Float32Arrays. Least recently used entries
  * beyond `maxBytes` are dropped.
  */
-export class BlobCache {
+class BlobCache {
   /** @param {number} [maxBytes] */
   constructor(maxBytes = 512 * 1024 * 1024) {
     this.maxBytes = maxBytes;
@@ -86,7 +86,7 @@ export class BlobCache {
  * pooled over several masks under a caller's key (the masks of an image, one
  * mask across steps). A new clip percentage or threshold then costs O(1).
  */
-export class StrengthCache {
+class StrengthCache {
   /** @param {number} [maxPooled] pooled tables kept, least recently built dropped first. */
   constructor(maxPooled = 256) {
     this.maxPooled = maxPooled;
@@ -125,3 +125,5 @@ export class StrengthCache {
     return sorted;
   }
 }
+
+export { BlobCache, StrengthCache };

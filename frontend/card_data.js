@@ -7,7 +7,7 @@
 
 import { clipFromSorted, cutFromSorted } from "./pipeline/clip.js";
 
-export class CardData {
+class CardData {
   /**
    * @param {{api:object, cache:import("./cache.js").BlobCache, strengths:import("./cache.js").StrengthCache}} io
    * @param {string} run @param {string} tag
@@ -207,3 +207,5 @@ export class CardData {
     return this._strengths.of(this.masks.get(name).values, sign);
   }
 }
+
+export { CardData };

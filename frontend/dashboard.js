@@ -12,7 +12,7 @@ import { el } from "./view/dom.js";
 import { showEmptyHelp } from "./view/page.js";
 import { Sidebar } from "./view/sidebar.js";
 
-export class Dashboard {
+class Dashboard {
   /**
    * @param {HTMLElement} root where the dashboard is built.
    * @param {{tables:object, renderOptions:object, storage:Storage, api?:object}} opts
@@ -166,3 +166,5 @@ export class Dashboard {
     return this.visible.has(card);
   }
 }
+
+export { Dashboard };

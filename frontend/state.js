@@ -8,13 +8,13 @@ import { colormapForSign, TINT } from "./pipeline/colormap.js";
 
 /** Ways to pick the clip value: this mask alone, this mask over the tag's
  * kept steps (same sample), or every mask of this image together. */
-export const NORMALIZE_MODES = Object.freeze(["image", "tag", "masks"]);
+const NORMALIZE_MODES = Object.freeze(["image", "tag", "masks"]);
 
 /** Scalings of a mask smaller than its image (and of the fitted canvas). */
-export const SCALINGS = Object.freeze(["smooth", "pixelated"]);
+const SCALINGS = Object.freeze(["smooth", "pixelated"]);
 
 /** Settings a card can override; everything the colour pipeline depends on. */
-export const OVERRIDABLE = Object.freeze([
+const OVERRIDABLE = Object.freeze([
   "showMask",
   "opacity",
   "colormap",
@@ -27,7 +27,7 @@ export const OVERRIDABLE = Object.freeze([
 ]);
 
 /** Global display settings: the panel's starting values. */
-export const DEFAULTS = Object.freeze({
+const DEFAULTS = Object.freeze({
   showMask: true,
   opacity: 0.6,
   colormap: "inferno",
@@ -51,7 +51,7 @@ const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
  * @param {{options?:Object<string,{choices?:string[]}>}|null} renderOptions the parsed file.
  * @returns {{sign:readonly string[], clipMode:readonly string[]}}
  */
-export function optionChoices(renderOptions) {
+function optionChoices(renderOptions) {
   const pick = (name, implemented) => {
     const listed = renderOptions?.options?.[name]?.choices;
     return Object.freeze(Array.isArray(listed) ? listed.filter((c) => implemented.includes(c)) : [...implemented]);
@@ -96,7 +96,7 @@ function validSetting(key, value, colormaps, choices) {
  * @param {{sign:readonly string[], clipMode:readonly string[]}} [choices] from optionChoices.
  * @returns {object}
  */
-export function cleanSettings(partial, colormaps, choices = DEFAULT_CHOICES) {
+function cleanSettings(partial, colormaps, choices = DEFAULT_CHOICES) {
   const out = {};
   if (!partial || typeof partial !== "object") return out;
   for (const key of Object.keys(DEFAULTS)) {
@@ -109,7 +109,7 @@ export function cleanSettings(partial, colormaps, choices = DEFAULT_CHOICES) {
  * The settings a card uses: global values, then its own overrides.
  * @param {object} global @param {object} [override] @returns {object}
  */
-export function effectiveSettings(global, override) {
+function effectiveSettings(global, override) {
   const out = { ...global };
   if (override) for (const key of OVERRIDABLE) if (key in override) out[key] = override[key];
   return out;
@@ -121,7 +121,7 @@ export function effectiveSettings(global, override) {
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
  * @returns {{settings:object, hiddenRuns:string[], tagFilter:string}}
  */
-export function loadState(storage, colormaps, choices) {
+function loadState(storage, colormaps, choices) {
   let raw;
   try {
     raw = JSON.parse(storage.getItem(STORAGE_KEY) || "null");
@@ -142,7 +142,7 @@ export function loadState(storage, colormaps, choices) {
  * @param {{setItem:(key:string, value:string)=>void}} storage
  * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string}} state
  */
-export function saveState(storage, { settings, hiddenRuns, tagFilter }) {
+function saveState(storage, { settings, hiddenRuns, tagFilter }) {
   try {
     storage.setItem(STORAGE_KEY, JSON.stringify({ settings, hiddenRuns: [...hiddenRuns], tagFilter }));
   } catch {
@@ -157,7 +157,7 @@ export function saveState(storage, { settings, hiddenRuns, tagFilter }) {
  *   expression matches nothing and says why (the engine's reason alone, e.g.
  *   "Unterminated group", without its "Invalid regular expression: /x/i:").
  */
-export function tagMatcher(text) {
+function tagMatcher(text) {
   if (!text) return { test: () => true, error: null };
   try {
     const re = new RegExp(text, "i");
@@ -174,7 +174,7 @@ export function tagMatcher(text) {
  * @param {Iterable<string>} hiddenRuns @param {{test:(tag:string)=>boolean}} matcher
  * @returns {{run:string, tag:string, info:object}[]}
  */
-export function visibleCards(tags, hiddenRuns, matcher) {
+function visibleCards(tags, hiddenRuns, matcher) {
   const hidden = new Set(hiddenRuns);
   const out = [];
   for (const run of Object.keys(tags).sort()) {
@@ -194,7 +194,7 @@ export function visibleCards(tags, hiddenRuns, matcher) {
  * @param {{keepColormap?:boolean}} [opts] keepColormap: the sign leaves the colormap alone.
  * @returns {object} the entries to assign.
  */
-export function settingChanges(current, key, value, tables, { keepColormap = false } = {}) {
+function settingChanges(current, key, value, tables, { keepColormap = false } = {}) {
   const changes = {};
   if (key === "sign" && !keepColormap) {
     const cm = colormapForSign(current.colormap, current.sign, value, tables);
@@ -210,7 +210,7 @@ const NO_OVERRIDES = Object.freeze({});
 /** The page's display state: global settings, per-card overrides and side by
  * side, hidden runs and the tag filter; saves what it remembers on each change.
  * Cards are named by a key (run and tag). */
-export class DisplayState {
+class DisplayState {
   /**
    * @param {Storage|{getItem:Function, setItem:Function}} storage where to remember.
    * @param {{tables:object, choices?:object}} opts tables: colormaps.json; choices: optionChoices.
@@ -302,3 +302,18 @@ export class DisplayState {
     saveState(this._storage, { settings: this.global, hiddenRuns: this.hiddenRuns, tagFilter: this.tagFilter });
   }
 }
+
+export {
+  NORMALIZE_MODES,
+  OVERRIDABLE,
+  DEFAULTS,
+  optionChoices,
+  cleanSettings,
+  effectiveSettings,
+  loadState,
+  saveState,
+  tagMatcher,
+  visibleCards,
+  settingChanges,
+  DisplayState,
+};

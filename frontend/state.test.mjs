@@ -5,6 +5,7 @@ import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import {
   DEFAULTS,
   DisplayState,
+  OVERRIDABLE,
   cleanSettings,
   effectiveSettings,
   loadState,
@@ -31,6 +32,7 @@ class MemoryStorage {
 test("settings: invalid stored values are dropped, overrides win", () => {
   const clean = cleanSettings({ opacity: 2, colormap: "nope", sign: "signed", clip: 95, bogus: 1 }, ["inferno"]);
   assert.deepEqual(clean, { sign: "signed", clip: 95 });
+  assert.ok(OVERRIDABLE.every((key) => key in DEFAULTS) && OVERRIDABLE.includes("clipMode"));
   const eff = effectiveSettings({ ...DEFAULTS }, { opacity: 0, actualSize: true });
   assert.equal(eff.opacity, 0);
   assert.equal(eff.actualSize, DEFAULTS.actualSize); // not overridable per card

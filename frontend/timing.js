@@ -3,7 +3,7 @@
 // benchmarks/bench_frontend.mjs reads with performance.getEntriesByName.
 
 /** Names of the page's performance entries. */
-export const TIMINGS = Object.freeze({
+const TIMINGS = Object.freeze({
   /** measure: one composite of image + overlay layer (the Opacity / Show mask path). */
   paint: "saliency:paint",
   /** measure: one recolor, the mask coloured into its layer through the pipeline, then painted. */
@@ -19,9 +19,11 @@ let measured = 0;
  * Records a measure `name` from `start` (a performance.now() value) to now.
  * @param {string} name one of TIMINGS. @param {number} start
  */
-export function measure(name, start) {
+function measure(name, start) {
   performance.measure(name, { start, end: performance.now() });
   if (++measured % 1000 === 0 && performance.getEntriesByName(name, "measure").length > KEEP) {
     performance.clearMeasures(name);
   }
 }
+
+export { TIMINGS, measure };

@@ -7,7 +7,7 @@
  * @param {*} value what the caller passed.
  * @param {readonly string[]} choices the accepted values.
  */
-export function checkChoice(what, value, choices) {
+function checkChoice(what, value, choices) {
   if (!choices.includes(value)) {
     throw new RangeError(`${what} must be one of ${choices.join(", ")}; got ${JSON.stringify(value)}`);
   }
@@ -18,6 +18,8 @@ export function checkChoice(what, value, choices) {
  * @param {string} what the argument's name, e.g. "clip".
  * @param {number} p
  */
-export function checkPercent(what, p) {
+function checkPercent(what, p) {
   if (!(p > 0 && p <= 100)) throw new RangeError(`${what} must be in (0, 100]; got ${p}`);
 }
+
+export { checkChoice, checkPercent };

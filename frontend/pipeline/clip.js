@@ -19,10 +19,10 @@
 import { checkChoice, checkPercent } from "./check.js";
 
 /** Sign modes, in the order a UI lists them. */
-export const SIGNS = Object.freeze(["absolute", "positive", "negative", "signed"]);
+const SIGNS = Object.freeze(["absolute", "positive", "negative", "signed"]);
 
 /** Ways to turn the `clip` percentage into a clip value. */
-export const CLIP_MODES = Object.freeze(["percentile", "mass"]);
+const CLIP_MODES = Object.freeze(["percentile", "mass"]);
 
 // Writes the strengths of `mask` into dst[off ..). One loop per sign keeps
 // each monomorphic and fast.
@@ -43,7 +43,7 @@ function strengthInto(mask, sign, dst, off) {
  * @param {string} sign one of SIGNS.
  * @returns {Float32Array} s >= 0 for every pixel.
  */
-export function strength(mask, sign) {
+function strength(mask, sign) {
   checkChoice("sign", sign, SIGNS);
   const s = new Float32Array(mask.length);
   strengthInto(mask, sign, s, 0);
@@ -57,7 +57,7 @@ export function strength(mask, sign) {
  * @param {string} sign one of SIGNS.
  * @returns {Float32Array}
  */
-export function sortedStrengths(masks, sign) {
+function sortedStrengths(masks, sign) {
   const n = masks.reduce((k, m) => k + m.length, 0);
   const s = new Float32Array(n);
   let off = 0;
@@ -72,7 +72,7 @@ export function sortedStrengths(masks, sign) {
  * The key under which sorted strengths can be cached: signed ranks |v| too.
  * @param {string} sign @returns {string}
  */
-export function strengthKey(sign) {
+function strengthKey(sign) {
   return sign === "signed" ? "absolute" : sign;
 }
 
@@ -82,7 +82,7 @@ export function strengthKey(sign) {
  * @param {number} p percentage in [0, 100].
  * @returns {number} NaN for no values.
  */
-export function percentileSorted(sorted, p) {
+function percentileSorted(sorted, p) {
   const n = sorted.length;
   if (n === 0) return NaN;
   const pos = (p / 100) * (n - 1);
@@ -99,7 +99,7 @@ const prefixes = new WeakMap(); // sorted strengths -> their running sums
  * added one after another in float64 (as numpy's cumsum, which render.py uses).
  * @param {Float32Array|Float64Array} sorted @returns {Float64Array}
  */
-export function prefixSums(sorted) {
+function prefixSums(sorted) {
   let sums = prefixes.get(sorted);
   if (!sums) {
     sums = new Float64Array(sorted.length);
@@ -121,7 +121,7 @@ export function prefixSums(sorted) {
  * @param {number} keep percentage in (0, 100].
  * @returns {number} NaN for no values.
  */
-export function massSorted(sorted, keep) {
+function massSorted(sorted, keep) {
   const n = sorted.length;
   if (n === 0) return NaN;
   const sums = prefixSums(sorted);
@@ -143,7 +143,7 @@ export function massSorted(sorted, keep) {
  * @param {{clip:number, clipMode?:string}} opts clip: the percentage; clipMode: one of CLIP_MODES.
  * @returns {number} in mask units (>= 0; 0 when every strength is 0).
  */
-export function clipFromSorted(sorted, { clip, clipMode = "percentile" }) {
+function clipFromSorted(sorted, { clip, clipMode = "percentile" }) {
   return clipMode === "mass" ? massSorted(sorted, clip) : percentileSorted(sorted, clip);
 }
 
@@ -155,7 +155,7 @@ export function clipFromSorted(sorted, { clip, clipMode = "percentile" }) {
  * @param {number|null} threshold percentage of pixels kept.
  * @returns {number} >= 0.
  */
-export function cutFromSorted(sorted, threshold) {
+function cutFromSorted(sorted, threshold) {
   if (threshold === null || threshold === undefined || threshold >= 100) return 0;
   return Math.max(percentileSorted(sorted, 100 - threshold), 0);
 }
@@ -170,7 +170,7 @@ function sortedCopy(values) {
  * @param {number} p percentage in [0, 100].
  * @returns {number} NaN for an empty input.
  */
-export function percentile(values, p) {
+function percentile(values, p) {
   return percentileSorted(sortedCopy(values), p);
 }
 
@@ -180,7 +180,7 @@ export function percentile(values, p) {
  * @param {number} keep percentage in (0, 100].
  * @returns {number}
  */
-export function massThreshold(values, keep) {
+function massThreshold(values, keep) {
   return massSorted(sortedCopy(values), keep);
 }
 
@@ -193,7 +193,7 @@ export function massThreshold(values, keep) {
  *   clipMode "mass" the cumulative mass kept (Captum outlier_perc=2: 98).
  * @returns {number} clip in mask units (>= 0; 0 when every s is 0).
  */
-export function computeClip(masks, { sign = "absolute", clip = 99, clipMode = "percentile" } = {}) {
+function computeClip(masks, { sign = "absolute", clip = 99, clipMode = "percentile" } = {}) {
   checkPercent("clip", clip);
   checkChoice("sign", sign, SIGNS);
   checkChoice("clipMode", clipMode, CLIP_MODES);
@@ -207,9 +207,26 @@ export function computeClip(masks, { sign = "absolute", clip = 99, clipMode = "p
  * @param {{sign?:string, threshold?:number|null}} opts threshold in (0, 100].
  * @returns {number} cut (pixels keep when s >= cut and s > 0); -Infinity for no threshold.
  */
-export function thresholdCut(mask, { sign = "absolute", threshold = null } = {}) {
+function thresholdCut(mask, { sign = "absolute", threshold = null } = {}) {
   if (threshold === null || threshold === undefined) return -Infinity;
   checkPercent("threshold", threshold);
   checkChoice("sign", sign, SIGNS);
   return percentileSorted(sortedStrengths([mask], sign), 100 - threshold);
 }
+
+export {
+  SIGNS,
+  CLIP_MODES,
+  strength,
+  sortedStrengths,
+  strengthKey,
+  percentileSorted,
+  prefixSums,
+  massSorted,
+  clipFromSorted,
+  cutFromSorted,
+  percentile,
+  massThreshold,
+  computeClip,
+  thresholdCut,
+};

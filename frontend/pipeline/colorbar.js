@@ -16,7 +16,7 @@ import { formatValue } from "./format.js";
  * @returns {{lo:number, hi:number, ticks:number[], stops:{offset:number, t:number}[]}}
  *   offsets and ticks in [0, 1] from the left end; t: the normalised value there.
  */
-export function colorbarScale({ sign, clip, min, max, top, stops = 48 }) {
+function colorbarScale({ sign, clip, min, max, top, stops = 48 }) {
   const c = clip > 0 && Number.isFinite(clip) ? clip : 0;
   let lo;
   let hi;
@@ -45,7 +45,7 @@ export function colorbarScale({ sign, clip, min, max, top, stops = 48 }) {
  * @param {Uint8Array} table 1024-byte RGBA overlay table. @param {number} t in [0, 1].
  * @returns {string} "rgba(r,g,b,a)".
  */
-export function tableColor(table, t) {
+function tableColor(table, t) {
   const i = 4 * Math.floor(t * 255 + 0.5);
   return `rgba(${table[i]},${table[i + 1]},${table[i + 2]},${+(table[i + 3] / 255).toFixed(3)})`;
 }
@@ -58,7 +58,7 @@ export function tableColor(table, t) {
  * @returns {{lo:number, hi:number, clip:number, ticks:number[],
  *   stops:{offset:number, t:number, color:string}[], labels:{offset:number, value:number, text:string}[]}}
  */
-export function colorbar(table, o) {
+function colorbar(table, o) {
   const scale = colorbarScale(o);
   const stops = scale.stops.map((s) => ({ ...s, color: tableColor(table, s.t) }));
   const { lo, hi } = scale;
@@ -75,8 +75,10 @@ export function colorbar(table, o) {
  *   percentage; clipValue: the clip in mask units.
  * @returns {string} e.g. "clip p99 = 0.75", "clip 98% mass = ±0.5".
  */
-export function clipLabel({ sign, clip, clipMode = "percentile", clipValue }) {
+function clipLabel({ sign, clip, clipMode = "percentile", clipValue }) {
   const value =
     sign === "signed" ? `±${formatValue(clipValue)}` : formatValue(sign === "negative" ? -clipValue : clipValue);
   return clipMode === "mass" ? `clip ${clip}% mass = ${value}` : `clip p${clip} = ${value}`;
 }
+
+export { colorbarScale, colorbar, clipLabel };

@@ -19,7 +19,7 @@ import { overlayTable } from "./colormap.js";
  * @param {number} clip clip value in mask units (0: every t is 0, or 0.5 when signed).
  * @returns {number}
  */
-export function normalize(v, sign, clip) {
+function normalize(v, sign, clip) {
   const inv = clip > 0 && Number.isFinite(clip) ? 1 / clip : 0;
   if (sign === "signed") {
     let u = v * inv;
@@ -75,7 +75,7 @@ function axis(src, dst, smooth) {
  * @param {Uint8ClampedArray} [opts.out] reused output buffer.
  * @returns {Uint8ClampedArray} outWidth*outHeight*4 RGBA; alpha 0 = no overlay.
  */
-export function colorizeMask(mask, { width, height }, opts) {
+function colorizeMask(mask, { width, height }, opts) {
   const { outWidth = width, outHeight = height, clip, sign = "absolute", smooth = true } = opts;
   checkChoice("sign", sign, SIGNS);
   if (mask.length !== width * height) {
@@ -163,3 +163,5 @@ function paintRun(values, start, n, sign, inv, keep, table32, out32, off) {
     }
   }
 }
+
+export { normalize, colorizeMask };

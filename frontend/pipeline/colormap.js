@@ -6,10 +6,10 @@ import { checkChoice } from "./check.js";
 
 /** Overlay modes: "heatmap" = colormap colour, opaque; "tint" = one colour
  * whose alpha follows the normalised value. */
-export const OVERLAY_MODES = Object.freeze(["heatmap", "tint"]);
+const OVERLAY_MODES = Object.freeze(["heatmap", "tint"]);
 
 /** The colormap choice of the page that means "one colour whose alpha follows the value". */
-export const TINT = "tint";
+const TINT = "tint";
 
 const DEFAULT_TINT = [255, 0, 0];
 const DEFAULT_TINT_NEGATIVE = [0, 64, 255];
@@ -20,7 +20,7 @@ const DEFAULT_TINT_NEGATIVE = [0, 64, 255];
  * @param {string} name e.g. "inferno"; index 0 is the low end.
  * @returns {Uint8Array} 768 bytes: r,g,b of entry 0, then entry 1, ...
  */
-export function colormapLUT(tables, name) {
+function colormapLUT(tables, name) {
   const hex = tables.maps[name];
   if (!hex) checkChoice("colormap", name, Object.keys(tables.maps));
   const lut = new Uint8Array(hex.length * 3);
@@ -32,7 +32,7 @@ export function colormapLUT(tables, name) {
  * True when `name` is a diverging map (white/neutral in the middle).
  * @param {{diverging?:string[]}} tables @param {string} name
  */
-export function isDiverging(tables, name) {
+function isDiverging(tables, name) {
   return (tables.diverging || []).includes(name);
 }
 
@@ -41,7 +41,7 @@ export function isDiverging(tables, name) {
  * @param {{default?:string, default_diverging?:string}} tables @param {string} sign
  * @returns {string}
  */
-export function defaultColormap(tables, sign) {
+function defaultColormap(tables, sign) {
   return sign === "signed" ? tables.default_diverging || "rdbu" : tables.default || "inferno";
 }
 
@@ -52,7 +52,7 @@ export function defaultColormap(tables, sign) {
  * @param {object} tables the parsed colormaps.json.
  * @returns {string}
  */
-export function colormapForSign(current, oldSign, newSign, tables) {
+function colormapForSign(current, oldSign, newSign, tables) {
   return current === defaultColormap(tables, oldSign) ? defaultColormap(tables, newSign) : current;
 }
 
@@ -60,7 +60,7 @@ export function colormapForSign(current, oldSign, newSign, tables) {
  * "#rrggbb" -> [r, g, b].
  * @param {string} hex @returns {number[]}
  */
-export function hexToRgb(hex) {
+function hexToRgb(hex) {
   const x = parseInt(hex.slice(1), 16);
   return [x >> 16, (x >> 8) & 255, x & 255];
 }
@@ -74,7 +74,7 @@ export function hexToRgb(hex) {
  * @param {{mode?:string, sign?:string, tint?:number[], tintNegative?:number[]}} opts
  * @returns {Uint8Array} 1024 bytes.
  */
-export function overlayTable(
+function overlayTable(
   lut,
   { mode = "heatmap", sign = "absolute", tint = DEFAULT_TINT, tintNegative = DEFAULT_TINT_NEGATIVE } = {},
 ) {
@@ -100,7 +100,7 @@ export function overlayTable(
 
 /** The page's colour tables, built once: LUTs by colormap name, overlay
  * tables by (colormap, sign, tint). */
-export class Palette {
+class Palette {
   /** @param {object} tables the parsed colormaps.json. */
   constructor(tables) {
     this.tables = tables;
@@ -133,3 +133,15 @@ export class Palette {
     return t;
   }
 }
+
+export {
+  OVERLAY_MODES,
+  TINT,
+  colormapLUT,
+  isDiverging,
+  defaultColormap,
+  colormapForSign,
+  hexToRgb,
+  overlayTable,
+  Palette,
+};

@@ -18,7 +18,7 @@ import { colorizeMask } from "./colorize.js";
  * @param {number} opacity in [0, 1].
  * @returns {{width:number, height:number, data:Uint8ClampedArray}} a new image.
  */
-export function composite(image, overlay, opacity = 0.5) {
+function composite(image, overlay, opacity = 0.5) {
   const { width, height } = image;
   const src = image.data;
   const data = new Uint8ClampedArray(src);
@@ -50,7 +50,7 @@ export function composite(image, overlay, opacity = 0.5) {
  *   threshold, smooth=true, mode, tint, tintNegative, showMask=true.
  * @returns {{width:number, height:number, data:Uint8ClampedArray}}
  */
-export function renderOverlay(image, mask, maskSize, opts) {
+function renderOverlay(image, mask, maskSize, opts) {
   const { opacity = 0.5, sign = "absolute", showMask = true } = opts;
   if (!(opacity >= 0 && opacity <= 1)) throw new RangeError(`opacity must be in [0, 1]; got ${opacity}`);
   if (!showMask) return composite(image, null, 0);
@@ -64,3 +64,5 @@ export function renderOverlay(image, mask, maskSize, opts) {
   });
   return composite(image, overlay, opacity);
 }
+
+export { composite, renderOverlay };

@@ -7,7 +7,7 @@
  * @param {{width:number, height:number, min:number, max:number}} info from the manifest.
  * @returns {Float32Array} h*w values, row-major: min + q*(max-min)/65535.
  */
-export function decodeMask(bytes, { width, height, min, max }) {
+function decodeMask(bytes, { width, height, min, max }) {
   const n = width * height;
   if (!(bytes instanceof Uint8Array) || bytes.length !== 2 * n) {
     throw new RangeError(`mask of ${width}x${height} needs ${2 * n} bytes; got ${bytes && bytes.length}`);
@@ -31,9 +31,11 @@ export function decodeMask(bytes, { width, height, min, max }) {
  * @param {{min:number, max:number}} info the mask's range from the manifest.
  * @returns {Float32Array} the same array.
  */
-export function snapZero(values, { min, max }) {
+function snapZero(values, { min, max }) {
   const half = ((max - min) / 131070) * (1 + 1e-6);
   if (!(half > 0) || !(min < 0 && max > 0)) return values;
   for (let i = 0; i < values.length; i++) if (values[i] <= half && values[i] >= -half) values[i] = 0;
   return values;
 }
+
+export { decodeMask, snapZero };

@@ -4,7 +4,7 @@
  * A short label for a mask value: 3 significant digits, exponent when tiny or huge.
  * @param {number} x @returns {string}
  */
-export function formatValue(x) {
+function formatValue(x) {
   if (x === 0 || !Number.isFinite(x)) return String(x === 0 ? 0 : x);
   const ax = Math.abs(x);
   if (ax < 1e-3 || ax >= 1e5) return x.toExponential(2).replace(/\.?0+e/, "e");
@@ -15,7 +15,7 @@ export function formatValue(x) {
  * A raw mask value for the hover readout: up to 6 significant digits.
  * @param {number} v @returns {string}
  */
-export function readoutValue(v) {
+function readoutValue(v) {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return "0";
   const a = Math.abs(v);
@@ -27,7 +27,7 @@ export function readoutValue(v) {
  * Wall time as local "YYYY-MM-DD hh:mm:ss".
  * @param {number} seconds since the epoch. @returns {string} "" for an invalid time.
  */
-export function formatWallTime(seconds) {
+function formatWallTime(seconds) {
   const d = new Date(seconds * 1000);
   if (Number.isNaN(d.getTime())) return "";
   const p = (n) => String(n).padStart(2, "0");
@@ -40,10 +40,12 @@ export function formatWallTime(seconds) {
  * @param {string} run @param {string} tag @param {number} step @param {number} sample
  * @param {string} mask @returns {string}
  */
-export function downloadName(run, tag, step, sample, mask) {
+function downloadName(run, tag, step, sample, mask) {
   const part = (s) =>
     String(s)
       .replace(/[^A-Za-z0-9._-]+/g, "_")
       .replace(/^_+|_+$/g, "") || "x";
   return `${part(run)}__${part(tag)}__step${step}_sample${sample}_${part(mask)}.png`;
 }
+
+export { formatValue, readoutValue, formatWallTime, downloadName };

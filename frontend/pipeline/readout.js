@@ -10,7 +10,7 @@ import { readoutValue } from "./format.js";
  * @param {number} displayHeight @param {number} width @param {number} height
  * @returns {{x:number, y:number}|null} null outside the image.
  */
-export function pixelAt(offsetX, offsetY, displayWidth, displayHeight, width, height) {
+function pixelAt(offsetX, offsetY, displayWidth, displayHeight, width, height) {
   if (!(displayWidth > 0 && displayHeight > 0)) return null;
   const x = Math.floor((offsetX / displayWidth) * width);
   const y = Math.floor((offsetY / displayHeight) * height);
@@ -25,7 +25,7 @@ export function pixelAt(offsetX, offsetY, displayWidth, displayHeight, width, he
  * @param {number} maskWidth @param {number} maskHeight
  * @returns {{mx:number, my:number, index:number}}
  */
-export function maskIndexAt(x, y, width, height, maskWidth, maskHeight) {
+function maskIndexAt(x, y, width, height, maskWidth, maskHeight) {
   const mx = Math.min(Math.floor(((x + 0.5) * maskWidth) / width), maskWidth - 1);
   const my = Math.min(Math.floor(((y + 0.5) * maskHeight) / height), maskHeight - 1);
   return { mx, my, index: my * maskWidth + mx };
@@ -39,7 +39,7 @@ export function maskIndexAt(x, y, width, height, maskWidth, maskHeight) {
  * @param {{name:string, values:ArrayLike<number>, width:number, height:number}|null} mask
  * @returns {string} e.g. "x 3, y 4 · grad = 0.75 (mask pixel 0, 0)".
  */
-export function readoutText(p, image, mask) {
+function readoutText(p, image, mask) {
   let text = `x ${p.x}, y ${p.y}`;
   if (mask) {
     const m = maskIndexAt(p.x, p.y, image.width, image.height, mask.width, mask.height);
@@ -48,3 +48,5 @@ export function readoutText(p, image, mask) {
   }
   return text;
 }
+
+export { pixelAt, maskIndexAt, readoutText };

@@ -12,7 +12,7 @@ import { CardPicture } from "./picture.js";
 
 /** A card. Its root element carries `data-steps` (the kept steps,
  * comma-separated) once listed, and what view/picture.js sets when painted. */
-export class Card {
+class Card {
   /**
    * @param {object} app the dashboard's services: api, cache, strengths, palette,
    *   state (DisplayState), choices (for the controls) and inView(card).
@@ -178,3 +178,5 @@ export class Card {
     else this.picture.update(s, sbs);
   }
 }
+
+export { Card };

@@ -15,7 +15,7 @@ import { HOVER_HINT } from "./picture.js";
  *   readout, bar, meta, label, error, step/sample inputs and values, maskSelect,
  *   showInput, sbsInput, controls.
  */
-export function buildCard(card, run, tag, info) {
+function buildCard(card, run, tag, info) {
   const { state, choices } = card.app;
   const root = el("article", { class: "card", "aria-label": `${run} / ${tag}` });
   const head = el("header", { class: "card-head" });
@@ -133,3 +133,5 @@ function descriptionText(html) {
   const doc = new DOMParser().parseFromString(html, "text/html");
   return (doc.body.textContent || "").trim();
 }
+
+export { buildCard };

@@ -12,7 +12,7 @@ import { el } from "./dom.js";
  *   clipValue:number, mask:{min:number, max:number}|null, top:number}} o table: the overlay
  *   table; clipValue: the clip in mask units; top: the mask's largest strength.
  */
-export function drawColorbar(container, { table, settings: s, clipValue, mask, top }) {
+function drawColorbar(container, { table, settings: s, clipValue, mask, top }) {
   container.replaceChildren();
   if (!mask) return;
   const bar = colorbar(table, { sign: s.sign, clip: clipValue, min: mask.min, max: mask.max, top });
@@ -35,3 +35,5 @@ export function drawColorbar(container, { table, settings: s, clipValue, mask, t
   container.append(strip, labels);
   container.title = `Mask range [${formatValue(mask.min)}, ${formatValue(mask.max)}]; colours saturate at the clip point`;
 }
+
+export { drawColorbar };

@@ -39,7 +39,7 @@ const NORMALIZE_LABELS = {
 };
 
 /** The settings of the global panel, in order. */
-export const GLOBAL_CONTROLS = Object.freeze([
+const GLOBAL_CONTROLS = Object.freeze([
   "showMask",
   "opacity",
   "colormap",
@@ -55,7 +55,7 @@ export const GLOBAL_CONTROLS = Object.freeze([
 ]);
 
 /** The settings a card's "This card's settings" lists, in order. */
-export const CARD_CONTROLS = Object.freeze([
+const CARD_CONTROLS = Object.freeze([
   "opacity",
   "colormap",
   "tint",
@@ -70,7 +70,7 @@ export const CARD_CONTROLS = Object.freeze([
  * The name a colormap choice shows under.
  * @param {string} name a colormap of colormaps.json, or TINT. @returns {string}
  */
-export function colormapLabel(name) {
+function colormapLabel(name) {
   if (name === TINT) return "Tint (one colour)";
   if (name === "rdbu") return "red–white–blue (diverging)";
   return name;
@@ -85,7 +85,7 @@ export function colormapLabel(name) {
  * @param {{idPrefix?:string}} [opts]
  * @returns {Object<string, {row:HTMLElement, input:HTMLElement, set:(value:*) => void}>}
  */
-export function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
+function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
   const controls = {};
   const add = (key, input, read, set, extra) => {
     const label = LABELS[key];
@@ -183,3 +183,5 @@ function validNumber(input, lo, hi) {
   input.removeAttribute("aria-invalid");
   return v;
 }
+
+export { GLOBAL_CONTROLS, CARD_CONTROLS, buildDisplayControls };

@@ -6,7 +6,7 @@
  * @param {string} tag @param {Object<string,*>} [attrs] null/undefined values are skipped.
  * @returns {HTMLElement}
  */
-export function el(tag, attrs = {}) {
+function el(tag, attrs = {}) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null) continue;
@@ -23,7 +23,7 @@ export function el(tag, attrs = {}) {
  * @param {string} text @param {HTMLElement} input @param {HTMLElement} [extra]
  * @returns {HTMLLabelElement}
  */
-export function labelled(text, input, extra) {
+function labelled(text, input, extra) {
   const row = el("label", { class: "control" });
   row.append(el("span", { class: "control-label", text }), input);
   if (extra) row.append(extra);
@@ -35,7 +35,7 @@ export function labelled(text, input, extra) {
  * @param {string|null} ariaLabel @param {[string, string][]} options @param {string} [value]
  * @returns {HTMLSelectElement}
  */
-export function select(ariaLabel, options, value) {
+function select(ariaLabel, options, value) {
   const node = el("select", ariaLabel ? { "aria-label": ariaLabel } : {});
   for (const [v, t] of options) node.append(el("option", { value: v, text: t }));
   if (value !== undefined && value !== null) node.value = value;
@@ -46,6 +46,8 @@ export function select(ariaLabel, options, value) {
  * A number input in [min, max].
  * @param {number} min @param {number} max @param {number} step @returns {HTMLInputElement}
  */
-export function numberInput(min, max, step) {
+function numberInput(min, max, step) {
   return el("input", { type: "number", min, max, step, inputmode: "decimal" });
 }
+
+export { el, labelled, select, numberInput };

@@ -17,13 +17,13 @@ import { el } from "./dom.js";
  * @param {{values:Float32Array, width:number, height:number}} mask decoded mask.
  * @param {{table:Uint8Array, clip:number, sign:string, cut:number, smooth:boolean}} params
  */
-export function colourInto(ctx, pixels, mask, params) {
+function colourInto(ctx, pixels, mask, params) {
   colorizeMask(mask.values, mask, { ...params, outWidth: pixels.width, outHeight: pixels.height, out: pixels.data });
   ctx.putImageData(pixels, 0, 0);
 }
 
 /** The composite canvas and its off-screen overlay layer. */
-export class OverlayCanvas {
+class OverlayCanvas {
   /** @param {string} label the canvas's accessible name. */
   constructor(label) {
     /** @type {HTMLCanvasElement} the canvas on the page. */
@@ -86,7 +86,7 @@ export class OverlayCanvas {
  * @param {{name:string, mask:object, params:object}[]} masks each mask with its colouring.
  * @returns {HTMLElement[]}
  */
-export function sideBySidePanels(image, masks) {
+function sideBySidePanels(image, masks) {
   const { width, height } = image;
   const picture = el("canvas", { width, height, "aria-label": "Image" });
   picture.getContext("2d").drawImage(image, 0, 0);
@@ -105,3 +105,5 @@ function panel(canvas, caption) {
   f.append(canvas, el("figcaption", { text: caption }));
   return f;
 }
+
+export { OverlayCanvas, sideBySidePanels };

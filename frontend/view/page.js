@@ -4,13 +4,13 @@
 import { el } from "./dom.js";
 
 /** Adds the dashboard's stylesheet (served beside the modules) to the document. */
-export function addStylesheet() {
+function addStylesheet() {
   document.head.append(el("link", { rel: "stylesheet", href: new URL("../styles.css", import.meta.url).href }));
 }
 
 /** Follows TensorBoard's dark mode (its page's `body.dark-mode`), or the
  * system's when the page is opened on its own: toggles `html.dark`. */
-export function followDarkMode() {
+function followDarkMode() {
   const apply = (dark) => document.documentElement.classList.toggle("dark", dark);
   let parentBody = null;
   try {
@@ -35,7 +35,7 @@ export function followDarkMode() {
  * Fills `section` with how to write a first summary.
  * @param {HTMLElement} section
  */
-export function showEmptyHelp(section) {
+function showEmptyHelp(section) {
   section.replaceChildren(
     el("h2", { text: "No saliency data was found" }),
     el("p", {
@@ -58,3 +58,5 @@ export function showEmptyHelp(section) {
     }),
   );
 }
+
+export { addStylesheet, followDarkMode, showEmptyHelp };

@@ -11,11 +11,11 @@ import { el } from "./dom.js";
 import { sideBySidePanels } from "./overlay.js";
 
 /** The readout's text while the pointer is not over the image. */
-export const HOVER_HINT = "Hover the image to read mask values";
+const HOVER_HINT = "Hover the image to read mask values";
 
 /** What a card draws. Its root element carries, once painted, `data-step`,
  * `data-sample` and `data-mask`: what the canvas shows. */
-export class CardPicture {
+class CardPicture {
   /**
    * @param {import("../pipeline/colormap.js").Palette} palette
    * @param {import("../card_data.js").CardData} data the card's data.
@@ -136,3 +136,5 @@ export class CardPicture {
     }, "image/png");
   }
 }
+
+export { HOVER_HINT, CardPicture };

@@ -5,7 +5,7 @@ import { GLOBAL_CONTROLS, buildDisplayControls } from "./controls.js";
 import { el, labelled } from "./dom.js";
 
 /** The side panel of the dashboard. */
-export class Sidebar {
+class Sidebar {
   /**
    * @param {import("../state.js").DisplayState} state
    * @param {{colormaps:string[], sign:readonly string[], clipMode:readonly string[]}} choices
@@ -110,3 +110,5 @@ export class Sidebar {
     all.indeterminate = !all.checked && runs.some((r) => !state.hiddenRuns.has(r));
   }
 }
+
+export { Sidebar };
