@@ -93,6 +93,20 @@ def decode_mask(blob, info):
     return values.astype(np.float32).reshape(h, w)
 
 
+def snap_zero(values, info):
+    """`values` with every value within half a quantisation step of 0 set to 0.
+
+    A mask spanning zero is stored over its own [min, max] in 65535 steps, so a
+    written 0 usually comes back as +-(max - min)/131070; every value is only known to
+    half a step anyway. The page does the same (`frontend/pipeline/decode.js`), so a
+    pixel whose mask was zero shows the plain image in both.
+    """
+    half = (info.max - info.min) / 131070 * (1 + 1e-6)
+    if not (half > 0 and info.min < 0 < info.max):
+        return values
+    return np.where(np.abs(values) <= half, np.float32(0), values).astype(np.float32)
+
+
 def content_type(data):
     """`(content_type, content_encoding)` of a stored blob, from its first bytes."""
     head = bytes(data[:8])

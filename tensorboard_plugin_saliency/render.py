@@ -1,6 +1,6 @@
 """Server-side compositing: a saliency mask drawn over its image, as a PNG.
 
-The same semantics as the browser's `frontend/core.js`, with the same
+The same semantics as the browser's `frontend/pipeline/` modules, with the same
 colormap tables (`colormaps.json`, the one copy in the repository) and the
 same float64 arithmetic in the same order, so an exported PNG matches what the
 page shows. For one raw mask value v and a clip value c > 0:
@@ -119,7 +119,7 @@ def strength(mask, sign):
 
 def percentile(values, p):
     """The p-th percentile (p in [0, 100]) with linear interpolation, numpy's
-    default method, computed as core.js does (partition, no full sort)."""
+    default method, computed as frontend/pipeline/clip.js does (partition, no full sort)."""
     a = np.asarray(values, dtype=np.float64).ravel()
     n = a.size
     if n == 0:
@@ -139,7 +139,7 @@ def mass_threshold(values, keep):
     s = np.sort(np.asarray(values, dtype=np.float64).ravel())
     if s.size == 0:
         return float("nan")
-    cum = np.cumsum(s)  # sequential sums, as in core.js
+    cum = np.cumsum(s)  # sequential sums, as in frontend/pipeline/clip.js
     reached = np.nonzero(cum >= cum[-1] * 0.01 * keep)[0]
     return float(s[reached[0]] if reached.size else s[-1])
 
@@ -186,7 +186,7 @@ def _axis(src, dst, smooth):
 
 def resample(mask, height, width, smooth=True):
     """The mask (float64) scaled to [height, width]: bilinear when smooth,
-    else nearest; the same arithmetic as core.js."""
+    else nearest; the same arithmetic as frontend/pipeline/colorize.js."""
     m = np.asarray(mask, dtype=np.float64)
     h, w = m.shape
     if (h, w) == (height, width):

@@ -1,4 +1,4 @@
-"""Tests of the server-side renderer, and that it agrees with frontend/core.js."""
+"""Tests of the server-side renderer, and that it agrees with frontend/pipeline/."""
 
 import gzip
 import io
@@ -15,7 +15,7 @@ from tensorboard_plugin_saliency import render
 from tensorboard_plugin_saliency.static_files import static_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORE_JS = os.path.join(ROOT, "frontend", "core.js")
+CORE_JS = os.path.join(ROOT, "frontend", "pipeline", "index.js")
 NODE = shutil.which("node")
 
 
@@ -157,7 +157,7 @@ def test_bad_arrays():
         render.render_overlay(np.full((2, 2), 2.0), np.ones((2, 2)))
 
 
-# ------------------------------------------------------------------ parity with core.js
+# ------------------------------------------------------------------ parity with frontend/pipeline/
 
 _NODE_SCRIPT = r"""
 import { readFileSync, writeFileSync } from "node:fs";

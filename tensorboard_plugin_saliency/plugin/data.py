@@ -222,6 +222,7 @@ class SaliencyData:
         try:
             image = codec.decode_png(self.read_blob(ctx, selection.image_key()))
             values = codec.decode_mask(self.read_blob(ctx, selection.mask_key(number)), info)
+            values = codec.snap_zero(values, info)  # as the page does
         except (ValueError, OSError) as e:
             raise UnreadableError(
                 "malformed saliency data at run %r, tag %r, step %d: %s"

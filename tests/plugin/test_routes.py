@@ -13,7 +13,7 @@ import tb_backends
 from tensorboard.plugins import base_plugin
 from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import encoding, plugin, render, static_files
+from tensorboard_plugin_saliency import codec, encoding, plugin, render, static_files
 
 P = "/data/plugin/saliency/"
 TRAIN = {"run": "train", "tag": "saliency/cls"}
@@ -290,6 +290,7 @@ def _expected_png(expected, step, sample, mask, **options):
     image = encoding.decode_png(blobs[encoding.image_index(manifest, sample)])
     values = encoding.decode_mask(blobs[encoding.mask_index(manifest, sample, mask)],
                                   manifest.samples[sample].masks[mask])
+    values = codec.snap_zero(values, manifest.samples[sample].masks[mask])
     return render.png_bytes(image, values, **options)
 
 
@@ -380,7 +381,7 @@ def test_render_newer_format(server):
 
 @pytest.mark.parametrize("name,content_type", [
     ("colormaps.json", "application/json"),
-    ("core.js", "text/javascript"),
+    ("pipeline/clip.js", "text/javascript"),
 ])
 def test_static(server, name, content_type):
     client = server[0]
@@ -398,11 +399,11 @@ def test_static(server, name, content_type):
     "static//etc/passwd",
     "static/%2fetc%2fpasswd",
     "static/..\\setup.py",
-    "static/core.js%00.json",
+    "static/pipeline/clip.js%00.json",
     "static/nope.js",
     "static/",
     "static/core",
-    "static/./core.js",
+    "static/./pipeline/clip.js",
 ])
 def test_static_rejects(server, path):
     client = server[0]

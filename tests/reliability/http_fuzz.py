@@ -41,7 +41,7 @@ FLOATS = ["0", "0.5", "1", "-1", "2", "nan", "inf", "-inf", "1e309", "abc", "0x1
 COLORMAPS = ["inferno", "viridis", "magma", "turbo", "jet", "gray", "rdbu", "nope",
              "INFERNO", "<b>"]
 SIGNS = ["absolute", "signed", "positive", "negative", "nope", "ABSOLUTE"]
-STATIC = ["index.js", "colormaps.json", "styles.css", "core.js", "../plugin.py",
+STATIC = ["index.js", "colormaps.json", "styles.css", "pipeline/clip.js", "../plugin.py",
           "..%2Fplugin.py", "%2e%2e/%2e%2e/setup.py", "/etc/passwd", "a%5Cb",
           "index.js%00.png", "nope.js", "index.js.map", "", "./index.js", "x/../index.js",
           "%C3%A9.js", "%ff.js", "static/index.js", "index.JS", "..", "...", "//index.js",
