@@ -6,18 +6,15 @@ import sys
 import urllib.parse
 
 import pytest
-import saliency_logdir
-import tb_backends
+from helpers import saliency_logdir, tb_backends
 from werkzeug.test import Client
 
 from tensorboard_plugin_saliency import cli
 
 
 @pytest.fixture(scope="module")
-def logdir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("logdir"))
-    saliency_logdir.write_logdir(path)
-    return path
+def logdir(written):
+    return written[0]
 
 
 @pytest.fixture(scope="module")

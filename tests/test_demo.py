@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 import pytest
-import tb_process
+from helpers import tb_process
 from scipy.stats import spearmanr
 
 from tensorboard_plugin_saliency import demo, methods, reader

@@ -18,8 +18,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from browser_tools import tools_missing
-from tb_process import tensorboard_process
+from helpers.browser_tools import tools_missing
+from helpers.tb_process import tensorboard_process
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -5,7 +5,7 @@ import pytest
 
 from tensorboard_plugin_saliency import reader
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-import tb_backends
+from helpers import tb_backends
 
 
 def test_pair_saliency_masks_with_saliency_writer(tmp_path):

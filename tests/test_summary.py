@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tensorboard_plugin_saliency import encoding, reader, summary
-import tb_backends
+from helpers import tb_backends
 
 RNG = np.random.default_rng(7)
 IMAGES = RNG.integers(0, 256, size=(3, 20, 24, 3), dtype=np.uint8)

@@ -6,19 +6,13 @@ import urllib.parse
 
 import numpy as np
 import pytest
+from helpers import saliency_logdir
+from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-import saliency_logdir
-from tb_process import fetch, fetch_json, tensorboard_process
 from tensorboard_plugin_saliency import encoding
 
 LOAD_FAST = ("false", "true")
 TRAIN = {"run": "train", "tag": "saliency/cls"}
-
-
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    logdir = str(tmp_path_factory.mktemp("logdir"))
-    return logdir, saliency_logdir.write_logdir(logdir)
 
 
 @pytest.fixture(scope="module", params=LOAD_FAST)

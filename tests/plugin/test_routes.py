@@ -8,8 +8,7 @@ import urllib.parse
 
 import numpy as np
 import pytest
-import saliency_logdir
-import tb_backends
+from helpers import saliency_logdir, tb_backends
 from tensorboard.plugins import base_plugin
 from werkzeug.test import Client
 
@@ -20,12 +19,6 @@ TRAIN = {"run": "train", "tag": "saliency/cls"}
 
 
 make_app = tb_backends.make_app
-
-
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    logdir = str(tmp_path_factory.mktemp("logdir"))
-    return logdir, saliency_logdir.write_logdir(logdir)
 
 
 @pytest.fixture(scope="module", params=tb_backends.BACKENDS)

@@ -24,7 +24,7 @@ from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
 from tensorboard_plugin_saliency import encoding  # noqa: E402
-from browser_tools import tools_missing  # noqa: E402,F401  (re-exported)
+from helpers.browser_tools import tools_missing  # noqa: E402,F401  (re-exported)
 
 BACKENDS = ("python", "rust")
 LOAD_FAST = {"python": "false", "rust": "true"}

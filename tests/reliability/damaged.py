@@ -34,7 +34,7 @@ from tensorboard_plugin_saliency import encoding, metadata
 from tensorboard_plugin_saliency.event_writer import EventFileWriter
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
-from saliency_logdir import blobs_pb
+from helpers.saliency_logdir import blobs_pb
 from tests.reliability import sites
 from tests.reliability.common import Result
 

@@ -96,7 +96,7 @@ def case_batch64(workdir):
 def case_steps10k(workdir):
     from werkzeug.test import Client
 
-    import tb_backends
+    from helpers import tb_backends
     from tensorboard_plugin_saliency.summary import SaliencyWriter
     from tests.reliability import sites
 

@@ -21,7 +21,7 @@ from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 from tests.reliability import sites
 from tests.reliability.common import HERE, ROOT, Result, tools_missing
-import tb_process
+from helpers import tb_process
 
 P = sites.P
 SCRIPT = os.path.join(HERE, "live_page.mjs")

@@ -17,7 +17,7 @@ import urllib.parse
 
 from tests.reliability import sites
 from tests.reliability.common import Result, percentile
-import tb_process
+from helpers import tb_process
 
 CLIENTS = 32
 RUN = "images"

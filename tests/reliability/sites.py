@@ -15,9 +15,9 @@ import os
 import urllib.parse
 
 import numpy as np
-import saliency_logdir
-import tb_backends
-import tb_process
+from helpers import saliency_logdir
+from helpers import tb_backends
+from helpers import tb_process
 
 from tensorboard_plugin_saliency import event_writer, summary
 from tests.reliability.common import LOAD_FAST, write_image_events
