@@ -15,7 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import methods as methods_lib
-from tensorboard_plugin_saliency import summary
+from tensorboard_plugin_saliency import summary, validate
+from tensorboard_plugin_saliency.methods import checks
 
 __all__ = ["SaliencyCallback"]
 
@@ -27,15 +28,16 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
       log_dir: directory of the run to write event files to.
       images: model inputs `[N, H, W, C]`. They are shown as they are when they lie in
         [0, 1] (or are uint8), else rescaled to [0, 1] for display.
-      targets: optional true class index per image `[N]`. Masks explain this class;
-        without it, they explain the class the model predicts at that epoch.
+      targets: optional true class per image: indices `[N]` or one-hot rows
+        `[N, classes]`. Masks explain this class; without it, they explain the class
+        the model predicts at that epoch.
       methods: names from `methods.METHODS`, or a dict `{name: {param: value}}` to set
         each method's parameters.
       every_n_epochs: log at the end of every n-th epoch (and of the last one).
       tag: the summary's tag.
       labels: optional class names, indexed by class id, for the captions
         ("true: cat · pred: dog 0.87"); class ids are shown without them.
-      max_outputs: how many of `images` to log.
+      max_outputs: log only the first `max_outputs` of `images` (None: all of them).
       batch_size: largest number of model inputs per model call inside the methods.
 
     Each logged step stores every method's parameters as provenance
@@ -56,24 +58,18 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         every_n_epochs=1,
         tag="saliency",
         labels=None,
-        max_outputs=16,
+        max_outputs=None,
         batch_size=methods_lib.DEFAULT_BATCH_SIZE,
     ):
         super().__init__()
         self._images = np.asarray(images, dtype=np.float32)
         if self._images.ndim != 4:
             raise ValueError("images: expected [N,H,W,C], got shape %s" % (self._images.shape,))
-        self._targets = None if targets is None else np.asarray(targets, dtype=np.int64).reshape(-1)
-        if self._targets is not None and len(self._targets) != len(self._images):
-            raise ValueError(
-                "targets: got %d targets for %d images" % (len(self._targets), len(self._images))
-            )
-        if (
-            isinstance(every_n_epochs, bool)
-            or not isinstance(every_n_epochs, int)
-            or every_n_epochs < 1
-        ):
-            raise ValueError("every_n_epochs: expected an integer >= 1, got %r" % (every_n_epochs,))
+        n = len(self._images)
+        self._targets = None if targets is None else checks.class_indices(targets, n)
+        validate.integer("every_n_epochs", every_n_epochs, minimum=1)
+        if max_outputs is not None:
+            validate.integer("max_outputs", max_outputs, minimum=1)
         self._methods = self._method_settings(methods)
         self._every = every_n_epochs
         self._tag = tag

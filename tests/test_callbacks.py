@@ -88,7 +88,10 @@ def test_grad_cam_records_the_layer_it_used(tmp_path):
         ({"methods": ("nope",)}, ValueError, "'nope' is not one of"),
         ({"methods": ()}, ValueError, "at least one"),
         ({"every_n_epochs": 0}, ValueError, "every_n_epochs"),
-        ({"targets": [0]}, ValueError, "1 targets for 2 images"),
+        ({"targets": [0]}, ValueError, r"expected 2 class indices \[N\] or 2 one-hot rows"),
+        ({"targets": np.eye(3)[[0, 1, 2]]}, ValueError, r"one-hot rows .* got shape \(3, 3\)"),
+        ({"every_n_epochs": 1.5}, TypeError, "every_n_epochs"),
+        ({"max_outputs": 0}, ValueError, "max_outputs"),
     ],
 )
 def test_bad_arguments(tmp_path, kwargs, error, words):
@@ -102,3 +105,17 @@ def test_the_former_module_name_still_imports():
 
     assert keras.SaliencyCallback is SaliencyCallback
     assert keras.__all__ == ["SaliencyCallback"]
+
+
+def test_one_hot_targets_are_their_argmax(tmp_path):
+    images, classes = _data(4)
+    one_hot = tf.keras.utils.to_categorical(classes, 2)
+    for name, targets in (("indices", classes), ("one_hot", one_hot)):
+        model = _tiny_model()
+        callback = SaliencyCallback(str(tmp_path / name), images, targets, methods=("gradients",))
+        model.fit(images, classes, epochs=1, verbose=0, callbacks=[callback])
+    (by_index,) = reader.read_saliency(str(tmp_path / "indices"))
+    (by_one_hot,) = reader.read_saliency(str(tmp_path / "one_hot"))
+    assert by_one_hot.labels == by_index.labels
+    assert by_one_hot.images.shape[0] == 4  # every image is logged by default
+    np.testing.assert_array_equal(by_one_hot.masks["gradients"], by_index.masks["gradients"])

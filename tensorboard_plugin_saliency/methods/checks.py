@@ -55,21 +55,43 @@ def num_classes(model):
     return int(shape[1]) if len(shape) == 2 and shape[1] is not None else None
 
 
+def class_indices(targets, n):
+    """`targets` as an int64 NumPy array `[n]` of class indices.
+
+    Accepts one class index per image `[n]` (or one for all, a scalar), or one row
+    per image `[n, classes]`, one-hot or scores (Keras' categorical labels), whose
+    argmax is the class.
+    """
+    array = np.asarray(targets)
+    if array.dtype == bool:
+        array = array.astype(np.int64)
+    if array.ndim == 2 and array.shape[0] == n and array.shape[1] > 1:
+        if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
+            raise TypeError(f"targets: one-hot rows [N, classes] must be finite numbers, "
+                            f"got dtype {array.dtype}")
+        return np.argmax(array, axis=1).astype(np.int64)
+    if not np.issubdtype(array.dtype, np.integer) and array.ndim <= 1:
+        raise TypeError(
+            f"targets: expected class indices (ints) [N] or one-hot rows [N, classes], "
+            f"got dtype {array.dtype} of shape {array.shape}"
+        )
+    if array.ndim == 0:
+        array = np.full([n], array)
+    if array.shape != (n,):
+        raise ValueError(
+            f"targets: expected {n} class indices [N] or {n} one-hot rows [N, classes] "
+            f"for {n} images, got shape {array.shape}"
+        )
+    return array.astype(np.int64)
+
+
 def check_targets(model, images, targets, batch_size):
     """Returns targets as an int32 tensor [N]; None means argmax predictions."""
     n = images.shape[0]
     if targets is None:
         scores = engine.forward(model, images, batch_size)
         return tf.cast(tf.argmax(scores, axis=1), tf.int32)
-    targets = np.asarray(targets)
-    if targets.dtype == bool or not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(f"targets: expected class indices (ints), got dtype {targets.dtype}")
-    if targets.ndim == 0:
-        targets = np.full([n], targets)
-    if targets.shape != (n,):
-        raise ValueError(
-            f"targets: expected {n} class indices (one per image), got shape {targets.shape}"
-        )
+    targets = class_indices(targets, n)
     classes = num_classes(model)
     if targets.min() < 0 or (classes is not None and targets.max() >= classes):
         raise ValueError(

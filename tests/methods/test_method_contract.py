@@ -89,6 +89,16 @@ def test_clear_errors_for_shared_arguments(model, images, name, params, argument
 
 
 @pytest.mark.parametrize("name, params", CASES, ids=NAMES)
+def test_one_hot_targets_are_their_argmax(model, images, targets, name, params):
+    method = methods.METHODS[name]
+    one_hot = np.eye(CLASSES, dtype=np.float32)[targets]
+    np.testing.assert_allclose(
+        method(model, images, one_hot, **params), method(model, images, targets, **params),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("name, params", CASES, ids=NAMES)
 def test_batch_size_must_be_a_positive_int(model, images, name, params):
     with pytest.raises(ValueError, match="batch_size"):
         methods.METHODS[name](model, images, batch_size=0, **params)
