@@ -48,8 +48,7 @@ def batch(step):
     base = np.stack([x, y, (x + y) / 2], axis=-1)
     images = np.clip(base[None] + 0.08 * rng.standard_normal((BATCH, SIZE, SIZE, 3)), 0, 1)
     images = (images * 255).round().astype(np.uint8)
-    masks = {name: rng.standard_t(3, (BATCH, SIZE, SIZE, 3)).astype(np.float32)
-             for name in MASKS}
+    masks = {name: rng.standard_t(3, (BATCH, SIZE, SIZE, 3)).astype(np.float32) for name in MASKS}
     return images, masks
 
 
@@ -65,8 +64,12 @@ def write_logdir(logdir, steps):
                 tf.summary.image("img", images, step=step, max_outputs=BATCH)
         rng = np.random.default_rng(0)
         for step in range(LONG_STEPS):
-            writer.add("long", rng.integers(0, 256, (16, 16, 3), dtype=np.uint8),
-                       rng.standard_normal((16, 16)).astype(np.float32), step)
+            writer.add(
+                "long",
+                rng.integers(0, 256, (16, 16, 3), dtype=np.uint8),
+                rng.standard_normal((16, 16)).astype(np.float32),
+                step,
+            )
     images_writer.close()
 
 
@@ -143,8 +146,9 @@ def throughput(base_url, path, seconds):
 
 def measure(logdir, load_fast, args):
     extra = ["--samples_per_plugin=saliency=0,images=1000", "--reload_interval=0"]
-    with tensorboard_process(logdir, load_fast=load_fast, extra_args=extra,
-                             wait_for_runs=["saliency", "images"]) as base_url:
+    with tensorboard_process(
+        logdir, load_fast=load_fast, extra_args=extra, wait_for_runs=["saliency", "images"]
+    ) as base_url:
         images = fetch_json(base_url + "/data/plugin/images/images?run=images&tag=img&sample=0")
         image_path = "/data/plugin/images/individualImage?" + images[-1]["query"]
         prefix = "/data/plugin/saliency/"
@@ -154,8 +158,7 @@ def measure(logdir, load_fast, args):
         steps_path = prefix + "steps?run=saliency&tag=long"
         assert len(fetch_json(base_url + steps_path)) == LONG_STEPS
 
-        lat = median_latencies(base_url, [image_path, saliency_image, saliency_mask],
-                               args.requests)
+        lat = median_latencies(base_url, [image_path, saliency_image, saliency_mask], args.requests)
         # Interleaved rounds, so that drift in the machine's load hits every URL alike.
         paths = (image_path, saliency_image, saliency_mask)
         rounds = 3
@@ -173,20 +176,40 @@ def measure(logdir, load_fast, args):
 
     backend = "python" if load_fast == "false" else "rust"
     rows = [
-        ("%s: image blob median latency / images plugin (%.2f / %.2f ms)"
-         % (backend, lat[saliency_image] * 1e3, lat[image_path] * 1e3),
-         lat[saliency_image] / lat[image_path], "<= 1.1", None),
-        ("%s: mask blob median latency / images plugin (%.2f / %.2f ms)"
-         % (backend, lat[saliency_mask] * 1e3, lat[image_path] * 1e3),
-         lat[saliency_mask] / lat[image_path], "<= 1.1", None),
-        ("%s: image blob req/s, 16 clients / images plugin (%.0f / %.0f)"
-         % (backend, rps[saliency_image], rps[image_path]),
-         rps[saliency_image] / rps[image_path], ">= 0.9", None),
-        ("%s: mask blob req/s, 16 clients / images plugin (%.0f / %.0f)"
-         % (backend, rps[saliency_mask], rps[image_path]),
-         rps[saliency_mask] / rps[image_path], ">= 0.9", None),
-        ("%s: /steps median, %d kept steps (ms)" % (backend, LONG_STEPS),
-         steps_median * 1e3, "<= 50", None),
+        (
+            "%s: image blob median latency / images plugin (%.2f / %.2f ms)"
+            % (backend, lat[saliency_image] * 1e3, lat[image_path] * 1e3),
+            lat[saliency_image] / lat[image_path],
+            "<= 1.1",
+            None,
+        ),
+        (
+            "%s: mask blob median latency / images plugin (%.2f / %.2f ms)"
+            % (backend, lat[saliency_mask] * 1e3, lat[image_path] * 1e3),
+            lat[saliency_mask] / lat[image_path],
+            "<= 1.1",
+            None,
+        ),
+        (
+            "%s: image blob req/s, 16 clients / images plugin (%.0f / %.0f)"
+            % (backend, rps[saliency_image], rps[image_path]),
+            rps[saliency_image] / rps[image_path],
+            ">= 0.9",
+            None,
+        ),
+        (
+            "%s: mask blob req/s, 16 clients / images plugin (%.0f / %.0f)"
+            % (backend, rps[saliency_mask], rps[image_path]),
+            rps[saliency_mask] / rps[image_path],
+            ">= 0.9",
+            None,
+        ),
+        (
+            "%s: /steps median, %d kept steps (ms)" % (backend, LONG_STEPS),
+            steps_median * 1e3,
+            "<= 50",
+            None,
+        ),
     ]
     return [(figure, value, target, _ok(value, target)) for figure, value, target, _ in rows]
 
@@ -198,16 +221,27 @@ def _ok(value, target):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=20,
-                        help="steps of the 224x224 saliency and image tags")
-    parser.add_argument("--requests", type=int, default=300,
-                        help="sequential requests per URL for the latency figures")
-    parser.add_argument("--seconds", type=float, default=3.0,
-                        help="seconds of load per URL for the throughput figures")
-    parser.add_argument("--steps-requests", type=int, default=40,
-                        help="requests of /steps for its median")
-    parser.add_argument("--backends", default="false,true",
-                        help="--load_fast values to run, comma separated")
+    parser.add_argument(
+        "--steps", type=int, default=20, help="steps of the 224x224 saliency and image tags"
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=300,
+        help="sequential requests per URL for the latency figures",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        help="seconds of load per URL for the throughput figures",
+    )
+    parser.add_argument(
+        "--steps-requests", type=int, default=40, help="requests of /steps for its median"
+    )
+    parser.add_argument(
+        "--backends", default="false,true", help="--load_fast values to run, comma separated"
+    )
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args()
 
@@ -215,10 +249,12 @@ def main():
     with tempfile.TemporaryDirectory() as logdir:
         start = time.time()
         write_logdir(logdir, args.steps)
-        print("wrote %s in %.1fs: %d steps of %d %dx%d images with %d masks, beside "
-              "tf.summary.image of the same; a tag of %d steps"
-              % (logdir, time.time() - start, args.steps, BATCH, SIZE, SIZE, len(MASKS),
-                 LONG_STEPS), file=sys.stderr)
+        print(
+            "wrote %s in %.1fs: %d steps of %d %dx%d images with %d masks, beside "
+            "tf.summary.image of the same; a tag of %d steps"
+            % (logdir, time.time() - start, args.steps, BATCH, SIZE, SIZE, len(MASKS), LONG_STEPS),
+            file=sys.stderr,
+        )
         for load_fast in args.backends.split(","):
             rows += measure(logdir, load_fast, args)
 
@@ -226,12 +262,15 @@ def main():
     print("| %s | value | target | ok |" % "figure".ljust(width))
     print("|%s|------:|--------|----|" % ("-" * (width + 2)))
     for figure, value, target, ok in rows:
-        print("| %s | %5.2f | %-6s | %s |" % (figure.ljust(width), value, target,
-                                              "yes" if ok else "NO"))
+        print(
+            "| %s | %5.2f | %-6s | %s |"
+            % (figure.ljust(width), value, target, "yes" if ok else "NO")
+        )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump([dict(zip(("figure", "value", "target", "ok"), r)) for r in rows],
-                      f, indent=1)
+            json.dump(
+                [dict(zip(("figure", "value", "target", "ok"), r)) for r in rows], f, indent=1
+            )
     return 0 if all(r[3] for r in rows) else 1
 
 

@@ -28,11 +28,13 @@ def make_batch(seed=0, n=8, size=224):
     yy, xx = np.mgrid[0:size, 0:size] / size
     base = np.stack([np.sin(6 * xx + k) * np.cos(4 * yy - k) for k in range(3)], -1)
     images = np.clip(0.5 + 0.35 * base[None] + 0.08 * rng.normal(size=(n, size, size, 3)), 0, 1)
-    smooth = np.stack([np.exp(-((xx - 0.3 - 0.05 * i) ** 2 + (yy - 0.6) ** 2) / 0.02)
-                       for i in range(n)]).astype(np.float32)
+    smooth = np.stack(
+        [np.exp(-((xx - 0.3 - 0.05 * i) ** 2 + (yy - 0.6) ** 2) / 0.02) for i in range(n)]
+    ).astype(np.float32)
     blobs = np.stack([np.cos(3 * xx * (i + 1)) * np.sin(5 * yy) for i in range(n)])
-    gradients = (rng.standard_t(3, size=(n, size, size, 3)) * 1e-3
-                 * (1 + 4 * smooth[..., None])).astype(np.float32)
+    gradients = (
+        rng.standard_t(3, size=(n, size, size, 3)) * 1e-3 * (1 + 4 * smooth[..., None])
+    ).astype(np.float32)
     masks = {"smooth": smooth, "blobs": blobs.astype(np.float32), "gradients": gradients}
     return (images * 255).round().astype(np.uint8), masks
 
@@ -62,9 +64,20 @@ def main():
             stored += len(blob)
             raw += values.astype(np.float32).nbytes
             decoded = encoding.decode_mask(blob, info)
-            worst = max(worst, float(np.abs(decoded - values).max() / (values.max() - values.min())))
-        rows.append(("bytes per %s mask / raw float32" % name, stored / raw, "<= 0.5", stored / raw <= 0.5))
-        rows.append(("max error / range, %s mask" % name, worst * 65535, "<= 1 (x 1/65535)", worst <= 1 / 65535))
+            worst = max(
+                worst, float(np.abs(decoded - values).max() / (values.max() - values.min()))
+            )
+        rows.append(
+            ("bytes per %s mask / raw float32" % name, stored / raw, "<= 0.5", stored / raw <= 0.5)
+        )
+        rows.append(
+            (
+                "max error / range, %s mask" % name,
+                worst * 65535,
+                "<= 1 (x 1/65535)",
+                worst <= 1 / 65535,
+            )
+        )
 
     # Speed against tf.summary.image writing the same images.
     import tensorflow as tf
@@ -77,19 +90,40 @@ def main():
             summary.saliency("warmup", images, masks, step=0, max_outputs=8)
             step = iter(range(1, 10**6))
             t_image = median_time(
-                lambda: tf.summary.image("images", image_tensor, step=next(step), max_outputs=8), repeats)
+                lambda: tf.summary.image("images", image_tensor, step=next(step), max_outputs=8),
+                repeats,
+            )
             t_tf_op = median_time(
-                lambda: summary.saliency("saliency", images, masks, step=next(step), max_outputs=8), repeats)
+                lambda: summary.saliency("saliency", images, masks, step=next(step), max_outputs=8),
+                repeats,
+            )
         writer.close()
         with summary.SaliencyWriter(os.path.join(tmp, "plain")) as plain:
             t_writer = median_time(
-                lambda: plain.add("saliency", images, masks, next(step), max_outputs=8), repeats)
-    rows.append(("time: summary.saliency / tf.summary.image", t_tf_op / t_image, "<= 2.0", t_tf_op / t_image <= 2.0))
-    rows.append(("time: SaliencyWriter.add / tf.summary.image", t_writer / t_image, "<= 2.0", t_writer / t_image <= 2.0))
+                lambda: plain.add("saliency", images, masks, next(step), max_outputs=8), repeats
+            )
+    rows.append(
+        (
+            "time: summary.saliency / tf.summary.image",
+            t_tf_op / t_image,
+            "<= 2.0",
+            t_tf_op / t_image <= 2.0,
+        )
+    )
+    rows.append(
+        (
+            "time: SaliencyWriter.add / tf.summary.image",
+            t_writer / t_image,
+            "<= 2.0",
+            t_writer / t_image <= 2.0,
+        )
+    )
 
-    print("bench_writer: 8 images 224x224x3, 3 masks each; tf.summary.image %.1f ms, "
-          "summary.saliency %.1f ms, SaliencyWriter.add %.1f ms (medians of %d)"
-          % (t_image * 1e3, t_tf_op * 1e3, t_writer * 1e3, repeats))
+    print(
+        "bench_writer: 8 images 224x224x3, 3 masks each; tf.summary.image %.1f ms, "
+        "summary.saliency %.1f ms, SaliencyWriter.add %.1f ms (medians of %d)"
+        % (t_image * 1e3, t_tf_op * 1e3, t_writer * 1e3, repeats)
+    )
     width = max(len(r[0]) for r in rows)
     print("%-*s  %9s  %-16s  %s" % (width, "figure", "value", "target", "ok"))
     for figure, value, target, ok in rows:

@@ -35,9 +35,7 @@ def to_numpy(value, argument):
     except (ValueError, TypeError) as e:
         raise TypeError("%s: cannot be read as an array (%s)" % (argument, e)) from None
     if array.dtype.kind not in "biuf":
-        raise TypeError(
-            "%s: expected a numeric array, got dtype %s" % (argument, array.dtype)
-        )
+        raise TypeError("%s: expected a numeric array, got dtype %s" % (argument, array.dtype))
     if array.size == 0:
         raise ValueError("%s: empty array of shape %s" % (argument, array.shape))
     return array
@@ -82,14 +80,11 @@ def prepare_images(image):
             array = np.moveaxis(array, 1, -1)
         else:
             raise ValueError(
-                "image: expected 1, 3 or 4 channels on the last axis, got shape %s"
-                % (array.shape,)
+                "image: expected 1, 3 or 4 channels on the last axis, got shape %s" % (array.shape,)
             )
     n, h, w, _ = array.shape
     if h > MAX_SIDE or w > MAX_SIDE:
-        raise ValueError(
-            "image: %dx%d exceeds the limit of %d pixels a side" % (h, w, MAX_SIDE)
-        )
+        raise ValueError("image: %dx%d exceeds the limit of %d pixels a side" % (h, w, MAX_SIDE))
     return _to_uint8(array)
 
 
@@ -111,9 +106,7 @@ def _to_uint8(array):
         return array
     lo, hi = int(array.min()), int(array.max())
     if lo < 0 or hi > 255:
-        raise ValueError(
-            "image: integer values must lie in 0..255, got range [%d, %d]" % (lo, hi)
-        )
+        raise ValueError("image: integer values must lie in 0..255, got range [%d, %d]" % (lo, hi))
     return array.astype(np.uint8)
 
 
@@ -165,8 +158,7 @@ def check_mask_size(argument, mask_size, image_size):
     raise ValueError(
         "%s: a mask of %dx%d (h x w) for images of %dx%d%s; expected the image's size "
         "or a smaller map with its aspect ratio (e.g. 7x7 Grad-CAM for 224x224), as "
-        "[h,w], [h,w,C], [N,h,w], [N,h,w,C] or [N,C,h,w]"
-        % (argument, h, w, height, width, hint)
+        "[h,w], [h,w,C], [N,h,w], [N,h,w,C] or [N,C,h,w]" % (argument, h, w, height, width, hint)
     )
 
 
@@ -250,8 +242,7 @@ def prepare_labels(labels, n):
         labels = labels.reshape(-1).tolist()
     if not isinstance(labels, Sequence):
         raise TypeError(
-            "labels: expected a string or a sequence of strings, got %s"
-            % type(labels).__name__
+            "labels: expected a string or a sequence of strings, got %s" % type(labels).__name__
         )
     if len(labels) != n:
         raise ValueError("labels: got %d labels for a batch of %d images" % (len(labels), n))
@@ -260,9 +251,7 @@ def prepare_labels(labels, n):
         if isinstance(label, bytes):
             label = label.decode("utf-8", errors="replace")
         if not isinstance(label, str):
-            raise TypeError(
-                "labels[%d]: expected a string, got %s" % (i, type(label).__name__)
-            )
+            raise TypeError("labels[%d]: expected a string, got %s" % (i, type(label).__name__))
         result.append(label)
     return result
 

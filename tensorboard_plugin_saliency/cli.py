@@ -127,19 +127,26 @@ def _render(args):
 
 def _add_demo_parser(subparsers):
     parser = subparsers.add_parser(
-        "demo", help="train a small CNN on synthetic shapes, log saliency, serve TensorBoard",
+        "demo",
+        help="train a small CNN on synthetic shapes, log saliency, serve TensorBoard",
         description="Makes a synthetic dataset (one shape per image, on clutter: the "
-                    "shape is the class), trains a small CNN for a few epochs with "
-                    "SaliencyCallback logging gradients, SmoothGrad, Integrated "
-                    "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
-                    "Needs TensorFlow.")
+        "shape is the class), trains a small CNN for a few epochs with "
+        "SaliencyCallback logging gradients, SmoothGrad, Integrated "
+        "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
+        "Needs TensorFlow.",
+    )
     parser.add_argument("--logdir", required=True, help="the log directory to write")
-    parser.add_argument("--epochs", type=_positive_int, default=8,
-                        help="training epochs (default: 8)")
-    parser.add_argument("--port", type=_positive_int, default=6006,
-                        help="TensorBoard's port (default: 6006)")
-    parser.add_argument("--no-serve", action="store_true",
-                        help="write the logs and exit without starting TensorBoard")
+    parser.add_argument(
+        "--epochs", type=_positive_int, default=8, help="training epochs (default: 8)"
+    )
+    parser.add_argument(
+        "--port", type=_positive_int, default=6006, help="TensorBoard's port (default: 6006)"
+    )
+    parser.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="write the logs and exit without starting TensorBoard",
+    )
     parser.set_defaults(handler=_demo)
 
 
@@ -157,8 +164,9 @@ def _demo(args):
     try:
         from tensorboard_plugin_saliency import demo
     except ImportError as e:
-        raise CommandError("the demo needs TensorFlow: pip install "
-                           "'tensorboard-plugin-saliency[tf]' (%s)" % e) from None
+        raise CommandError(
+            "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)" % e
+        ) from None
     demo.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
     return 0
 
@@ -173,8 +181,7 @@ SUBCOMMANDS = [_add_render_parser, _add_demo_parser]
 
 def build_parser():
     parser = _Parser(prog=PROG, description="Saliency maps for TensorBoard.")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                       parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for add in SUBCOMMANDS:
         add(subparsers)
@@ -189,8 +196,9 @@ def _without_tensorflow():
     stub when `tensorboard.compat.notf` can be imported.)
     """
     if "tensorflow" not in sys.modules:
-        sys.modules.setdefault("tensorboard.compat.notf",
-                               types.ModuleType("tensorboard.compat.notf"))
+        sys.modules.setdefault(
+            "tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf")
+        )
 
 
 def main(argv=None):

@@ -24,14 +24,17 @@ _TABLE = _byte_table()
 
 def _apply(tables, states):
     """The linear map given by `tables` ([4, 256]: one table per state byte) on `states`."""
-    return (tables[0][states & 0xFF] ^ tables[1][(states >> 8) & 0xFF]
-            ^ tables[2][(states >> 16) & 0xFF] ^ tables[3][states >> 24])
+    return (
+        tables[0][states & 0xFF]
+        ^ tables[1][(states >> 8) & 0xFF]
+        ^ tables[2][(states >> 16) & 0xFF]
+        ^ tables[3][states >> 24]
+    )
 
 
 def _zero_tables(bits=40):
     """`tables[i]`: the map 'append 2**i zero bytes' on a CRC state, as [4, 256]."""
-    seeds = (np.arange(256, dtype=np.uint32)[None, :]
-             << (8 * np.arange(4, dtype=np.uint32))[:, None])
+    seeds = np.arange(256, dtype=np.uint32)[None, :] << (8 * np.arange(4, dtype=np.uint32))[:, None]
     one = _TABLE[seeds & 0xFF] ^ (seeds >> 8)  # Append one zero byte.
     tables = [one]
     for _ in range(bits - 1):
@@ -60,7 +63,7 @@ def crc32c(data):
     chunk = 1 << _CHUNK_BITS
     count = max(1, -(-length // chunk))
     padded = np.zeros(count * chunk, np.uint8)
-    padded[len(padded) - length:] = data
+    padded[len(padded) - length :] = data
     states = np.zeros(count, np.uint32)
     for column in padded.reshape(count, chunk).T:
         states = _TABLE[(states ^ column) & 0xFF] ^ (states >> 8)

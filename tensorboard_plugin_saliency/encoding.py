@@ -133,8 +133,7 @@ def _say_cut(tag, kept, n):
             return
         _cut_said.add(tag)
     logger.warning(
-        "saliency summary %r: max_outputs=%d keeps %d of the batch's %d images "
-        "(said once per tag)",
+        "saliency summary %r: max_outputs=%d keeps %d of the batch's %d images (said once per tag)",
         tag,
         kept,
         kept,

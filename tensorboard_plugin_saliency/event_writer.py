@@ -23,15 +23,22 @@ def _file_name(logdir, suffix=""):
     with _counter_lock:
         _counter += 1
         count = _counter
-    return os.path.join(logdir, "events.out.tfevents.%010d.%s.%d.%d%s" % (
-        time.time(), socket.gethostname(), os.getpid(), count, suffix))
+    return os.path.join(
+        logdir,
+        "events.out.tfevents.%010d.%s.%d.%d%s"
+        % (time.time(), socket.gethostname(), os.getpid(), count, suffix),
+    )
 
 
 def encode_record(data):
     """One TFRecord: length, its masked CRC, the data and its masked CRC."""
     header = struct.pack("<Q", len(data))
-    return (header + struct.pack("<I", masked_crc32c(header)) + data
-            + struct.pack("<I", masked_crc32c(data)))
+    return (
+        header
+        + struct.pack("<I", masked_crc32c(header))
+        + data
+        + struct.pack("<I", masked_crc32c(data))
+    )
 
 
 class EventFileWriter:

@@ -50,12 +50,12 @@ _check = render_options.check
 
 # ------------------------------------------------------------------ colormaps
 
+
 @functools.lru_cache(maxsize=1)
 def load_colormaps():
     """The parsed colormaps.json: {"maps": {name: ["#rrggbb" x 256]},
     "diverging": [...], ...}."""
-    with open(os.path.join(static_dir(), "colormaps.json"),
-              encoding="utf-8") as f:
+    with open(os.path.join(static_dir(), "colormaps.json"), encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -65,8 +65,7 @@ def colormap_lut(name):
     low end."""
     _check("colormap", name)
     hexes = load_colormaps()["maps"][name]
-    lut = np.array([[int(h[k:k + 2], 16) for k in (1, 3, 5)] for h in hexes],
-                   dtype=np.uint8)
+    lut = np.array([[int(h[k : k + 2], 16) for k in (1, 3, 5)] for h in hexes], dtype=np.uint8)
     lut.flags.writeable = False
     return lut
 
@@ -74,13 +73,13 @@ def colormap_lut(name):
 def _rgb(name, value):
     arr = np.asarray(value)
     if arr.shape != (3,) or not np.all((arr >= 0) & (arr <= 255)):
-        raise ValueError("%s must be 3 numbers in [0, 255]; got %r"
-                         % (name, value))
+        raise ValueError("%s must be 3 numbers in [0, 255]; got %r" % (name, value))
     return arr.astype(np.uint8)
 
 
-def overlay_table(lut, mode="heatmap", sign="absolute", tint=DEFAULT_TINT,
-                  tint_negative=DEFAULT_TINT_NEGATIVE):
+def overlay_table(
+    lut, mode="heatmap", sign="absolute", tint=DEFAULT_TINT, tint_negative=DEFAULT_TINT_NEGATIVE
+):
     """The uint8 RGBA table [256, 4] indexed by i = floor(t*255 + 0.5).
 
     heatmap: the colormap colour, alpha 255. tint: colour `tint` with alpha i;
@@ -104,6 +103,7 @@ def overlay_table(lut, mode="heatmap", sign="absolute", tint=DEFAULT_TINT,
 
 
 # ------------------------------------------------------------------ statistics
+
 
 def strength(mask, sign):
     """The per-pixel strength s >= 0 (float64) that clipping and thresholds
@@ -170,6 +170,7 @@ def threshold_cut(mask, sign="absolute", threshold=None):
 
 # ------------------------------------------------------------------ colorize
 
+
 def _axis(src, dst, smooth):
     """Resampling indices and weights for one axis, pixel centres aligned."""
     scale = src / dst
@@ -204,17 +205,29 @@ def _check_mask(mask):
     if m.ndim == 3 and m.shape[-1] == 1:
         m = m[..., 0]
     if m.ndim != 2 or 0 in m.shape or not np.issubdtype(m.dtype, np.number):
-        raise ValueError("mask must be a numeric array [h, w]; got shape %s "
-                         "dtype %s" % (m.shape, m.dtype))
+        raise ValueError(
+            "mask must be a numeric array [h, w]; got shape %s dtype %s" % (m.shape, m.dtype)
+        )
     m = m.astype(np.float32)
     if not np.all(np.isfinite(m)):
         raise ValueError("mask must be finite; it has NaN or inf values")
     return m
 
 
-def colorize(mask, size=None, *, colormap="inferno", clip_value, sign="absolute",
-             threshold=None, cut=None, smooth=True, mode="heatmap",
-             tint=DEFAULT_TINT, tint_negative=DEFAULT_TINT_NEGATIVE):
+def colorize(
+    mask,
+    size=None,
+    *,
+    colormap="inferno",
+    clip_value,
+    sign="absolute",
+    threshold=None,
+    cut=None,
+    smooth=True,
+    mode="heatmap",
+    tint=DEFAULT_TINT,
+    tint_negative=DEFAULT_TINT_NEGATIVE,
+):
     """The RGBA overlay layer (uint8 [H, W, 4]) for a mask, before opacity.
 
     Args:
@@ -227,8 +240,7 @@ def colorize(mask, size=None, *, colormap="inferno", clip_value, sign="absolute"
     _check("sign", sign)
     m = _check_mask(mask)
     height, width = size if size is not None else m.shape
-    table = overlay_table(colormap_lut(colormap), mode, sign, tint,
-                          tint_negative)
+    table = overlay_table(colormap_lut(colormap), mode, sign, tint, tint_negative)
     if cut is None:
         cut = threshold_cut(m, sign, threshold)
     c = float(clip_value)
@@ -249,29 +261,29 @@ def colorize(mask, size=None, *, colormap="inferno", clip_value, sign="absolute"
 
 # ------------------------------------------------------------------ compositing
 
+
 def _to_rgba(image):
     img = np.asarray(image)
     if img.ndim == 2:
         img = img[..., None]
     if img.ndim != 3 or img.shape[-1] not in (1, 2, 3, 4) or 0 in img.shape:
-        raise ValueError("image must be [H, W] or [H, W, C] with C in 1..4; "
-                         "got shape %s" % (np.shape(image),))
+        raise ValueError(
+            "image must be [H, W] or [H, W, C] with C in 1..4; got shape %s" % (np.shape(image),)
+        )
     if np.issubdtype(img.dtype, np.floating):
         if not (np.all(np.isfinite(img)) and img.min() >= 0 and img.max() <= 1):
             raise ValueError("a float image must have values in [0, 1]")
         img = np.floor(img * 255 + 0.5)
     elif img.dtype != np.uint8:
         if not np.issubdtype(img.dtype, np.integer) and img.dtype != np.bool_:
-            raise ValueError("image dtype must be uint8 or float; got %s"
-                             % img.dtype)
+            raise ValueError("image dtype must be uint8 or float; got %s" % img.dtype)
         if img.dtype == np.bool_:
             img = img * 255
         elif img.min() < 0 or img.max() > 255:
             raise ValueError("an integer image must have values in [0, 255]")
     img = img.astype(np.uint8)
     c = img.shape[-1]
-    alpha = img[..., c - 1:] if c in (2, 4) else np.full(img.shape[:2] + (1,),
-                                                         255, np.uint8)
+    alpha = img[..., c - 1 :] if c in (2, 4) else np.full(img.shape[:2] + (1,), 255, np.uint8)
     color = img[..., :3] if c >= 3 else np.repeat(img[..., :1], 3, axis=-1)
     return np.concatenate([color, alpha], axis=-1)
 
@@ -289,7 +301,7 @@ def composite(image, overlay, opacity=0.5):
     k = a_d * (1 - a_s)
     a_r = a_s + k
     a_r[a_r == 0] = 1  # only where overlay and image are both transparent
-    rgb = (overlay[..., :3] * a_s[..., None] + out[..., :3] * k[..., None])
+    rgb = overlay[..., :3] * a_s[..., None] + out[..., :3] * k[..., None]
     rgb /= a_r[..., None]
     blended = np.empty(out.shape, np.float64)
     np.floor(rgb + 0.5, out=blended[..., :3])
@@ -298,11 +310,23 @@ def composite(image, overlay, opacity=0.5):
     return np.where(on, blended, out).astype(np.uint8)
 
 
-def render_overlay(image, mask, *, colormap="inferno", opacity=0.5, clip=99.0,
-                   sign="absolute", threshold=None, smooth=True,
-                   clip_mode="percentile", clip_value=None, mode="heatmap",
-                   tint=DEFAULT_TINT, tint_negative=DEFAULT_TINT_NEGATIVE,
-                   show_mask=True):
+def render_overlay(
+    image,
+    mask,
+    *,
+    colormap="inferno",
+    opacity=0.5,
+    clip=99.0,
+    sign="absolute",
+    threshold=None,
+    smooth=True,
+    clip_mode="percentile",
+    clip_value=None,
+    mode="heatmap",
+    tint=DEFAULT_TINT,
+    tint_negative=DEFAULT_TINT_NEGATIVE,
+    show_mask=True,
+):
     """A mask drawn over its image: uint8 RGBA [H, W, 4].
 
     Args:
@@ -335,12 +359,19 @@ def render_overlay(image, mask, *, colormap="inferno", opacity=0.5, clip=99.0,
     if clip_value is None:
         clip_value = compute_clip(m, sign, clip, clip_mode)
     elif not (np.isfinite(clip_value) and clip_value >= 0):
-        raise ValueError("clip_value must be a finite number >= 0; got %r"
-                         % (clip_value,))
-    overlay = colorize(m, rgba.shape[:2], colormap=colormap,
-                       clip_value=clip_value, sign=sign, threshold=threshold,
-                       smooth=smooth, mode=mode, tint=tint,
-                       tint_negative=tint_negative)
+        raise ValueError("clip_value must be a finite number >= 0; got %r" % (clip_value,))
+    overlay = colorize(
+        m,
+        rgba.shape[:2],
+        colormap=colormap,
+        clip_value=clip_value,
+        sign=sign,
+        threshold=threshold,
+        smooth=smooth,
+        mode=mode,
+        tint=tint,
+        tint_negative=tint_negative,
+    )
     return composite(rgba, overlay, float(opacity))
 
 

@@ -23,8 +23,17 @@ def _blob_tensor_proto(blobs):
     return tensor_util.make_tensor_proto(array)
 
 
-def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs=None,
-                method_params=None, channel_reduction="sum"):
+def saliency_pb(
+    tag,
+    image,
+    masks,
+    *,
+    labels=None,
+    description=None,
+    max_outputs=None,
+    method_params=None,
+    channel_reduction="sum",
+):
     """A `Summary` proto holding a batch of images with their saliency masks.
 
     Args:
@@ -45,8 +54,13 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
     """
     arrays.check_tag(tag)
     blobs = encoding.encode_summary(
-        image, masks, labels=labels, max_outputs=max_outputs,
-        method_params=method_params, channel_reduction=channel_reduction, tag=tag,
+        image,
+        masks,
+        labels=labels,
+        max_outputs=max_outputs,
+        method_params=method_params,
+        channel_reduction=channel_reduction,
+        tag=tag,
     )
     summary = summary_pb2.Summary()
     summary.value.add(
@@ -57,8 +71,18 @@ def saliency_pb(tag, image, masks, *, labels=None, description=None, max_outputs
     return summary
 
 
-def saliency(name, image, masks, step=None, *, labels=None, description=None,
-             max_outputs=None, method_params=None, channel_reduction="sum"):
+def saliency(
+    name,
+    image,
+    masks,
+    step=None,
+    *,
+    labels=None,
+    description=None,
+    max_outputs=None,
+    method_params=None,
+    channel_reduction="sum",
+):
     """Writes a saliency summary to the default TF2 summary writer.
 
     Takes the arguments of `saliency_pb` (with `name` in place of `tag`, scoped like
@@ -83,15 +107,21 @@ def saliency(name, image, masks, step=None, *, labels=None, description=None,
         label_arg = None if labels is None else label_value
         return np.array(
             encoding.encode_summary(
-                image_value, mask_arg, labels=label_arg, max_outputs=max_outputs,
-                method_params=method_params, channel_reduction=channel_reduction, tag=name,
+                image_value,
+                mask_arg,
+                labels=label_arg,
+                max_outputs=max_outputs,
+                method_params=method_params,
+                channel_reduction=channel_reduction,
+                tag=name,
             ),
             dtype=object,
         )
 
-    with tf.summary.experimental.summary_scope(
-        name, "saliency_summary", values=[image, step]
-    ) as (tag, _):
+    with tf.summary.experimental.summary_scope(name, "saliency_summary", values=[image, step]) as (
+        tag,
+        _,
+    ):
 
         def blob_tensor():
             label_value = "" if labels is None else labels
@@ -103,9 +133,7 @@ def saliency(name, image, masks, step=None, *, labels=None, description=None,
             result.set_shape([None])
             return result
 
-        return tf.summary.write(
-            tag=tag, tensor=blob_tensor, step=step, metadata=summary_metadata
-        )
+        return tf.summary.write(tag=tag, tensor=blob_tensor, step=step, metadata=summary_metadata)
 
 
 class SaliencyWriter:
@@ -122,9 +150,7 @@ class SaliencyWriter:
         if isinstance(target, (str, os.PathLike)):
             path = os.fspath(target)
             if os.path.exists(path) and not os.path.isdir(path):
-                raise ValueError(
-                    "target: expected a log directory, got %r, which is a file" % path
-                )
+                raise ValueError("target: expected a log directory, got %r, which is a file" % path)
             self._owned = event_writer.EventFileWriter(path)
             self._add_summary = self._write_event
         elif hasattr(target, "_get_file_writer"):
@@ -135,6 +161,7 @@ class SaliencyWriter:
                 def convert(summary):
                     return tbx_summary_pb2.Summary.FromString(summary.SerializeToString())
             elif module.startswith("torch"):
+
                 def convert(summary):
                     return summary
             else:
@@ -159,15 +186,32 @@ class SaliencyWriter:
     def _write_event(self, summary, step, walltime):
         self._owned.add_event(event_pb2.Event(wall_time=walltime, step=step, summary=summary))
 
-    def add(self, tag, image, masks, step, *, labels=None, description=None, max_outputs=None,
-            method_params=None, channel_reduction="sum", walltime=None):
+    def add(
+        self,
+        tag,
+        image,
+        masks,
+        step,
+        *,
+        labels=None,
+        description=None,
+        max_outputs=None,
+        method_params=None,
+        channel_reduction="sum",
+        walltime=None,
+    ):
         """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
         if self._closed:
             raise ValueError("SaliencyWriter: add() after close()")
         validate.integer("step", step)
         summary = saliency_pb(
-            tag, image, masks, labels=labels, description=description,
-            max_outputs=max_outputs, method_params=method_params,
+            tag,
+            image,
+            masks,
+            labels=labels,
+            description=description,
+            max_outputs=max_outputs,
+            method_params=method_params,
             channel_reduction=channel_reduction,
         )
         self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))

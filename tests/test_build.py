@@ -36,7 +36,9 @@ def _files(pattern):
 def test_build_is_what_the_tree_calls_for():
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tools", "make_build.py"), "--check"],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -22,8 +22,10 @@ def test_mask_round_trip_within_half_a_step():
     values = codec.decode_mask(blob, info)
     step = (info.max - info.min) / 65535
     assert np.abs(values - mask).max() <= step / 2 * 1.001
-    assert np.array_equal(codec.decode_mask(blob, {"width": 29, "height": 31, "min": info.min,
-                                                   "max": info.max}), values)
+    assert np.array_equal(
+        codec.decode_mask(blob, {"width": 29, "height": 31, "min": info.min, "max": info.max}),
+        values,
+    )
 
 
 def test_snap_zero_only_within_half_a_step_of_zero_of_a_signed_mask():
@@ -45,7 +47,9 @@ def test_unknown_mask_encoding():
 
 def test_content_type():
     assert codec.content_type(codec.encode_png(np.zeros((2, 2, 3), np.uint8))) == (
-        "image/png", None)
+        "image/png",
+        None,
+    )
     assert codec.content_type(gzip.compress(b"x")) == ("application/octet-stream", "gzip")
     assert codec.content_type(b' {"version": 1}') == ("application/json", None)
     assert codec.content_type(b"abc") == ("application/octet-stream", None)

@@ -17,9 +17,9 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from helpers.browser_tools import tools_missing
 from helpers.tb_process import tensorboard_process
+
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -71,9 +71,9 @@ def ring_example(step, size=96):
     rng = np.random.default_rng(step)
     y, x = np.mgrid[0:size, 0:size] / (size - 1.0)
     images, smooth, cam = [], [], []
-    for i, (cy, cx) in enumerate([(0.45, 0.55), (0.6, 0.4)]):
+    for cy, cx in [(0.45, 0.55), (0.6, 0.4)]:
         r = np.hypot(y - cy, x - cx)
-        ring = np.exp(-((r - 0.22) / 0.05) ** 2)
+        ring = np.exp(-(((r - 0.22) / 0.05) ** 2))
         rgb = np.stack([0.25 + 0.6 * ring, 0.3 + 0.35 * (1 - x), 0.45 + 0.4 * y * (1 - ring)], -1)
         images.append((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
         focus = 0.4 + 0.3 * step
@@ -91,22 +91,45 @@ def write_dashboard_logdir(logdir):
     images = np.stack([image(i) for i in range(SAMPLES)])
     with SaliencyWriter(os.path.join(logdir, "train")) as writer:
         for step in STEPS:
-            writer.add("saliency/cls", images, masks(step), step,
-                       labels=["true: ring · pred: ring %d" % i for i in range(SAMPLES)],
-                       description="Gradients and **integrated gradients**",
-                       max_outputs=SAMPLES, walltime=1_700_000_000.0 + step)
+            writer.add(
+                "saliency/cls",
+                images,
+                masks(step),
+                step,
+                labels=["true: ring · pred: ring %d" % i for i in range(SAMPLES)],
+                description="Gradients and **integrated gradients**",
+                max_outputs=SAMPLES,
+                walltime=1_700_000_000.0 + step,
+            )
     with SaliencyWriter(os.path.join(logdir, "demo")) as writer:
         for step in STEPS:
             rings, demo_masks = ring_example(step)
-            writer.add("rings/val", rings, demo_masks, step,
-                       labels=["true: ring · pred: ring 0.%d" % (91 + step), "true: disc · pred: ring 0.58"],
-                       description="SmoothGrad and Grad-CAM on a ring detector",
-                       walltime=1_700_000_100.0 + step)
+            writer.add(
+                "rings/val",
+                rings,
+                demo_masks,
+                step,
+                labels=[
+                    "true: ring · pred: ring 0.%d" % (91 + step),
+                    "true: disc · pred: ring 0.58",
+                ],
+                description="SmoothGrad and Grad-CAM on a ring detector",
+                walltime=1_700_000_100.0 + step,
+            )
     with SaliencyWriter(os.path.join(logdir, XSS)) as writer:
-        writer.add(XSS, images[:1], {"grad": masks(0)["grad"][:1]}, 0, labels=[XSS],
-                   walltime=1_700_000_000.0)
+        writer.add(
+            XSS,
+            images[:1],
+            {"grad": masks(0)["grad"][:1]},
+            0,
+            labels=[XSS],
+            walltime=1_700_000_000.0,
+        )
     return {
-        "width": WIDTH, "height": HEIGHT, "steps": list(STEPS), "samples": SAMPLES,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": list(STEPS),
+        "samples": SAMPLES,
         "images": [image(i).tolist() for i in range(SAMPLES)],
         "gradBoxes": {str(s): [list(grad_box(i, s)) for i in range(SAMPLES)] for s in STEPS},
         "gradValues": {str(s): grad_value(s) for s in STEPS},
@@ -115,8 +138,12 @@ def write_dashboard_logdir(logdir):
         # The card whose overlay is compared with /render: smooth masks, where
         # the percentile and the cumulative-mass clip points differ.
         "rings": {
-            "run": "demo", "tag": "rings/val", "step": STEPS[-1], "masks": ["smoothgrad", "gradcam"],
-            "clip": 95, "clipModes": _render_choices("clip_mode"),
+            "run": "demo",
+            "tag": "rings/val",
+            "step": STEPS[-1],
+            "masks": ["smoothgrad", "gradcam"],
+            "clip": 95,
+            "clipModes": _render_choices("clip_mode"),
         },
     }
 
@@ -124,8 +151,6 @@ def write_dashboard_logdir(logdir):
 def _render_choices(option):
     with open(RENDER_OPTIONS, encoding="utf-8") as f:
         return json.load(f)["options"][option]["choices"]
-
-
 
 
 @pytest.mark.parametrize("load_fast", ["false", "true"])
@@ -141,11 +166,14 @@ def test_dashboard_in_chromium(tmp_path, load_fast):
     spec.write_text(json.dumps(expected))
     args = ["node", SCRIPT, "--spec", str(spec)]
     if load_fast == "false":
-        screenshot = os.environ.get("SALIENCY_SCREENSHOT") or os.path.join(ROOT, "docs", "screenshot.png")
+        screenshot = os.environ.get("SALIENCY_SCREENSHOT") or os.path.join(
+            ROOT, "docs", "screenshot.png"
+        )
         args += ["--screenshot", screenshot]
     with tensorboard_process(logdir, load_fast=load_fast) as base_url:
-        result = subprocess.run(args + ["--url", base_url], cwd=ROOT, capture_output=True,
-                                text=True, timeout=240)
+        result = subprocess.run(
+            args + ["--url", base_url], cwd=ROOT, capture_output=True, text=True, timeout=240
+        )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "FAIL" not in result.stdout, output

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from helpers import tb_backends
 
 from tensorboard_plugin_saliency import reader
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-from helpers import tb_backends
 
 
 def test_pair_saliency_masks_with_saliency_writer(tmp_path):
@@ -13,12 +13,14 @@ def test_pair_saliency_masks_with_saliency_writer(tmp_path):
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential([
-        tf.keras.Input((16, 16, 3)),
-        tf.keras.layers.Conv2D(4, 3, activation="relu"),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(3),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((16, 16, 3)),
+            tf.keras.layers.Conv2D(4, 3, activation="relu"),
+            tf.keras.layers.GlobalAveragePooling2D(),
+            tf.keras.layers.Dense(3),
+        ]
+    )
 
     def call_model_function(images, call_model_args=None, expected_keys=None):
         images = tf.convert_to_tensor(images)
@@ -34,9 +36,14 @@ def test_pair_saliency_masks_with_saliency_writer(tmp_path):
     grayscale = pair.VisualizeImageGrayscale(vanilla)  # PAIR's own 2D rendering
 
     with SaliencyWriter(str(tmp_path)) as writer:
-        writer.add("pair", image, {"vanilla": vanilla, "smoothgrad": smooth, "gray": grayscale},
-                   step=0, channel_reduction="abs_sum",
-                   method_params={"smoothgrad": {"nsamples": 5}})
+        writer.add(
+            "pair",
+            image,
+            {"vanilla": vanilla, "smoothgrad": smooth, "gray": grayscale},
+            step=0,
+            channel_reduction="abs_sum",
+            method_params={"smoothgrad": {"nsamples": 5}},
+        )
     (record,) = reader.read_saliency(str(tmp_path))
     expected = np.abs(vanilla).sum(-1)
     span = expected.max() - expected.min()
@@ -53,8 +60,11 @@ def test_captum_attributions_through_torch_summary_writer(tmp_path, backend):
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(), torch.nn.Linear(4, 3),
+        torch.nn.Conv2d(3, 4, 3),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, 3),
     ).eval()
     images = torch.rand(2, 3, 16, 16)  # NCHW, as PyTorch has it
     targets = torch.tensor([0, 2])
@@ -63,8 +73,14 @@ def test_captum_attributions_through_torch_summary_writer(tmp_path, backend):
 
     with SummaryWriter(str(tmp_path)) as torch_writer:
         writer = SaliencyWriter(torch_writer)
-        writer.add("captum", images, {"integrated_gradients": ig, "saliency": grads}, step=4,
-                   labels=["class 0", "class 2"], method_params={"integrated_gradients": {"n_steps": 8}})
+        writer.add(
+            "captum",
+            images,
+            {"integrated_gradients": ig, "saliency": grads},
+            step=4,
+            labels=["class 0", "class 2"],
+            method_params={"integrated_gradients": {"n_steps": 8}},
+        )
         writer.close()
 
     with tb_backends.data_provider(str(tmp_path), backend) as provider:
@@ -77,6 +93,7 @@ def test_captum_attributions_through_torch_summary_writer(tmp_path, backend):
     span = expected.max(axis=(1, 2)) - expected.min(axis=(1, 2))
     assert np.all(np.abs(masks["integrated_gradients"] - expected).max(axis=(1, 2)) <= span / 65535)
     np.testing.assert_array_equal(
-        images_read, np.rint(images.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8))
+        images_read, np.rint(images.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8)
+    )
     assert labels == ["class 0", "class 2"]
     assert params["integrated_gradients"] == {"n_steps": 8}

@@ -43,21 +43,30 @@ def test_python_block_runs(workdir, index):
     path.write_text(code, encoding="utf-8")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     result = subprocess.run(
-        [sys.executable, str(path)], cwd=workdir, capture_output=True, text=True,
-        timeout=600, env=env)
+        [sys.executable, str(path)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert result.returncode == 0, "README block %d failed:\n%s\n%s" % (
-        index, code, result.stderr[-3000:])
+        index,
+        code,
+        result.stderr[-3000:],
+    )
 
 
 def test_first_snippet_keeps_the_whole_batch(workdir):
     first = workdir / "first"
     first.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-c", PYTHON_BLOCKS[0]], cwd=first, check=True,
-                   timeout=300)
+    subprocess.run([sys.executable, "-c", PYTHON_BLOCKS[0]], cwd=first, check=True, timeout=300)
     (record,) = reader.read_saliency(str(first / "logs"))
     assert record.images.shape[0] == 4
     assert {name: m.shape for name, m in record.masks.items()} == {
-        "gradients": (4, 64, 64), "grad_cam": (4, 7, 7)}
+        "gradients": (4, 64, 64),
+        "grad_cam": (4, 7, 7),
+    }
     assert record.labels == ["true: cat · pred: dog 0.87"] * 4
 
 

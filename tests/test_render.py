@@ -25,6 +25,7 @@ def _gray(rgba):
 
 # ------------------------------------------------------------------ tables
 
+
 def test_colormaps_json_is_the_shared_table():
     doc = render.load_colormaps()
     assert tuple(doc["maps"]) == render.COLORMAPS
@@ -34,7 +35,7 @@ def test_colormaps_json_is_the_shared_table():
         assert render.colormap_lut(name).shape == (256, 3)
     assert render.colormap_lut("gray")[[0, 255]].tolist() == [[0] * 3, [255] * 3]
     assert render.colormap_lut("viridis")[0].tolist() == [0x44, 0x01, 0x54]
-    assert render.colormap_lut("inferno")[255].tolist() == [0xfc, 0xff, 0xa4]
+    assert render.colormap_lut("inferno")[255].tolist() == [0xFC, 0xFF, 0xA4]
     rdbu = render.colormap_lut("rdbu").astype(int)
     assert rdbu[0, 2] > rdbu[0, 0] and rdbu[255, 0] > rdbu[255, 2]
     assert rdbu[127:129].min() >= 253
@@ -42,11 +43,13 @@ def test_colormaps_json_is_the_shared_table():
 
 # ------------------------------------------------------------------ known pixels
 
+
 def test_sign_modes_on_gray():
     mask = np.array([[-1, -0.5, 0, 0.5, 1, 2]], np.float32)
+
     def row(sign):
-        return _gray(render.colorize(mask, colormap="gray", clip_value=1,
-                                     sign=sign))[0]
+        return _gray(render.colorize(mask, colormap="gray", clip_value=1, sign=sign))[0]
+
     assert row("absolute") == [255, 128, 0, 128, 255, 255]
     assert row("positive") == [0, 0, 0, 128, 255, 255]
     assert row("negative") == [255, 128, 0, 0, 0, 0]
@@ -55,12 +58,10 @@ def test_sign_modes_on_gray():
 
 def test_percentile_clip_like_pair():
     # |v| = 0..100: the 99th percentile is 99, so 99 and 100 saturate.
-    mask = np.array([[i if i % 2 == 0 else -i for i in range(101)]],
-                    np.float32)
+    mask = np.array([[i if i % 2 == 0 else -i for i in range(101)]], np.float32)
     assert render.compute_clip(mask) == 99
     assert render.percentile(np.abs(mask), 99) == np.percentile(np.abs(mask), 99)
-    out = render.render_overlay(np.zeros((1, 101), np.uint8), mask,
-                                colormap="gray", opacity=1.0)
+    out = render.render_overlay(np.zeros((1, 101), np.uint8), mask, colormap="gray", opacity=1.0)
     assert out[0, 99, 0] == 255 and out[0, 100, 0] == 255
     assert out[0, 98, 0] == int(np.floor(98 / 99 * 255 + 0.5))
     # shared clip across masks = percentile of the union
@@ -79,8 +80,7 @@ def test_threshold_keeps_top_percent():
     out = render.colorize(mask, colormap="gray", clip_value=1, threshold=10)
     assert np.flatnonzero(out[..., 3]).tolist() == list(range(90, 100))
     img = np.full((10, 10, 3), 7, np.uint8)
-    rgba = render.render_overlay(img, mask, colormap="gray", threshold=10,
-                                 opacity=1.0)
+    rgba = render.render_overlay(img, mask, colormap="gray", threshold=10, opacity=1.0)
     assert rgba[0, 0].tolist() == [7, 7, 7, 255]
     assert rgba[9, 9].tolist() == [255, 255, 255, 255]
 
@@ -97,12 +97,10 @@ def test_opacity_blend_and_transparent_image():
 def test_small_mask_is_scaled_nearest_and_bilinear():
     mask = np.array([[0, 1], [1, 0]], np.float32)
     img = np.zeros((4, 4), np.uint8)
-    near = render.render_overlay(img, mask, colormap="gray", opacity=1.0,
-                                 clip=100, smooth=False)
+    near = render.render_overlay(img, mask, colormap="gray", opacity=1.0, clip=100, smooth=False)
     assert _gray(near)[0] == [0, 0, 255, 255]
     assert _gray(near)[3] == [255, 255, 0, 0]
-    bil = render.render_overlay(img, mask, colormap="gray", opacity=1.0,
-                                clip=100, smooth=True)
+    bil = render.render_overlay(img, mask, colormap="gray", opacity=1.0, clip=100, smooth=True)
     assert _gray(bil)[0] == [0, 64, 191, 255]
     assert bil[1, 1, 0] == 96  # 0.375 * 255
 
@@ -110,40 +108,43 @@ def test_small_mask_is_scaled_nearest_and_bilinear():
 def test_tint_mode_and_show_mask():
     mask = np.array([[0, 0.5, 1]], np.float32)
     out = render.colorize(mask, clip_value=1, mode="tint", tint=(10, 20, 30))
-    assert out[0].tolist() == [[10, 20, 30, 0], [10, 20, 30, 128],
-                               [10, 20, 30, 255]]
+    assert out[0].tolist() == [[10, 20, 30, 0], [10, 20, 30, 128], [10, 20, 30, 255]]
     img = np.full((1, 3, 3), 9, np.uint8)
-    assert render.render_overlay(img, mask, show_mask=False).tolist() == [
-        [[9, 9, 9, 255]] * 3]
+    assert render.render_overlay(img, mask, show_mask=False).tolist() == [[[9, 9, 9, 255]] * 3]
 
 
 def test_image_forms_and_png():
     mask = np.ones((2, 2), np.float32)
-    for img in (np.zeros((2, 2)), np.zeros((2, 2, 1), np.uint8),
-                np.zeros((2, 2, 3), np.float32), np.zeros((2, 2, 4), np.uint8)):
+    for img in (
+        np.zeros((2, 2)),
+        np.zeros((2, 2, 1), np.uint8),
+        np.zeros((2, 2, 3), np.float32),
+        np.zeros((2, 2, 4), np.uint8),
+    ):
         assert render.render_overlay(img, mask).shape == (2, 2, 4)
-    png = render.png_bytes(np.zeros((2, 2, 3), np.uint8), mask,
-                           colormap="gray", opacity=1.0)
+    png = render.png_bytes(np.zeros((2, 2, 3), np.uint8), mask, colormap="gray", opacity=1.0)
     pic = Image.open(io.BytesIO(png))
     assert pic.mode == "RGB" and np.asarray(pic).tolist() == [[[255] * 3] * 2] * 2
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(colormap="rainbow"), "colormap: expected one of inferno, viridis"),
-    (dict(sign="both"), "sign: expected one of absolute, positive, negative, signed"),
-    (dict(opacity=1.5), r"opacity: expected a number in \[0, 1\]"),
-    (dict(opacity=-0.1), "opacity"),
-    (dict(clip=0), r"clip: expected a percentage in \(0, 100\]"),
-    (dict(clip=101), "clip"),
-    (dict(threshold=0), "threshold"),
-    (dict(mode="x"), "mode: expected one of heatmap, tint"),
-    (dict(clip_mode="x"), "clip_mode: expected one of percentile, mass"),
-    (dict(tint=(1, 2)), "tint must be 3 numbers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(colormap="rainbow"), "colormap: expected one of inferno, viridis"),
+        (dict(sign="both"), "sign: expected one of absolute, positive, negative, signed"),
+        (dict(opacity=1.5), r"opacity: expected a number in \[0, 1\]"),
+        (dict(opacity=-0.1), "opacity"),
+        (dict(clip=0), r"clip: expected a percentage in \(0, 100\]"),
+        (dict(clip=101), "clip"),
+        (dict(threshold=0), "threshold"),
+        (dict(mode="x"), "mode: expected one of heatmap, tint"),
+        (dict(clip_mode="x"), "clip_mode: expected one of percentile, mass"),
+        (dict(tint=(1, 2)), "tint must be 3 numbers"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        render.render_overlay(np.zeros((2, 2, 3), np.uint8),
-                              np.ones((2, 2), np.float32), **kwargs)
+        render.render_overlay(np.zeros((2, 2, 3), np.uint8), np.ones((2, 2), np.float32), **kwargs)
 
 
 def test_bad_arrays():
@@ -211,8 +212,9 @@ def test_same_output_as_core_js(tmp_path):
     rng = np.random.default_rng(0)
     H, W = 40, 56
     yy, xx = np.mgrid[0:H, 0:W]
-    big = (np.sin(xx / 5.0) * np.cos(yy / 7.0) * 0.02
-           + rng.standard_t(2, (H, W)) * 1e-3).astype(np.float32)
+    big = (np.sin(xx / 5.0) * np.cos(yy / 7.0) * 0.02 + rng.standard_t(2, (H, W)) * 1e-3).astype(
+        np.float32
+    )
     small = rng.normal(0, 1, (7, 9)).astype(np.float32)
     small[0, 0] = 0  # exact zeros reach the threshold's "s > 0" rule
     image = rng.integers(0, 256, (H, W, 4), dtype=np.uint8)
@@ -234,26 +236,44 @@ def test_same_output_as_core_js(tmp_path):
         ("small", "gray", "negative", 97, "mass", 50, False, "tint"),
     ]
     for k, (m, cmap, sign, clip, clip_mode, thr, smooth, mode) in enumerate(grid):
-        cases.append(dict(
-            name="case%d" % k, mask=m + ".f32",
-            mask_shape=list((big if m == "big" else small).shape),
-            image="image.rgba", size=[H, W], colormap=cmap, sign=sign,
-            clip=clip, clip_mode=clip_mode, threshold=thr, smooth=smooth,
-            mode=mode, opacity=[0.5, 0.8, 1.0, 0.3][k % 4]))
+        cases.append(
+            dict(
+                name="case%d" % k,
+                mask=m + ".f32",
+                mask_shape=list((big if m == "big" else small).shape),
+                image="image.rgba",
+                size=[H, W],
+                colormap=cmap,
+                sign=sign,
+                clip=clip,
+                clip_mode=clip_mode,
+                threshold=thr,
+                smooth=smooth,
+                mode=mode,
+                opacity=[0.5, 0.8, 1.0, 0.3][k % 4],
+            )
+        )
     decode = []
     for k, m in enumerate([big, small, np.full((3, 4), 2.5, np.float32)]):
         gz, lo, hi, kept = _encode_mask(m)
         (tmp_path / ("m%d.gz" % k)).write_bytes(gz)
-        decode.append(dict(file="m%d.gz" % k, width=m.shape[1],
-                           height=m.shape[0], min=lo, max=hi, kept=kept))
-    spec = dict(cases=cases, decode=[{k: v for k, v in d.items() if k != "kept"}
-                                     for d in decode])
+        decode.append(
+            dict(file="m%d.gz" % k, width=m.shape[1], height=m.shape[0], min=lo, max=hi, kept=kept)
+        )
+    spec = dict(cases=cases, decode=[{k: v for k, v in d.items() if k != "kept"} for d in decode])
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     (tmp_path / "run.mjs").write_text(_NODE_SCRIPT)
     subprocess.run(
-        [NODE, str(tmp_path / "run.mjs"), "file://" + CORE_JS, str(tmp_path),
-         os.path.join(static_dir(), "colormaps.json")],
-        check=True, timeout=60)
+        [
+            NODE,
+            str(tmp_path / "run.mjs"),
+            "file://" + CORE_JS,
+            str(tmp_path),
+            os.path.join(static_dir(), "colormaps.json"),
+        ],
+        check=True,
+        timeout=60,
+    )
     results = json.loads((tmp_path / "results.json").read_text())
 
     for c in cases:
@@ -261,22 +281,34 @@ def test_same_output_as_core_js(tmp_path):
         clip = render.compute_clip(mask, c["sign"], c["clip"], c["clip_mode"])
         assert clip == results[c["name"]]["clip"], c
         overlay = render.colorize(
-            mask, (H, W), colormap=c["colormap"], clip_value=clip,
-            sign=c["sign"], threshold=c["threshold"], smooth=c["smooth"],
-            mode=c["mode"])
-        js_overlay = np.fromfile(tmp_path / (c["name"] + ".overlay"),
-                                 np.uint8).reshape(H, W, 4)
+            mask,
+            (H, W),
+            colormap=c["colormap"],
+            clip_value=clip,
+            sign=c["sign"],
+            threshold=c["threshold"],
+            smooth=c["smooth"],
+            mode=c["mode"],
+        )
+        js_overlay = np.fromfile(tmp_path / (c["name"] + ".overlay"), np.uint8).reshape(H, W, 4)
         # Same formulas, same float64 operation order: bit-exact by design
         # (the brief allows +-1; any difference means the two drifted apart).
         np.testing.assert_array_equal(overlay, js_overlay, err_msg=str(c))
         if c["threshold"]:  # the threshold really drops pixels
             assert 0 < np.count_nonzero(overlay[..., 3] == 0) < H * W
         out = render.render_overlay(
-            image, mask, colormap=c["colormap"], opacity=c["opacity"],
-            clip=c["clip"], clip_mode=c["clip_mode"], sign=c["sign"],
-            threshold=c["threshold"], smooth=c["smooth"], mode=c["mode"])
-        js_out = np.fromfile(tmp_path / (c["name"] + ".out"),
-                             np.uint8).reshape(H, W, 4)
+            image,
+            mask,
+            colormap=c["colormap"],
+            opacity=c["opacity"],
+            clip=c["clip"],
+            clip_mode=c["clip_mode"],
+            sign=c["sign"],
+            threshold=c["threshold"],
+            smooth=c["smooth"],
+            mode=c["mode"],
+        )
+        js_out = np.fromfile(tmp_path / (c["name"] + ".out"), np.uint8).reshape(H, W, 4)
         np.testing.assert_array_equal(out, js_out, err_msg=str(c))
 
     for d in decode:

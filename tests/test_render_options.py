@@ -11,7 +11,12 @@ def test_the_list_matches_the_renderer():
     assert set(render.load_colormaps()["maps"]) == set(render.COLORMAPS)
     assert render_options.choices("clip_mode") == ("percentile", "mass")
     assert list(render_options.specs()) == [
-        "colormap", "opacity", "sign", "clip", "clip_mode", "threshold"
+        "colormap",
+        "opacity",
+        "sign",
+        "clip",
+        "clip_mode",
+        "threshold",
     ]
 
 
@@ -20,8 +25,12 @@ def test_parse_text():
         {"colormap": "rdbu", "opacity": "0.25", "clip": "98", "clip_mode": "mass", "sign": ""}
     )
     assert options == RenderOptions(colormap="rdbu", opacity=0.25, clip=98.0, clip_mode="mass")
-    assert options.kwargs() == {"colormap": "rdbu", "opacity": 0.25, "clip": 98.0,
-                                "clip_mode": "mass"}
+    assert options.kwargs() == {
+        "colormap": "rdbu",
+        "opacity": 0.25,
+        "clip": 98.0,
+        "clip_mode": "mass",
+    }
     assert RenderOptions.parse({}).kwargs() == {}
 
 

@@ -5,9 +5,9 @@ import os
 
 import numpy as np
 import pytest
+from helpers import tb_backends
 
 from tensorboard_plugin_saliency import encoding, reader, summary
-from helpers import tb_backends
 
 RNG = np.random.default_rng(7)
 IMAGES = RNG.integers(0, 256, size=(3, 20, 24, 3), dtype=np.uint8)
@@ -34,8 +34,12 @@ def _write_tf(logdir, steps):
     @tf.function
     def graph_write(images, gradients, cam, step):
         return summary.saliency(
-            "graph", images, {"gradients": gradients, "grad_cam": cam}, step,
-            labels=LABELS, method_params=PARAMS,
+            "graph",
+            images,
+            {"gradients": gradients, "grad_cam": cam},
+            step,
+            labels=LABELS,
+            method_params=PARAMS,
         )
 
     with writer.as_default():
@@ -44,8 +48,10 @@ def _write_tf(logdir, steps):
                 "eager", IMAGES, MASKS, step, labels=LABELS, method_params=PARAMS
             )
             assert graph_write(
-                tf.constant(IMAGES), tf.constant(MASKS["gradients"]),
-                tf.constant(MASKS["grad_cam"]), tf.constant(step, tf.int64),
+                tf.constant(IMAGES),
+                tf.constant(MASKS["gradients"]),
+                tf.constant(MASKS["grad_cam"]),
+                tf.constant(step, tf.int64),
             )
     writer.close()
     return ["eager", "graph"]
@@ -59,18 +65,23 @@ def _write_logdir(logdir, steps):
 
 
 def _write_torch(logdir, steps):
-    from torch.utils.tensorboard import SummaryWriter
     import torch
+    from torch.utils.tensorboard import SummaryWriter
 
     with SummaryWriter(logdir) as torch_writer:
         writer = summary.SaliencyWriter(torch_writer)
         for step in steps:
             # Channel-first tensors, as PyTorch and Captum give them.
             writer.add(
-                "torch", torch.from_numpy(IMAGES).permute(0, 3, 1, 2),
-                {"gradients": torch.from_numpy(MASKS["gradients"]).permute(0, 3, 1, 2),
-                 "grad_cam": torch.from_numpy(MASKS["grad_cam"])},
-                step, labels=LABELS, method_params=PARAMS,
+                "torch",
+                torch.from_numpy(IMAGES).permute(0, 3, 1, 2),
+                {
+                    "gradients": torch.from_numpy(MASKS["gradients"]).permute(0, 3, 1, 2),
+                    "grad_cam": torch.from_numpy(MASKS["grad_cam"]),
+                },
+                step,
+                labels=LABELS,
+                method_params=PARAMS,
             )
         writer.close()
     return ["torch"]
@@ -167,28 +178,34 @@ def test_max_outputs_keeps_the_first_images(tmp_path):
     assert record.labels == LABELS[:2]
 
 
-@pytest.mark.parametrize("reduction,expected", [
-    ("sum", lambda m: m.sum(-1)),
-    ("abs_sum", lambda m: np.abs(m).sum(-1)),
-    ("max_abs", lambda m: np.abs(m).max(-1)),
-])
+@pytest.mark.parametrize(
+    "reduction,expected",
+    [
+        ("sum", lambda m: m.sum(-1)),
+        ("abs_sum", lambda m: np.abs(m).sum(-1)),
+        ("max_abs", lambda m: np.abs(m).max(-1)),
+    ],
+)
 def test_channel_reduction(reduction, expected):
-    (_, values), = encoding.prepare_masks(MASKS["gradients"], 3, (20, 24), reduction)
+    ((_, values),) = encoding.prepare_masks(MASKS["gradients"], 3, (20, 24), reduction)
     np.testing.assert_allclose(values, expected(MASKS["gradients"]), rtol=1e-6)
 
 
-@pytest.mark.parametrize("image,mask,expected_shape", [
-    (np.zeros((8, 9)), np.ones((8, 9)), (1, 8, 9)),                        # [H,W] image
-    (np.zeros((8, 9, 3)), np.ones((8, 9, 3)), (1, 8, 9)),                  # [h,w,C]
-    (np.zeros((8, 9, 3)), np.ones((3, 8, 9)), (1, 8, 9)),                  # [C,h,w]
-    (np.zeros((8, 9, 3)), np.ones((1, 4, 5)), (1, 4, 5)),                  # [1,h,w]
-    (np.zeros((2, 8, 9, 3)), np.ones((2, 3, 8, 9)), (2, 8, 9)),            # [N,C,h,w]
-    (np.zeros((2, 8, 9, 1)), np.ones((2, 7, 7)), (2, 7, 7)),               # Grad-CAM size
-    (np.zeros((2, 3, 8, 9)), np.ones((2, 8, 9)), (2, 8, 9)),               # [N,C,H,W] image
-])
+@pytest.mark.parametrize(
+    "image,mask,expected_shape",
+    [
+        (np.zeros((8, 9)), np.ones((8, 9)), (1, 8, 9)),  # [H,W] image
+        (np.zeros((8, 9, 3)), np.ones((8, 9, 3)), (1, 8, 9)),  # [h,w,C]
+        (np.zeros((8, 9, 3)), np.ones((3, 8, 9)), (1, 8, 9)),  # [C,h,w]
+        (np.zeros((8, 9, 3)), np.ones((1, 4, 5)), (1, 4, 5)),  # [1,h,w]
+        (np.zeros((2, 8, 9, 3)), np.ones((2, 3, 8, 9)), (2, 8, 9)),  # [N,C,h,w]
+        (np.zeros((2, 8, 9, 1)), np.ones((2, 7, 7)), (2, 7, 7)),  # Grad-CAM size
+        (np.zeros((2, 3, 8, 9)), np.ones((2, 8, 9)), (2, 8, 9)),  # [N,C,H,W] image
+    ],
+)
 def test_accepted_layouts(image, mask, expected_shape):
     images = encoding.prepare_images(image)
-    (_, values), = encoding.prepare_masks(mask, images.shape[0], images.shape[1:3], "sum")
+    ((_, values),) = encoding.prepare_masks(mask, images.shape[0], images.shape[1:3], "sum")
     assert values.shape == expected_shape
 
 
@@ -202,7 +219,11 @@ def _nan_mask():
 BAD_INPUTS = [
     # (kwargs overriding a good call, exception, words the message must contain)
     ({"masks": _nan_mask()}, ValueError, ["masks['mask']", "5 of 1440", "not finite"]),
-    ({"masks": np.ones((2, 20, 24))}, ValueError, ["masks['mask']", "image batch has 3", "(2, 20, 24)"]),
+    (
+        {"masks": np.ones((2, 20, 24))},
+        ValueError,
+        ["masks['mask']", "image batch has 3", "(2, 20, 24)"],
+    ),
     ({"masks": np.ones((20,))}, ValueError, ["masks['mask']", "shape (20,)"]),
     ({"masks": np.ones((3, 1, 20, 24, 1))}, ValueError, ["masks['mask']", "expected"]),
     ({"masks": np.ones((0, 20, 24))}, ValueError, ["masks['mask']", "empty"]),
@@ -222,7 +243,11 @@ BAD_INPUTS = [
     ({"labels": ["a"]}, ValueError, ["labels", "1 labels", "3 images"]),
     ({"labels": ["a", "b", 3]}, TypeError, ["labels[2]", "string", "int"]),
     ({"method_params": {"nope": {}}}, ValueError, ["method_params", "'nope'", "'mask'"]),
-    ({"method_params": {"mask": {"x": float("nan")}}}, ValueError, ["method_params['mask']", "JSON"]),
+    (
+        {"method_params": {"mask": {"x": float("nan")}}},
+        ValueError,
+        ["method_params['mask']", "JSON"],
+    ),
     ({"channel_reduction": "mean"}, ValueError, ["channel_reduction", "'mean'", "abs_sum"]),
     ({"tag": ""}, ValueError, ["tag", "empty"]),
     ({"tag": "a\nb"}, ValueError, ["tag", "control"]),
@@ -231,8 +256,15 @@ BAD_INPUTS = [
 
 
 def _good_call():
-    return {"tag": "t", "image": IMAGES, "masks": np.ones((3, 20, 24)), "labels": None,
-            "max_outputs": 3, "method_params": None, "channel_reduction": "sum"}
+    return {
+        "tag": "t",
+        "image": IMAGES,
+        "masks": np.ones((3, 20, 24)),
+        "labels": None,
+        "max_outputs": 3,
+        "method_params": None,
+        "channel_reduction": "sum",
+    }
 
 
 @pytest.mark.parametrize("override,error,words", BAD_INPUTS, ids=lambda v: str(v)[:40])
@@ -305,11 +337,14 @@ def test_cut_batch_is_said_once_per_tag(tmp_path, caplog):
     assert [len(r.images) for r in reader.read_saliency(str(tmp_path))] == [4, 4, 4]
 
 
-@pytest.mark.parametrize("mask_shape, words", [
-    ((64, 32), ["64x32", "64x64", "aspect ratio"]),
-    ((100, 100), ["100x100", "64x64"]),
-    ((2, 64, 32), ["64x32", "images of 64x64"]),
-])
+@pytest.mark.parametrize(
+    "mask_shape, words",
+    [
+        ((64, 32), ["64x32", "64x64", "aspect ratio"]),
+        ((100, 100), ["100x100", "64x64"]),
+        ((2, 64, 32), ["64x32", "images of 64x64"]),
+    ],
+)
 def test_mismatched_mask_size_is_refused(tmp_path, mask_shape, words):
     images = np.zeros((2, 64, 64, 3), np.uint8)
     mask = np.ones(mask_shape if len(mask_shape) == 3 else (2,) + mask_shape, np.float32)
@@ -319,9 +354,15 @@ def test_mismatched_mask_size_is_refused(tmp_path, mask_shape, words):
         assert word in str(raised.value)
 
 
-@pytest.mark.parametrize("image_size, mask_size", [
-    ((224, 224), (7, 7)), ((224, 224), (14, 14)), ((48, 64), (3, 4)), ((100, 150), (49, 74)),
-])
+@pytest.mark.parametrize(
+    "image_size, mask_size",
+    [
+        ((224, 224), (7, 7)),
+        ((224, 224), (14, 14)),
+        ((48, 64), (3, 4)),
+        ((100, 150), (49, 74)),
+    ],
+)
 def test_smaller_mask_with_the_image_aspect_is_accepted(image_size, mask_size):
     images = np.zeros((1,) + image_size + (3,), np.uint8)
     summary.saliency_pb("t", images, {"cam": np.ones((1,) + mask_size, np.float32)})

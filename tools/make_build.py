@@ -164,9 +164,7 @@ def build_text():
         )
     )
     reliability = [
-        p
-        for p in _files("tests/reliability/*.py")
-        if not os.path.basename(p).startswith("test_")
+        p for p in _files("tests/reliability/*.py") if not os.path.basename(p).startswith("test_")
     ]
     rules.append(
         _rule(

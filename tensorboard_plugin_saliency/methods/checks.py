@@ -67,8 +67,10 @@ def class_indices(targets, n):
         array = array.astype(np.int64)
     if array.ndim == 2 and array.shape[0] == n and array.shape[1] > 1:
         if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
-            raise TypeError(f"targets: one-hot rows [N, classes] must be finite numbers, "
-                            f"got dtype {array.dtype}")
+            raise TypeError(
+                f"targets: one-hot rows [N, classes] must be finite numbers, "
+                f"got dtype {array.dtype}"
+            )
         return np.argmax(array, axis=1).astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer) and array.ndim <= 1:
         raise TypeError(

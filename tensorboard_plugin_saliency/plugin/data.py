@@ -166,7 +166,9 @@ class SaliencyData:
         for datum in datums[: last + 1]:
             samples = self._sample_count(ctx, run, tag, datum, per_sample)
             if samples is not None:
-                result.append({"step": datum.step, "wall_time": datum.wall_time, "samples": samples})
+                result.append(
+                    {"step": datum.step, "wall_time": datum.wall_time, "samples": samples}
+                )
         return result
 
     def _sample_count(self, ctx, run, tag, datum, per_sample):
@@ -210,8 +212,9 @@ class SaliencyData:
             )
         return Selection(run, tag, datum, manifest, sample)
 
-    def overlay_png(self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None,
-                    options=None):
+    def overlay_png(
+        self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None, options=None
+    ):
         """PNG bytes of `mask` drawn over its image (`render.png_bytes`), with the
         `RenderOptions` `options`."""
         from tensorboard_plugin_saliency import render

@@ -51,9 +51,7 @@ def parse_index(value, name, default=None):
         return default
     text = str(value).strip()
     if not _INT_RE.match(text.removeprefix("-")):
-        raise InvalidArgumentError(
-            "%s: expected a non-negative integer, got %r" % (name, value)
-        )
+        raise InvalidArgumentError("%s: expected a non-negative integer, got %r" % (name, value))
     if text.startswith("-"):
         raise InvalidArgumentError("%s: expected a non-negative integer, got %s" % (name, text))
     if len(text.lstrip("0")) > 19:  # past int64 (int() even refuses 4300+ digits)

@@ -172,9 +172,7 @@ def answer(request, handle):
         if is_grpc_not_found(e):
             return _error(request, 404, "not found")
         logger.exception("saliency plugin: error serving %s", request.path)
-        return _error(
-            request, 500, "internal error in the saliency plugin: %s" % type(e).__name__
-        )
+        return _error(request, 500, "internal error in the saliency plugin: %s" % type(e).__name__)
 
 
 def _error(request, code, message):

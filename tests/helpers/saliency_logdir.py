@@ -58,15 +58,28 @@ def write_logdir(logdir):
             images, masks = images_and_masks(step)
             labels = ["label %d/%d" % (step, i) for i in range(3)]
             params = {"grad": {"nsamples": 25}}
-            writer.add("saliency/cls", images, masks, step, labels=labels,
-                       description=DESCRIPTION, method_params=params,
-                       walltime=1000.0 + step)
+            writer.add(
+                "saliency/cls",
+                images,
+                masks,
+                step,
+                labels=labels,
+                description=DESCRIPTION,
+                method_params=params,
+                walltime=1000.0 + step,
+            )
             expected.setdefault(("train", "saliency/cls"), {})[step] = encoding.encode_summary(
-                images, masks, labels=labels, method_params=params)
-        writer._owned.add_event(event_pb2.Event(
-            step=0, wall_time=1000.0,
-            summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(
-                tag="loss", simple_value=1.0)])))
+                images, masks, labels=labels, method_params=params
+            )
+        writer._owned.add_event(
+            event_pb2.Event(
+                step=0,
+                wall_time=1000.0,
+                summary=summary_pb2.Summary(
+                    value=[summary_pb2.Summary.Value(tag="loss", simple_value=1.0)]
+                ),
+            )
+        )
     with summary.SaliencyWriter(os.path.join(logdir, "eval")) as writer:
         rng = np.random.default_rng(99)
         image = rng.integers(0, 256, size=(8, 8), dtype=np.uint8)
@@ -81,12 +94,18 @@ def write_logdir(logdir):
         if step == 3:
             blobs = _future(blobs)
         expected.setdefault(("mixed", "sal"), {})[step] = blobs
-        writer.add_event(event_pb2.Event(step=step, wall_time=3000.0 + step,
-                                         summary=blobs_pb("sal", blobs)))
-        writer.add_event(event_pb2.Event(
-            step=step, wall_time=3000.0 + step,
-            summary=blobs_pb("future", _future(blobs),
-                              content_version=metadata.FORMAT_VERSION + 1)))
+        writer.add_event(
+            event_pb2.Event(step=step, wall_time=3000.0 + step, summary=blobs_pb("sal", blobs))
+        )
+        writer.add_event(
+            event_pb2.Event(
+                step=step,
+                wall_time=3000.0 + step,
+                summary=blobs_pb(
+                    "future", _future(blobs), content_version=metadata.FORMAT_VERSION + 1
+                ),
+            )
+        )
     writer.close()
     return expected
 
@@ -95,8 +114,13 @@ def write_plain_logdir(logdir):
     """A log directory with only scalars: the saliency plugin must stay inactive."""
     writer = EventFileWriter(os.path.join(logdir, "run"))
     for step in range(3):
-        writer.add_event(event_pb2.Event(
-            step=step, wall_time=1000.0 + step,
-            summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(
-                tag="loss", simple_value=float(step))])))
+        writer.add_event(
+            event_pb2.Event(
+                step=step,
+                wall_time=1000.0 + step,
+                summary=summary_pb2.Summary(
+                    value=[summary_pb2.Summary.Value(tag="loss", simple_value=float(step))]
+                ),
+            )
+        )
     writer.close()

@@ -53,10 +53,15 @@ def _rust_server(logdir, samples):
     with tempfile.TemporaryDirectory() as tmp:
         port_file = os.path.join(tmp, "port")
         process = subprocess.Popen(
-            [binary, "--logdir=%s" % logdir, "--reload=once", "--port=0",
-             "--port-file=%s" % port_file,
-             "--samples-per-plugin=%s=%s" % (metadata.PLUGIN_NAME, samples or "all"),
-             "--die-after-stdin"],
+            [
+                binary,
+                "--logdir=%s" % logdir,
+                "--reload=once",
+                "--port=0",
+                "--port-file=%s" % port_file,
+                "--samples-per-plugin=%s=%s" % (metadata.PLUGIN_NAME, samples or "all"),
+                "--die-after-stdin",
+            ],
             stdin=subprocess.PIPE,
         )
         try:
@@ -85,8 +90,9 @@ def _wait_until_loaded(provider, timeout=30):
         listing = provider.list_blob_sequences(
             ctx, experiment_id="", plugin_name=metadata.PLUGIN_NAME
         )
-        current = {run: {tag: ts.max_step for tag, ts in tags.items()}
-                   for run, tags in listing.items()}
+        current = {
+            run: {tag: ts.max_step for tag, ts in tags.items()} for run, tags in listing.items()
+        }
         if current and current == last:
             return
         last = current
@@ -98,22 +104,26 @@ def read_all(provider):
     from tensorboard import context
 
     ctx = context.RequestContext()
-    listing = provider.list_blob_sequences(
-        ctx, experiment_id="", plugin_name=metadata.PLUGIN_NAME
-    )
+    listing = provider.list_blob_sequences(ctx, experiment_id="", plugin_name=metadata.PLUGIN_NAME)
     run_tag_filter = provider_lib.RunTagFilter(
         runs=list(listing), tags=sorted({t for tags in listing.values() for t in tags})
     )
     data = provider.read_blob_sequences(
-        ctx, experiment_id="", plugin_name=metadata.PLUGIN_NAME,
-        downsample=1_000_000, run_tag_filter=run_tag_filter,
+        ctx,
+        experiment_id="",
+        plugin_name=metadata.PLUGIN_NAME,
+        downsample=1_000_000,
+        run_tag_filter=run_tag_filter,
     )
     result = {}
     for run, tags in data.items():
         for tag, datums in tags.items():
             result[(run, tag)] = [
-                (d.step, d.wall_time,
-                 [provider.read_blob(ctx, blob_key=ref.blob_key) for ref in d.values])
+                (
+                    d.step,
+                    d.wall_time,
+                    [provider.read_blob(ctx, blob_key=ref.blob_key) for ref in d.values],
+                )
                 for d in datums
             ]
     return result
@@ -122,8 +132,12 @@ def read_all(provider):
 def make_app(provider, logdir, samples=0):
     """TensorBoard's own WSGI application with the saliency plugin, over `provider`."""
     flags = argparse.Namespace(
-        logdir=logdir, samples_per_plugin={"saliency": samples}, window_title="",
-        path_prefix="", generic_data="true")
+        logdir=logdir,
+        samples_per_plugin={"saliency": samples},
+        window_title="",
+        path_prefix="",
+        generic_data="true",
+    )
     return application.TensorBoardWSGIApp(flags, [plugin.SaliencyLoader()], provider)
 
 

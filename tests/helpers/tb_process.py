@@ -45,8 +45,9 @@ def fetch_json(url, timeout=10):
 
 
 @contextlib.contextmanager
-def tensorboard_process(logdir, load_fast="false", extra_args=(), timeout=90,
-                        wait_for_runs=None, settle_s=1.0):
+def tensorboard_process(
+    logdir, load_fast="false", extra_args=(), timeout=90, wait_for_runs=None, settle_s=1.0
+):
     """Runs `tensorboard --logdir logdir` on a free port; yields its base URL.
 
     Args:
@@ -59,13 +60,24 @@ def tensorboard_process(logdir, load_fast="false", extra_args=(), timeout=90,
         `settle_s` seconds.
     """
     port = free_port()
-    args = [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir),
-            "--host", "127.0.0.1", "--port", str(port), "--load_fast=%s" % load_fast]
+    args = [
+        sys.executable,
+        "-m",
+        "tensorboard.main",
+        "--logdir",
+        str(logdir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--load_fast=%s" % load_fast,
+    ]
     args += list(extra_args)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log,
-                                   stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
         base_url = "http://127.0.0.1:%d" % port
         try:
             _wait_until_ready(process, base_url, timeout, wait_for_runs, settle_s, log)
@@ -84,11 +96,11 @@ def _wait_until_ready(process, base_url, timeout, wait_for_runs, settle_s, log):
 
     def check_alive():
         if process.poll() is not None:
-            raise RuntimeError("tensorboard exited with %s:\n%s"
-                               % (process.returncode, _log_tail(log)))
+            raise RuntimeError(
+                "tensorboard exited with %s:\n%s" % (process.returncode, _log_tail(log))
+            )
         if time.time() > deadline:
-            raise RuntimeError("tensorboard not ready after %ds:\n%s"
-                               % (timeout, _log_tail(log)))
+            raise RuntimeError("tensorboard not ready after %ds:\n%s" % (timeout, _log_tail(log)))
 
     while True:
         check_alive()

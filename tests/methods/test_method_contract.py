@@ -93,7 +93,8 @@ def test_one_hot_targets_are_their_argmax(model, images, targets, name, params):
     method = methods.METHODS[name]
     one_hot = np.eye(CLASSES, dtype=np.float32)[targets]
     np.testing.assert_allclose(
-        method(model, images, one_hot, **params), method(model, images, targets, **params),
+        method(model, images, one_hot, **params),
+        method(model, images, targets, **params),
         atol=1e-6,
     )
 

@@ -28,12 +28,12 @@ def test_user_value_wins(value):
 
 def test_other_plugins_untouched():
     flags = configure("--samples_per_plugin=images=7")
-    assert flags.samples_per_plugin == {"images": 7,
-                                        "saliency": plugin.DEFAULT_SAMPLES_PER_TAG}
+    assert flags.samples_per_plugin == {"images": 7, "saliency": plugin.DEFAULT_SAMPLES_PER_TAG}
 
 
-@pytest.mark.parametrize("hint,expected", [
-    (None, plugin.DEFAULT_SAMPLES_PER_TAG), (0, blobs.ALL_STEPS), (7, 7)])
+@pytest.mark.parametrize(
+    "hint,expected", [(None, plugin.DEFAULT_SAMPLES_PER_TAG), (0, blobs.ALL_STEPS), (7, 7)]
+)
 def test_plugin_reads_the_hint(hint, expected):
     hints = {} if hint is None else {"saliency": hint}
     context = base_plugin.TBContext(data_provider=None, sampling_hints=hints)

@@ -67,23 +67,27 @@ def test_tags(server):
     assert cls["displayName"] == "saliency/cls"
     assert "<strong>classifier</strong>" in cls["description"]
     assert "loss" not in tags["train"]
-    assert tags["eval"] == {"gray": {"displayName": "gray", "description": "",
-                                     "samples": 1, "masks": ["mask"]}}
+    assert tags["eval"] == {
+        "gray": {"displayName": "gray", "description": "", "samples": 1, "masks": ["mask"]}
+    }
     # The latest step of mixed/sal is in a newer format: the tag is described by
     # the latest readable one; the tag with newer plugin data is left out.
-    assert tags["mixed"] == {"sal": {"displayName": "sal", "description": "",
-                                     "samples": 2, "masks": ["grad", "gradcam"]}}
+    assert tags["mixed"] == {
+        "sal": {"displayName": "sal", "description": "", "samples": 2, "masks": ["grad", "gradcam"]}
+    }
 
 
 def test_steps(server):
     client = server[0]
     steps = get_json(client, "steps", **TRAIN)
-    assert steps == [{"step": s, "wall_time": 1000.0 + s, "samples": 3}
-                     for s in saliency_logdir.TRAIN_STEPS]
+    assert steps == [
+        {"step": s, "wall_time": 1000.0 + s, "samples": 3} for s in saliency_logdir.TRAIN_STEPS
+    ]
     # Cached answer is the same.
     assert get_json(client, "steps", **TRAIN) == steps
     assert get_json(client, "steps", run="eval", tag="gray") == [
-        {"step": 5, "wall_time": 2000.0, "samples": 1}]
+        {"step": 5, "wall_time": 2000.0, "samples": 1}
+    ]
 
 
 def test_steps_skip_newer_format(server):
@@ -93,15 +97,18 @@ def test_steps_skip_newer_format(server):
     assert all(s["samples"] == 2 for s in steps)
 
 
-@pytest.mark.parametrize("params,code", [
-    ({}, 400),
-    ({"run": "train"}, 400),
-    ({"tag": "saliency/cls"}, 400),
-    ({"run": "nope", "tag": "saliency/cls"}, 404),
-    ({"run": "train", "tag": "nope"}, 404),
-    ({"run": "train", "tag": "loss"}, 404),
-    ({"run": "mixed", "tag": "future"}, 422),
-])
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({}, 400),
+        ({"run": "train"}, 400),
+        ({"tag": "saliency/cls"}, 400),
+        ({"run": "nope", "tag": "saliency/cls"}, 404),
+        ({"run": "train", "tag": "nope"}, 404),
+        ({"run": "train", "tag": "loss"}, 404),
+        ({"run": "mixed", "tag": "future"}, 422),
+    ],
+)
 def test_steps_errors(server, params, code):
     client = server[0]
     message = assert_error(get(client, "steps", **params), code)
@@ -122,8 +129,11 @@ def test_sample_defaults_to_latest_step_and_first_sample(server):
     assert sample["samples"] == 3
     assert sample["label"] == "label 40/0"
     assert sample["image"]["url"].startswith("blob?key=")
-    assert (sample["image"]["width"], sample["image"]["height"],
-            sample["image"]["channels"]) == (16, 12, 3)
+    assert (sample["image"]["width"], sample["image"]["height"], sample["image"]["channels"]) == (
+        16,
+        12,
+        3,
+    )
     names = [m["name"] for m in sample["masks"]]
     assert names == ["grad", "gradcam"]
     manifest = json.loads(expected[("train", "saliency/cls")][40][0])
@@ -168,24 +178,28 @@ def test_sample_blobs_equal_what_was_written(server, step, index):
         assert plain.get_data() == gzip.decompress(stored)
         info = manifest.samples[index].masks[j]
         np.testing.assert_array_equal(
-            encoding.decode_mask(raw.get_data(), info), encoding.decode_mask(stored, info))
+            encoding.decode_mask(raw.get_data(), info), encoding.decode_mask(stored, info)
+        )
 
 
-@pytest.mark.parametrize("params,code", [
-    ({"run": "train"}, 400),
-    ({"tag": "saliency/cls"}, 400),
-    ({"step": "abc", **TRAIN}, 400),
-    ({"step": "-1", **TRAIN}, 400),
-    ({"step": "1.5", **TRAIN}, 400),
-    ({"sample": "x", **TRAIN}, 400),
-    ({"sample": "-2", **TRAIN}, 400),
-    ({"run": "nope", "tag": "saliency/cls"}, 404),
-    ({"run": "train", "tag": "nope"}, 404),
-    ({"run": "mixed", "tag": "future"}, 422),
-    ({"step": "7", **TRAIN}, 404),
-    ({"step": "99999999999999999999", **TRAIN}, 404),
-    ({"sample": "3", **TRAIN}, 404),
-])
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({"run": "train"}, 400),
+        ({"tag": "saliency/cls"}, 400),
+        ({"step": "abc", **TRAIN}, 400),
+        ({"step": "-1", **TRAIN}, 400),
+        ({"step": "1.5", **TRAIN}, 400),
+        ({"sample": "x", **TRAIN}, 400),
+        ({"sample": "-2", **TRAIN}, 400),
+        ({"run": "nope", "tag": "saliency/cls"}, 404),
+        ({"run": "train", "tag": "nope"}, 404),
+        ({"run": "mixed", "tag": "future"}, 422),
+        ({"step": "7", **TRAIN}, 404),
+        ({"step": "99999999999999999999", **TRAIN}, 404),
+        ({"sample": "3", **TRAIN}, 404),
+    ],
+)
 def test_sample_errors(server, params, code):
     client = server[0]
     assert_error(get(client, "sample", **params), code)
@@ -233,8 +247,17 @@ def test_blob_manifest_is_json(server):
     assert json.loads(data) == json.loads(expected[("train", "saliency/cls")][40][0])
 
 
-@pytest.mark.parametrize("key", ["garbage", "WyJ4Il0", "e30", "%00", "a" * 300,
-                                 "WyIiLCJzYWxpZW5jeSIsInRyYWluIiwic2FsaWVuY3kvY2xzIiw0MCw5OV0"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "garbage",
+        "WyJ4Il0",
+        "e30",
+        "%00",
+        "a" * 300,
+        "WyIiLCJzYWxpZW5jeSIsInRyYWluIiwic2FsaWVuY3kvY2xzIiw0MCw5OV0",
+    ],
+)
 def test_blob_unknown_key(server, key):
     client = server[0]
     assert_error(get(client, "blob", key=key), 404)
@@ -245,8 +268,7 @@ def test_blob_out_of_range_key(server, index):
     """A well-formed key of the backend at an index past the end is a 404."""
     client = server[0]
     sample = get_json(client, "sample", **TRAIN)
-    assert_error(get(client, "blob", key=_key_with_index(sample["image"]["url"], index)),
-                 404)
+    assert_error(get(client, "blob", key=_key_with_index(sample["image"]["url"], index)), 404)
 
 
 def test_blob_key_of_other_step(server):
@@ -281,8 +303,9 @@ def _expected_png(expected, step, sample, mask, **options):
     blobs = expected[("train", "saliency/cls")][step]
     manifest = encoding.parse_manifest(blobs[0])
     image = encoding.decode_png(blobs[encoding.image_index(manifest, sample)])
-    values = encoding.decode_mask(blobs[encoding.mask_index(manifest, sample, mask)],
-                                  manifest.samples[sample].masks[mask])
+    values = encoding.decode_mask(
+        blobs[encoding.mask_index(manifest, sample, mask)], manifest.samples[sample].masks[mask]
+    )
     values = codec.snap_zero(values, manifest.samples[sample].masks[mask])
     return render.png_bytes(image, values, **options)
 
@@ -297,36 +320,57 @@ def test_render_defaults(server):
 
 def test_render_options(server):
     client, expected = server[:2]
-    response = get(client, "render", step=10, sample=2, mask="gradcam",
-                   colormap="viridis", opacity="0.8", clip="95", sign="signed",
-                   threshold="50", **TRAIN)
+    response = get(
+        client,
+        "render",
+        step=10,
+        sample=2,
+        mask="gradcam",
+        colormap="viridis",
+        opacity="0.8",
+        clip="95",
+        sign="signed",
+        threshold="50",
+        **TRAIN,
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_data() == _expected_png(
-        expected, 10, 2, 1, colormap="viridis", opacity=0.8, clip=95.0, sign="signed",
-        threshold=50.0)
+        expected,
+        10,
+        2,
+        1,
+        colormap="viridis",
+        opacity=0.8,
+        clip=95.0,
+        sign="signed",
+        threshold=50.0,
+    )
 
 
-@pytest.mark.parametrize("params,code", [
-    ({"colormap": "nope"}, 400),
-    ({"opacity": "1.5"}, 400),
-    ({"opacity": "-0.1"}, 400),
-    ({"opacity": "x"}, 400),
-    ({"opacity": "nan"}, 400),
-    ({"clip": "0"}, 400),
-    ({"clip": "101"}, 400),
-    ({"clip": "inf"}, 400),
-    ({"sign": "sideways"}, 400),
-    ({"threshold": "0"}, 400),
-    ({"threshold": "x"}, 400),
-    ({"step": "x"}, 400),
-    ({"sample": "-1"}, 400),
-    ({"mask": "nope"}, 404),
-    ({"step": "3"}, 404),
-    ({"sample": "5"}, 404),
-    ({"run": "nope"}, 404),
-    ({"tag": "nope"}, 404),
-    ({"run": ""}, 400),
-])
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({"colormap": "nope"}, 400),
+        ({"opacity": "1.5"}, 400),
+        ({"opacity": "-0.1"}, 400),
+        ({"opacity": "x"}, 400),
+        ({"opacity": "nan"}, 400),
+        ({"clip": "0"}, 400),
+        ({"clip": "101"}, 400),
+        ({"clip": "inf"}, 400),
+        ({"sign": "sideways"}, 400),
+        ({"threshold": "0"}, 400),
+        ({"threshold": "x"}, 400),
+        ({"step": "x"}, 400),
+        ({"sample": "-1"}, 400),
+        ({"mask": "nope"}, 404),
+        ({"step": "3"}, 404),
+        ({"sample": "5"}, 404),
+        ({"run": "nope"}, 404),
+        ({"tag": "nope"}, 404),
+        ({"run": ""}, 400),
+    ],
+)
 def test_render_errors(server, params, code):
     client = server[0]
     assert_error(get(client, "render", **{**TRAIN, **params}), code)
@@ -338,44 +382,55 @@ def test_render_clip_mode_mass(server):
     mass = get(client, "render", step=20, **options, **TRAIN)
     assert mass.status_code == 200, mass.get_data(as_text=True)
     assert mass.get_data() == _expected_png(
-        expected, 20, 0, 0, clip=90.0, clip_mode="mass", colormap="viridis", opacity=1.0)
+        expected, 20, 0, 0, clip=90.0, clip_mode="mass", colormap="viridis", opacity=1.0
+    )
     percentile = get(client, "render", step=20, **{**options, "clip_mode": "percentile"}, **TRAIN)
     assert percentile.get_data() != mass.get_data()
 
 
-@pytest.mark.parametrize("route, params", [
-    ("tags", {}),
-    ("steps", TRAIN),
-    ("sample", TRAIN),
-    ("blob", {"key": "x"}),
-    ("render", TRAIN),
-    ("static/index.js", {}),
-])
+@pytest.mark.parametrize(
+    "route, params",
+    [
+        ("tags", {}),
+        ("steps", TRAIN),
+        ("sample", TRAIN),
+        ("blob", {"key": "x"}),
+        ("render", TRAIN),
+        ("static/index.js", {}),
+    ],
+)
 def test_unknown_parameter_names_the_known_ones(server, route, params):
     client = server[0]
     message = assert_error(get(client, route, **params, clipmode="mass"), 400)
     assert "'clipmode'" in message
-    known = {"tags": "none", "steps": "run, tag", "sample": "run, tag, step, sample",
-             "blob": "key", "static/index.js": "none",
-             "render": "run, tag, step, sample, mask, colormap, opacity, sign, clip, "
-                       "clip_mode, threshold"}[route]
+    known = {
+        "tags": "none",
+        "steps": "run, tag",
+        "sample": "run, tag, step, sample",
+        "blob": "key",
+        "static/index.js": "none",
+        "render": "run, tag, step, sample, mask, colormap, opacity, sign, clip, "
+        "clip_mode, threshold",
+    }[route]
     assert "known parameters: " + known in message
 
 
 def test_render_newer_format(server):
     client = server[0]
-    assert "newer" in assert_error(
-        get(client, "render", run="mixed", tag="sal", step=3), 422)
+    assert "newer" in assert_error(get(client, "render", run="mixed", tag="sal", step=3), 422)
 
 
 # ---------------------------------------------------------------------------
 # /static
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("colormaps.json", "application/json"),
-    ("pipeline/clip.js", "text/javascript"),
-])
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("colormaps.json", "application/json"),
+        ("pipeline/clip.js", "text/javascript"),
+    ],
+)
 def test_static(server, name, content_type):
     client = server[0]
     response = get(client, "static/" + name)
@@ -385,19 +440,22 @@ def test_static(server, name, content_type):
         assert response.get_data() == f.read()
 
 
-@pytest.mark.parametrize("path", [
-    "static/../plugin.py",
-    "static/%2e%2e/plugin.py",
-    "static/..%2fsetup.py",
-    "static//etc/passwd",
-    "static/%2fetc%2fpasswd",
-    "static/..\\setup.py",
-    "static/pipeline/clip.js%00.json",
-    "static/nope.js",
-    "static/",
-    "static/core",
-    "static/./pipeline/clip.js",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "static/../plugin.py",
+        "static/%2e%2e/plugin.py",
+        "static/..%2fsetup.py",
+        "static//etc/passwd",
+        "static/%2fetc%2fpasswd",
+        "static/..\\setup.py",
+        "static/pipeline/clip.js%00.json",
+        "static/nope.js",
+        "static/",
+        "static/core",
+        "static/./pipeline/clip.js",
+    ],
+)
 def test_static_rejects(server, path):
     client = server[0]
     response = client.get(P + path)
@@ -441,11 +499,9 @@ def test_steps_cache_follows_new_data(tmp_path):
     from tensorboard_plugin_saliency.summary import SaliencyWriter
 
     logdir = str(tmp_path)
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        tensor_size_guidance={"saliency": 0})
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(tensor_size_guidance={"saliency": 0})
     multiplexer.AddRunsFromDirectory(logdir)
-    client = Client(make_app(mux_provider.MultiplexerDataProvider(multiplexer, logdir),
-                             logdir))
+    client = Client(make_app(mux_provider.MultiplexerDataProvider(multiplexer, logdir), logdir))
     with SaliencyWriter(str(tmp_path / "run")) as writer:
         for step in (1, 2):
             images, masks = saliency_logdir.images_and_masks(step, n=1)

@@ -19,12 +19,12 @@ ROOT = os.path.dirname(TESTS)
 if TESTS not in sys.path:  # the shared helpers (tb_process, tb_backends, ...)
     sys.path.insert(0, TESTS)
 
+from helpers.browser_tools import tools_missing  # noqa: E402,F401  (re-exported)
 from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
 from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
 from tensorboard_plugin_saliency import encoding  # noqa: E402
-from helpers.browser_tools import tools_missing  # noqa: E402,F401  (re-exported)
 
 BACKENDS = ("python", "rust")
 LOAD_FAST = {"python": "false", "rust": "true"}
@@ -41,8 +41,12 @@ class Result:
     problems: list = dataclasses.field(default_factory=list)
 
     def failure_text(self):
-        return "%s [%s]: %s\n  %s" % (self.check, self.backend, self.figures,
-                                      "\n  ".join(map(str, self.problems[:20])))
+        return "%s [%s]: %s\n  %s" % (
+            self.check,
+            self.backend,
+            self.figures,
+            "\n  ".join(map(str, self.problems[:20])),
+        )
 
 
 def table(results):
@@ -83,8 +87,6 @@ def timer():
         box["s"] = time.perf_counter() - start
 
 
-
-
 # ---------------------------------------------------------------------------
 # Image-plugin summaries written without TensorFlow, for the load comparison.
 
@@ -107,5 +109,8 @@ def write_image_events(writer, tag, steps, n=3, h=48, w=64, walltime=1000.0):
     for step in steps:
         rng = np.random.default_rng(1000 + step)
         images = rng.integers(0, 256, size=(n, h, w, 3), dtype=np.uint8)
-        writer.add_event(event_pb2.Event(step=step, wall_time=walltime + step,
-                                         summary=image_summary_pb(tag, images)))
+        writer.add_event(
+            event_pb2.Event(
+                step=step, wall_time=walltime + step, summary=image_summary_pb(tag, images)
+            )
+        )

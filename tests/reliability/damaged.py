@@ -28,13 +28,12 @@ import time
 import urllib.parse
 
 import numpy as np
+from helpers.saliency_logdir import blobs_pb
 from tensorboard.compat.proto import event_pb2
 
 from tensorboard_plugin_saliency import encoding, metadata
 from tensorboard_plugin_saliency.event_writer import EventFileWriter
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-
-from helpers.saliency_logdir import blobs_pb
 from tests.reliability import sites
 from tests.reliability.common import Result
 
@@ -43,8 +42,10 @@ P = sites.P
 
 def _batch(step):
     rng = np.random.default_rng(step)
-    return (rng.integers(0, 256, size=(2, 8, 8, 3), dtype=np.uint8),
-            {"grad": rng.standard_normal((2, 8, 8)).astype(np.float32)})
+    return (
+        rng.integers(0, 256, size=(2, 8, 8, 3), dtype=np.uint8),
+        {"grad": rng.standard_normal((2, 8, 8)).astype(np.float32)},
+    )
 
 
 def _write_run(logdir, run, steps):
@@ -61,11 +62,10 @@ def _records(path):
     data = open(path, "rb").read()
     out, at = [], 0
     while at < len(data):
-        n = int.from_bytes(data[at:at + 8], "little")
+        n = int.from_bytes(data[at : at + 8], "little")
         out.append((at, 8 + 4 + n + 4))
         at += 8 + 4 + n + 4
     return out
-
 
 
 def write_damaged_logdir(logdir):
@@ -89,10 +89,20 @@ def write_damaged_logdir(logdir):
         newer = json.loads(blobs[0])
         newer["version"] = metadata.FORMAT_VERSION + 1
         newer = [json.dumps(newer).encode()] + blobs[1:]
-        writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step,
-                                         summary=blobs_pb("sal", newer if step == 2 else blobs)))
-        writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step, summary=blobs_pb(
-            "new", newer, content_version=metadata.FORMAT_VERSION + 1)))
+        writer.add_event(
+            event_pb2.Event(
+                step=step,
+                wall_time=1.0 + step,
+                summary=blobs_pb("sal", newer if step == 2 else blobs),
+            )
+        )
+        writer.add_event(
+            event_pb2.Event(
+                step=step,
+                wall_time=1.0 + step,
+                summary=blobs_pb("new", newer, content_version=metadata.FORMAT_VERSION + 1),
+            )
+        )
     writer.close()
 
     writer = EventFileWriter(os.path.join(logdir, "malformed"))
@@ -103,8 +113,9 @@ def write_damaged_logdir(logdir):
             blobs = [b"{not json"] + blobs[1:]
         if step == 2:
             blobs = blobs[:-1]
-        writer.add_event(event_pb2.Event(step=step, wall_time=1.0 + step,
-                                         summary=blobs_pb("sal", blobs)))
+        writer.add_event(
+            event_pb2.Event(step=step, wall_time=1.0 + step, summary=blobs_pb("sal", blobs))
+        )
     writer.close()
 
 
@@ -151,34 +162,54 @@ def run(workdir, backend):
                 problems.append("/tags lists a tag in a newer format")
             for run in sorted(tags):
                 for tag in sorted(tags[run]):
-                    steps = [s["step"] for s in json.loads(
-                        expect(P + "steps?" + q({"run": run, "tag": tag}), 200) or "[]")]
+                    steps = [
+                        s["step"]
+                        for s in json.loads(
+                            expect(P + "steps?" + q({"run": run, "tag": tag}), 200) or "[]"
+                        )
+                    ]
                     served["%s/%s" % (run, tag)] = steps
                     for step in steps:
                         # /steps lists a step it has not read yet when its blob count
                         # fits (it stays cheap for long runs): a malformed manifest
                         # then shows on /sample, as a 422 that says so.
                         bad = (run, tag, step) == ("malformed", "sal", 1)
-                        sample = expect(P + "sample?" + q(
-                            {"run": run, "tag": tag, "step": step}), 422 if bad else 200,
-                            ["malformed"])
+                        sample = expect(
+                            P + "sample?" + q({"run": run, "tag": tag, "step": step}),
+                            422 if bad else 200,
+                            ["malformed"],
+                        )
                         if sample is None or bad:
                             continue
                         sample = json.loads(sample)
                         for url in [sample["image"]["url"]] + [m["url"] for m in sample["masks"]]:
                             expect(P + url, 200)
-            want = {"intact/sal": [0, 1, 2], "truncated/sal": [0, 1, 2],
-                    "future/sal": [0, 1], "malformed/sal": [0, 1, 3]}
+            want = {
+                "intact/sal": [0, 1, 2],
+                "truncated/sal": [0, 1, 2],
+                "future/sal": [0, 1],
+                "malformed/sal": [0, 1, 3],
+            }
             for key, steps in want.items():
                 if served.get(key) != steps:
                     problems.append("%s: served %s, expected %s" % (key, served.get(key), steps))
             if served.get("corrupt/sal", [])[:2] != [0, 1]:
-                problems.append("corrupt/sal: served %s, expected 0, 1 first" % served.get("corrupt/sal"))
+                problems.append(
+                    "corrupt/sal: served %s, expected 0, 1 first" % served.get("corrupt/sal")
+                )
             expect(P + "steps?" + q({"run": "future", "tag": "new"}), 422, ["newer", "upgrade"])
-            expect(P + "sample?" + q({"run": "future", "tag": "sal", "step": 2}), 422, ["newer", "upgrade"])
-            expect(P + "sample?" + q({"run": "malformed", "tag": "sal", "step": 1}), 422, ["malformed"])
+            expect(
+                P + "sample?" + q({"run": "future", "tag": "sal", "step": 2}),
+                422,
+                ["newer", "upgrade"],
+            )
+            expect(
+                P + "sample?" + q({"run": "malformed", "tag": "sal", "step": 1}), 422, ["malformed"]
+            )
             expect(P + "sample?" + q({"run": "malformed", "tag": "sal", "step": 2}), 422, ["blobs"])
-            expect(P + "render?" + q({"run": "malformed", "tag": "sal", "step": 1}), 422, ["malformed"])
+            expect(
+                P + "render?" + q({"run": "malformed", "tag": "sal", "step": 1}), 422, ["malformed"]
+            )
     finally:
         logger.removeHandler(capture)
         logger.setLevel(old_level)
@@ -188,6 +219,9 @@ def run(workdir, backend):
     if not any("malformed" in m for m in logged):
         problems.append("no warning logged about malformed data; logged: %r" % logged)
     figures = "%d requests; served %s; %d warnings logged; %.1f s" % (
-        requests, ", ".join("%s %s" % (k, v) for k, v in sorted(served.items())),
-        len(logged), time.perf_counter() - start)
+        requests,
+        ", ".join("%s %s" % (k, v) for k, v in sorted(served.items())),
+        len(logged),
+        time.perf_counter() - start,
+    )
     return Result("damaged files", backend, figures, not problems, problems)

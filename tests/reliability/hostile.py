@@ -15,18 +15,17 @@ import time
 import numpy as np
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-
 from tests.reliability import sites
 from tests.reliability.common import HERE, ROOT, Result, tools_missing
 
 SCRIPT = os.path.join(HERE, "hostile_page.mjs")
 PAYLOADS = [
-    "<img src=x onerror=\"window.__pwned=1;alert(1)\">",
+    '<img src=x onerror="window.__pwned=1;alert(1)">',
     "<script>window.__pwned=2;alert(2)</script>",
     "\"'><svg onload=alert(3)>",
     "javascript:alert(4)",
     "{{constructor.constructor('alert(5)')()}}",
-    "</textarea><iframe src=\"http://evil.invalid/\"></iframe>",
+    '</textarea><iframe src="http://evil.invalid/"></iframe>',
     "ü★𝄞 \u202eRTL\u202c 中文 é\u0301 🧪",
     "a\"b'c`d&amp;e<f>",
 ]
@@ -38,7 +37,7 @@ def write_hostile_logdir(logdir):
     cards = []
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(1, 16, 16, 3), dtype=np.uint8)
-    for i, payload in enumerate(PAYLOADS + [LONG]):
+    for payload in PAYLOADS + [LONG]:
         # A run name is a directory: keep path components under 255 bytes and
         # without "/" ("/" would make nested runs).
         run = (payload if payload is not LONG else "L" * 100 + "<i>" + "ñ" * 60).replace("/", "∕")
@@ -46,9 +45,15 @@ def write_hostile_logdir(logdir):
         mask_name = "m " + payload
         label = "label " + payload
         with SaliencyWriter(os.path.join(logdir, run)) as writer:
-            writer.add(tag, images, {mask_name: rng.standard_normal((1, 16, 16)).astype(np.float32)},
-                       0, labels=[label], description="desc " + payload,
-                       method_params={mask_name: {"note": payload}})
+            writer.add(
+                tag,
+                images,
+                {mask_name: rng.standard_normal((1, 16, 16)).astype(np.float32)},
+                0,
+                labels=[label],
+                description="desc " + payload,
+                method_params={mask_name: {"note": payload}},
+            )
         cards.append({"run": run, "tag": tag, "label": label, "mask": mask_name})
     return cards
 
@@ -56,8 +61,13 @@ def write_hostile_logdir(logdir):
 def run(workdir, backend):
     missing = tools_missing()
     if missing:
-        return Result("hostile names in Chromium", backend, "skipped: %s" % missing,
-                      not os.environ.get("CI"), [missing])
+        return Result(
+            "hostile names in Chromium",
+            backend,
+            "skipped: %s" % missing,
+            not os.environ.get("CI"),
+            [missing],
+        )
     logdir = os.path.join(workdir, "hostile-%s" % backend)
     os.makedirs(logdir)
     cards = write_hostile_logdir(logdir)
@@ -74,8 +84,13 @@ def run(workdir, backend):
         json.dump({"cards": cards}, f)
     start = time.perf_counter()
     with sites.process(logdir, backend) as base_url:
-        proc = subprocess.run(["node", SCRIPT, "--url", base_url, "--spec", spec], cwd=ROOT,
-                              capture_output=True, text=True, timeout=240)
+        proc = subprocess.run(
+            ["node", SCRIPT, "--url", base_url, "--spec", spec],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     out = proc.stdout + proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     problems = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
@@ -84,6 +99,12 @@ def run(workdir, backend):
     figures = "%s%s; %.0f s" % (
         lines[-1][7:] if lines else "no result",
         "; %d names with '\"' unreadable by RustBoard, left out" % skipped if skipped else "",
-        time.perf_counter() - start)
-    return Result("hostile names in Chromium", backend, figures,
-                  proc.returncode == 0 and bool(lines), problems)
+        time.perf_counter() - start,
+    )
+    return Result(
+        "hostile names in Chromium",
+        backend,
+        figures,
+        proc.returncode == 0 and bool(lines),
+        problems,
+    )

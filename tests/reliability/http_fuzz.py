@@ -26,26 +26,129 @@ PARAMS = {
     "steps": ("run", "tag"),
     "sample": ("run", "tag", "step", "sample"),
     "blob": ("key",),
-    "render": ("run", "tag", "step", "sample", "mask", "colormap", "opacity", "clip",
-               "sign", "threshold"),
+    "render": (
+        "run",
+        "tag",
+        "step",
+        "sample",
+        "mask",
+        "colormap",
+        "opacity",
+        "clip",
+        "sign",
+        "threshold",
+    ),
 }
 
-NAMES = ["nope", " ", "../../etc/passwd", "..", ".", "/", "<script>alert(1)</script>",
-         "\"'><img src=x onerror=alert(1)>", "ü★𝄞", "\u202eevil", "\x00", "a\x00b",
-         "train/..", "TRAIN", "%", "%25", "null", "[]", "{}", "\ufffd", "run\n"]
-INDEXES = ["0", "1", "2", "3", "5", "10", "40", "-1", "-0", "abc", "1.5", "1e3", "0x10",
-           " 3", "३", "9" * 40, "NaN", "+1", "18446744073709551616", "2147483648", "٣",
-           "1 2", "[]"]
-FLOATS = ["0", "0.5", "1", "-1", "2", "nan", "inf", "-inf", "1e309", "abc", "0x1p-2",
-          "1_0", "99", "100", "0.0001", "101", "-0", " 50 ", "5e-324"]
-COLORMAPS = ["inferno", "viridis", "magma", "turbo", "jet", "gray", "rdbu", "nope",
-             "INFERNO", "<b>"]
+NAMES = [
+    "nope",
+    " ",
+    "../../etc/passwd",
+    "..",
+    ".",
+    "/",
+    "<script>alert(1)</script>",
+    "\"'><img src=x onerror=alert(1)>",
+    "ü★𝄞",
+    "\u202eevil",
+    "\x00",
+    "a\x00b",
+    "train/..",
+    "TRAIN",
+    "%",
+    "%25",
+    "null",
+    "[]",
+    "{}",
+    "\ufffd",
+    "run\n",
+]
+INDEXES = [
+    "0",
+    "1",
+    "2",
+    "3",
+    "5",
+    "10",
+    "40",
+    "-1",
+    "-0",
+    "abc",
+    "1.5",
+    "1e3",
+    "0x10",
+    " 3",
+    "३",
+    "9" * 40,
+    "NaN",
+    "+1",
+    "18446744073709551616",
+    "2147483648",
+    "٣",
+    "1 2",
+    "[]",
+]
+FLOATS = [
+    "0",
+    "0.5",
+    "1",
+    "-1",
+    "2",
+    "nan",
+    "inf",
+    "-inf",
+    "1e309",
+    "abc",
+    "0x1p-2",
+    "1_0",
+    "99",
+    "100",
+    "0.0001",
+    "101",
+    "-0",
+    " 50 ",
+    "5e-324",
+]
+COLORMAPS = [
+    "inferno",
+    "viridis",
+    "magma",
+    "turbo",
+    "jet",
+    "gray",
+    "rdbu",
+    "nope",
+    "INFERNO",
+    "<b>",
+]
 SIGNS = ["absolute", "signed", "positive", "negative", "nope", "ABSOLUTE"]
-STATIC = ["index.js", "colormaps.json", "styles.css", "pipeline/clip.js", "../plugin.py",
-          "..%2Fplugin.py", "%2e%2e/%2e%2e/setup.py", "/etc/passwd", "a%5Cb",
-          "index.js%00.png", "nope.js", "index.js.map", "", "./index.js", "x/../index.js",
-          "%C3%A9.js", "%ff.js", "static/index.js", "index.JS", "..", "...", "//index.js",
-          "index.js/", "%2Fetc%2Fpasswd", "....//....//etc/passwd"]
+STATIC = [
+    "index.js",
+    "colormaps.json",
+    "styles.css",
+    "pipeline/clip.js",
+    "../plugin.py",
+    "..%2Fplugin.py",
+    "%2e%2e/%2e%2e/setup.py",
+    "/etc/passwd",
+    "a%5Cb",
+    "index.js%00.png",
+    "nope.js",
+    "index.js.map",
+    "",
+    "./index.js",
+    "x/../index.js",
+    "%C3%A9.js",
+    "%ff.js",
+    "static/index.js",
+    "index.JS",
+    "..",
+    "...",
+    "//index.js",
+    "index.js/",
+    "%2Fetc%2Fpasswd",
+    "....//....//etc/passwd",
+]
 RAW = ["%zz", "%ff%fe", "%", "%%", "%u0041", "&&&", "=", "a=b=c", "%00", "+"]
 
 
@@ -58,7 +161,9 @@ class Generator:
         self.huge = huge
 
     def _huge(self):
-        return self.rng.choice(["a", "9", "é", "/", "<"]) * self.rng.randint(self.huge // 2, self.huge)
+        return self.rng.choice(["a", "9", "é", "/", "<"]) * self.rng.randint(
+            self.huge // 2, self.huge
+        )
 
     def _valid(self, name, pair):
         k, rng = self.known, self.rng
@@ -96,7 +201,11 @@ class Generator:
         elif name in ("step", "sample"):
             pool = INDEXES + [""]
         elif name == "key":
-            pool = NAMES + [""] + [self._mangle(key) for key in rng.sample(k["keys"], min(3, len(k["keys"])))]
+            pool = (
+                NAMES
+                + [""]
+                + [self._mangle(key) for key in rng.sample(k["keys"], min(3, len(k["keys"])))]
+            )
         elif name == "colormap":
             pool = COLORMAPS[7:] + NAMES[:5]
         elif name == "sign":
@@ -114,7 +223,7 @@ class Generator:
             return key + rng.choice(["A", "=", "%", "{", "\x00"])
         if kind == 2:
             i = rng.randrange(len(key))
-            return key[:i] + chr((ord(key[i]) + 1) % 128) + key[i + 1:]
+            return key[:i] + chr((ord(key[i]) + 1) % 128) + key[i + 1 :]
         if kind == 3:
             return key[::-1]
         if kind == 4:
@@ -125,13 +234,18 @@ class Generator:
         rng = self.rng
         route = rng.choices(ROUTES, WEIGHTS)[0]
         if route == "static":
-            path = (rng.choice(STATIC) if rng.random() < 0.9
-                    else urllib.parse.quote(self._huge()[:3000], safe="/"))
+            path = (
+                rng.choice(STATIC)
+                if rng.random() < 0.9
+                else urllib.parse.quote(self._huge()[:3000], safe="/")
+            )
             return P + "static/" + path
         pairs = self.known["pairs"]
         pair = rng.choice(pairs) if pairs else ("train", "saliency/cls")
         if rng.random() < 0.1:
-            pair = (rng.choice(NAMES), pair[1]) if rng.random() < 0.5 else (pair[0], rng.choice(NAMES))
+            pair = (
+                (rng.choice(NAMES), pair[1]) if rng.random() < 0.5 else (pair[0], rng.choice(NAMES))
+            )
         parts = []
         for name in PARAMS[route]:
             roll = rng.random()
@@ -139,7 +253,9 @@ class Generator:
                 continue  # missing
             values = [self._valid(name, pair) if rng.random() < 0.6 else self._hostile(name)]
             if rng.random() < 0.08:  # repeated
-                values.append(self._valid(name, pair) if rng.random() < 0.5 else self._hostile(name))
+                values.append(
+                    self._valid(name, pair) if rng.random() < 0.5 else self._hostile(name)
+                )
             for value in values:
                 parts.append(name + "=" + urllib.parse.quote(value, safe=""))
         if rng.random() < 0.08:
@@ -162,7 +278,11 @@ def check_answer(url, status, headers, body):
             message = json.loads(body)["error"]
         except (ValueError, KeyError, TypeError):
             return "%s -> %d without a JSON error: %r" % (url[:200], status, body[:200])
-        if not isinstance(message, str) or not message or "Traceback" in body.decode("utf-8", "replace"):
+        if (
+            not isinstance(message, str)
+            or not message
+            or "Traceback" in body.decode("utf-8", "replace")
+        ):
             return "%s -> %d bad error message %r" % (url[:200], status, body[:200])
     elif status != 200:
         return "%s -> unexpected %d" % (url[:200], status)
@@ -184,16 +304,27 @@ def fuzz(get, count, seed=0, huge=100_000):
         problem = check_answer(url, status, headers, body)
         if problem:
             problems.append(problem)
-    return {"count": count, "codes": codes, "problems": problems,
-            "seconds": time.perf_counter() - start, "p50": percentile(latencies, 50),
-            "p99": percentile(latencies, 99)}
+    return {
+        "count": count,
+        "codes": codes,
+        "problems": problems,
+        "seconds": time.perf_counter() - start,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+    }
 
 
 def _result(check, backend, stats):
     codes = ", ".join("%d: %d" % kv for kv in sorted(stats["codes"].items()))
     errors = sum(v for k, v in stats["codes"].items() if k >= 500) + len(stats["problems"])
     figures = "%d requests, %d errors (%s); p50 %s, p99 %s; %.1f s" % (
-        stats["count"], errors, codes, ms(stats["p50"]), ms(stats["p99"]), stats["seconds"])
+        stats["count"],
+        errors,
+        codes,
+        ms(stats["p50"]),
+        ms(stats["p99"]),
+        stats["seconds"],
+    )
     ok = not stats["problems"] and stats["codes"].get(200, 0) > 0
     return Result(check, backend, figures, ok, stats["problems"])
 

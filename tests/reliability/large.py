@@ -5,10 +5,10 @@ DIR`), so its peak RSS (`VmHWM` of /proc/self/status; `ru_maxrss` elsewhere) is 
 
 | case | what | limit (time, peak RSS) |
 |---|---|---|
-| image4096 | one 4096x4096 RGB image with 4 float32 masks: write, then read back with `read_saliency` | 60 s, 3 GiB |
-| batch64 | a batch of 64 RGB 224x224 images with 3 masks each (`max_outputs=64`): write, read back | 30 s, 2 GiB |
-| steps10k | one tag with 10,000 steps: write, then `/steps` (all kept) and `/sample` of the last step through the WSGI app | 120 s, 2 GiB |
-| too_big | a 9000x9000 image: `ValueError` naming the 8192-pixel limit, before encoding | 5 s, 2 GiB |
+| image4096 | one 4096x4096 RGB image, 4 float32 masks: write, read back | 60 s, 3 GiB |
+| batch64 | a batch of 64 RGB 224x224 images, 3 masks each: write, read back | 30 s, 2 GiB |
+| steps10k | a tag of 10,000 steps: write, `/steps`, `/sample` of the last | 120 s, 2 GiB |
+| too_big | a 9000x9000 image: `ValueError` naming the 8192-pixel limit | 5 s, 2 GiB |
 
 The inputs themselves take memory: 4 masks of 4096x4096 float32 are 256 MiB and the
 image 48 MiB; the limits leave room for the encoder's float64 intermediate per mask.
@@ -70,10 +70,13 @@ def case_image4096(workdir):
     size = sum(os.path.getsize(os.path.join(workdir, f)) for f in os.listdir(workdir))
     del masks
     t = time.perf_counter()
-    record, = reader.read_saliency(workdir)
+    (record,) = reader.read_saliency(workdir)
     assert record.images.shape == (1, 4096, 4096, 3) and len(record.masks) == 4
     return "write %.1f s, read back %.1f s, %.0f MiB on disk" % (
-        write_s, time.perf_counter() - t, size / 2**20)
+        write_s,
+        time.perf_counter() - t,
+        size / 2**20,
+    )
 
 
 def case_batch64(workdir):
@@ -88,15 +91,15 @@ def case_batch64(workdir):
         writer.add("batch", images, masks, 0, max_outputs=64)
     write_s = time.perf_counter() - t
     t = time.perf_counter()
-    record, = reader.read_saliency(workdir)
+    (record,) = reader.read_saliency(workdir)
     assert record.images.shape[0] == 64 and record.masks["a"].shape == (64, 224, 224)
     return "write %.1f s, read back %.1f s" % (write_s, time.perf_counter() - t)
 
 
 def case_steps10k(workdir):
+    from helpers import tb_backends
     from werkzeug.test import Client
 
-    from helpers import tb_backends
     from tensorboard_plugin_saliency.summary import SaliencyWriter
     from tests.reliability import sites
 
@@ -122,8 +125,12 @@ def case_steps10k(workdir):
         cached_s = time.perf_counter() - t
         response = client.get(sites.P + "sample?run=run&tag=long")
         assert json.loads(response.get_data())["step"] == 9999
-    return ("write %.1f s, load %.1f s, /steps of 10,000: %.0f ms (cached %.1f ms)"
-            % (write_s, load_s, steps_s * 1e3, cached_s * 1e3))
+    return "write %.1f s, load %.1f s, /steps of 10,000: %.0f ms (cached %.1f ms)" % (
+        write_s,
+        load_s,
+        steps_s * 1e3,
+        cached_s * 1e3,
+    )
 
 
 def case_too_big(workdir):
@@ -143,14 +150,19 @@ def run_case(name, workdir):
     """Runs one case in a fresh process; returns a `Result`."""
     os.makedirs(workdir, exist_ok=True)
     limit_s, limit_mib = LIMITS[name]
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "tests.reliability.large", name, workdir],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    took = time.perf_counter() - start
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.large", name, workdir],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
-        return Result("large: %s" % name, "-", "failed", False, [proc.stdout[-2000:] + proc.stderr[-3000:]])
+        return Result(
+            "large: %s" % name, "-", "failed", False, [proc.stdout[-2000:] + proc.stderr[-3000:]]
+        )
     out = json.loads(lines[-1])
     problems = []
     if out["seconds"] > limit_s:
@@ -158,19 +170,34 @@ def run_case(name, workdir):
     if out["peak_mib"] > limit_mib:
         problems.append("peak RSS %.0f MiB, limit %d MiB" % (out["peak_mib"], limit_mib))
     figures = "%s; %.1f s (limit %d), peak RSS %.0f MiB (limit %d, %.0f after imports)" % (
-        out["detail"], out["seconds"], limit_s, out["peak_mib"], limit_mib, out["base_mib"])
+        out["detail"],
+        out["seconds"],
+        limit_s,
+        out["peak_mib"],
+        limit_mib,
+        out["base_mib"],
+    )
     return Result("large: %s" % name, "-", figures, not problems, problems)
 
 
 def _main(name, workdir):
-    import tensorboard_plugin_saliency.summary  # noqa: F401  (imports before the baseline)
     from tensorboard.backend.event_processing import plugin_event_multiplexer  # noqa: F401
+
+    import tensorboard_plugin_saliency.summary  # noqa: F401  (imports before the baseline)
 
     base = _rss_mib()
     start = time.perf_counter()
     detail = globals()["case_" + name](workdir)
-    print(json.dumps({"seconds": time.perf_counter() - start, "peak_mib": _rss_mib(),
-                      "base_mib": base, "detail": detail}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - start,
+                "peak_mib": _rss_mib(),
+                "base_mib": base,
+                "detail": detail,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

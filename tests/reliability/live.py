@@ -16,12 +16,11 @@ import time
 import urllib.parse
 
 import numpy as np
+from helpers import tb_process
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-
 from tests.reliability import sites
 from tests.reliability.common import HERE, ROOT, Result, tools_missing
-from helpers import tb_process
 
 P = sites.P
 SCRIPT = os.path.join(HERE, "live_page.mjs")
@@ -71,9 +70,13 @@ def _poll(base_url, stop, stats, lock):
         if status == 200:
             for run, tags in json.loads(body).items():
                 for tag in tags:
-                    s, _, b = tb_process.fetch(base_url + P + "steps?" + q({"run": run, "tag": tag}), timeout=30)
+                    s, _, b = tb_process.fetch(
+                        base_url + P + "steps?" + q({"run": run, "tag": tag}), timeout=30
+                    )
                     urls.append(("steps %s/%s" % (run, tag), s, b))
-                    s, _, b = tb_process.fetch(base_url + P + "sample?" + q({"run": run, "tag": tag}), timeout=30)
+                    s, _, b = tb_process.fetch(
+                        base_url + P + "sample?" + q({"run": run, "tag": tag}), timeout=30
+                    )
                     urls.append(("sample %s/%s" % (run, tag), s, b))
                     if s == 200:
                         sample = json.loads(b)
@@ -94,7 +97,9 @@ def _final_steps(base_url, written, timeout=30):
     while True:
         missing = []
         for (run, tag), steps in written.items():
-            status, _, body = tb_process.fetch(base_url + P + "steps?" + q({"run": run, "tag": tag}))
+            status, _, body = tb_process.fetch(
+                base_url + P + "steps?" + q({"run": run, "tag": tag})
+            )
             got = [s["step"] for s in json.loads(body)] if status == 200 else status
             if got != steps:
                 missing.append("%s/%s: served %s, written %s" % (run, tag, got, steps))
@@ -119,16 +124,25 @@ def run(backend, workdir, steps=24, pause=0.2, pollers=4, browser=True):
         missing_tools = tools_missing() if browser else "not asked for"
         spec_path = os.path.join(workdir, "live-%s.json" % backend)
         if missing_tools is None:
-            page = subprocess.Popen(["node", SCRIPT, "--url", base_url, "--spec", spec_path],
-                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True)
+            page = subprocess.Popen(
+                ["node", SCRIPT, "--url", base_url, "--spec", spec_path],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             ready = time.time() + 60
-            while not os.path.exists(spec_path + ".ready") and page.poll() is None \
-                    and time.time() < ready:
+            while (
+                not os.path.exists(spec_path + ".ready")
+                and page.poll() is None
+                and time.time() < ready
+            ):
                 time.sleep(0.1)
         stop = threading.Event()
-        threads = [threading.Thread(target=_poll, args=(base_url, stop, stats, lock), daemon=True)
-                   for _ in range(pollers)]
+        threads = [
+            threading.Thread(target=_poll, args=(base_url, stop, stats, lock), daemon=True)
+            for _ in range(pollers)
+        ]
         for t in threads:
             t.start()
         writer = threading.Thread(target=_write, args=(logdir, plan, written, pause))
@@ -154,9 +168,15 @@ def run(backend, workdir, steps=24, pause=0.2, pollers=4, browser=True):
             summary = [line for line in out.splitlines() if line.startswith("RESULT ")]
             if page.returncode != 0 or not summary:
                 problems.append("page: " + out[-3000:])
-            page_line = summary[-1][len("RESULT "):] if summary else "page failed"
+            page_line = summary[-1][len("RESULT ") :] if summary else "page failed"
     took = time.perf_counter() - start
     total = sum(len(v) for v in written.values())
     figures = "%d steps in %d run/tags written live; %d polled requests, %d errors; %s; %.0f s" % (
-        total, len(written), stats["requests"], len(stats["errors"]), page_line, took)
+        total,
+        len(written),
+        stats["requests"],
+        len(stats["errors"]),
+        page_line,
+        took,
+    )
     return Result("live training (reload 1 s)", backend, figures, not problems, problems)

@@ -10,14 +10,13 @@ latencies and throughput are reported for both plugins under the same load.
 - images:   `/tags`, `/images` (JSON) and `/individualImage` (blobs).
 """
 
-import json
 import threading
 import time
 import urllib.parse
 
-from tests.reliability import sites
-from tests.reliability.common import Result, percentile
 from helpers import tb_process
+
+from tests.reliability.common import Result, percentile
 
 CLIENTS = 32
 RUN = "images"
@@ -31,7 +30,11 @@ def saliency_urls(base_url):
     blob_urls = []
     for s in steps:
         for i in range(s["samples"]):
-            url = p + "sample?" + q({"run": RUN, "tag": "saliency/load", "step": s["step"], "sample": i})
+            url = (
+                p
+                + "sample?"
+                + q({"run": RUN, "tag": "saliency/load", "step": s["step"], "sample": i})
+            )
             json_urls.append(url)
             sample = tb_process.fetch_json(base_url + url)
             blob_urls.append(p + sample["image"]["url"])
@@ -69,8 +72,9 @@ def hammer(base_url, json_urls, blob_urls, seconds, clients=CLIENTS):
             i += 1
             t = time.perf_counter()
             try:
-                status, _, body = tb_process.fetch(base_url + url, timeout=60,
-                                                   headers={"Accept-Encoding": "gzip"})
+                status, _, body = tb_process.fetch(
+                    base_url + url, timeout=60, headers={"Accept-Encoding": "gzip"}
+                )
                 if status == 200 and kind == "json" and not body:
                     status = -1
             except Exception as e:  # refused, reset, timed out: an error too
@@ -87,9 +91,12 @@ def hammer(base_url, json_urls, blob_urls, seconds, clients=CLIENTS):
     for t in threads:
         t.join()
     took = time.perf_counter() - begin
-    stats = {"requests": len(records), "seconds": took,
-             "errors": [r for r in records if r[2] != 200],
-             "rps": len(records) / took}
+    stats = {
+        "requests": len(records),
+        "seconds": took,
+        "errors": [r for r in records if r[2] != 200],
+        "rps": len(records) / took,
+    }
     for kind in ("json", "blob"):
         lat = [r[1] for r in records if r[0] == kind]
         stats[kind] = (percentile(lat, 50), percentile(lat, 99), len(lat))
@@ -98,9 +105,19 @@ def hammer(base_url, json_urls, blob_urls, seconds, clients=CLIENTS):
 
 def _figures(stats):
     j, b = stats["json"], stats["blob"]
-    return ("%d req, %d errors; JSON p50 %.0f / p99 %.0f ms; blobs p50 %.0f / p99 %.0f ms; "
-            "%.0f req/s" % (stats["requests"], len(stats["errors"]), j[0] * 1e3, j[1] * 1e3,
-                            b[0] * 1e3, b[1] * 1e3, stats["rps"]))
+    return (
+        "%d req, %d errors; JSON p50 %.0f / p99 %.0f ms; blobs p50 %.0f / p99 %.0f ms; "
+        "%.0f req/s"
+        % (
+            stats["requests"],
+            len(stats["errors"]),
+            j[0] * 1e3,
+            j[1] * 1e3,
+            b[0] * 1e3,
+            b[1] * 1e3,
+            stats["rps"],
+        )
+    )
 
 
 def run(base_url, backend, seconds=5.0):
@@ -111,6 +128,13 @@ def run(base_url, backend, seconds=5.0):
         stats = hammer(base_url, json_urls, blob_urls, seconds)
         problems = [str(e) for e in stats["errors"][:20]]
         ok = not stats["errors"] and stats["requests"] > 0 if name == "saliency" else True
-        results.append(Result("load %d clients %.0fs: %s" % (CLIENTS, seconds, name), backend,
-                              _figures(stats), ok, problems))
+        results.append(
+            Result(
+                "load %d clients %.0fs: %s" % (CLIENTS, seconds, name),
+                backend,
+                _figures(stats),
+                ok,
+                problems,
+            )
+        )
     return results

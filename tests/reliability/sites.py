@@ -15,9 +15,7 @@ import os
 import urllib.parse
 
 import numpy as np
-from helpers import saliency_logdir
-from helpers import tb_backends
-from helpers import tb_process
+from helpers import saliency_logdir, tb_backends, tb_process
 
 from tensorboard_plugin_saliency import event_writer, summary
 from tests.reliability.common import LOAD_FAST, write_image_events
@@ -48,8 +46,9 @@ wsgi_client = tb_backends.wsgi_client
 
 @contextlib.contextmanager
 def process(logdir, backend, extra_args=(), **kwargs):
-    with tb_process.tensorboard_process(logdir, load_fast=LOAD_FAST[backend],
-                                        extra_args=extra_args, **kwargs) as base_url:
+    with tb_process.tensorboard_process(
+        logdir, load_fast=LOAD_FAST[backend], extra_args=extra_args, **kwargs
+    ) as base_url:
         yield base_url
 
 
@@ -81,9 +80,15 @@ def discover(get):
     status, _, body = get(P + "tags")
     assert status == 200, body[:300]
     tags = json.loads(body)
-    known = {"runs": sorted(tags), "tags": sorted({t for ts in tags.values() for t in ts}),
-             "pairs": [(r, t) for r in sorted(tags) for t in sorted(tags[r])],
-             "steps": set(), "masks": set(), "keys": [], "samples": {}}
+    known = {
+        "runs": sorted(tags),
+        "tags": sorted({t for ts in tags.values() for t in ts}),
+        "pairs": [(r, t) for r in sorted(tags) for t in sorted(tags[r])],
+        "steps": set(),
+        "masks": set(),
+        "keys": [],
+        "samples": {},
+    }
     for run, tag in known["pairs"]:
         status, _, body = get(P + "steps?" + urllib.parse.urlencode({"run": run, "tag": tag}))
         if status != 200:

@@ -4,13 +4,17 @@ import logging
 import tempfile
 import time
 
-from tests.reliability import (damaged, hostile, http_fuzz, large, live, load, sites,
-                               writer_fuzz)
+from tests.reliability import damaged, hostile, http_fuzz, large, live, load, sites, writer_fuzz
 from tests.reliability.common import BACKENDS
 
 # report.py budgets; the pytest modules use smaller ones.
-FULL = {"writer_cases": 1000, "wsgi_requests": 1500, "process_requests": 500,
-        "load_seconds": 10.0, "live_steps": 30}
+FULL = {
+    "writer_cases": 1000,
+    "wsgi_requests": 1500,
+    "process_requests": 500,
+    "load_seconds": 10.0,
+    "live_steps": 30,
+}
 
 
 def run_all(budget=FULL, progress=print):
@@ -41,8 +45,12 @@ def run_all(budget=FULL, progress=print):
             add(hostile.run(workdir, backend))
         for case in large.LIMITS:
             add(large.run_case(case, "%s/large-%s" % (workdir, case)))
-    total = sum(int(r.figures.split(" requests")[0].split()[-1]) for r in results
-                if r.check.startswith("HTTP fuzzing"))
-    progress("HTTP fuzzing: %d requests in all; suite took %.0f s"
-             % (total, time.perf_counter() - start))
+    total = sum(
+        int(r.figures.split(" requests")[0].split()[-1])
+        for r in results
+        if r.check.startswith("HTTP fuzzing")
+    )
+    progress(
+        "HTTP fuzzing: %d requests in all; suite took %.0f s" % (total, time.perf_counter() - start)
+    )
     return results

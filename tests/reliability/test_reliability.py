@@ -5,8 +5,7 @@ import os
 
 import pytest
 
-from tests.reliability import (damaged, hostile, http_fuzz, large, live, load, sites,
-                               writer_fuzz)
+from tests.reliability import damaged, hostile, http_fuzz, large, live, load, sites, writer_fuzz
 from tests.reliability.common import BACKENDS, assert_ok, tools_missing
 
 

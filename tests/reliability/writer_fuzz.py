@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from tensorboard.backend.event_processing import event_file_loader
 
 from tensorboard_plugin_saliency import reader, summary
-
 from tests.reliability.common import Result
 
 CH = (1, 3, 4)
@@ -46,7 +45,7 @@ def _as_array(value):
     try:
         array = np.asarray(value)
     except (ValueError, TypeError):
-        raise Reject("not an array")
+        raise Reject("not an array") from None
     if array.dtype.kind not in "biuf":
         raise Reject("dtype %s" % array.dtype)
     if array.size == 0:
@@ -95,8 +94,12 @@ def _channel_axis(dims, image_hw):
 
 
 def _valid_name(name):
-    return (isinstance(name, str) and name.strip() != "" and len(name) <= 1024
-            and not any(ord(c) < 32 or ord(c) == 127 for c in name))
+    return (
+        isinstance(name, str)
+        and name.strip() != ""
+        and len(name) <= 1024
+        and not any(ord(c) < 32 or ord(c) == 127 for c in name)
+    )
 
 
 def expect_mask(value, n, image_hw, reduction):
@@ -163,8 +166,7 @@ def expect_all(args):
     for name, value in items:
         if not _valid_name(name):
             raise Reject("mask name")
-        expected_masks[name] = expect_mask(value, n, images.shape[1:3],
-                                           args["channel_reduction"])
+        expected_masks[name] = expect_mask(value, n, images.shape[1:3], args["channel_reduction"])
     labels = args["labels"]
     if labels is not None:
         if isinstance(labels, (str, bytes)):
@@ -189,10 +191,13 @@ def expect_all(args):
             params[name] = value
     kept = min(n, int(max_outputs))
     return {
-        "tag": tag, "step": int(step), "images": images[:kept],
+        "tag": tag,
+        "step": int(step),
+        "images": images[:kept],
         "masks": {k: v[:kept] for k, v in expected_masks.items()},
         "labels": None if labels is None else list(labels[:kept]),
-        "params": params, "description": args["description"] or "",
+        "params": params,
+        "description": args["description"] or "",
     }
 
 
@@ -231,8 +236,11 @@ def _values(draw, shape, dtype, kind, clean=False):
             v = rng.standard_normal(shape) * scale
             if draw(st.booleans()):
                 v[...] = draw(st.sampled_from([0.0, 1.5, -2.0]))  # constant mask
-        bad = None if clean else draw(st.sampled_from(
-            [None, None, None, np.nan, np.inf, -np.inf, 2.0, -0.5]))
+        bad = (
+            None
+            if clean
+            else draw(st.sampled_from([None, None, None, np.nan, np.inf, -np.inf, 2.0, -0.5]))
+        )
         if bad is not None and v.size:
             v.flat[draw(st.integers(0, v.size - 1))] = bad
         with np.errstate(over="ignore"):  # 1e30 as float16 is inf: a case too
@@ -241,7 +249,13 @@ def _values(draw, shape, dtype, kind, clean=False):
     hi = 256 if kind == "image" else min(info.max, 1000)
     lo = 0 if kind == "image" or info.min == 0 else -1000
     v = rng.integers(lo, hi, size=shape).astype(dtype)
-    if not clean and kind == "image" and draw(st.integers(0, 9)) == 0 and v.size and dtype != "uint8":
+    if (
+        not clean
+        and kind == "image"
+        and draw(st.integers(0, 9)) == 0
+        and v.size
+        and dtype != "uint8"
+    ):
         v.flat[0] = draw(st.sampled_from([256, -1])) if info.min < 0 else 300
     return v
 
@@ -251,12 +265,32 @@ def arrays_for(draw, n, h, w, kind, clean=False):
     if clean:
         layout = draw(st.sampled_from(["nhwc", "nhw"] if kind == "mask" else ["nhwc"]))
         c = draw(st.sampled_from([1, 3, 4]))
-        dtype = draw(st.sampled_from(["float32", "float64"] if kind == "mask" else ["uint8", "float32"]))
+        dtype = draw(
+            st.sampled_from(["float32", "float64"] if kind == "mask" else ["uint8", "float32"])
+        )
         values = _values(draw, {"nhwc": (n, h, w, c), "nhw": (n, h, w)}[layout], dtype, kind, clean)
         return values
-    layout = draw(st.sampled_from(
-        ["nhwc", "nhwc", "nhw", "hwc", "hw", "nchw", "chw", "rank1", "rank5", "empty",
-         "list", "ragged", "string", "other_batch", "other_size"]))
+    layout = draw(
+        st.sampled_from(
+            [
+                "nhwc",
+                "nhwc",
+                "nhw",
+                "hwc",
+                "hw",
+                "nchw",
+                "chw",
+                "rank1",
+                "rank5",
+                "empty",
+                "list",
+                "ragged",
+                "string",
+                "other_batch",
+                "other_size",
+            ]
+        )
+    )
     c = draw(st.sampled_from([1, 3, 4, 1, 3, 2, 5]))
     dtype = draw(st.sampled_from(DTYPES))
     if layout == "string":
@@ -270,9 +304,17 @@ def arrays_for(draw, n, h, w, kind, clean=False):
     if layout == "other_size":
         h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     shape = {
-        "nhwc": (n, h, w, c), "other_batch": (n, h, w, c), "other_size": (n, h, w, c),
-        "nhw": (n, h, w), "hwc": (h, w, c), "hw": (h, w), "nchw": (n, c, h, w),
-        "chw": (c, h, w), "rank1": (h * w,), "rank5": (n, 1, h, w, c), "list": (n, h, w),
+        "nhwc": (n, h, w, c),
+        "other_batch": (n, h, w, c),
+        "other_size": (n, h, w, c),
+        "nhw": (n, h, w),
+        "hwc": (h, w, c),
+        "hw": (h, w),
+        "nchw": (n, c, h, w),
+        "chw": (c, h, w),
+        "rank1": (h * w,),
+        "rank5": (n, 1, h, w, c),
+        "list": (n, h, w),
     }[layout]
     values = _values(draw, shape, dtype, kind)
     return values.tolist() if layout == "list" else values
@@ -295,64 +337,102 @@ def cases(draw):
     if draw(st.booleans()):
         masks = draw(arrays_for(n, h, w, "mask", clean))
     else:
-        keys = draw(st.lists(st.sampled_from(["grad", "ig", "<b>x</b>", "Grad-CAM ★"])
-                             if clean else names,
-                             min_size=1 if clean else 0, max_size=3, unique=True))
+        keys = draw(
+            st.lists(
+                st.sampled_from(["grad", "ig", "<b>x</b>", "Grad-CAM ★"]) if clean else names,
+                min_size=1 if clean else 0,
+                max_size=3,
+                unique=True,
+            )
+        )
         masks = {k: draw(arrays_for(n, h, w, "mask", clean)) for k in keys}
         if not clean and draw(st.integers(0, 9)) == 0:
             masks[7] = np.zeros((n, h, w))  # a non-string name
-    labels = draw(st.one_of(
-        st.none(), st.lists(st.text(max_size=20), min_size=n, max_size=n),
-    ) if clean else st.one_of(
-        st.none(),
-        st.lists(st.text(max_size=20), min_size=n, max_size=n),
-        st.lists(st.text(max_size=5), min_size=0, max_size=5),
-        st.lists(st.one_of(st.text(max_size=3), st.integers(), st.binary(max_size=4)),
-                 min_size=n, max_size=n),
-        st.text(max_size=5), st.integers(),
-    ))
+    labels = draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.text(max_size=20), min_size=n, max_size=n),
+        )
+        if clean
+        else st.one_of(
+            st.none(),
+            st.lists(st.text(max_size=20), min_size=n, max_size=n),
+            st.lists(st.text(max_size=5), min_size=0, max_size=5),
+            st.lists(
+                st.one_of(st.text(max_size=3), st.integers(), st.binary(max_size=4)),
+                min_size=n,
+                max_size=n,
+            ),
+            st.text(max_size=5),
+            st.integers(),
+        )
+    )
     mask_names = list(masks) if isinstance(masks, dict) else ["mask"]
-    method_params = draw(st.one_of(
-        st.none(),
-        st.just({m: {"nsamples": 25, "note": "<i>x</i>"} for m in mask_names}),
-    ) if clean else st.one_of(
-        st.none(),
-        st.just({m: {"nsamples": 25, "note": "<i>x</i>"} for m in mask_names
-                 if isinstance(m, str)}),
-        st.just({"not a mask": {}}),
-        st.just({m: 3 for m in mask_names}),
-        st.just({m: {"bad": float("nan")} for m in mask_names}),
-        st.just({m: {"bad": {1, 2}} for m in mask_names}),
-        st.lists(st.integers(), max_size=2),
-    ))
+    method_params = draw(
+        st.one_of(
+            st.none(),
+            st.just({m: {"nsamples": 25, "note": "<i>x</i>"} for m in mask_names}),
+        )
+        if clean
+        else st.one_of(
+            st.none(),
+            st.just(
+                {m: {"nsamples": 25, "note": "<i>x</i>"} for m in mask_names if isinstance(m, str)}
+            ),
+            st.just({"not a mask": {}}),
+            st.just({m: 3 for m in mask_names}),
+            st.just({m: {"bad": float("nan")} for m in mask_names}),
+            st.just({m: {"bad": {1, 2}} for m in mask_names}),
+            st.lists(st.integers(), max_size=2),
+        )
+    )
     if clean:
         return {
-            "tag": draw(st.one_of(st.sampled_from(["saliency", "a/b", "<script>"]),
-                                  st.text(min_size=1, max_size=20).filter(_valid_name))),
+            "tag": draw(
+                st.one_of(
+                    st.sampled_from(["saliency", "a/b", "<script>"]),
+                    st.text(min_size=1, max_size=20).filter(_valid_name),
+                )
+            ),
             "step": draw(st.one_of(st.integers(-5, 2**40), st.just(np.int64(7)))),
-            "image": image, "masks": masks, "labels": labels,
+            "image": image,
+            "masks": masks,
+            "labels": labels,
             "description": draw(st.one_of(st.none(), st.text(max_size=30))),
             "max_outputs": draw(st.integers(1, 5)),
             "method_params": method_params,
             "channel_reduction": draw(st.sampled_from(["sum", "abs_sum", "max_abs"])),
         }
+
     def maybe(good, bad):  # each scalar argument is broken in one case of six
         return draw(good if draw(st.sampled_from([True] * 5 + [False])) else bad)
 
     return {
-        "tag": maybe(st.sampled_from(["saliency", "a/b", "<script>", "ünï ★"]),
-                     st.one_of(st.text(max_size=20),
-                               st.text(min_size=1025, max_size=1026, alphabet="x"),
-                               st.integers(), st.just(""), st.just("a\x00b"))),
-        "step": maybe(st.integers(-5, 2**40),
-                      st.one_of(st.booleans(), st.floats(0, 10), st.just("3"))),
-        "image": image, "masks": masks, "labels": labels,
+        "tag": maybe(
+            st.sampled_from(["saliency", "a/b", "<script>", "ünï ★"]),
+            st.one_of(
+                st.text(max_size=20),
+                st.text(min_size=1025, max_size=1026, alphabet="x"),
+                st.integers(),
+                st.just(""),
+                st.just("a\x00b"),
+            ),
+        ),
+        "step": maybe(
+            st.integers(-5, 2**40), st.one_of(st.booleans(), st.floats(0, 10), st.just("3"))
+        ),
+        "image": image,
+        "masks": masks,
+        "labels": labels,
         "description": draw(st.one_of(st.none(), st.text(max_size=30))),
-        "max_outputs": maybe(st.integers(1, 5),
-                             st.one_of(st.integers(-2, 0), st.booleans(), st.just(2.0))),
+        "max_outputs": maybe(
+            st.integers(1, 5), st.one_of(st.integers(-2, 0), st.booleans(), st.just(2.0))
+        ),
         "method_params": method_params,
-        "channel_reduction": maybe(st.sampled_from(["sum", "abs_sum", "max_abs"]),
-                                   st.sampled_from(["mean", "", None, "SUM"])),
+        "channel_reduction": maybe(
+            st.sampled_from(["sum", "abs_sum", "max_abs"]),
+            st.sampled_from(["mean", "", None, "SUM"]),
+        ),
     }
 
 
@@ -372,9 +452,12 @@ def _summary_events(logdir):
 def _compare(record, want):
     problems = []
     if record.tag != want["tag"] or record.step != want["step"]:
-        problems.append("tag/step %r/%r, expected %r/%r"
-                        % (record.tag, record.step, want["tag"], want["step"]))
-    if record.images.shape != want["images"].shape or not np.array_equal(record.images, want["images"]):
+        problems.append(
+            "tag/step %r/%r, expected %r/%r" % (record.tag, record.step, want["tag"], want["step"])
+        )
+    if record.images.shape != want["images"].shape or not np.array_equal(
+        record.images, want["images"]
+    ):
         problems.append("images differ: %s vs %s" % (record.images.shape, want["images"].shape))
     if list(record.masks) != list(want["masks"]):
         problems.append("mask names %r, expected %r" % (list(record.masks), list(want["masks"])))
@@ -386,7 +469,9 @@ def _compare(record, want):
                 continue
             for g, e in zip(got, expected):
                 lo, hi = float(e.min()), float(e.max())
-                tol = (hi - lo) / 131070 * 1.001 + 4 * np.finfo(np.float32).eps * max(abs(lo), abs(hi))
+                tol = (hi - lo) / 131070 * 1.001 + 4 * np.finfo(np.float32).eps * max(
+                    abs(lo), abs(hi)
+                )
                 err = float(np.max(np.abs(g.astype(np.float64) - e.astype(np.float64))))
                 if not err <= tol:
                     problems.append("mask %r off by %g > %g" % (name, err, tol))
@@ -410,15 +495,23 @@ def run_case(args, stats, problems):
         writer = summary.SaliencyWriter(logdir)
         error = None
         try:
-            writer.add(args["tag"], args["image"], args["masks"], args["step"],
-                       labels=args["labels"], description=args["description"],
-                       max_outputs=args["max_outputs"], method_params=args["method_params"],
-                       channel_reduction=args["channel_reduction"])
+            writer.add(
+                args["tag"],
+                args["image"],
+                args["masks"],
+                args["step"],
+                labels=args["labels"],
+                description=args["description"],
+                max_outputs=args["max_outputs"],
+                method_params=args["method_params"],
+                channel_reduction=args["channel_reduction"],
+            )
         except (ValueError, TypeError) as e:
             error = e
         except Exception as e:  # the one outcome that is always a bug
-            problems.append("%s raised %s: %s" % (_short(args), type(e).__name__,
-                                                 traceback.format_exc(limit=3)))
+            problems.append(
+                "%s raised %s: %s" % (_short(args), type(e).__name__, traceback.format_exc(limit=3))
+            )
             stats["other"] += 1
             return
         finally:
@@ -431,7 +524,9 @@ def run_case(args, stats, problems):
                 problems.append("%s: valid input rejected: %s" % (_short(args), error))
             written = _summary_events(logdir)
             if written:
-                problems.append("%s: rejected call left %d summary event(s)" % (_short(args), written))
+                problems.append(
+                    "%s: rejected call left %d summary event(s)" % (_short(args), written)
+                )
             return
         stats["written"] += 1
         if want is REJECT:
@@ -454,9 +549,16 @@ def _short(args):
         if isinstance(v, dict):
             return "{%s}" % ", ".join("%r: %s" % (str(k)[:12], describe(x)) for k, x in v.items())
         return repr(v)[:40]
+
     return "add(tag=%r, step=%r, image=%s, masks=%s, labels=%s, max_outputs=%r, reduction=%r)" % (
-        str(args["tag"])[:20], args["step"], describe(args["image"]), describe(args["masks"]),
-        describe(args["labels"]), args["max_outputs"], args["channel_reduction"])
+        str(args["tag"])[:20],
+        args["step"],
+        describe(args["image"]),
+        describe(args["masks"]),
+        describe(args["labels"]),
+        args["max_outputs"],
+        args["channel_reduction"],
+    )
 
 
 def run(max_examples=150, seed=None):
@@ -464,8 +566,13 @@ def run(max_examples=150, seed=None):
     stats = {"cases": 0, "written": 0, "rejected": 0, "other": 0}
     problems = []
 
-    @settings(max_examples=max_examples, deadline=None, database=None,
-              derandomize=seed is None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=seed is None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(cases())
     def fuzz(args):
         stats["cases"] += 1
@@ -477,7 +584,9 @@ def run(max_examples=150, seed=None):
     start = time.perf_counter()
     fuzz()
     took = time.perf_counter() - start
-    figures = "%d cases: %d written+read back, %d rejected (ValueError/TypeError), %d other; %.1f s" % (
-        stats["cases"], stats["written"], stats["rejected"], stats["other"], took)
+    figures = (
+        "%d cases: %d written+read back, %d rejected (ValueError/TypeError), %d other; %.1f s"
+        % (stats["cases"], stats["written"], stats["rejected"], stats["other"], took)
+    )
     ok = not problems and stats["cases"] >= max_examples * 0.9 and stats["written"] > 0
     return Result("writer fuzzing (hypothesis)", "-", figures, ok, problems)
