@@ -5,12 +5,15 @@ Each ```python block runs on its own, in a fresh interpreter, in one scratch dir
 copying it would run it.
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+from helpers.browser_tools import tools_missing
+from helpers.tb_process import tensorboard_process
 
 from tensorboard_plugin_saliency import reader
 
@@ -68,6 +71,39 @@ def test_first_snippet_keeps_the_whole_batch(workdir):
         "grad_cam": (4, 7, 7),
     }
     assert record.labels == ["true: cat · pred: dog 0.87"] * 4
+
+
+def test_first_snippet_shows_every_image_in_the_dashboard(workdir):
+    missing = tools_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    first = workdir / "first_page"
+    first.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-c", PYTHON_BLOCKS[0]], cwd=first, check=True, timeout=300)
+    with tensorboard_process(str(first / "logs"), load_fast="false") as base_url:
+        result = subprocess.run(
+            [
+                "node",
+                os.path.join(ROOT, "tests", "readme_page.mjs"),
+                "--url",
+                base_url,
+                "--card",
+                "run1 / val/saliency",
+                "--images",
+                "4",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines, result.stdout + result.stderr
+    report = json.loads(lines[-1])
+    assert report["ok"], report["problems"]
+    assert report["shown"] == "1 of 4"
 
 
 def test_install_lines_name_real_extras():
