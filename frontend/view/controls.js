@@ -2,7 +2,7 @@
 // overrides: one labelled input per setting of state.js.
 
 import { TINT } from "../pipeline/colormap.js";
-import { NORMALIZE_MODES } from "../state.js";
+import { NORMALIZE_MODES, OVERRIDABLE } from "../state.js";
 import { el, labelled, numberInput, select } from "./dom.js";
 
 const LABELS = {
@@ -38,33 +38,11 @@ const NORMALIZE_LABELS = {
   masks: "Shared by the image's masks",
 };
 
-/** The settings of the global panel, in order. */
-const GLOBAL_CONTROLS = Object.freeze([
-  "showMask",
-  "opacity",
-  "colormap",
-  "tint",
-  "sign",
-  "clip",
-  "clipMode",
-  "threshold",
-  "normalize",
-  "actualSize",
-  "scaling",
-  "sideBySide",
-]);
+/** The settings of the global panel, in order: what a card can override, then the layout. */
+const GLOBAL_CONTROLS = Object.freeze([...OVERRIDABLE, "actualSize", "scaling", "sideBySide"]);
 
-/** The settings a card's "This card's settings" lists, in order. */
-const CARD_CONTROLS = Object.freeze([
-  "opacity",
-  "colormap",
-  "tint",
-  "sign",
-  "clip",
-  "clipMode",
-  "threshold",
-  "normalize",
-]);
+/** The settings a card's "This card's settings" lists, in order (Show mask has its key). */
+const CARD_CONTROLS = Object.freeze(OVERRIDABLE.filter((key) => key !== "showMask"));
 
 /**
  * The name a colormap choice shows under.

@@ -10,7 +10,7 @@ def gradients(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE):
     Args:
       model: a callable (e.g. a Keras model) from `[N, H, W, C]` to `[N, classes]`.
       images: the inputs, `[N, H, W, C]`.
-      targets: one class index per image `[N]` (or one for all); default: the
+      targets: class indices `[N]` (or one for all) or one-hot rows `[N, classes]`; default: the
         model's predicted class.
       batch_size: largest number of model inputs per model call.
 
