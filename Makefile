@@ -42,7 +42,7 @@ bench:
 	$(PY) benchmarks/bench_writer.py
 	$(PY) benchmarks/bench_backend.py
 	$(PY) benchmarks/bench_methods.py
-	node benchmarks/bench_frontend.mjs
+	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
 
 reliability:
 	bash .ci/setup test

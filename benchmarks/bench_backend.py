@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 
-from tb_process import fetch_json, tensorboard_process  # noqa: E402
+from helpers.tb_process import fetch_json, tensorboard_process  # noqa: E402
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter  # noqa: E402
 

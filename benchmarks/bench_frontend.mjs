@@ -16,7 +16,7 @@
 // is set through the dashboard's remembered run selection and tag filter.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,8 @@ import { TIMINGS } from "../frontend/timing.js";
 import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
-const PYTHON = process.env.PYTHON || "python3";
+// The project's interpreter (make bench passes it), else .venv's, else python3.
+const PYTHON = process.env.PYTHON || (existsSync(".venv/bin/python") ? ".venv/bin/python" : "python3");
 
 const WRITE = String.raw`
 import os, sys
