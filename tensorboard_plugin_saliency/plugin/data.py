@@ -109,14 +109,15 @@ class SaliencyData:
         result = {}
         for run, tag, series in wanted:
             manifest = self._latest_readable(ctx, experiment_id, run, tag, latest)
-            if manifest is None:
-                continue
-            result.setdefault(run, {})[tag] = {
+            entry = {
                 "displayName": series.display_name or tag,
                 "description": plugin_util.markdown_to_safe_html(series.description or ""),
-                "samples": len(manifest.samples),
-                "masks": manifest.mask_names,
+                "samples": len(manifest.samples) if manifest else 0,
+                "masks": manifest.mask_names if manifest else [],
             }
+            if manifest is None:
+                entry["error"] = unreadable_message(run, tag)
+            result.setdefault(run, {})[tag] = entry
         return result
 
     def _latest_readable(self, ctx, experiment_id, run, tag, latest):
@@ -274,6 +275,20 @@ def sample_json(selection, url_prefix="blob?key="):
         },
         "masks": masks,
     }
+
+
+def unreadable_message(run, tag):
+    """Why a tag the backend lists shows no data, and what to do about it."""
+    if '"' in run + tag:
+        return (
+            "TensorBoard's fast data loader (RustBoard) lists this tag but cannot read its "
+            "data back: it fails on run and tag names that hold a double quote. Start "
+            "TensorBoard with --load_fast=false to see it, or rename the run or tag."
+        )
+    return (
+        "TensorBoard lists this tag but none of its kept steps can be read "
+        "(TensorBoard's log says why for each step)."
+    )
 
 
 def _steps_text(datums):

@@ -512,3 +512,26 @@ def test_steps_cache_follows_new_data(tmp_path):
             steps = get_json(client, "steps", run="run", tag="t")
             assert [s["step"] for s in steps] == list(range(1, step + 1))
             assert get_json(client, "sample", run="run", tag="t")["step"] == step
+
+
+@pytest.mark.parametrize("backend", tb_backends.BACKENDS)
+def test_a_listed_tag_that_cannot_be_read_says_why(tmp_path, backend):
+    """A tag whose kept steps are all unreadable is listed with an error, not dropped."""
+    from tensorboard.compat.proto import event_pb2
+
+    from tensorboard_plugin_saliency.event_writer import EventFileWriter
+
+    writer = EventFileWriter(str(tmp_path / "run"))
+    pb = saliency_logdir.blobs_pb("broken", [b"not a manifest", b"x"])
+    writer.add_event(event_pb2.Event(step=1, wall_time=1.0, summary=pb))
+    writer.close()
+    with tb_backends.wsgi_client(str(tmp_path), backend) as client:
+        tags = get_json(client, "tags")
+    entry = tags["run"]["broken"]
+    assert entry["samples"] == 0 and entry["masks"] == []
+    assert "none of its kept steps can be read" in entry["error"]
+
+
+def test_unreadable_message_for_a_name_with_a_quote():
+    message = plugin.data.unreadable_message('run "a"', "t")
+    assert "--load_fast=false" in message and "double quote" in message
