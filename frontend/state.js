@@ -4,7 +4,7 @@
 // filter itself. No DOM: runs under Node's test runner (state.test.mjs).
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
-import { colormapForSign, TINT } from "./pipeline/colormap.js";
+import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
 
 /** Ways to pick the clip value: this mask alone, this mask over the tag's
  * kept steps (same sample), or every mask of this image together. */
@@ -17,6 +17,7 @@ const SCALINGS = Object.freeze(["smooth", "pixelated"]);
 const OVERRIDABLE = Object.freeze([
   "showMask",
   "opacity",
+  "alpha",
   "colormap",
   "tint",
   "sign",
@@ -30,6 +31,7 @@ const OVERRIDABLE = Object.freeze([
 const DEFAULTS = Object.freeze({
   showMask: true,
   opacity: 0.6,
+  alpha: "value", // each pixel's alpha follows its strength (pipeline/colormap.js valueAlpha)
   colormap: "inferno",
   tint: "#ff0000",
   sign: "absolute",
@@ -80,6 +82,8 @@ function validSetting(key, value, colormaps, choices) {
       return choices.sign.includes(value);
     case "clipMode":
       return choices.clipMode.includes(value);
+    case "alpha":
+      return ALPHAS.includes(value);
     case "normalize":
       return NORMALIZE_MODES.includes(value);
     case "scaling":

@@ -142,3 +142,22 @@ test("DisplayState: global settings, card overrides, side by side, remembered st
   assert.deepEqual(state.overridesOf("c"), {});
   assert.equal(new DisplayState(storage, { tables }).global.clipMode, "percentile");
 });
+
+test("Alpha: by value by default, uniform remembered across reloads, overridable per card", () => {
+  assert.equal(DEFAULTS.alpha, "value");
+  assert.ok(OVERRIDABLE.includes("alpha"));
+  assert.deepEqual(cleanSettings({ alpha: "uniform" }), { alpha: "uniform" });
+  assert.deepEqual(cleanSettings({ alpha: "linear" }), {});
+  const storage = new MemoryStorage();
+  const state = new DisplayState(storage, { tables });
+  state.setOverride("a", "alpha", "uniform");
+  assert.equal(state.settingsFor("a").alpha, "uniform");
+  assert.equal(state.settingsFor("b").alpha, "value");
+  state.setGlobal("alpha", "uniform");
+  state.setGlobal("alpha", "value");
+  assert.equal(state.settingsFor("a").alpha, "value", "a global change drops the card's override");
+  state.setGlobal("alpha", "uniform");
+  assert.equal(new DisplayState(storage, { tables }).global.alpha, "uniform");
+  state.reset();
+  assert.equal(new DisplayState(storage, { tables }).global.alpha, "value");
+});

@@ -161,7 +161,34 @@ try {
     Math.abs(top[0] - 0xfc) <= 2 && Math.abs(top[1] - 0xff) <= 2 && Math.abs(top[2] - 0xa4) <= 2,
     String(top),
   );
-  await setRange(settings().getByLabel("Opacity", { exact: true }), 0.6);
+
+  // Alpha "by value" (the default): a pixel whose mask value is 0 keeps the
+  // image's own colour at any opacity, for the absolute and the signed mask.
+  const alphaSel = settings().getByLabel("Alpha", { exact: true });
+  check("Alpha defaults to by value", (await alphaSel.inputValue()) === "value", await alphaSel.inputValue());
+  for (const opacity of [1, 0.6]) {
+    await setRange(settings().getByLabel("Opacity", { exact: true }), opacity);
+    r = compare(await pixels(), 0, [box(lastStep, 0)]);
+    check(
+      `alpha by value, opacity ${opacity}: the box shows, mask-0 pixels keep the image's colour`,
+      r.insideSame === 0 && r.outsideDiff === 0,
+      JSON.stringify(r),
+    );
+  }
+  await card().getByLabel("Mask", { exact: true }).selectOption("ig");
+  await settings().getByLabel("Sign", { exact: true }).selectOption("signed");
+  for (const opacity of [1, 0.6]) {
+    await setRange(settings().getByLabel("Opacity", { exact: true }), opacity);
+    r = compare(await pixels({ mask: "ig" }), 0, [box(lastStep, 0), spec.negBox]);
+    check(
+      `alpha by value, sign signed, opacity ${opacity}: mask-0 pixels keep the image's colour`,
+      r.insideSame === 0 && r.outsideDiff === 0,
+      JSON.stringify(r),
+    );
+  }
+  await settings().getByLabel("Sign", { exact: true }).selectOption("absolute");
+  await card().getByLabel("Mask", { exact: true }).selectOption("grad");
+  await pixels({ mask: "grad" });
 
   // Colormap: viridis changes the box's colour, not the rest.
   await settings().getByLabel("Colormap", { exact: true }).selectOption("viridis");
@@ -313,17 +340,19 @@ try {
   check("tag filter hides other tags", (await frame.locator("article").count()) === 1);
   await settings().getByLabel("Colormap", { exact: true }).selectOption("magma");
   await settings().getByLabel("Clip mode", { exact: true }).selectOption("mass");
+  await settings().getByLabel("Alpha", { exact: true }).selectOption("uniform");
   frame = await (async () => {
     await page.reload();
     return pluginFrame(page);
   })();
   await card().waitFor({ timeout: 20000 });
   check(
-    "tag filter and settings (clip mode too) are remembered across reloads",
+    "tag filter and settings (clip mode and alpha too) are remembered across reloads",
     (await frame.getByLabel("Filter tags (regular expression)").inputValue()) === "^saliency/" &&
       (await frame.locator("article").count()) === 1 &&
       (await settings().getByLabel("Colormap", { exact: true }).inputValue()) === "magma" &&
-      (await settings().getByLabel("Clip mode", { exact: true }).inputValue()) === "mass",
+      (await settings().getByLabel("Clip mode", { exact: true }).inputValue()) === "mass" &&
+      (await settings().getByLabel("Alpha", { exact: true }).inputValue()) === "uniform",
   );
   await frame.getByLabel("Filter tags (regular expression)").fill("");
   await frame.getByRole("region", { name: "Runs" }).getByLabel("train", { exact: true }).uncheck();
@@ -344,7 +373,10 @@ try {
   // Clip mode, from render_options.json like the server's: the page's overlay
   // equals the PNG of /render with the same options to the pixel, as a
   // percentile and as Captum's cumulative mass, for a full-size mask and a
-  // 12x12 one scaled to its 96x96 image.
+  // 12x12 one scaled to its 96x96 image. /render draws with a uniform alpha.
+  const alphaSetting = settings().getByLabel("Alpha", { exact: true });
+  check("Reset settings brings Alpha back to by value", (await alphaSetting.inputValue()) === "value");
+  await alphaSetting.selectOption("uniform");
   const rings = spec.rings;
   const RINGS = `${rings.run} / ${rings.tag}`;
   const ringsCard = frame.locator(`article[aria-label="${RINGS}"]`);

@@ -2,9 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { px, tables } from "../testing.mjs";
-import { computeClip, thresholdCut } from "./clip.js";
-import { colormapLUT, overlayTable } from "./colormap.js";
+import { computeClip, SIGNS, thresholdCut } from "./clip.js";
+import { colormapLUT, overlayTable, valueAlpha } from "./colormap.js";
 import { colorizeMask, normalize } from "./colorize.js";
+import { renderOverlay } from "./composite.js";
 
 const gray = colormapLUT(tables, "gray");
 const grayTable = overlayTable(gray);
@@ -111,4 +112,76 @@ test("colorizeMask 512x512 is fast enough to run on every slider change", () => 
   for (let i = 0; i < 20; i++) run();
   const ms = (performance.now() - t0) / 20;
   assert.ok(ms < 20, `${ms.toFixed(2)} ms`); // generous bound for shared CI machines; target is <= 4 ms
+});
+
+test("alpha by value: a zero mask value is transparent for every colormap and sign", () => {
+  const mask = Float32Array.from([0, -0, 0.5, -0.5, 1, -1]);
+  const size = { width: 6, height: 1 };
+  for (const name of [...Object.keys(tables.maps), "tint"]) {
+    const tint = name === "tint";
+    const lut = colormapLUT(tables, tint ? "gray" : name);
+    for (const sign of SIGNS) {
+      const table = overlayTable(lut, { mode: tint ? "tint" : "heatmap", sign, alpha: "value" });
+      const out = colorizeMask(mask, size, { table, clip: 1, sign });
+      assert.equal(out[3], 0, `${name} ${sign}: 0`);
+      assert.equal(out[7], 0, `${name} ${sign}: -0`);
+      const full = sign === "negative" ? out[23] : out[19];
+      assert.equal(full, 255, `${name} ${sign}: the clip value is opaque`);
+    }
+  }
+});
+
+test("alpha by value: alpha = the table index (|2t-1| when signed, zero band around the middle)", () => {
+  const t = overlayTable(gray, { alpha: "value" });
+  for (let i = 0; i < 256; i++) assert.equal(t[4 * i + 3], i);
+  const s = overlayTable(gray, { sign: "signed", alpha: "value" });
+  assert.deepEqual(
+    [0, 1, 64, 127, 128, 191, 254, 255].map((i) => s[4 * i + 3]),
+    [255, 253, 126, 0, 0, 126, 253, 255],
+  );
+  assert.deepEqual(
+    [0, 127, 128, 255].map((i) => valueAlpha(i, "signed")),
+    [255, 0, 0, 255],
+  );
+  // colours are the colormap's, as in uniform
+  for (let i = 0; i < 256; i++)
+    assert.deepEqual([...t.subarray(4 * i, 4 * i + 3)], [...gray.subarray(3 * i, 3 * i + 3)]);
+  assert.throws(() => overlayTable(gray, { alpha: "linear" }), /alpha/);
+});
+
+test("alpha uniform: today's tables bit for bit (heatmap opaque, tint alpha i or round(|2t-1|*255))", () => {
+  for (const name of Object.keys(tables.maps)) {
+    const lut = colormapLUT(tables, name);
+    for (const sign of SIGNS) {
+      const t = overlayTable(lut, { sign, alpha: "uniform" });
+      assert.deepEqual(t, overlayTable(lut, { sign }), "uniform is the default of overlayTable");
+      for (let i = 0; i < 256; i++) {
+        assert.deepEqual([...t.subarray(4 * i, 4 * i + 4)], [lut[3 * i], lut[3 * i + 1], lut[3 * i + 2], 255]);
+      }
+    }
+  }
+  const tint = overlayTable(gray, { mode: "tint", alpha: "uniform", tint: [1, 2, 3] });
+  for (let i = 0; i < 256; i++) assert.deepEqual([...tint.subarray(4 * i, 4 * i + 4)], [1, 2, 3, i]);
+  const signed = overlayTable(gray, { mode: "tint", sign: "signed", alpha: "uniform" });
+  for (let i = 0; i < 256; i++) assert.equal(signed[4 * i + 3], Math.floor(Math.abs((2 * i) / 255 - 1) * 255 + 0.5));
+  // a uniform layer through composite: zero pixels are painted in the colormap's low colour
+  const out = colorizeMask(Float32Array.from([0, 1]), { width: 2, height: 1 }, { table: grayTable, clip: 1 });
+  assert.deepEqual(px(out, 0), [0, 0, 0, 255]);
+  assert.deepEqual(px(out, 1), [255, 255, 255, 255]);
+});
+
+test("alpha by value through composite: a zero pixel keeps the image's colour at any opacity", () => {
+  const image = {
+    width: 3,
+    height: 1,
+    data: Uint8ClampedArray.from([10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255]),
+  };
+  const mask = Float32Array.from([0, 0.5, 1]);
+  for (const sign of SIGNS) {
+    for (const opacity of [0.6, 1]) {
+      const table = overlayTable(colormapLUT(tables, "inferno"), { sign, alpha: "value" });
+      const out = renderOverlay(image, mask, { width: 3, height: 1 }, { table, clipValue: 1, sign, opacity });
+      assert.deepEqual(px(out.data, 0), [10, 20, 30, 255], `${sign} at ${opacity}`);
+    }
+  }
 });

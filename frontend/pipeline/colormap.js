@@ -11,6 +11,24 @@ const OVERLAY_MODES = Object.freeze(["heatmap", "tint"]);
 /** The colormap choice of the page that means "one colour whose alpha follows the value". */
 const TINT = "tint";
 
+/** Alpha rules of the overlay: "value" = each pixel's alpha grows with its
+ * strength (zero is transparent, in every mode); "uniform" = the mode's own
+ * alpha (heatmap: opaque wherever the mask is shown). */
+const ALPHAS = Object.freeze(["value", "uniform"]);
+
+/**
+ * The alpha of table entry i under the "value" rule: the strength itself, i
+ * (0..255); for sign "signed", |2t-1| with t = i/255, where the two entries
+ * around the middle (127 and 128, within half a step of zero) are 0 and the
+ * ends 255: round((|2i-255| - 1) * 255/254).
+ * @param {number} i table index 0..255. @param {string} sign
+ * @returns {number} 0..255.
+ */
+function valueAlpha(i, sign) {
+  if (sign !== "signed") return i;
+  return Math.floor(((Math.abs(2 * i - 255) - 1) * 255) / 254 + 0.5);
+}
+
 const DEFAULT_TINT = [255, 0, 0];
 const DEFAULT_TINT_NEGATIVE = [0, 64, 255];
 
@@ -69,16 +87,25 @@ function hexToRgb(hex) {
  * The 256-entry RGBA table that colorizeMask indexes with i = floor(t*255+0.5).
  * heatmap: colormap colour, alpha 255. tint: alpha = i (the value); colour
  * `tint`, or for sign "signed" `tintNegative` below the middle, `tint` above,
- * alpha = round(|2t-1|*255).
+ * alpha = round(|2t-1|*255). alpha "value" replaces either alpha by
+ * valueAlpha(i, sign), so zero (entry 0, or the middle when signed) is
+ * transparent; "uniform" (the server renderer's) keeps the mode's.
  * @param {Uint8Array} lut 768-byte colormap from colormapLUT.
- * @param {{mode?:string, sign?:string, tint?:number[], tintNegative?:number[]}} opts
+ * @param {{mode?:string, sign?:string, alpha?:string, tint?:number[], tintNegative?:number[]}} opts
  * @returns {Uint8Array} 1024 bytes.
  */
 function overlayTable(
   lut,
-  { mode = "heatmap", sign = "absolute", tint = DEFAULT_TINT, tintNegative = DEFAULT_TINT_NEGATIVE } = {},
+  {
+    mode = "heatmap",
+    sign = "absolute",
+    alpha = "uniform",
+    tint = DEFAULT_TINT,
+    tintNegative = DEFAULT_TINT_NEGATIVE,
+  } = {},
 ) {
   checkChoice("mode", mode, OVERLAY_MODES);
+  checkChoice("alpha", alpha, ALPHAS);
   const table = new Uint8Array(1024);
   for (let i = 0; i < 256; i++) {
     let rgb, a;
@@ -93,6 +120,7 @@ function overlayTable(
       rgb = tint;
       a = i;
     }
+    if (alpha === "value") a = valueAlpha(i, sign);
     table.set([rgb[0], rgb[1], rgb[2], a], 4 * i);
   }
   return table;
@@ -118,16 +146,18 @@ class Palette {
 
   /**
    * The 1024-byte RGBA overlay table for display settings `s`.
-   * @param {{colormap:string, sign:string, tint:string}} s colormap may be TINT; tint is "#rrggbb".
+   * @param {{colormap:string, sign:string, tint:string, alpha?:string}} s colormap may be TINT;
+   *   tint is "#rrggbb"; alpha one of ALPHAS (default "uniform").
    * @returns {Uint8Array}
    */
   table(s) {
-    const key = `${s.colormap}|${s.sign}|${s.tint}`;
+    const alpha = s.alpha || "uniform";
+    const key = `${s.colormap}|${s.sign}|${s.tint}|${alpha}`;
     let t = this._overlays.get(key);
     if (!t) {
       const tint = s.colormap === TINT;
       const lut = this.lut(tint ? defaultColormap(this.tables, "absolute") : s.colormap);
-      t = overlayTable(lut, { mode: tint ? "tint" : "heatmap", sign: s.sign, tint: hexToRgb(s.tint) });
+      t = overlayTable(lut, { mode: tint ? "tint" : "heatmap", sign: s.sign, alpha, tint: hexToRgb(s.tint) });
       this._overlays.set(key, t);
     }
     return t;
@@ -137,6 +167,8 @@ class Palette {
 export {
   OVERLAY_MODES,
   TINT,
+  ALPHAS,
+  valueAlpha,
   colormapLUT,
   isDiverging,
   defaultColormap,

@@ -17,7 +17,8 @@ class Card {
    * @param {object} app the dashboard's services: api, cache, strengths, palette,
    *   state (DisplayState), choices (for the controls) and inView(card).
    * @param {string} run @param {string} tag
-   * @param {{displayName:string, description:string, samples:number, masks:string[]}} info
+   * @param {{displayName:string, description:string, samples:number, masks:string[], error?:string}} info
+   *   error: /tags could list the tag but not read it; the card says so and loads nothing.
    */
   constructor(app, run, tag, info) {
     this.app = app;
@@ -67,7 +68,22 @@ class Card {
     if (this.active && !this.stale) return;
     this.active = true;
     this.stale = false;
-    this._loadSteps();
+    if (this._unreadable()) this._showUnreadable();
+    else this._loadSteps();
+  }
+
+  /** The reason /tags gives for a tag the backend lists but cannot read, or null. */
+  _unreadable() {
+    const error = this.data.info.error;
+    return typeof error === "string" && error ? error : null;
+  }
+
+  // Says why the tag cannot be read, as text, instead of loading it.
+  _showUnreadable() {
+    this.data.begin(); // a load under way is dropped
+    this.notLoaded.hidden = true;
+    this.error.hidden = false;
+    this.error.textContent = `This tag cannot be read: ${this._unreadable()}`;
   }
 
   /** TensorBoard reloaded its data: fetch the step list again when shown.
@@ -84,6 +100,10 @@ class Card {
       }
     }
     if (!this.active) return;
+    if (this._unreadable()) {
+      this._showUnreadable();
+      return;
+    }
     this.stale = true;
     if (this.app.inView(this)) this.activate();
   }

@@ -1,13 +1,14 @@
 // The display controls, shared by the settings panel and each card's
 // overrides: one labelled input per setting of state.js.
 
-import { TINT } from "../pipeline/colormap.js";
+import { ALPHAS, TINT } from "../pipeline/colormap.js";
 import { NORMALIZE_MODES, OVERRIDABLE } from "../state.js";
 import { el, labelled, numberInput, select } from "./dom.js";
 
 const LABELS = {
   showMask: "Show mask",
   opacity: "Opacity",
+  alpha: "Alpha",
   colormap: "Colormap",
   tint: "Tint",
   sign: "Sign",
@@ -25,6 +26,11 @@ const SIGN_LABELS = {
   positive: "Positive only",
   negative: "Negative only",
   signed: "Signed (diverging)",
+};
+
+const ALPHA_LABELS = {
+  value: "By value",
+  uniform: "Uniform",
 };
 
 const CLIP_MODE_LABELS = {
@@ -116,6 +122,10 @@ function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
     opacityOut,
   );
   opacity.addEventListener("input", () => showOpacity(opacity.value));
+  choice(
+    "alpha",
+    ALPHAS.map((a) => [a, ALPHA_LABELS[a]]),
+  );
 
   choice(
     "colormap",

@@ -43,8 +43,9 @@ class CardPicture {
    */
   update(s, sideBySide) {
     const d = this._data;
-    const { colormap, tint, sign, clip, clipMode, threshold, normalize, scaling } = s;
-    const parts = [d.shown.image.url, d.maskName, colormap, tint, sign, clip, clipMode, threshold, normalize, scaling];
+    const { colormap, tint, sign, alpha, clip, clipMode, threshold, normalize, scaling } = s;
+    const parts = [d.shown.image.url, d.maskName, colormap, tint, sign, alpha, clip, clipMode, threshold, normalize];
+    parts.push(scaling);
     const key = [...parts, sideBySide].join("|");
     if (key !== this._recolorKey) {
       this._recolorKey = key;
