@@ -15,6 +15,7 @@ import { addStylesheet, followDarkMode } from "./view/page.js";
 // TensorBoard each. index.test.mjs checks that the list is complete.
 import "./cache.js";
 import "./card_data.js";
+import "./pipeline/batch.js";
 import "./pipeline/check.js";
 import "./pipeline/clip.js";
 import "./pipeline/colorbar.js";
@@ -28,6 +29,7 @@ import "./view/card.js";
 import "./view/card_dom.js";
 import "./view/colorbar.js";
 import "./view/controls.js";
+import "./view/grid.js";
 import "./view/overlay.js";
 import "./view/picture.js";
 import "./view/sidebar.js";

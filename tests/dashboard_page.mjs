@@ -29,7 +29,9 @@ export function cardStates(frame) {
 
 /**
  * Waits until card `name` ("run / tag") has painted the given step, sample and
- * mask (null: any), scrolling it into view so that it loads.
+ * mask (null: any) in its single view, scrolling it into view so that it
+ * loads; a card showing its batch as a grid is switched to the single view
+ * (its "Single view" button), as a user would.
  * @returns {Promise<void>}
  */
 export async function waitForCard(frame, name, { step = null, sample = null, mask = null } = {}, timeout = 20000) {
@@ -37,6 +39,7 @@ export async function waitForCard(frame, name, { step = null, sample = null, mas
     ([name, step, sample, mask]) => {
       const card = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
       if (!card) return false;
+      if (card.classList.contains("grid-mode")) card.querySelector("button.view-toggle")?.click();
       const d = card.dataset;
       if (d.step === undefined) {
         card.scrollIntoView();

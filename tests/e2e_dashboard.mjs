@@ -402,6 +402,7 @@ try {
   await setRange(settings().getByLabel("Opacity", { exact: true }), 1);
   await settings().getByLabel("Clip percentile", { exact: true }).fill(String(rings.clip));
   const shown = {};
+  await waitForCard(frame, RINGS);
   for (const mode of ["percentile", "mass"]) {
     await clipMode.selectOption(mode);
     for (const mask of rings.masks) {
@@ -450,10 +451,54 @@ try {
   await ringsCard.locator("details.card-overrides summary").click();
   await frame.getByRole("button", { name: "Reset settings" }).click();
 
+  // A batch of 4 images x 2 masks shows as a grid: every image (with its label)
+  // and every mask; clicking a cell opens that sample and mask alone.
+  const batch = spec.batch;
+  const BATCH = `${batch.run} / ${batch.tag}`;
+  const batchCard = frame.locator(`article[aria-label="${BATCH}"]`);
+  await batchCard.scrollIntoViewIfNeeded();
+  const gridView = batchCard.locator(".grid-view");
+  const rows = gridView.locator(".grid-body .grid-row");
+  await frame.waitForFunction(
+    ([name, n]) => {
+      const card = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      const grid = card?.querySelector(".grid-view");
+      if (!grid) return false;
+      grid.scrollTop = grid.scrollHeight; // the rows below load as they come into view
+      return Number(grid.dataset.loaded) === n;
+    },
+    [BATCH, batch.labels.length],
+    { timeout: 20000 },
+  );
+  const labels = await rows.locator(".grid-label").allTextContents();
+  const heads = await gridView.locator(".grid-head .grid-mask-name").allTextContents();
+  check(
+    "a batch of 4 images x 2 masks shows as a grid: one row per image with its label, one column per mask",
+    (await gridView.isVisible()) &&
+      labels.join("|") === batch.labels.join("|") &&
+      heads.join("|") === batch.masks.join("|") &&
+      (await rows.locator("button.grid-cell").count()) === batch.labels.length * (batch.masks.length + 1) &&
+      (await gridView.locator(".grid-head .grid-colorbar .colorbar-strip").count()) === batch.masks.length &&
+      (await batchCard.locator("canvas.composite").isHidden()),
+    `${labels} / ${heads}`,
+  );
+  await gridView.getByRole("button", { name: `Open image 3 with mask ${batch.masks[1]}` }).click();
+  await waitForCard(frame, BATCH, { sample: 2, mask: batch.masks[1] });
+  check(
+    "clicking a grid cell opens that sample and mask in the single view",
+    (await batchCard.locator("canvas.composite").isVisible()) &&
+      (await gridView.isHidden()) &&
+      (await batchCard.locator(".card-label").textContent()) === batch.labels[2] &&
+      (await batchCard.getByLabel("Mask", { exact: true }).inputValue()) === batch.masks[1],
+  );
+  await batchCard.getByRole("button", { name: "Back to grid" }).click();
+  check("Back to grid shows the grid again", await gridView.isVisible());
+
   check("no dialog opened (nothing from the data ran)", dialogs.length === 0, dialogs.join(" | "));
   check("no script errors in the page", errors.length === 0, errors.join(" | "));
 
   if (screenshot) {
+    await waitForCard(frame, TRAIN);
     await card().getByLabel("Mask", { exact: true }).selectOption("ig");
     await pixels({ step: lastStep, sample: 0, mask: "ig" });
     await hover(bx0 + 4, by0 + 4);

@@ -29,6 +29,7 @@ SCRIPT = os.path.join(ROOT, "tests", "e2e_dashboard.mjs")
 WIDTH, HEIGHT = 64, 48
 STEPS = (0, 1, 2)
 SAMPLES = 2
+BATCH_SAMPLES = 4  # the batch card shown as a grid: 4 images x 2 masks
 XSS = "<img src=x onerror=alert(1)>"
 RENDER_OPTIONS = os.path.join(ROOT, "frontend", "render_options.json")
 
@@ -126,7 +127,25 @@ def write_dashboard_logdir(logdir):
             labels=[XSS],
             walltime=1_700_000_000.0,
         )
+    batch_labels = ["batch image %d" % i for i in range(BATCH_SAMPLES)]
+    with SaliencyWriter(os.path.join(logdir, "batch")) as writer:
+        batch_masks = {n: np.repeat(m[:1], BATCH_SAMPLES, axis=0) for n, m in masks(0).items()}
+        writer.add(
+            "batch/grid",
+            np.stack([image(i % SAMPLES) for i in range(BATCH_SAMPLES)]),
+            batch_masks,
+            0,
+            labels=batch_labels,
+            max_outputs=BATCH_SAMPLES,
+            walltime=1_700_000_000.0,
+        )
     return {
+        "batch": {
+            "run": "batch",
+            "tag": "batch/grid",
+            "labels": batch_labels,
+            "masks": sorted(batch_masks),
+        },
         "width": WIDTH,
         "height": HEIGHT,
         "steps": list(STEPS),

@@ -13,7 +13,7 @@ import { HOVER_HINT } from "./picture.js";
  * @param {{description:string, samples:number, masks:string[]}} info
  * @returns {object} root, figure, view (OverlayCanvas), panels, compositeWrap, notLoaded,
  *   readout, bar, meta, label, error, step/sample inputs and values, maskSelect,
- *   showInput, sbsInput, controls.
+ *   viewToggle (grid / single view), showInput, sbsInput, controls. `card.grid` must exist.
  */
 function buildCard(card, run, tag, info) {
   const { state, choices } = card.app;
@@ -66,11 +66,13 @@ function buildCard(card, run, tag, info) {
     card.showData();
   });
   const nav = el("div", { class: "card-nav" });
-  nav.append(
-    labelled("Step", stepInput, stepValue),
-    labelled("Sample", sampleInput, sampleValue),
-    labelled("Mask", maskSelect),
-  );
+  const sampleRow = labelled("Sample", sampleInput, sampleValue);
+  const maskRow = labelled("Mask", maskSelect);
+  sampleRow.classList.add("single-only");
+  maskRow.classList.add("single-only");
+  const viewToggle = el("button", { type: "button", class: "button view-toggle", hidden: true });
+  viewToggle.addEventListener("click", () => card.toggleGrid());
+  nav.append(labelled("Step", stepInput, stepValue), sampleRow, maskRow, viewToggle);
 
   const showInput = el("input", { type: "checkbox", "aria-label": "Show mask", checked: true });
   showInput.addEventListener("change", () => card.setOverride("showMask", showInput.checked));
@@ -102,7 +104,8 @@ function buildCard(card, run, tag, info) {
   });
   more.append(grid, reset);
 
-  root.append(head, figure, readout, bar, meta, label, error, nav, tools, more);
+  for (const single of [figure, readout, bar, label, tools]) single.classList.add("single-only");
+  root.append(head, figure, card.grid.root, readout, bar, meta, label, error, nav, tools, more);
   return {
     root,
     figure,
@@ -120,6 +123,7 @@ function buildCard(card, run, tag, info) {
     sampleInput,
     sampleValue,
     maskSelect,
+    viewToggle,
     showInput,
     sbsInput,
     controls,
