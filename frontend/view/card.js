@@ -1,15 +1,15 @@
 // One card of the grid: a run/tag's image with its mask composited on a
 // canvas. It loads its data (card_data.js) when it scrolls into view, keeps
 // its controls in step with the DisplayState, and has its picture
-// (view/picture.js) drawn with the cheapest work the change needs. Its
-// elements are built by view/card_dom.js.
+// (view/picture.js) drawn with the cheapest work the change needs. A batch of
+// several images or masks shows first as a grid (view/grid.js). Its elements
+// are built by view/card_dom.js.
 
-import { isBatch } from "../pipeline/batch.js";
 import { formatWallTime } from "../pipeline/format.js";
 import { CardData } from "../card_data.js";
 import { buildCard } from "./card_dom.js";
 import { el } from "./dom.js";
-import { GridView } from "./grid.js";
+import { CardModes } from "./grid.js";
 import { CardPicture } from "./picture.js";
 
 /** A card. Its root element carries `data-steps` (the kept steps,
@@ -31,47 +31,12 @@ class Card {
     this.data = new CardData(app, run, tag, info);
     this.active = false;
     this.stale = false;
-    this.grid = new GridView(app, run, tag, {
-      settings: () => this.settings(),
-      open: (sample, mask) => this.openSingle(sample, mask),
-    });
-    /** @type {boolean} the grid shows (the default for a batch of several images or masks). */
-    this.gridMode = isBatch(info);
+    /** Grid (the batch at a glance) or single view, and the switch between them. */
+    this.modes = new CardModes(this);
     Object.assign(this, buildCard(this, run, tag, info));
     this.picture = new CardPicture(app.palette, this.data, this);
     this._syncControls();
-    this._showMode();
-  }
-
-  // ---------------------------------------------------------------- grid
-
-  _showMode() {
-    this.root.classList.toggle("grid-mode", this.gridMode);
-    this.viewToggle.hidden = !isBatch(this.data.info) && !this.gridMode;
-    this.viewToggle.textContent = this.gridMode ? "Single view" : "Back to grid";
-  }
-
-  /** The toggle: grid to single view (the sample and mask chosen last), or back. */
-  toggleGrid() {
-    this.gridMode = !this.gridMode;
-    this._showMode();
-    if (this.gridMode) this._showGrid();
-    this.update();
-  }
-
-  /** A grid cell was clicked: that sample and mask in the single view.
-   * @param {number} sample @param {string|null} mask null: the image column. */
-  openSingle(sample, mask) {
-    this.data.sample = sample;
-    if (mask) this.data.maskName = mask;
-    this.gridMode = false;
-    this._showMode();
-    if (this.data.steps) this.loadSample();
-  }
-
-  _showGrid() {
-    const d = this.data;
-    if (this.gridMode && d.steps) this.grid.show(d.step.step, d.samples, d.info.masks);
+    this.modes.show();
   }
 
   /** The settings this card draws with. @returns {object} */
@@ -132,7 +97,7 @@ class Card {
     if (info) {
       this.data.info = info;
       this._showSamples(info.samples);
-      this._showMode();
+      this.modes.show();
       const names = info.masks;
       if (names.join("\u0000") !== [...this.maskSelect.options].map((o) => o.value).join("\u0000")) {
         this.maskSelect.replaceChildren(...names.map((m) => el("option", { value: m, text: m })));
@@ -177,7 +142,7 @@ class Card {
     this.stepInput.setAttribute("aria-valuetext", `step ${step.step}`);
     d.clampSample();
     this._showSamples(d.samples);
-    this._showGrid();
+    this.modes.showBatch();
     this.sampleInput.value = d.sample;
     this.sampleValue.textContent = `${d.sample + 1} of ${d.samples}`;
     this.sampleInput.setAttribute("aria-valuetext", `image ${d.sample + 1} of ${d.samples}`);
@@ -230,7 +195,7 @@ class Card {
   /** Brings the card up to date with the settings: its controls, then its picture. */
   update() {
     this._syncControls();
-    if (this.gridMode) this.grid.update();
+    this.modes.update();
     const d = this.data;
     if (!d.shown || !d.image) return;
     const s = this.settings();

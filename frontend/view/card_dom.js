@@ -13,7 +13,7 @@ import { HOVER_HINT } from "./picture.js";
  * @param {{description:string, samples:number, masks:string[]}} info
  * @returns {object} root, figure, view (OverlayCanvas), panels, compositeWrap, notLoaded,
  *   readout, bar, meta, label, error, step/sample inputs and values, maskSelect,
- *   viewToggle (grid / single view), showInput, sbsInput, controls. `card.grid` must exist.
+ *   viewToggle (grid / single view), showInput, sbsInput, controls. `card.modes` must exist.
  */
 function buildCard(card, run, tag, info) {
   const { state, choices } = card.app;
@@ -71,7 +71,7 @@ function buildCard(card, run, tag, info) {
   sampleRow.classList.add("single-only");
   maskRow.classList.add("single-only");
   const viewToggle = el("button", { type: "button", class: "button view-toggle", hidden: true });
-  viewToggle.addEventListener("click", () => card.toggleGrid());
+  viewToggle.addEventListener("click", () => card.modes.toggle());
   nav.append(labelled("Step", stepInput, stepValue), sampleRow, maskRow, viewToggle);
 
   const showInput = el("input", { type: "checkbox", "aria-label": "Show mask", checked: true });
@@ -105,7 +105,7 @@ function buildCard(card, run, tag, info) {
   more.append(grid, reset);
 
   for (const single of [figure, readout, bar, label, tools]) single.classList.add("single-only");
-  root.append(head, figure, card.grid.root, readout, bar, meta, label, error, nav, tools, more);
+  root.append(head, figure, card.modes.grid.root, readout, bar, meta, label, error, nav, tools, more);
   return {
     root,
     figure,

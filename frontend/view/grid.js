@@ -5,7 +5,7 @@
 // view inside the card; clicking a cell opens that sample and mask in the
 // card's single view.
 
-import { pooledRange } from "../pipeline/batch.js";
+import { isBatch, pooledRange } from "../pipeline/batch.js";
 import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
 import { drawColorbar } from "./colorbar.js";
 import { el } from "./dom.js";
@@ -160,4 +160,59 @@ class GridView {
   }
 }
 
-export { GridView };
+/** Which view a card shows — its batch as a grid (the default for several
+ * images or masks) or one sample and mask — and the switches between them. */
+class CardModes {
+  /** @param {import("./card.js").Card} card its `viewToggle` and `root` are used once built. */
+  constructor(card) {
+    this._card = card;
+    /** @type {GridView} */
+    this.grid = new GridView(card.app, card.run, card.tag, {
+      settings: () => card.settings(),
+      open: (sample, mask) => this.open(sample, mask),
+    });
+    /** @type {boolean} the grid shows. */
+    this.gridMode = isBatch(card.data.info);
+  }
+
+  /** Shows the mode: the card's class and the toggle's text. */
+  show() {
+    const card = this._card;
+    if (card.data.info.error) this.gridMode = false;
+    card.root.classList.toggle("grid-mode", this.gridMode);
+    card.viewToggle.hidden = !isBatch(card.data.info) && !this.gridMode;
+    card.viewToggle.textContent = this.gridMode ? "Single view" : "Back to grid";
+  }
+
+  /** The toggle: grid to single view (the sample and mask chosen last), or back. */
+  toggle() {
+    this.gridMode = !this.gridMode;
+    this.show();
+    this.showBatch();
+    this._card.update();
+  }
+
+  /** A grid cell was clicked: that sample and mask in the single view.
+   * @param {number} sample @param {string|null} mask null: the image column. */
+  open(sample, mask) {
+    const card = this._card;
+    card.data.sample = sample;
+    if (mask) card.data.maskName = mask;
+    this.gridMode = false;
+    this.show();
+    if (card.data.steps) card.loadSample();
+  }
+
+  /** The grid follows the card's chosen step. */
+  showBatch() {
+    const d = this._card.data;
+    if (this.gridMode && d.steps) this.grid.show(d.step.step, d.samples, d.info.masks);
+  }
+
+  /** The grid follows the settings. */
+  update() {
+    if (this.gridMode) this.grid.update();
+  }
+}
+
+export { GridView, CardModes };
