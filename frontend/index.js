@@ -29,6 +29,7 @@ import "./view/card.js";
 import "./view/card_dom.js";
 import "./view/colorbar.js";
 import "./view/controls.js";
+import "./view/filmstrip.js";
 import "./view/grid.js";
 import "./view/overlay.js";
 import "./view/picture.js";

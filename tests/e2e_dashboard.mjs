@@ -277,6 +277,40 @@ try {
   await setRange(card().getByLabel("Step", { exact: true }), spec.steps.length - 1);
   await pixels({ step: lastStep, sample: 0 });
 
+  // Filmstrip: sample 0 and mask grad at every kept step, the step under each
+  // frame, one clip pooled over the frames (a weaker step's box is fainter).
+  await card().getByLabel("Filmstrip", { exact: true }).check();
+  await frame.waitForFunction(
+    ([name, n]) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      return Number(c?.querySelector(".filmstrip")?.dataset.loaded) === n;
+    },
+    [TRAIN, spec.steps.length],
+    { timeout: 20000 },
+  );
+  const film = card().locator(".filmstrip");
+  const captions = await film.locator("figcaption").allTextContents();
+  const frames = [];
+  for (let i = 0; i < spec.steps.length; i++) frames.push(await canvasPixels(film.locator(".film-canvas").nth(i)));
+  const boxChange = (p, step) => {
+    const [y0, y1, x0, x1] = box(step, 0);
+    const x = (x0 + x1) >> 1;
+    const y = (y0 + y1) >> 1;
+    const img = imagePixel(0, x, y);
+    return [0, 1, 2].reduce((sum, c) => sum + Math.abs(p[4 * (y * W + x) + c] - img[c]), 0);
+  };
+  const framesOk = frames.every((p, i) => compare(p, 0, [box(spec.steps[i], 0)]).outsideDiff === 0);
+  const change = frames.map((p, i) => boxChange(p, spec.steps[i]));
+  check(
+    "filmstrip: one frame per kept step with its step, zero pixels equal the image, one shared normalisation",
+    captions.join("|") === spec.steps.map((st) => `step ${st}`).join("|") &&
+      framesOk &&
+      change[0] > 0 &&
+      change[0] < change[change.length - 1],
+    `${captions} / ${change}`,
+  );
+  await card().getByLabel("Filmstrip", { exact: true }).uncheck();
+
   // Per-card override: this card's Opacity 0 leaves the global at 0.6.
   await card().locator("details.card-overrides summary").click();
   await setRange(card().getByLabel("Opacity", { exact: true }), 0);

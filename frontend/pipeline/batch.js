@@ -27,4 +27,16 @@ function pooledRange(masks) {
   return { min, max };
 }
 
-export { isBatch, pooledRange };
+/**
+ * The frames of a filmstrip: the chosen sample at every kept step (the last
+ * image of a step whose batch is smaller; a step without its batch size keeps
+ * the sample).
+ * @param {{step:number, samples?:number}[]} steps the kept steps.
+ * @param {number} sample
+ * @returns {{step:number, sample:number}[]}
+ */
+function filmFrames(steps, sample) {
+  return steps.map((s) => ({ step: s.step, sample: s.samples ? Math.min(sample, s.samples - 1) : sample }));
+}
+
+export { isBatch, pooledRange, filmFrames };

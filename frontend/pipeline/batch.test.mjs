@@ -1,7 +1,7 @@
 // Tests of pipeline/batch.js: node --test frontend/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isBatch, pooledRange } from "./batch.js";
+import { filmFrames, isBatch, pooledRange } from "./batch.js";
 
 test("isBatch: several images or several masks make a grid; one of each, or an unreadable tag, do not", () => {
   assert.equal(isBatch({ samples: 4, masks: ["a", "b"] }), true);
@@ -21,4 +21,14 @@ test("pooledRange: the smallest min and largest max of a column", () => {
     ]),
     { min: -3, max: 2 },
   );
+});
+
+test("filmFrames: the chosen sample at every kept step, the last image of a smaller batch", () => {
+  const steps = [{ step: 0, samples: 4 }, { step: 5, samples: 2 }, { step: 9 }];
+  assert.deepEqual(filmFrames(steps, 3), [
+    { step: 0, sample: 3 },
+    { step: 5, sample: 1 },
+    { step: 9, sample: 3 },
+  ]);
+  assert.deepEqual(filmFrames([], 0), []);
 });

@@ -9,6 +9,7 @@ import { formatWallTime } from "../pipeline/format.js";
 import { CardData } from "../card_data.js";
 import { buildCard } from "./card_dom.js";
 import { el } from "./dom.js";
+import { Filmstrip } from "./filmstrip.js";
 import { CardModes } from "./grid.js";
 import { CardPicture } from "./picture.js";
 
@@ -33,6 +34,8 @@ class Card {
     this.stale = false;
     /** Grid (the batch at a glance) or single view, and the switch between them. */
     this.modes = new CardModes(this);
+    /** The chosen sample and mask at every kept step, when its box is ticked. */
+    this.film = new Filmstrip(app, run, tag, () => this.settings());
     Object.assign(this, buildCard(this, run, tag, info));
     this.picture = new CardPicture(app.palette, this.data, this);
     this._syncControls();
@@ -202,8 +205,13 @@ class Card {
     const sbs = this._sideBySide();
     this.root.classList.toggle("actual-size", s.actualSize);
     this.root.classList.toggle("pixelated", s.scaling === "pixelated");
-    if (d.missing(s, sbs)) this.showData();
-    else this.picture.update(s, sbs);
+    if (d.missing(s, sbs)) {
+      this.showData();
+      return;
+    }
+    this.picture.update(s, sbs);
+    this.film.root.hidden = !this.filmInput.checked;
+    if (this.filmInput.checked) this.film.show(d.steps, d.sample, d.maskName);
   }
 }
 

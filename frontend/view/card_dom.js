@@ -13,7 +13,7 @@ import { HOVER_HINT } from "./picture.js";
  * @param {{description:string, samples:number, masks:string[]}} info
  * @returns {object} root, figure, view (OverlayCanvas), panels, compositeWrap, notLoaded,
  *   readout, bar, meta, label, error, step/sample inputs and values, maskSelect,
- *   viewToggle (grid / single view), showInput, sbsInput, controls. `card.modes` must exist.
+ *   viewToggle (grid / single view), showInput, sbsInput, filmInput, controls. `card.modes` and `card.film` must exist.
  */
 function buildCard(card, run, tag, info) {
   const { state, choices } = card.app;
@@ -88,8 +88,15 @@ function buildCard(card, run, tag, info) {
     "aria-label": "Download PNG",
   });
   download.addEventListener("click", () => card.picture.download());
+  const filmInput = el("input", { type: "checkbox", "aria-label": "Filmstrip" });
+  filmInput.addEventListener("change", () => card.update());
   const tools = el("div", { class: "card-tools" });
-  tools.append(labelled("Show mask", showInput), labelled("Side by side", sbsInput), download);
+  tools.append(
+    labelled("Show mask", showInput),
+    labelled("Side by side", sbsInput),
+    labelled("Filmstrip", filmInput),
+    download,
+  );
 
   // Overrides of the global settings.
   const more = el("details", { class: "card-overrides" });
@@ -104,8 +111,9 @@ function buildCard(card, run, tag, info) {
   });
   more.append(grid, reset);
 
-  for (const single of [figure, readout, bar, label, tools]) single.classList.add("single-only");
-  root.append(head, figure, card.modes.grid.root, readout, bar, meta, label, error, nav, tools, more);
+  card.film.root.hidden = true;
+  for (const single of [figure, card.film.root, readout, bar, label, tools]) single.classList.add("single-only");
+  root.append(head, figure, card.modes.grid.root, card.film.root, readout, bar, meta, label, error, nav, tools, more);
   return {
     root,
     figure,
@@ -126,6 +134,7 @@ function buildCard(card, run, tag, info) {
     viewToggle,
     showInput,
     sbsInput,
+    filmInput,
     controls,
   };
 }
