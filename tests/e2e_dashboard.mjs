@@ -362,6 +362,31 @@ try {
   await waitForCard(frame, `${spec.xss} / ${spec.xss}`, {}, 10000);
   check("its label shows as text too", (await xssCard.locator(".card-label").textContent()) === spec.xss);
 
+  // A tag the backend lists but cannot read (RustBoard and a double quote in
+  // the name): the card shows /tags' error as text and loads nothing.
+  const quoted = spec.quoted;
+  const quotedName = `${quoted.run} / ${quoted.tag}`;
+  const listed = await frame.evaluate(
+    async ([run, tag]) => (await (await fetch("tags")).json())[run]?.[tag],
+    [quoted.run, quoted.tag],
+  );
+  const quotedCard = frame.locator("article.card").filter({ has: frame.locator(".card-run", { hasText: quoted.run }) });
+  await quotedCard.scrollIntoViewIfNeeded();
+  if (listed && listed.error) {
+    const errorText = quotedCard.locator(".card-error");
+    await errorText.waitFor({ timeout: 10000 });
+    check(
+      "a tag /tags lists with an error shows the message as text and loads nothing",
+      (await errorText.textContent()) === `This tag cannot be read: ${listed.error}` &&
+        (await quotedCard.getAttribute("data-step")) === null &&
+        listed.samples === 0,
+      await errorText.textContent(),
+    );
+  } else {
+    await waitForCard(frame, quotedName, {}, 10000);
+    check("a tag named with a double quote loads where the backend reads it", Boolean(listed) && !listed.error);
+  }
+
   // Dark mode follows TensorBoard's page.
   await page.evaluate(() => document.body.classList.add("dark-mode"));
   await frame.waitForFunction(() => document.documentElement.classList.contains("dark"), null, { timeout: 5000 });

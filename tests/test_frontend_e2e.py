@@ -29,6 +29,7 @@ SCRIPT = os.path.join(ROOT, "tests", "e2e_dashboard.mjs")
 WIDTH, HEIGHT = 64, 48
 STEPS = (0, 1, 2)
 SAMPLES = 2
+QUOTED = 'say "hi"'
 BATCH_SAMPLES = 4  # the batch card shown as a grid: 4 images x 2 masks
 XSS = "<img src=x onerror=alert(1)>"
 RENDER_OPTIONS = os.path.join(ROOT, "frontend", "render_options.json")
@@ -127,6 +128,10 @@ def write_dashboard_logdir(logdir):
             labels=[XSS],
             walltime=1_700_000_000.0,
         )
+    # RustBoard lists a tag named with a double quote but cannot read it: /tags
+    # says why in "error" and the card shows that text (the Python backend reads it).
+    with SaliencyWriter(os.path.join(logdir, "quoted")) as writer:
+        writer.add(QUOTED, images[:1], {"grad": masks(0)["grad"][:1]}, 0, walltime=1_700_000_000.0)
     batch_labels = ["batch image %d" % i for i in range(BATCH_SAMPLES)]
     with SaliencyWriter(os.path.join(logdir, "batch")) as writer:
         batch_masks = {n: np.repeat(m[:1], BATCH_SAMPLES, axis=0) for n, m in masks(0).items()}
@@ -155,6 +160,7 @@ def write_dashboard_logdir(logdir):
         "gradValues": {str(s): grad_value(s) for s in STEPS},
         "negBox": list(NEG_BOX),
         "xss": XSS,
+        "quoted": {"run": "quoted", "tag": QUOTED},
         # The card whose overlay is compared with /render: smooth masks, where
         # the percentile and the cumulative-mass clip points differ.
         "rings": {
