@@ -75,7 +75,8 @@ def run(workdir, backend):
     if backend == "rust":
         # RustBoard (tensorboard-data-server 0.7) lists a run or tag whose name holds
         # a double quote but cannot read its blobs back (its blob keys break): the
-        # plugin leaves such tags out with a warning; the page must show the rest.
+        # plugin lists such tags with an error (tests/test_frontend_e2e.py checks that
+        # card); here the page must show the rest.
         kept = [c for c in cards if '"' not in c["run"] + c["tag"]]
         skipped = len(cards) - len(kept)
         cards = kept
@@ -98,7 +99,7 @@ def run(workdir, backend):
         problems.append(out[-3000:])
     figures = "%s%s; %.0f s" % (
         lines[-1][7:] if lines else "no result",
-        "; %d names with '\"' unreadable by RustBoard, left out" % skipped if skipped else "",
+        "; %d names with '\"' shown as error cards (RustBoard)" % skipped if skipped else "",
         time.perf_counter() - start,
     )
     return Result(
