@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tensorboard_plugin_saliency import codec, metadata
+from tensorboard_plugin_saliency import codec
 from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
     CHANNEL_REDUCTIONS,
     DEFAULT_MASK_NAME,
@@ -173,7 +173,6 @@ def decode_summary(blobs):
 
 # v1 names.
 parse_manifest = Manifest.from_json
-FormatVersionError = metadata.FormatVersionError
 
 
 def image_index(manifest, sample):

@@ -12,7 +12,6 @@ loads; the other names here are the ones v1 code imported from `plugin`.
 """
 
 from tensorboard_plugin_saliency.metadata import PLUGIN_NAME
-from tensorboard_plugin_saliency.plugin.blobs import ALL_STEPS as _ALL_STEPS  # noqa: F401
 from tensorboard_plugin_saliency.plugin.data import (
     DEFAULT_SAMPLES_PER_TAG,
     SaliencyData,
