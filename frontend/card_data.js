@@ -34,6 +34,7 @@ class CardData {
     /** @type {Map<string, object>} mask name -> BlobCache entry, of the shown sample. */
     this.masks = new Map();
     this._tagMasks = null; // {key, entries}
+    this._wantedStep = null; // a step asked for before the step list came
     this._token = 0;
   }
 
@@ -80,12 +81,27 @@ class CardData {
     this.steps = steps;
     if (!steps.length) throw new Error("no readable steps");
     let index = steps.length - 1;
-    if (!this.followLatest && old) {
-      const same = steps.findIndex((s) => s.step === old.step);
+    const wanted = this._wantedStep;
+    this._wantedStep = null;
+    const keep = wanted ?? (!this.followLatest && old ? old.step : null);
+    if (keep !== null) {
+      const same = steps.findIndex((s) => s.step === keep);
       if (same >= 0) index = same;
     }
     this.stepIndex = index;
+    if (wanted !== null) this.followLatest = index === steps.length - 1;
     return true;
+  }
+
+  /** Picks the kept step `step` now, or once the step list comes.
+   * @param {number} step */
+  preferStep(step) {
+    if (!this.steps) {
+      this._wantedStep = step;
+      return;
+    }
+    const index = this.steps.findIndex((s) => s.step === step);
+    if (index >= 0) this.chooseStep(index);
   }
 
   /** Picks a step by its index in the step list. @param {number} index */

@@ -141,6 +141,8 @@ class Dashboard {
     if (current.length !== ordered.length || ordered.some((node, i) => current[i] !== node)) {
       this.grid.replaceChildren(...ordered);
     }
+    // A grid's "Compare runs" follows the runs shown.
+    for (const card of this.cards.values()) card.modes.showBatch();
     const total = Object.values(this.tags).reduce((n, t) => n + Object.keys(t).length, 0);
     this.empty.hidden = total > 0;
     if (total === 0) showEmptyHelp(this.empty);
@@ -159,6 +161,28 @@ class Dashboard {
         this.visible.delete(card);
       }
     }
+  }
+
+  /**
+   * The other shown runs that have `tag` readable, sorted.
+   * @param {string} run the asking card's run. @param {string} tag @returns {string[]}
+   */
+  runsWithTag(run, tag) {
+    return Object.keys(this.tags)
+      .sort()
+      .filter((r) => r !== run && !this.state.hiddenRuns.has(r) && this.tags[r][tag] && !this.tags[r][tag].error);
+  }
+
+  /**
+   * Opens a sample and mask of run/tag in that card's single view, at `step`,
+   * and scrolls to it (a grid cell of another run was clicked).
+   * @param {string} run @param {string} tag @param {number} step @param {number} sample @param {string|null} mask
+   */
+  openCard(run, tag, step, sample, mask) {
+    const card = this.cards.get(`${run}\u0000${tag}`);
+    if (!card) return;
+    card.modes.open(sample, mask, step);
+    card.root.scrollIntoView({ block: "start" });
   }
 
   /** Whether `card` is in view. @param {Card} card */

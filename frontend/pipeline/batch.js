@@ -1,5 +1,6 @@
 // The batch of one step as a grid (view/grid.js): whether a tag is shown as
-// one, and the value range one colour bar covers for a column of masks.
+// one, which run and step each group of columns shows when the grid compares
+// steps or runs, and the value range one colour bar covers.
 
 /**
  * Whether a /tags entry is a batch of several images or masks, shown as a
@@ -39,4 +40,47 @@ function filmFrames(steps, sample) {
   return steps.map((s) => ({ step: s.step, sample: s.samples ? Math.min(sample, s.samples - 1) : sample }));
 }
 
-export { isBatch, pooledRange, filmFrames };
+/**
+ * The kept step a comparison shows for `step`: that step, else the last one
+ * kept before it, else the first kept.
+ * @param {{step:number}[]} steps kept steps, oldest first (not empty).
+ * @param {number} step
+ * @returns {{step:number, samples?:number}}
+ */
+function nearestStep(steps, step) {
+  let best = steps[0];
+  for (const s of steps) if (s.step <= step) best = s;
+  return best;
+}
+
+/**
+ * The groups of columns of a grid, left to right: the card's run at its
+ * step, then the same run at `compareStep`, then each other run at its kept
+ * step nearest the card's (nearestStep). Each group is the image column and
+ * one column per mask; rows are sample indices, so group A's image i sits
+ * beside group B's image i.
+ * @param {{run:string, step:{step:number, samples?:number}, samples:number}} main the card.
+ * @param {{steps?:{step:number, samples?:number}[], compareStep?:number|null,
+ *   runs?:{run:string, steps:{step:number, samples?:number}[]}[]}} [compare]
+ *   steps: the card's kept steps; runs: other runs with the same tag (non-empty step lists).
+ * @returns {{run:string, step:number, samples:number, title:string}[]}
+ */
+function gridSources(main, { steps = [], compareStep = null, runs = [] } = {}) {
+  const at = (run, entry, fallback) => ({
+    run,
+    step: entry.step,
+    samples: entry.samples || fallback,
+    title: `${run} · step ${entry.step}`,
+  });
+  const out = [at(main.run, main.step, main.samples)];
+  if (compareStep !== null && compareStep !== main.step.step) {
+    const entry = steps.find((s) => s.step === compareStep);
+    if (entry) out.push(at(main.run, entry, main.samples));
+  }
+  for (const { run, steps: theirs } of runs) {
+    if (run !== main.run && theirs.length) out.push(at(run, nearestStep(theirs, main.step.step), main.samples));
+  }
+  return out;
+}
+
+export { isBatch, pooledRange, filmFrames, nearestStep, gridSources };

@@ -1,7 +1,7 @@
 // Tests of pipeline/batch.js: node --test frontend/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { filmFrames, isBatch, pooledRange } from "./batch.js";
+import { filmFrames, gridSources, isBatch, nearestStep, pooledRange } from "./batch.js";
 
 test("isBatch: several images or several masks make a grid; one of each, or an unreadable tag, do not", () => {
   assert.equal(isBatch({ samples: 4, masks: ["a", "b"] }), true);
@@ -31,4 +31,48 @@ test("filmFrames: the chosen sample at every kept step, the last image of a smal
     { step: 9, sample: 3 },
   ]);
   assert.deepEqual(filmFrames([], 0), []);
+});
+
+test("nearestStep: the same step, else the last kept before it, else the first kept", () => {
+  const steps = [{ step: 10 }, { step: 20 }, { step: 30 }];
+  assert.equal(nearestStep(steps, 20).step, 20);
+  assert.equal(nearestStep(steps, 25).step, 20);
+  assert.equal(nearestStep(steps, 99).step, 30);
+  assert.equal(nearestStep(steps, 3).step, 10);
+});
+
+test("gridSources: the card's step, then the compared step, then each other run at its nearest step", () => {
+  const steps = [
+    { step: 0, samples: 4 },
+    { step: 5, samples: 4 },
+    { step: 9, samples: 2 },
+  ];
+  const main = { run: "a", step: steps[2], samples: 2 };
+  assert.deepEqual(gridSources(main), [{ run: "a", step: 9, samples: 2, title: "a · step 9" }]);
+  const both = gridSources(main, {
+    steps,
+    compareStep: 0,
+    runs: [
+      {
+        run: "b",
+        steps: [
+          { step: 4, samples: 3 },
+          { step: 8, samples: 3 },
+          { step: 12, samples: 3 },
+        ],
+      },
+      { run: "c", steps: [] },
+    ],
+  });
+  assert.deepEqual(
+    both.map((s) => [s.run, s.step, s.samples]),
+    [
+      ["a", 9, 2],
+      ["a", 0, 4],
+      ["b", 8, 3],
+    ],
+  );
+  // Comparing with the shown step itself, or a step no longer kept, adds nothing.
+  assert.equal(gridSources(main, { steps, compareStep: 9 }).length, 1);
+  assert.equal(gridSources(main, { steps, compareStep: 7 }).length, 1);
 });

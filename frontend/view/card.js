@@ -99,6 +99,7 @@ class Card {
   refresh(info) {
     if (info) {
       this.data.info = info;
+      this.modes.refresh();
       this._showSamples(info.samples);
       this.modes.show();
       const names = info.masks;

@@ -113,7 +113,21 @@ function buildCard(card, run, tag, info) {
 
   card.film.root.hidden = true;
   for (const single of [figure, card.film.root, readout, bar, label, tools]) single.classList.add("single-only");
-  root.append(head, figure, card.modes.grid.root, card.film.root, readout, bar, meta, label, error, nav, tools, more);
+  root.append(
+    head,
+    figure,
+    card.modes.grid.tools,
+    card.modes.grid.root,
+    card.film.root,
+    readout,
+    bar,
+    meta,
+    label,
+    error,
+    nav,
+    tools,
+    more,
+  );
   return {
     root,
     figure,

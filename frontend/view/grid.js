@@ -1,90 +1,125 @@
 // A card's grid: the whole batch of one step at a glance. One row per image
-// of the batch (with its label), one column for the image and one per mask,
-// each mask column coloured with one clip value pooled over its loaded cells
-// and shown by one colour bar. Rows fetch their blobs when they scroll into
-// view inside the card; clicking a cell opens that sample and mask in the
-// card's single view.
+// of the batch (with its label); one group of columns per source (the card's
+// run at its step, and, to compare, the same run at a second step or the
+// other runs with this tag), each group the image column and one column per
+// mask, so image i of every source sits on the same row. Each mask column is
+// coloured with one clip value pooled over its loaded cells in every source
+// (with Normalize "every mask", over all mask columns) and shown by one
+// colour bar. Rows fetch their blobs when they scroll into view inside the
+// card; clicking a cell opens that sample and mask in a single view.
 
-import { isBatch, pooledRange } from "../pipeline/batch.js";
+import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
 import { drawColorbar } from "./colorbar.js";
-import { el } from "./dom.js";
+import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
 
-/** The grid of a card. Its root carries `data-step` once listed and
- * `data-loaded` (rows painted). */
+/** The grid of a card. Its root carries `data-step` once listed, `data-sources`
+ * (groups of columns) and `data-loaded` (rows painted); a painted row `data-loaded="1"`. */
 class GridView {
   /**
    * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
    * @param {string} run @param {string} tag
-   * @param {{settings:() => object, open:(sample:number, mask:string|null) => void}} host the card.
+   * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void}} host the card.
    */
   constructor(app, run, tag, host) {
     this._app = app;
-    this._run = run;
     this._tag = tag;
     this._host = host;
     this.root = el("div", { class: "grid-view", role: "group", "aria-label": `Batch of ${run} / ${tag}` });
-    this._head = el("div", { class: "grid-row grid-head" });
+    this.tools = el("div", { class: "grid-tools" });
+    this._head = el("div", { class: "grid-head" });
     this._body = el("div", { class: "grid-body" });
     this.root.append(this._head, this._body);
     this._observer = new IntersectionObserver((entries) => this._onIntersect(entries), { root: this.root });
     this._rows = [];
-    this._bars = new Map(); // mask name -> colour bar element
+    this._bars = []; // {name, element, key}
+    this._sources = [];
     this._masks = [];
-    this._step = null;
+    this._key = null;
     this._token = 0;
   }
 
   /**
-   * Shows the batch of `step`: rows for `samples` images, columns for `masks`.
-   * @param {number} step @param {number} samples @param {string[]} masks
+   * Shows `sources` side by side, rows for the largest batch among them, columns for `masks`.
+   * @param {{run:string, step:number, samples:number, title:string}[]} sources see gridSources.
+   * @param {string[]} masks
    */
-  show(step, samples, masks) {
-    const same = step === this._step && samples === this._rows.length && masks.join("\0") === this._masks.join("\0");
-    if (same) return;
+  show(sources, masks) {
+    const key = JSON.stringify([sources, masks]);
+    if (key === this._key) return;
+    this._key = key;
     this._token++;
-    this._step = step;
+    this._sources = sources;
     this._masks = masks;
-    this.root.dataset.step = String(step);
+    this.root.dataset.step = String(sources[0].step);
+    this.root.dataset.sources = String(sources.length);
     this.root.dataset.loaded = "0";
-    this.root.style.setProperty("--grid-columns", String(masks.length + 1));
+    this.root.classList.toggle("grid-compare", sources.length > 1);
+    this.root.style.setProperty("--grid-columns", String(sources.length * (masks.length + 1)));
     this._observer.disconnect();
-    this._bars.clear();
-    const head = [el("div", { class: "grid-cell grid-title", text: "image" })];
-    for (const name of masks) {
-      const cell = el("div", { class: "grid-cell grid-title" });
-      const bar = el("div", { class: "grid-colorbar", "aria-label": `Colour bar of ${name}` });
-      cell.append(el("span", { class: "grid-mask-name", text: name }), bar);
-      this._bars.set(name, bar);
-      head.push(cell);
+    this._bars = [];
+    const heads = [];
+    if (sources.length > 1) {
+      const titles = el("div", { class: "grid-row grid-groups" });
+      for (const source of sources) {
+        const t = el("div", { class: "grid-cell grid-title grid-group-title", text: source.title });
+        t.style.gridColumn = `span ${masks.length + 1}`;
+        titles.append(t);
+      }
+      heads.push(titles);
     }
-    this._head.replaceChildren(...head);
-    this._rows = Array.from({ length: samples }, (_, i) => this._row(i));
+    const names = el("div", { class: "grid-row" });
+    for (let i = 0; i < sources.length; i++) {
+      names.append(el("div", { class: `grid-cell grid-title${i ? " group-start" : ""}`, text: "image" }));
+      for (const name of masks) {
+        const cell = el("div", { class: "grid-cell grid-title" });
+        const bar = el("div", { class: "grid-colorbar", "aria-label": `Colour bar of ${name}` });
+        cell.append(el("span", { class: "grid-mask-name", text: name }), bar);
+        this._bars.push({ name, element: bar, key: null });
+        names.append(cell);
+      }
+    }
+    heads.push(names);
+    this._head.replaceChildren(...heads);
+    const rows = Math.max(...sources.map((s) => s.samples));
+    this._rows = Array.from({ length: rows }, (_, i) => this._row(i));
     this._body.replaceChildren(...this._rows.map((r) => r.root));
+    this.root.scrollTop = 0;
     for (const r of this._rows) this._observer.observe(r.root);
   }
 
   _row(sample) {
     const root = el("div", { class: "grid-row", "data-sample": sample });
     const label = el("div", { class: "grid-label", text: `image ${sample + 1}` });
-    const cells = [this._cell(sample, null, "image")];
-    for (const name of this._masks) cells.push(this._cell(sample, name, name));
-    root.append(label, ...cells.map((c) => c.root));
-    return { root, label, cells, sample, data: null, image: null, masks: new Map(), urls: new Map(), loading: false };
+    root.append(label);
+    const groups = this._sources.map((source, i) => {
+      const present = sample < source.samples;
+      const cells = [this._cell(source, sample, null, present)];
+      if (i) cells[0].root.classList.add("group-start");
+      for (const name of this._masks) cells.push(this._cell(source, sample, name, present));
+      for (const c of cells) root.append(c.root);
+      return { source, present, cells, image: null, label: null, masks: new Map(), urls: new Map() };
+    });
+    return { root, label, sample, groups, loaded: false, loading: false };
   }
 
-  _cell(sample, mask, caption) {
-    const view = new OverlayCanvas(`Image ${sample + 1}${mask ? `, mask ${mask}` : ""}`);
+  _cell(source, sample, mask, present) {
+    const where = this._sources.length > 1 ? ` of ${source.title}` : "";
+    const what = `image ${sample + 1}${mask ? ` with mask ${mask}` : ""}${where}`;
+    const text = present ? mask || "image" : "not in this batch";
+    const caption = el("span", { class: "grid-caption", text, title: text });
+    if (!present) {
+      const root = el("div", { class: "grid-cell grid-absent" });
+      root.append(caption);
+      return { root, view: null, mask, caption };
+    }
+    const view = new OverlayCanvas(what.charAt(0).toUpperCase() + what.slice(1));
     view.canvas.className = "grid-canvas"; // not the single view's canvas.composite
-    const root = el("button", {
-      type: "button",
-      class: "grid-cell",
-      "aria-label": `Open image ${sample + 1}${mask ? ` with mask ${mask}` : ""}`,
-    });
-    root.append(view.canvas, el("span", { class: "grid-caption", text: caption }));
-    root.addEventListener("click", () => this._host.open(sample, mask));
-    return { root, view, mask };
+    const root = el("button", { type: "button", class: "grid-cell", "aria-label": `Open ${what}` });
+    root.append(view.canvas, caption);
+    root.addEventListener("click", () => this._host.open(source, sample, mask));
+    return { root, view, mask, caption, colourKey: null };
   }
 
   _onIntersect(entries) {
@@ -96,23 +131,34 @@ class GridView {
   }
 
   async _load(row) {
-    if (row.loading || row.data) return;
+    if (row.loading || row.loaded) return;
     row.loading = true;
     const token = this._token;
     try {
       const { api, cache } = this._app;
-      const data = await api.sample(this._run, this._tag, this._step, row.sample);
-      const image = await cache.image(data.image.url);
-      const infos = data.masks.filter((m) => this._masks.includes(m.name));
-      const loaded = await Promise.all(infos.map((m) => cache.mask(m)));
+      await Promise.all(
+        row.groups
+          .filter((g) => g.present)
+          .map(async (g) => {
+            const data = await api.sample(g.source.run, this._tag, g.source.step, row.sample);
+            const infos = data.masks.filter((m) => this._masks.includes(m.name));
+            const [image, ...masks] = await Promise.all([
+              cache.image(data.image.url),
+              ...infos.map((m) => cache.mask(m)),
+            ]);
+            if (token !== this._token) return;
+            infos.forEach((m, i) => {
+              g.masks.set(m.name, masks[i]);
+              g.urls.set(m.name, m.url);
+            });
+            g.image = image;
+            g.label = data.label ?? null;
+          }),
+      );
       if (token !== this._token) return;
-      infos.forEach((m, i) => {
-        row.masks.set(m.name, loaded[i]);
-        row.urls.set(m.name, m.url);
-      });
-      row.data = data;
-      row.image = image;
-      row.label.textContent = data.label ?? `image ${row.sample + 1}`;
+      row.loaded = true;
+      row.root.dataset.loaded = "1";
+      this._showLabels(row);
       this.update();
     } catch (e) {
       if (token === this._token) row.label.textContent = `image ${row.sample + 1}: ${e && e.message ? e.message : e}`;
@@ -121,47 +167,79 @@ class GridView {
     }
   }
 
-  /** Colours and paints every loaded row with the card's settings. */
+  // One source: its label names the row. Several: each image's caption
+  // carries its own label (runs may predict differently).
+  _showLabels(row) {
+    const first = row.groups.find((g) => g.image);
+    if (this._sources.length === 1) {
+      row.label.textContent = first?.label ?? `image ${row.sample + 1}`;
+      return;
+    }
+    for (const g of row.groups) {
+      if (!g.image || !g.label) continue;
+      g.cells[0].caption.textContent = g.label;
+      g.cells[0].caption.title = g.label;
+    }
+  }
+
+  /** Colours and paints every loaded row with the card's settings: the pixel
+   * loop only for cells whose colouring changed, a repaint for the rest. */
   update() {
     const s = this._host.settings();
     const { palette, strengths } = this._app;
     const table = palette.table(s);
-    const loaded = this._rows.filter((r) => r.data);
-    for (const name of this._masks) {
-      const masks = loaded.map((r) => r.masks.get(name)).filter(Boolean);
-      const key = `grid|${loaded.map((r) => r.urls.get(name) ?? "").join(" ")}`;
-      const sorted = masks.length ? strengths.pooled(key, () => masks.map((m) => m.values), s.sign) : null;
+    const tableKey = `${s.colormap}|${s.sign}|${s.tint}|${s.alpha}`;
+    const loaded = this._rows.filter((r) => r.loaded);
+    const groups = loaded.flatMap((r) => r.groups.filter((g) => g.image));
+    const opacity = s.showMask ? s.opacity : 0;
+    const pools = s.normalize === "masks" ? [this._masks] : this._masks.map((name) => [name]);
+    for (const pool of pools) {
+      const cells = groups.flatMap((g) =>
+        pool.filter((n) => g.masks.has(n)).map((n) => [g.masks.get(n), g.urls.get(n)]),
+      );
+      const key = `grid|${cells.map(([, url]) => url).join(" ")}`;
+      const sorted = cells.length ? strengths.pooled(key, () => cells.map(([m]) => m.values), s.sign) : null;
       const clip = sorted ? clipFromSorted(sorted, s) : 0;
-      const range = pooledRange(masks);
-      drawColorbar(this._bars.get(name), {
-        table,
-        settings: s,
-        clipValue: clip,
-        mask: range,
-        top: sorted?.at(-1) || 0,
-      });
-      for (const row of loaded) {
-        const cell = row.cells.find((c) => c.mask === name);
-        const mask = row.masks.get(name);
-        cell.view.resize(row.image.width, row.image.height);
-        const cut = mask ? cutFromSorted(strengths.of(mask.values, s.sign), s.threshold) : 0;
-        const smooth = s.scaling === "smooth";
-        cell.view.colour(mask || null, mask && { table, clip, sign: s.sign, cut, smooth });
-        cell.view.paint(row.image.bitmap, s.showMask && mask ? s.opacity : 0);
+      const range = pooledRange(cells.map(([m]) => m));
+      const count = new Set(loaded.map((r) => r.sample)).size;
+      const barKey = `${tableKey}|${s.clip}|${s.clipMode}|${clip}|${range?.min}|${range?.max}|${count}`;
+      for (const bar of this._bars.filter((b) => pool.includes(b.name))) {
+        if (bar.key === barKey) continue;
+        bar.key = barKey;
+        drawColorbar(bar.element, { table, settings: s, clipValue: clip, mask: range, top: sorted?.at(-1) || 0 });
+        bar.element.title = `${bar.element.title}. Clip pooled over ${count} of ${this._rows.length} images (those loaded)`;
+      }
+      for (const g of groups) {
+        for (const name of pool) {
+          const cell = g.cells.find((c) => c.mask === name);
+          const mask = g.masks.get(name);
+          cell.view.resize(g.image.width, g.image.height);
+          const cut = mask ? cutFromSorted(strengths.of(mask.values, s.sign), s.threshold) : 0;
+          const smooth = s.scaling === "smooth";
+          const colourKey = mask ? `${g.urls.get(name)}|${tableKey}|${clip}|${cut}|${smooth}` : "none";
+          if (cell.colourKey !== colourKey) {
+            cell.colourKey = colourKey;
+            cell.view.colour(mask || null, mask && { table, clip, sign: s.sign, cut, smooth });
+          }
+          cell.view.paint(g.image.bitmap, mask ? opacity : 0);
+        }
       }
     }
-    for (const row of loaded) {
-      const cell = row.cells[0];
-      cell.view.resize(row.image.width, row.image.height);
+    for (const g of groups) {
+      const cell = g.cells[0];
+      if (cell.colourKey === "image") continue; // drawn once: the image alone
+      cell.colourKey = "image";
+      cell.view.resize(g.image.width, g.image.height);
       cell.view.colour(null);
-      cell.view.paint(row.image.bitmap, 0);
+      cell.view.paint(g.image.bitmap, 0);
     }
     this.root.dataset.loaded = String(loaded.length);
   }
 }
 
 /** Which view a card shows — its batch as a grid (the default for several
- * images or masks) or one sample and mask — and the switches between them. */
+ * images or masks) or one sample and mask — the switches between them, and
+ * what the grid compares (a second step, the other runs with the tag). */
 class CardModes {
   /** @param {import("./card.js").Card} card its `viewToggle` and `root` are used once built. */
   constructor(card) {
@@ -169,10 +247,31 @@ class CardModes {
     /** @type {GridView} */
     this.grid = new GridView(card.app, card.run, card.tag, {
       settings: () => card.settings(),
-      open: (sample, mask) => this.open(sample, mask),
+      open: (source, sample, mask) => this.openCell(source, sample, mask),
     });
     /** @type {boolean} the grid shows. */
     this.gridMode = isBatch(card.data.info);
+    /** @type {number|null} the step shown beside the card's own, or none. */
+    this.compareStep = null;
+    /** @type {boolean} the other runs with this tag are shown beside it. */
+    this.compareRuns = false;
+    this._runSteps = new Map(); // run -> its kept steps of this tag
+    this._buildTools();
+  }
+
+  _buildTools() {
+    this._stepSelect = select("Compare with step", [["", "—"]], "");
+    this._stepSelect.addEventListener("change", () => {
+      this.compareStep = this._stepSelect.value === "" ? null : Number(this._stepSelect.value);
+      this.showBatch();
+    });
+    this._runsInput = el("input", { type: "checkbox", "aria-label": "Compare runs" });
+    this._runsInput.addEventListener("change", () => {
+      this.compareRuns = this._runsInput.checked;
+      this.showBatch();
+    });
+    this._runsRow = labelled("Compare runs", this._runsInput);
+    this.grid.tools.append(labelled("Beside step", this._stepSelect), this._runsRow);
   }
 
   /** Shows the mode: the card's class and the toggle's text. */
@@ -192,21 +291,80 @@ class CardModes {
     this._card.update();
   }
 
-  /** A grid cell was clicked: that sample and mask in the single view.
-   * @param {number} sample @param {string|null} mask null: the image column. */
-  open(sample, mask) {
+  /**
+   * A grid cell was clicked: that sample and mask in a single view; the
+   * card's own for its run (at the cell's step), the other run's card for another run.
+   * @param {{run:string, step:number}} source @param {number} sample @param {string|null} mask null: the image column.
+   */
+  openCell(source, sample, mask) {
     const card = this._card;
-    card.data.sample = sample;
-    if (mask) card.data.maskName = mask;
-    this.gridMode = false;
-    this.show();
-    if (card.data.steps) card.loadSample();
+    if (source.run !== card.run) {
+      card.app.openCard(source.run, card.tag, source.step, sample, mask);
+      return;
+    }
+    this.open(sample, mask, source.step);
   }
 
-  /** The grid follows the card's chosen step. */
-  showBatch() {
-    const d = this._card.data;
-    if (this.gridMode && d.steps) this.grid.show(d.step.step, d.samples, d.info.masks);
+  /** Opens sample and mask in the card's single view, at `step` if kept.
+   * @param {number} sample @param {string|null} mask @param {number} [step] */
+  open(sample, mask, step) {
+    const card = this._card;
+    const d = card.data;
+    d.sample = sample;
+    if (mask) d.maskName = mask;
+    if (step !== undefined) d.preferStep(step);
+    if (d.steps) card.stepInput.value = d.stepIndex;
+    this.gridMode = false;
+    this.show();
+    if (d.steps) card.loadSample();
+  }
+
+  /** TensorBoard reloaded: the other runs' steps are listed again when needed. */
+  refresh() {
+    this._runSteps.clear();
+  }
+
+  /** The grid follows the card's chosen step and what it compares. */
+  async showBatch() {
+    const card = this._card;
+    const d = card.data;
+    if (!this.gridMode || !d.steps) return;
+    this._syncTools();
+    const others = this.compareRuns ? card.app.runsWithTag(card.run, card.tag) : [];
+    const runs = [];
+    for (const run of others) {
+      if (!this._runSteps.has(run)) {
+        const steps = await card.app.api.steps(run, card.tag).catch(() => []);
+        this._runSteps.set(run, steps);
+        if (!this.gridMode || card.data !== d) return;
+      }
+      runs.push({ run, steps: this._runSteps.get(run) });
+    }
+    const main = { run: card.run, step: d.step, samples: d.samples };
+    const sources = gridSources(main, { steps: d.steps, compareStep: this.compareStep, runs });
+    this.grid.show(sources, d.info.masks);
+    this.grid.update();
+  }
+
+  // The step choices follow the kept steps; "Compare runs" shows only when
+  // another shown run has this tag.
+  _syncTools() {
+    const card = this._card;
+    const steps = card.data.steps.map((s) => String(s.step));
+    const listed = [...this._stepSelect.options].slice(1).map((o) => o.value);
+    if (steps.join(",") !== listed.join(",")) {
+      this._stepSelect.replaceChildren(
+        el("option", { value: "", text: "—" }),
+        ...steps.map((s) => el("option", { value: s, text: `step ${s}` })),
+      );
+    }
+    if (this.compareStep !== null && !steps.includes(String(this.compareStep))) this.compareStep = null;
+    this._stepSelect.value = this.compareStep === null ? "" : String(this.compareStep);
+    const others = card.app.runsWithTag(card.run, card.tag);
+    this._runsRow.hidden = others.length === 0;
+    if (!others.length) this.compareRuns = false;
+    this._runsInput.checked = this.compareRuns;
+    this._runsRow.title = others.length ? `Beside: ${others.join(", ")}` : "";
   }
 
   /** The grid follows the settings. */
