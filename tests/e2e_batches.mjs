@@ -1,0 +1,277 @@
+// Drives the Saliency tab of a running TensorBoard in headless Chromium and
+// checks the views of a whole batch: the grid, a cell opened alone, the
+// filmstrip, a second step beside the first and the runs side by side. Run by
+// tests/test_frontend_batches.py (3 runs x 10 steps x 16 images x 4 masks,
+// with the pixels in the spec) and tests/test_demo.py (the demo's logs:
+// structure only, no pixels).
+//
+//   node tests/e2e_batches.mjs --url http://127.0.0.1:PORT --spec spec.json
+//
+// Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
+
+import { readFileSync } from "node:fs";
+import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { canvasPixels, setRange, waitForCard } from "./dashboard_page.mjs";
+
+const url = arg("url");
+const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
+const [RUN] = spec.runs;
+const NAME = `${RUN} / ${spec.tag}`;
+const LAST = spec.steps.at(-1);
+let failures = 0;
+
+function check(name, ok, detail = "") {
+  if (ok) console.log(`ok   ${name}`);
+  else {
+    failures++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** Pixels of `pixels` (RGBA, size x size) that differ from image `sample` of `run`,
+ * inside and outside `box`; null when the spec has no pixels (the demo). */
+function differences(pixels, run, sample, box = null) {
+  if (!spec.images) return null;
+  const img = spec.images[run][sample];
+  const n = spec.size;
+  let inside = 0;
+  let outside = 0;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const p = 4 * (y * n + x);
+      const d = [0, 1, 2].reduce((s, c) => s + Math.abs(pixels[p + c] - img[y][x][c]), 0);
+      const inBox = box && y >= box[0] && y < box[1] && x >= box[2] && x < box[3];
+      if (inBox && d > 3) inside++;
+      if (!inBox && d > 3) outside++;
+    }
+  }
+  return { inside, outside };
+}
+
+const browser = await launchChromium();
+try {
+  // Only the first run shown at first: the page remembers the runs a user hid.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  await context.addInitScript((hidden) => {
+    if (window.location.pathname.includes("plugin_entry")) {
+      window.localStorage.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ hiddenRuns: hidden }));
+    }
+  }, spec.runs.slice(1));
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const blobs = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/data/plugin/saliency/blob?")) blobs.push(r.url());
+  });
+  await page.goto(`${url}/#saliency`);
+  const frame = await pluginFrame(page);
+  const card = frame.locator(`article[aria-label="${NAME}"]`);
+  const grid = card.locator(".grid-view");
+  const rows = grid.locator(".grid-body .grid-row");
+  const loaded = () => grid.evaluate((g) => Number(g.dataset.loaded));
+
+  // ------------------------------------------------------------ the grid
+  await frame.waitForFunction((name) => {
+    const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+    return Number(c?.querySelector(".grid-view")?.dataset.loaded) > 0;
+  }, NAME);
+  await page.waitForTimeout(1000); // anything else that would load, loads
+  const inView = await grid.evaluate((g) => {
+    const box = g.getBoundingClientRect();
+    return [...g.querySelectorAll(".grid-body .grid-row")].filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.bottom > box.top && b.top < box.bottom && b.top < window.innerHeight;
+    }).length;
+  });
+  const perRow = spec.masks.length + 1;
+  check(
+    `the grid fetches only the rows in view (${inView} of ${spec.samples})`,
+    inView < spec.samples && (await loaded()) <= inView && blobs.length <= inView * perRow,
+    `${await loaded()} rows loaded, ${blobs.length} blob requests`,
+  );
+  await frame.waitForFunction(
+    ([name, n]) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      const g = c?.querySelector(".grid-view");
+      if (!g) return false;
+      g.scrollTop += 200; // the rows below load as they come into view
+      return Number(g.dataset.loaded) === n;
+    },
+    [NAME, spec.samples],
+    { timeout: 30000, polling: 100 },
+  );
+  const labels = await rows.locator(".grid-label").allTextContents();
+  const heads = await grid.locator(".grid-head .grid-mask-name").allTextContents();
+  const painted = await grid.evaluate(
+    (g) => [...g.querySelectorAll("canvas.grid-canvas")].filter((c) => c.width > 1).length,
+  );
+  check(
+    `the grid shows every image with its label and every mask (${spec.samples} x ${perRow})`,
+    labels.join("|") === spec.labels[RUN].join("|") &&
+      heads.join("|") === spec.masks.join("|") &&
+      painted === spec.samples * perRow &&
+      (await grid.locator(".grid-head .grid-colorbar .colorbar-strip").count()) === spec.masks.length,
+    `${labels.length} labels, ${heads}, ${painted} cells painted`,
+  );
+
+  // A mask value of 0 keeps the image's colour, at full opacity too.
+  const opacity = frame.locator('aside [aria-label="Opacity"]');
+  await setRange(opacity, 1);
+  if (spec.images) {
+    const last = spec.samples - 1;
+    const cell = (sample, column) => rows.nth(sample).locator("canvas.grid-canvas").nth(column);
+    const imageDiff = differences(await canvasPixels(cell(last, 0)), RUN, last);
+    const maskDiffs = [];
+    for (let k = 1; k <= spec.masks.length; k++) {
+      if (!spec.fullSize.includes(spec.masks[k - 1])) continue; // a smaller mask is smoothed past its box
+      maskDiffs.push(differences(await canvasPixels(cell(last, k)), RUN, last, spec.boxes[LAST][last]));
+    }
+    check(
+      "grid cells: the image column is the image; each image-sized mask shows its box and the image's own colour where it is 0 (opacity 1)",
+      imageDiff.outside === 0 && maskDiffs.every((d) => d.outside === 0 && d.inside > 0),
+      JSON.stringify([imageDiff, maskDiffs]),
+    );
+  }
+  await setRange(opacity, 0.6);
+
+  // ------------------------------------------------------------ one cell alone
+  const mask = spec.masks[1];
+  await grid.getByRole("button", { name: `Open image 3 with mask ${mask}`, exact: true }).click();
+  await waitForCard(frame, NAME, { step: LAST, sample: 2, mask });
+  check(
+    "a grid cell opens that image and mask in the single view",
+    (await card.locator("canvas.composite").isVisible()) &&
+      (await grid.isHidden()) &&
+      (await card.locator(".card-label").textContent()) === spec.labels[RUN][2],
+  );
+
+  // ------------------------------------------------------------ filmstrip
+  await card.getByLabel("Filmstrip", { exact: true }).check();
+  const film = card.locator(".filmstrip");
+  await frame.waitForFunction(
+    ([name, n]) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      return Number(c?.querySelector(".filmstrip")?.dataset.loaded) === n;
+    },
+    [NAME, spec.steps.length],
+    { timeout: 30000 },
+  );
+  const captions = await film.locator("figcaption").allTextContents();
+  let framesOk = true;
+  if (spec.images) {
+    for (let i = 0; i < spec.steps.length; i++) {
+      const d = differences(await canvasPixels(film.locator(".film-canvas").nth(i)), RUN, 2, spec.boxes[i][2]);
+      // One clip for every frame: the weak early boxes are faint, the late ones show.
+      const late = i >= spec.steps.length / 2;
+      if (d.outside !== 0 || (late && d.inside === 0)) console.log(`  frame ${i}: ${JSON.stringify(d)}`);
+      framesOk &&= d.outside === 0 && (!late || d.inside > 0);
+    }
+  }
+  check(
+    `the filmstrip shows one frame per kept step (${spec.steps.length}), its box where that step put it`,
+    captions.join("|") === spec.steps.map((s) => `step ${s}`).join("|") && framesOk,
+    captions.join(","),
+  );
+  await card.getByLabel("Filmstrip", { exact: true }).uncheck();
+  await card.getByRole("button", { name: "Back to grid" }).click();
+
+  // ------------------------------------------------------------ beside step
+  const first = spec.steps[0];
+  await card.getByLabel("Compare with step", { exact: true }).selectOption(String(first));
+  await frame.waitForFunction(
+    ([name]) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      const g = c?.querySelector(".grid-view");
+      return g?.dataset.sources === "2" && g.querySelector(".grid-body .grid-row")?.dataset.loaded === "1";
+    },
+    [NAME],
+    { timeout: 20000 },
+  );
+  const groups = await grid.locator(".grid-group-title").allTextContents();
+  const row0 = rows.nth(0).locator("button.grid-cell");
+  let stepsOk = (await row0.count()) === 2 * perRow;
+  if (spec.images) {
+    const now = differences(await canvasPixels(row0.nth(1).locator("canvas")), RUN, 0, spec.boxes[LAST][0]);
+    const then = differences(await canvasPixels(row0.nth(perRow + 1).locator("canvas")), RUN, 0, spec.boxes[first][0]);
+    if (now.outside || !now.inside || then.outside || !then.inside) console.log(`  ${JSON.stringify([now, then])}`);
+    stepsOk &&= now.outside === 0 && now.inside > 0 && then.outside === 0 && then.inside > 0;
+  }
+  check(
+    `"Beside step" shows each image at step ${LAST} and at step ${first} on one row`,
+    groups.join("|") === `${RUN} · step ${LAST}|${RUN} · step ${first}` && stepsOk,
+    groups.join("|"),
+  );
+  await rows
+    .nth(1)
+    .getByRole("button", { name: `Open image 2 with mask ${spec.masks[0]} of ${RUN} · step ${first}`, exact: true })
+    .click();
+  await waitForCard(frame, NAME, { step: first, sample: 1, mask: spec.masks[0] });
+  check("a cell of the second step opens at that step", true);
+  await card.getByRole("button", { name: "Back to grid" }).click();
+  await card.getByLabel("Compare with step", { exact: true }).selectOption("");
+  await setRange(card.getByLabel("Step", { exact: true }), spec.steps.length - 1);
+
+  // ------------------------------------------------------------ runs side by side
+  if (spec.runs.length > 1) {
+    const compare = card.getByLabel("Compare runs", { exact: true });
+    check('"Compare runs" is offered only when another shown run has the tag', await compare.isHidden());
+    for (const run of spec.runs.slice(1)) await frame.getByRole("checkbox", { name: run, exact: true }).check();
+    await compare.check();
+    await frame.waitForFunction(
+      ([name, n, rows]) => {
+        const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+        const g = c?.querySelector(".grid-view");
+        if (!g || g.dataset.sources !== String(n)) return false;
+        g.scrollTop += 200;
+        return Number(g.dataset.loaded) === rows;
+      },
+      [NAME, spec.runs.length, spec.samples],
+      { timeout: 30000, polling: 100 },
+    );
+    const titles = await grid.locator(".grid-group-title").allTextContents();
+    let aligned = true;
+    const detail = [];
+    for (const sample of [0, 7, spec.samples - 1]) {
+      const cells = rows.nth(sample).locator("button.grid-cell");
+      for (let r = 0; r < spec.runs.length; r++) {
+        const run = spec.runs[r];
+        const imageCell = cells.nth(r * perRow);
+        const caption = await imageCell.locator(".grid-caption").textContent();
+        const d = differences(await canvasPixels(imageCell.locator("canvas")), run, sample);
+        const ok = caption === spec.labels[run][sample] && (!d || d.outside === 0);
+        if (!ok) detail.push(`${run} row ${sample}: ${caption} ${JSON.stringify(d)}`);
+        aligned &&= ok;
+      }
+    }
+    check(
+      `"Compare runs" puts image i of every run on row i (${spec.runs.join(", ")})`,
+      titles.join("|") === spec.runs.map((r) => `${r} · step ${LAST}`).join("|") && aligned,
+      `${titles.join("|")} ${detail.join("; ")}`,
+    );
+    const other = spec.runs[1];
+    await rows
+      .nth(4)
+      .getByRole("button", { name: `Open image 5 with mask ${spec.masks[2]} of ${other} · step ${LAST}`, exact: true })
+      .click();
+    await waitForCard(frame, `${other} / ${spec.tag}`, { step: LAST, sample: 4, mask: spec.masks[2] });
+    check("a cell of another run opens in that run's card", true);
+    await frame.getByRole("checkbox", { name: other, exact: true }).uncheck();
+    await frame.waitForFunction(
+      ([name, n]) =>
+        [...document.querySelectorAll("article.card")]
+          .find((a) => a.getAttribute("aria-label") === name)
+          ?.querySelector(".grid-view")?.dataset.sources === String(n),
+      [NAME, spec.runs.length - 1],
+    );
+    check("a run hidden in the side panel leaves the comparison", true);
+  }
+  check("no script errors in the page", errors.length === 0, errors.join(" | "));
+} catch (e) {
+  failures++;
+  console.log(`FAIL unexpected error: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);
