@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 from helpers import tb_process
+from helpers.browser_tools import run_page_script
 from scipy.stats import spearmanr
 
 from tensorboard_plugin_saliency import demo, reader
@@ -79,6 +80,24 @@ def test_callback_logged_every_epoch(trained):
     assert last.masks["grad_cam"].shape[1:] == (12, 12)  # The last conv's resolution.
     assert last.method_params["grad_cam"] == {"layer": "last_conv"}
     assert all(" · pred: " in label for label in last.labels)
+
+
+@pytest.mark.parametrize("load_fast", ["false", "true"])
+def test_demo_logs_in_the_dashboard(trained, tmp_path, load_fast):
+    """The demo's grid, a cell alone, its filmstrip and a second step beside the
+    last, in headless Chromium on each backend (tests/e2e_batches.mjs)."""
+    logdir, _, _ = trained
+    records = reader.read_saliency(logdir)
+    last = records[-1]
+    spec = {
+        "runs": [last.run],
+        "tag": last.tag,
+        "steps": [r.step for r in records],
+        "samples": len(last.labels),
+        "masks": list(last.masks),
+        "labels": {last.run: list(last.labels)},
+    }
+    run_page_script("e2e_batches.mjs", spec, logdir, load_fast, tmp_path)
 
 
 def test_demo_command_writes_a_log_directory_the_plugin_serves(tmp_path):

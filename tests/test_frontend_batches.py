@@ -10,19 +10,13 @@ per kept step, and "Beside step" and "Compare runs" line up image i of every
 source on one row. `test_demo.py` runs the same script on the demo's logs.
 """
 
-import json
 import os
-import subprocess
 
 import numpy as np
 import pytest
-from helpers.browser_tools import tools_missing
-from helpers.tb_process import tensorboard_process
+from helpers.browser_tools import run_page_script
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(ROOT, "tests", "e2e_batches.mjs")
 
 RUNS = ("a", "b", "c")
 TAG = "val/saliency"
@@ -94,28 +88,6 @@ def write_logdir(logdir):
     }
 
 
-def run_script(spec, logdir, load_fast, tmp_path):
-    """Runs tests/e2e_batches.mjs against a tensorboard on `logdir`; fails with its output."""
-    missing = tools_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    path = tmp_path / ("spec-%s.json" % load_fast)
-    path.write_text(json.dumps(spec))
-    with tensorboard_process(logdir, load_fast=load_fast) as base_url:
-        result = subprocess.run(
-            ["node", SCRIPT, "--spec", str(path), "--url", base_url],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "FAIL" not in result.stdout, output
-
-
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("batches")
@@ -125,4 +97,4 @@ def batches(tmp_path_factory):
 @pytest.mark.parametrize("load_fast", ["false", "true"])
 def test_batches_steps_and_runs_in_chromium(batches, tmp_path, load_fast):
     logdir, spec = batches
-    run_script(spec, logdir, load_fast, tmp_path)
+    run_page_script("e2e_batches.mjs", spec, logdir, load_fast, tmp_path)
