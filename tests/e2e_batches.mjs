@@ -115,6 +115,18 @@ try {
     `${labels.length} labels, ${heads}, ${painted} cells painted`,
   );
 
+  // One clip per mask column; Normalize "masks" gives every column the same one.
+  const clips = () => grid.locator(".grid-head .colorbar-mid").allTextContents();
+  const perColumn = await clips();
+  await frame.locator('aside [aria-label="Normalize"]').selectOption("masks");
+  const shared = await clips();
+  await frame.locator('aside [aria-label="Normalize"]').selectOption("image");
+  check(
+    'one clip per mask column; with Normalize "Shared by the image\'s masks" every column has the same',
+    perColumn.length === spec.masks.length && new Set(shared).size === 1 && shared.length === spec.masks.length,
+    `${perColumn} / ${shared}`,
+  );
+
   // A mask value of 0 keeps the image's colour, at full opacity too.
   const opacity = frame.locator('aside [aria-label="Opacity"]');
   await setRange(opacity, 1);
