@@ -38,6 +38,7 @@ class Dashboard {
       onReset: () => this._reset(),
       onRuns: () => this._layoutCards(),
       onFilter: () => this._layoutCards(),
+      onOrder: () => this._layoutCards(),
     });
     this.status = el("p", { class: "status", role: "status" });
     this.grid = el("div", { class: "grid" });
@@ -97,7 +98,7 @@ class Dashboard {
   _layoutCards(dataChanged = false) {
     const matcher = tagMatcher(this.state.tagFilter);
     this.sidebar.showFilterError(matcher.error);
-    const wanted = visibleCards(this.tags, this.state.hiddenRuns, matcher);
+    const wanted = visibleCards(this.tags, this.state.hiddenRuns, matcher, this.state.cardOrder);
     const keep = new Set();
     const ordered = [];
     for (const { run, tag, info } of wanted) {

@@ -10,6 +10,9 @@ import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
  * kept steps (same sample), or every mask of this image together. */
 const NORMALIZE_MODES = Object.freeze(["image", "tag", "masks"]);
 
+/** Orders of the cards: by run then tag, or by tag then run (a tag's runs side by side). */
+const CARD_ORDERS = Object.freeze(["run", "tag"]);
+
 /** Scalings of a mask smaller than its image (and of the fitted canvas). */
 const SCALINGS = Object.freeze(["smooth", "pixelated"]);
 
@@ -123,7 +126,7 @@ function effectiveSettings(global, override) {
  * What the page remembers across reloads, read from a Storage-like object.
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
- * @returns {{settings:object, hiddenRuns:string[], tagFilter:string}}
+ * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string}}
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -137,6 +140,7 @@ function loadState(storage, colormaps, choices) {
     settings: { ...DEFAULTS, ...cleanSettings(raw.settings, colormaps, choices) },
     hiddenRuns: Array.isArray(raw.hiddenRuns) ? raw.hiddenRuns.filter((r) => typeof r === "string") : [],
     tagFilter: typeof raw.tagFilter === "string" ? raw.tagFilter : "",
+    cardOrder: CARD_ORDERS.includes(raw.cardOrder) ? raw.cardOrder : CARD_ORDERS[0],
   };
 }
 
@@ -144,11 +148,11 @@ function loadState(storage, colormaps, choices) {
  * Saves what loadState reads. Runs are stored as the ones hidden, so a new run
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
- * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string}} state
+ * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string}} state
  */
-function saveState(storage, { settings, hiddenRuns, tagFilter }) {
+function saveState(storage, { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0] }) {
   try {
-    storage.setItem(STORAGE_KEY, JSON.stringify({ settings, hiddenRuns: [...hiddenRuns], tagFilter }));
+    storage.setItem(STORAGE_KEY, JSON.stringify({ settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder }));
   } catch {
     // storage full or disabled: nothing to remember
   }
@@ -173,12 +177,13 @@ function tagMatcher(text) {
 }
 
 /**
- * Cards to show, sorted by run then tag.
+ * Cards to show, sorted by run then tag, or by tag then run.
  * @param {Object<string,Object<string,object>>} tags the /tags answer: run -> tag -> info.
  * @param {Iterable<string>} hiddenRuns @param {{test:(tag:string)=>boolean}} matcher
+ * @param {string} [order] one of CARD_ORDERS.
  * @returns {{run:string, tag:string, info:object}[]}
  */
-function visibleCards(tags, hiddenRuns, matcher) {
+function visibleCards(tags, hiddenRuns, matcher, order = "run") {
   const hidden = new Set(hiddenRuns);
   const out = [];
   for (const run of Object.keys(tags).sort()) {
@@ -187,6 +192,7 @@ function visibleCards(tags, hiddenRuns, matcher) {
       if (matcher.test(tag)) out.push({ run, tag, info: tags[run][tag] });
     }
   }
+  if (order === "tag") out.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.run < b.run ? -1 : 1));
   return out;
 }
 
@@ -230,6 +236,8 @@ class DisplayState {
     this.hiddenRuns = new Set(saved.hiddenRuns);
     /** @type {string} */
     this.tagFilter = saved.tagFilter;
+    /** @type {string} one of CARD_ORDERS. */
+    this.cardOrder = saved.cardOrder;
     this._overrides = new Map(); // card key -> {setting: value}
     this._sideBySide = new Map(); // card key -> boolean
   }
@@ -295,6 +303,12 @@ class DisplayState {
     this.save();
   }
 
+  /** @param {string} order one of CARD_ORDERS. */
+  setCardOrder(order) {
+    if (CARD_ORDERS.includes(order)) this.cardOrder = order;
+    this.save();
+  }
+
   /** @param {Iterable<string>} runs @param {boolean} hidden */
   setRunsHidden(runs, hidden) {
     for (const run of runs) hidden ? this.hiddenRuns.add(run) : this.hiddenRuns.delete(run);
@@ -303,12 +317,14 @@ class DisplayState {
 
   /** Writes what the page remembers. */
   save() {
-    saveState(this._storage, { settings: this.global, hiddenRuns: this.hiddenRuns, tagFilter: this.tagFilter });
+    const { global: settings, hiddenRuns, tagFilter, cardOrder } = this;
+    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder });
   }
 }
 
 export {
   NORMALIZE_MODES,
+  CARD_ORDERS,
   OVERRIDABLE,
   DEFAULTS,
   optionChoices,

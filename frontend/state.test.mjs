@@ -161,3 +161,17 @@ test("Alpha: by value by default, uniform remembered across reloads, overridable
   state.reset();
   assert.equal(new DisplayState(storage, { tables }).global.alpha, "value");
 });
+
+test("visibleCards by tag: a tag's runs next to each other; the order is remembered", () => {
+  const tags = { b: { x: {}, y: {} }, a: { y: {}, x: {} } };
+  const names = (order) => visibleCards(tags, [], tagMatcher(""), order).map((c) => `${c.run}/${c.tag}`);
+  assert.deepEqual(names("run"), ["a/x", "a/y", "b/x", "b/y"]);
+  assert.deepEqual(names("tag"), ["a/x", "b/x", "a/y", "b/y"]);
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  assert.equal(state.cardOrder, "run");
+  state.setCardOrder("tag");
+  assert.equal(new DisplayState(st, { tables }).cardOrder, "tag");
+  state.setCardOrder("nonsense");
+  assert.equal(new DisplayState(st, { tables }).cardOrder, "tag");
+});

@@ -553,6 +553,22 @@ try {
   await batchCard.getByRole("button", { name: "Back to grid" }).click();
   check("Back to grid shows the grid again", await gridView.isVisible());
 
+  // Order cards by tag: each tag's runs together, tags sorted, then runs.
+  const cardNames = () => frame.locator("article.card").evaluateAll((a) => a.map((c) => c.getAttribute("aria-label")));
+  const byRun = await cardNames();
+  await frame.getByLabel("Order cards", { exact: true }).selectOption("tag");
+  const byTag = await cardNames();
+  const tagOf = (name) => name.slice(name.indexOf(" / ") + 3);
+  const sortedByTag = [...byRun].sort((a, b) => (tagOf(a) < tagOf(b) ? -1 : tagOf(a) > tagOf(b) ? 1 : a < b ? -1 : 1));
+  await frame.getByLabel("Order cards", { exact: true }).selectOption("run");
+  check(
+    "Order cards by tag lists the cards by tag, then run; by run restores the order",
+    byTag.join("|") === sortedByTag.join("|") &&
+      byTag.join("|") !== byRun.join("|") &&
+      (await cardNames()).join("|") === byRun.join("|"),
+    `${byRun} / ${byTag}`,
+  );
+
   check("no dialog opened (nothing from the data ran)", dialogs.length === 0, dialogs.join(" | "));
   check("no script errors in the page", errors.length === 0, errors.join(" | "));
 

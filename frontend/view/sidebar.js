@@ -2,7 +2,7 @@
 // settings. It shows the DisplayState and reports what the user changes.
 
 import { GLOBAL_CONTROLS, buildDisplayControls } from "./controls.js";
-import { el, labelled } from "./dom.js";
+import { el, labelled, select } from "./dom.js";
 
 /** The side panel of the dashboard. */
 class Sidebar {
@@ -10,7 +10,7 @@ class Sidebar {
    * @param {import("../state.js").DisplayState} state
    * @param {{colormaps:string[], sign:readonly string[], clipMode:readonly string[]}} choices
    * @param {{onSetting:(key:string, value:*) => void, onReset:() => void,
-   *   onRuns:() => void, onFilter:() => void}} on what the dashboard does after a change
+   *   onRuns:() => void, onFilter:() => void, onOrder:() => void}} on what the dashboard does after a change
    *   (the state is already updated).
    */
   constructor(state, choices, on) {
@@ -40,7 +40,19 @@ class Sidebar {
       state.setTagFilter(this._filterInput.value);
       on.onFilter();
     });
-    filter.append(this._filterInput, this._filterError);
+    const order = select(
+      "Order cards",
+      [
+        ["run", "by run"],
+        ["tag", "by tag (a tag's runs together)"],
+      ],
+      state.cardOrder,
+    );
+    order.addEventListener("change", () => {
+      state.setCardOrder(order.value);
+      on.onOrder();
+    });
+    filter.append(this._filterInput, this._filterError, labelled("Order cards", order));
 
     const settings = el("section", { class: "side-section settings", "aria-label": "Settings" });
     settings.append(el("h2", { text: "Settings" }));
