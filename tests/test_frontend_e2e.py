@@ -8,8 +8,8 @@ which drives TensorBoard's own page and checks the canvas pixels, controls,
 hover readout and that a run/tag named like HTML shows as text and runs nothing,
 and that the page's overlay equals the PNG of the plugin's `/render` route with
 the same options (clip mode percentile and mass). The python-backend run saves
-a screenshot in its temporary directory, or in the file named by
-$SALIENCY_SCREENSHOT (`make screenshot` writes `docs/screenshot.png` that way).
+a screenshot in its temporary directory (the README's pictures come from the
+demo's logs: `make screenshot`, tools/screenshots.mjs).
 """
 
 import json
@@ -69,7 +69,7 @@ def masks(step):
 
 
 def ring_example(step, size=96):
-    """A nicer-looking example for the screenshot: coloured rings, a smooth
+    """A nicer-looking example: coloured rings, a smooth
     SmoothGrad-like mask on the ring and a 12x12 Grad-CAM-like mask."""
     rng = np.random.default_rng(step)
     y, x = np.mgrid[0:size, 0:size] / (size - 1.0)
@@ -192,9 +192,7 @@ def test_dashboard_in_chromium(tmp_path, load_fast):
     spec.write_text(json.dumps(expected))
     args = ["node", SCRIPT, "--spec", str(spec)]
     if load_fast == "false":
-        # Tests write no tracked file: `make screenshot` sets $SALIENCY_SCREENSHOT.
-        screenshot = os.environ.get("SALIENCY_SCREENSHOT") or str(tmp_path / "screenshot.png")
-        args += ["--screenshot", screenshot]
+        args += ["--screenshot", str(tmp_path / "screenshot.png")]  # tests write no tracked file
     with tensorboard_process(logdir, load_fast=load_fast) as base_url:
         result = subprocess.run(
             args + ["--url", base_url], cwd=ROOT, capture_output=True, text=True, timeout=240
