@@ -115,16 +115,24 @@ try {
     `${labels.length} labels, ${heads}, ${painted} cells painted`,
   );
 
-  // One clip per mask column; Normalize "masks" gives every column the same one.
+  // Normalize: per image (a bar in units of each image's clip), shared by an
+  // image's masks, or one clip per mask column (a bar in mask values).
   const clips = () => grid.locator(".grid-head .colorbar-mid").allTextContents();
+  const normalize = frame.locator('aside [aria-label="Normalize"]');
+  const perImage = await clips();
+  await normalize.selectOption("masks");
+  const perImageMasks = await clips();
+  await normalize.selectOption("tag");
   const perColumn = await clips();
-  await frame.locator('aside [aria-label="Normalize"]').selectOption("masks");
-  const shared = await clips();
-  await frame.locator('aside [aria-label="Normalize"]').selectOption("image");
+  await normalize.selectOption("image");
+  const same = (xs, text) => xs.length === spec.masks.length && xs.every((x) => x === text);
   check(
-    'one clip per mask column; with Normalize "Shared by the image\'s masks" every column has the same',
-    perColumn.length === spec.masks.length && new Set(shared).size === 1 && shared.length === spec.masks.length,
-    `${perColumn} / ${shared}`,
+    "Normalize in the grid: each image's own clip, an image's masks together, or one clip per column in mask values",
+    same(perImage, "clip p99 of each image") &&
+      same(perImageMasks, "clip p99 of each image's masks together") &&
+      perColumn.length === spec.masks.length &&
+      perColumn.every((x) => /^clip p99 = [0-9]/.test(x)),
+    `${perImage} / ${perImageMasks} / ${perColumn}`,
   );
 
   // A mask value of 0 keeps the image's colour, at full opacity too.

@@ -78,7 +78,28 @@ function colorbar(table, o) {
 function clipLabel({ sign, clip, clipMode = "percentile", clipValue }) {
   const value =
     sign === "signed" ? `±${formatValue(clipValue)}` : formatValue(sign === "negative" ? -clipValue : clipValue);
-  return clipMode === "mass" ? `clip ${clip}% mass = ${value}` : `clip p${clip} = ${value}`;
+  return `${clipName({ clip, clipMode })} = ${value}`;
 }
 
-export { colorbarScale, colorbar, clipLabel };
+/**
+ * The clip point's name without its value, e.g. "clip p99", "clip 98% mass".
+ * @param {{clip:number, clipMode?:string}} o @returns {string}
+ */
+function clipName({ clip, clipMode = "percentile" }) {
+  return clipMode === "mass" ? `clip ${clip}% mass` : `clip p${clip}`;
+}
+
+/**
+ * The labels of a colour bar that stands for masks each clipped on its own
+ * (a grid column under "Per image"): its ends and clip point in units of each
+ * mask's clip value, not in mask values.
+ * @param {{sign:string, clip:number, clipMode?:string}} s @param {string} pool what one clip covers, e.g. "each image".
+ * @returns {{low:string, mid:string, high:string}}
+ */
+function relativeLabels(s, pool) {
+  const low = s.sign === "signed" ? "−clip" : s.sign === "negative" ? "0" : "0";
+  const high = s.sign === "negative" ? "−clip" : s.sign === "signed" ? "+clip" : "clip";
+  return { low, mid: `${clipName(s)} of ${pool}`, high };
+}
+
+export { colorbarScale, colorbar, clipLabel, clipName, relativeLabels };

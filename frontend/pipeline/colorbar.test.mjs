@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tables } from "../testing.mjs";
-import { clipLabel, colorbar, colorbarScale } from "./colorbar.js";
+import { clipLabel, colorbar, colorbarScale, relativeLabels } from "./colorbar.js";
 import { colormapLUT, overlayTable } from "./colormap.js";
 
 test("colorbar: stops and real-value labels per sign", () => {
@@ -86,4 +86,18 @@ test("clipLabel names the clip mode", () => {
   assert.equal(clipLabel({ sign: "absolute", clip: 99, clipValue: 0.75 }), "clip p99 = 0.75");
   assert.equal(clipLabel({ sign: "negative", clip: 99, clipValue: 0.75 }), "clip p99 = -0.75");
   assert.equal(clipLabel({ sign: "signed", clip: 98, clipMode: "mass", clipValue: 0.5 }), "clip 98% mass = ±0.5");
+});
+
+test("relativeLabels: a bar in units of each mask's own clip", () => {
+  assert.deepEqual(relativeLabels({ sign: "absolute", clip: 99 }, "each image"), {
+    low: "0",
+    mid: "clip p99 of each image",
+    high: "clip",
+  });
+  assert.deepEqual(relativeLabels({ sign: "signed", clip: 98, clipMode: "mass" }, "each image"), {
+    low: "−clip",
+    mid: "clip 98% mass of each image",
+    high: "+clip",
+  });
+  assert.equal(relativeLabels({ sign: "negative", clip: 99 }, "x").high, "−clip");
 });

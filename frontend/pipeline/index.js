@@ -19,7 +19,7 @@ export {
   strengthKey,
   thresholdCut,
 } from "./clip.js";
-export { clipLabel, colorbar, colorbarScale } from "./colorbar.js";
+export { clipLabel, clipName, colorbar, colorbarScale, relativeLabels } from "./colorbar.js";
 export { colorizeMask, normalize } from "./colorize.js";
 export {
   OVERLAY_MODES,

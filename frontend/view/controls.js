@@ -40,7 +40,7 @@ const CLIP_MODE_LABELS = {
 
 const NORMALIZE_LABELS = {
   image: "Per image",
-  tag: "Per tag, across steps",
+  tag: "Shared across the tag",
   masks: "Shared by the image's masks",
 };
 

@@ -2,10 +2,9 @@
 // of the batch (with its label); one group of columns per source (the card's
 // run at its step, and, to compare, the same run at a second step or the
 // other runs with this tag), each group the image column and one column per
-// mask, so image i of every source sits on the same row. Each mask column is
-// coloured with one clip value pooled over its loaded cells in every source
-// (with Normalize "every mask", over all mask columns) and shown by one
-// colour bar. Rows fetch their blobs when they scroll into view inside the
+// mask, so image i of every source sits on the same row. Each mask is clipped
+// as Normalize says (alone, with its image's other masks, or with its whole
+// column) and each mask column has one colour bar. Rows fetch their blobs when they scroll into view inside the
 // card; clicking a cell opens that sample and mask in a single view.
 
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
@@ -183,7 +182,10 @@ class GridView {
   }
 
   /** Colours and paints every loaded row with the card's settings: the pixel
-   * loop only for cells whose colouring changed, a repaint for the rest. */
+   * loop only for cells whose colouring changed, a repaint for the rest.
+   * Normalize picks which cells share a clip value: "image", each cell alone;
+   * "masks", the masks of one image; "tag", a mask column over every loaded
+   * image of every source (its colour bar then reads in mask values). */
   update() {
     const s = this._host.settings();
     const { palette, strengths } = this._app;
@@ -192,40 +194,44 @@ class GridView {
     const loaded = this._rows.filter((r) => r.loaded);
     const groups = loaded.flatMap((r) => r.groups.filter((g) => g.image));
     const opacity = s.showMask ? s.opacity : 0;
-    const pools = s.normalize === "masks" ? [this._masks] : this._masks.map((name) => [name]);
-    for (const pool of pools) {
-      const cells = groups.flatMap((g) =>
-        pool.filter((n) => g.masks.has(n)).map((n) => [g.masks.get(n), g.urls.get(n)]),
-      );
-      const key = `grid|${cells.map(([, url]) => url).join(" ")}`;
-      const sorted = cells.length ? strengths.pooled(key, () => cells.map(([m]) => m.values), s.sign) : null;
-      const clip = sorted ? clipFromSorted(sorted, s) : 0;
-      const range = pooledRange(cells.map(([m]) => m));
-      const count = new Set(loaded.map((r) => r.sample)).size;
-      const barKey = `${tableKey}|${s.clip}|${s.clipMode}|${clip}|${range?.min}|${range?.max}|${count}`;
-      for (const bar of this._bars.filter((b) => pool.includes(b.name))) {
-        if (bar.key === barKey) continue;
-        bar.key = barKey;
-        drawColorbar(bar.element, { table, settings: s, clipValue: clip, mask: range, top: sorted?.at(-1) || 0 });
-        bar.element.title = `${bar.element.title}. Clip pooled over ${count} of ${this._rows.length} images (those loaded)`;
-      }
-      for (const g of groups) {
-        for (const name of pool) {
-          const cell = g.cells.find((c) => c.mask === name);
-          const mask = g.masks.get(name);
-          cell.view.resize(g.image.width, g.image.height);
-          const cut = mask ? cutFromSorted(strengths.of(mask.values, s.sign), s.threshold) : 0;
-          const smooth = s.scaling === "smooth";
-          const colourKey = mask ? `${g.urls.get(name)}|${tableKey}|${clip}|${cut}|${smooth}` : "none";
-          if (cell.colourKey !== colourKey) {
-            cell.colourKey = colourKey;
-            cell.view.colour(mask || null, mask && { table, clip, sign: s.sign, cut, smooth });
-          }
-          cell.view.paint(g.image.bitmap, mask ? opacity : 0);
-        }
-      }
+    const smooth = s.scaling === "smooth";
+    // The clip value shared by `cells` ([mask, url] pairs), and their sorted strengths.
+    const shared = (cells) => {
+      if (!cells.length) return { clip: 0, sorted: null };
+      const sorted =
+        cells.length === 1
+          ? strengths.of(cells[0][0].values, s.sign)
+          : strengths.pooled(
+              `grid|${cells.map(([, url]) => url).join(" ")}`,
+              () => cells.map(([m]) => m.values),
+              s.sign,
+            );
+      return { clip: clipFromSorted(sorted, s), sorted };
+    };
+    const cellsOf = (g, names) => names.filter((n) => g.masks.has(n)).map((n) => [g.masks.get(n), g.urls.get(n)]);
+    const columns = new Map();
+    if (s.normalize === "tag") {
+      for (const name of this._masks) columns.set(name, shared(groups.flatMap((g) => cellsOf(g, [name]))));
     }
+    this._drawBars(s, table, tableKey, groups, columns, new Set(loaded.map((r) => r.sample)).size);
     for (const g of groups) {
+      const row = s.normalize === "masks" ? shared(cellsOf(g, this._masks)) : null;
+      for (const name of this._masks) {
+        const cell = g.cells.find((c) => c.mask === name);
+        const mask = g.masks.get(name);
+        cell.view.resize(g.image.width, g.image.height);
+        let colourKey = "none";
+        if (mask) {
+          const { clip } = columns.get(name) ?? row ?? shared([[mask, g.urls.get(name)]]);
+          const cut = cutFromSorted(strengths.of(mask.values, s.sign), s.threshold);
+          colourKey = `${g.urls.get(name)}|${tableKey}|${clip}|${cut}|${smooth}`;
+          if (cell.colourKey !== colourKey) cell.view.colour(mask, { table, clip, sign: s.sign, cut, smooth });
+        } else if (cell.colourKey !== colourKey) {
+          cell.view.colour(null);
+        }
+        cell.colourKey = colourKey;
+        cell.view.paint(g.image.bitmap, mask ? opacity : 0);
+      }
       const cell = g.cells[0];
       if (cell.colourKey === "image") continue; // drawn once: the image alone
       cell.colourKey = "image";
@@ -234,6 +240,29 @@ class GridView {
       cell.view.paint(g.image.bitmap, 0);
     }
     this.root.dataset.loaded = String(loaded.length);
+  }
+
+  // One colour bar per mask column: in mask values when the column shares one
+  // clip ("tag"), else in units of each image's own clip.
+  _drawBars(s, table, tableKey, groups, columns, count) {
+    const each = s.normalize === "masks" ? "each image's masks together" : "each image";
+    for (const bar of this._bars) {
+      const column = columns.get(bar.name);
+      const masks = groups.map((g) => g.masks.get(bar.name)).filter(Boolean);
+      const range = pooledRange(masks);
+      const top = column?.sorted?.at(-1) || 0;
+      const key = column
+        ? `${tableKey}|${s.clip}|${s.clipMode}|${column.clip}|${range?.min}|${range?.max}|${count}`
+        : `${tableKey}|${s.clip}|${s.clipMode}|${each}|${range ? 1 : 0}`;
+      if (bar.key === key) continue;
+      bar.key = key;
+      if (!column) {
+        drawColorbar(bar.element, { table, settings: s, mask: range, eachClipped: each });
+        continue;
+      }
+      drawColorbar(bar.element, { table, settings: s, clipValue: column.clip, mask: range, top });
+      bar.element.title += `. One clip for the column, over the ${count} of ${this._rows.length} images loaded`;
+    }
   }
 }
 
