@@ -6,14 +6,25 @@
 //    "saliency:paint" and "saliency:recolor" (frontend/timing.js);
 //  - time from opening the tab to the first overlay painted with 50 cards
 //    (<= 1.5 s on 127.0.0.1);
-//  - blob requests with 200 cards of which 6 are in view (target: only those).
+//  - blob requests with 200 cards of which 6 are in view (target: only those);
+//  - a grid card of 16 images x (image + 4 masks) at 224x224: time from
+//    navigation to the first full paint of every row in view (<= 1 s), the
+//    input handler of the global Opacity slider (<= 2 ms) and Colormap select
+//    (<= 40 ms) over the loaded grid, and its blob requests (<= 5 per row in
+//    view, no row loaded outside the view);
+//  - a filmstrip of 50 steps at 224x224: time from ticking "Filmstrip" to all
+//    50 frames painted (<= 1 s).
 //
 //   node benchmarks/bench_frontend.mjs                 # writes data, starts tensorboard
 //   node benchmarks/bench_frontend.mjs --url http://127.0.0.1:6006   # a running one, same data
 //
 // The data: run `big` (tag `big/saliency`, one 512x512 RGB image with a 512x512
-// mask) and run `many` (tags t000..t199, 64x64 with one mask). Which cards show
-// is set through the dashboard's remembered run selection and tag filter.
+// mask), run `many` (tags t000..t199, 64x64 with one mask), run `gridrun` (tag
+// `grid/saliency`, one step of 16 224x224 images, each with 4 masks, one of
+// them a 14x14 Grad-CAM, and a label) and run `filmrun` (tag `film/saliency`,
+// steps 0..49 of one 224x224 image and one mask that moves with the step).
+// Which cards show is set through the dashboard's remembered run selection and
+// tag filter.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -24,6 +35,11 @@ import { TIMINGS } from "../frontend/timing.js";
 import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
+const RUNS = ["big", "many", "gridrun", "filmrun"];
+/** hiddenRuns that leave `run` alone shown. */
+const only = (run) => RUNS.filter((r) => r !== run);
+const GRID = { size: 224, images: 16, masks: 4 }; // run gridrun
+const FILM = { size: 224, steps: 50 }; // run filmrun
 // The project's interpreter (make bench passes it), else .venv's, else python3.
 const PYTHON = process.env.PYTHON || (existsSync(".venv/bin/python") ? ".venv/bin/python" : "python3");
 
@@ -43,6 +59,38 @@ with SaliencyWriter(os.path.join(logdir, "many")) as w:
     for t in range(200):
         m = rng.standard_normal((64, 64)).astype(np.float32)
         w.add("t%03d" % t, small, {"grad": m}, 0)
+# gridrun: one step of 16 smooth pictures, each with 4 masks (blobs + noise) and a label.
+n, s = 16, 224
+y, x = np.mgrid[0:s, 0:s] / (s - 1.0)
+k = np.arange(n)[:, None, None]
+pictures = np.stack(
+    [
+        0.5 + 0.5 * np.sin(2 * np.pi * ((1 + k % 4) * x + 0.7 * k)),
+        0.5 + 0.5 * np.cos(2 * np.pi * ((1 + k // 4) * y - 0.7 * k)),
+        0.5 + 0.5 * np.sin(2 * np.pi * (x + y) * (1 + k % 3) + 0.7 * k),
+    ],
+    -1,
+)
+pictures = (pictures * 255).astype(np.uint8)
+cx, cy = 0.2 + 0.6 * rng.random((2, n, 1, 1))
+blob = lambda width: np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / width)
+noise = lambda a: a * rng.standard_normal((n, s, s))
+gmasks = {
+    "gradients": (blob(0.01) + noise(0.3)).astype(np.float32),
+    "smoothgrad": (blob(0.02) + noise(0.05)).astype(np.float32),
+    "integrated_gradients": (blob(0.015) * np.sign(np.sin(12 * x)) + noise(0.1)).astype(np.float32),
+    "grad_cam": blob(0.03)[:, ::16, ::16].astype(np.float32),
+}
+labels = ["true: class %d · pred: class %d %.2f" % (i % 10, (i * 3) % 10, 0.5 + i / 40) for i in range(n)]
+with SaliencyWriter(os.path.join(logdir, "gridrun")) as w:
+    w.add("grid/saliency", pictures, gmasks, 0, labels=labels)
+# filmrun: steps 0..49 of one picture and one mask whose blob moves and widens with the step.
+with SaliencyWriter(os.path.join(logdir, "filmrun")) as w:
+    for step in range(50):
+        t = step / 49.0
+        mx, my = 0.2 + 0.6 * t, 0.5 + 0.3 * np.sin(2 * np.pi * t)
+        m = np.exp(-((x - mx) ** 2 + (y - my) ** 2) / (0.01 + 0.02 * t)) + 0.1 * rng.standard_normal((s, s))
+        w.add("film/saliency", pictures[step % n], {"gradients": m.astype(np.float32)}, step)
 `;
 
 function freePort() {
@@ -71,6 +119,17 @@ async function waitForTags(url, count, timeoutMs = 120000) {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`tensorboard at ${url} did not list ${count} saliency tags`);
+}
+
+/** Waits until tensorboard keeps `count` steps of `run`'s `tag`. */
+async function waitForSteps(url, run, tag, count, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${url}/data/plugin/saliency/steps?run=${run}&tag=${encodeURIComponent(tag)}`);
+    if (r.ok && (await r.json()).length >= count) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`tensorboard at ${url} did not keep ${count} steps of ${run} / ${tag}`);
 }
 
 const median = (xs) => {
@@ -106,15 +165,18 @@ if (!url) {
     { stdio: "ignore", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } },
   );
 }
-await waitForTags(url, 201);
+await waitForTags(url, 203);
+await waitForSteps(url, "filmrun", "film/saliency", FILM.steps);
 
 const browser = await launchChromium();
 const rows = [];
 const row = (what, value, unit, target, ok, note = "") => rows.push({ what, value, unit, target, ok, note });
 
-/** A fresh page whose dashboard starts with the given remembered state. */
-async function newPage({ hiddenRuns = [], tagFilter = "", viewport = { width: 1400, height: 900 } }) {
+/** A fresh page whose dashboard starts with the given remembered state
+ * (and `init`, another script run in every page of it before its own). */
+async function newPage({ hiddenRuns = [], tagFilter = "", viewport = { width: 1400, height: 900 }, init = null }) {
   const context = await browser.newContext({ viewport });
+  if (init) await context.addInitScript(init.script, init.arg);
   await context.addInitScript(
     ([key, value]) => {
       try {
@@ -136,10 +198,55 @@ function firstOverlay(frame) {
   });
 }
 
+/**
+ * Runs in the plugin's page before its own scripts (newPage's `init`).
+ * `window.benchGrid.rows()` gives the grid card's `.grid-view`, its rows, and
+ * those in view: whose rect meets both the view's (it scrolls inside the card)
+ * and the window's. A row is painted when its canvases have the image's width.
+ * `firstFullPaint` is the page's clock (ms since navigation start) in the first
+ * animation frame in which every row in view is painted.
+ * @param {number} size the images' width.
+ */
+function gridProbe(size) {
+  if (!window.location.pathname.includes("plugin_entry")) return;
+  const meets = (a, b) => a.bottom > b.top && a.top < b.bottom && a.right > b.left && a.left < b.right;
+  const probe = {
+    firstFullPaint: null,
+    atFirstFullPaint: null,
+    rows() {
+      const view = document.querySelector("article.card.grid-mode .grid-view");
+      if (!view || !view.dataset.step) return null;
+      const box = view.getBoundingClientRect();
+      const win = { top: 0, left: 0, bottom: window.innerHeight, right: window.innerWidth };
+      const rows = [...view.querySelectorAll(".grid-body .grid-row[data-sample]")];
+      const inView = rows.filter((r) => {
+        const b = r.getBoundingClientRect();
+        return meets(b, box) && meets(b, win);
+      });
+      return { view, rows, inView };
+    },
+    painted(row) {
+      const canvases = [...row.querySelectorAll("canvas.grid-canvas")];
+      return canvases.length > 0 && canvases.every((c) => c.width === size);
+    },
+  };
+  window.benchGrid = probe;
+  const poll = () => {
+    const g = probe.rows();
+    if (g && g.inView.length && g.inView.every((r) => probe.painted(r))) {
+      probe.firstFullPaint = performance.now();
+      probe.atFirstFullPaint = { inView: g.inView.length, loaded: Number(g.view.dataset.loaded) };
+    } else {
+      requestAnimationFrame(poll);
+    }
+  };
+  requestAnimationFrame(poll);
+}
+
 try {
   // ---------------------------------------------------------- repaint times, one 512x512 card
   {
-    const { context, page } = await newPage({ hiddenRuns: ["many"] });
+    const { context, page } = await newPage({ hiddenRuns: only("big") });
     await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
     const frame = await pluginFrame(page);
     await firstOverlay(frame);
@@ -228,7 +335,7 @@ try {
     const times = [];
     const notes = [];
     for (let k = 0; k < 3; k++) {
-      const { context, page } = await newPage({ hiddenRuns: ["big"], tagFilter: "^t0[0-4]" });
+      const { context, page } = await newPage({ hiddenRuns: only("many"), tagFilter: "^t0[0-4]" });
       let t0 = Date.now();
       await page.goto(`${url}${path}`);
       if (click) {
@@ -268,7 +375,7 @@ try {
   // ---------------------------------------------------------- blob requests, 200 cards
   {
     const { context, page } = await newPage({
-      hiddenRuns: ["big"],
+      hiddenRuns: only("many"),
       tagFilter: "^t",
       viewport: { width: 1280, height: 760 },
     });
@@ -299,6 +406,199 @@ try {
       `${info.loaded} cards loaded`,
     );
     await context.close();
+  }
+
+  // ---------------------------------------------------------- grid, 16 images x (image + 4 masks) at 224x224
+  const gridName = `grid ${GRID.images} x ${1 + GRID.masks} cells at ${GRID.size}x${GRID.size}`;
+  /** The plugin page with run gridrun alone, once every grid row in view is painted. */
+  const openGrid = async (onPage = () => {}) => {
+    const { context, page } = await newPage({
+      hiddenRuns: only("gridrun"),
+      init: { script: gridProbe, arg: GRID.size },
+    });
+    onPage(page);
+    await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
+    const frame = await pluginFrame(page);
+    await frame.waitForFunction(() => window.benchGrid.firstFullPaint !== null, null, { timeout: 30000 });
+    const cards = await frame.evaluate(() => [
+      document.querySelectorAll("article").length,
+      document.querySelectorAll("article.card.grid-mode").length,
+    ]);
+    if (cards.join() !== "1,1") throw new Error(`expected one grid card, got ${cards[0]} cards, ${cards[1]} grids`);
+    return { context, page, frame };
+  };
+
+  // Navigation -> every row in view painted, as the page's clock tells it.
+  {
+    const times = [];
+    const notes = [];
+    for (let k = 0; k < 3; k++) {
+      const { context, frame } = await openGrid();
+      const r = await frame.evaluate(() => ({
+        t: window.benchGrid.firstFullPaint,
+        ...window.benchGrid.atFirstFullPaint,
+        rows: window.benchGrid.rows().rows.length,
+      }));
+      times.push(r.t);
+      notes.push(r);
+      await context.close();
+    }
+    const m = median(times);
+    const n = notes[0];
+    row(
+      `open tab -> ${gridName}: first full paint, cold load of the plugin iframe page (median of 3)`,
+      (m / 1000).toFixed(3),
+      "s",
+      "<= 1 s",
+      m <= 1000,
+      `${n.inView} of ${n.rows} rows in view; ${n.loaded} rows painted then; runs ${times.map((t) => (t / 1000).toFixed(3)).join(", ")} s`,
+    );
+  }
+
+  // Blob requests while it opens; then the global Opacity and Colormap over the loaded grid.
+  {
+    const blobs = [];
+    const { context, page, frame } = await openGrid((p) =>
+      p.on("request", (r) => {
+        if (r.url().includes("/data/plugin/saliency/blob?")) blobs.push(r.url());
+      }),
+    );
+    await page.waitForTimeout(2000); // let anything else that would load, load
+    const requests = blobs.length;
+    const info = await frame.evaluate(() => {
+      const g = window.benchGrid.rows();
+      return { rows: g.rows.length, inView: g.inView.length, loaded: Number(g.view.dataset.loaded) };
+    });
+    const perRow = 1 + GRID.masks; // the image and every mask
+    row(
+      `${gridName}: blob requests, ${info.rows} rows, ${info.inView} in view`,
+      String(requests),
+      "requests",
+      `<= ${perRow * info.inView} (in-view rows only)`,
+      requests <= perRow * info.inView && info.loaded <= info.inView,
+      `${info.loaded} rows loaded (data-loaded)`,
+    );
+
+    const result = await frame.evaluate(
+      async ({ paint, size }) => {
+        const control = (name) => document.querySelector(`aside [aria-label="${name}"]`);
+        const set = (el, v, type) => {
+          el.value = String(v);
+          el.dispatchEvent(new Event(type, { bubbles: true }));
+        };
+        const frameWait = () => new Promise((r) => requestAnimationFrame(() => r()));
+        // The synchronous handler time of apply(i), and the paint measures it made; one frame between.
+        const run = async (n, apply) => {
+          const handler = [];
+          const paints = [];
+          for (let i = 0; i < n; i++) {
+            const from = performance.getEntriesByName(paint).length;
+            const t0 = performance.now();
+            apply(i);
+            handler.push(performance.now() - t0);
+            paints.push(performance.getEntriesByName(paint).length - from);
+            await frameWait();
+          }
+          return { handler, paints };
+        };
+        const opacity = (i) => set(control("Opacity"), ((i * 37) % 101) / 100, "input");
+        await run(10, opacity); // warm up
+        const opacityRun = await run(50, opacity);
+        const maps = ["viridis", "inferno", "magma", "gray"];
+        const colormap = (i) => set(control("Colormap"), maps[i % maps.length], "change");
+        await run(4, colormap);
+        const colormapRun = await run(20, colormap);
+        const canvases = [...document.querySelectorAll("article.card.grid-mode canvas.grid-canvas")];
+        const cells = canvases.filter((c) => c.width === size).length;
+        return {
+          opacity: opacityRun,
+          colormap: colormapRun,
+          cells,
+          rows: Number(document.querySelector(".grid-view").dataset.loaded),
+        };
+      },
+      { paint: TIMINGS.paint, size: GRID.size },
+    );
+    for (const [name, key, target] of [
+      ["opacity", "opacity", 2],
+      ["colormap", "colormap", 40],
+    ]) {
+      const r = result[key];
+      const m = median(r.handler);
+      row(
+        `${gridName}: ${name} change, whole grid (median of ${r.handler.length})`,
+        m.toFixed(3),
+        "ms",
+        `<= ${target} ms`,
+        m <= target,
+        `input handler; ${result.cells} cells painted (${result.rows} rows), ${median(r.paints)} paint measures per change`,
+      );
+    }
+    await context.close();
+  }
+
+  // ---------------------------------------------------------- filmstrip, 50 steps at 224x224
+  {
+    const times = [];
+    const notes = [];
+    for (let k = 0; k < 3; k++) {
+      const { context, page } = await newPage({ hiddenRuns: only("filmrun") });
+      let blobs = 0;
+      page.on("request", (r) => {
+        if (r.url().includes("/data/plugin/saliency/blob?")) blobs++;
+      });
+      await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
+      const frame = await pluginFrame(page);
+      await firstOverlay(frame); // the single view painted: the card has its data
+      const before = blobs;
+      // Tick the card's Filmstrip box; the page's clock until all frames are painted.
+      const r = await frame.evaluate(
+        async ({ steps, size, timeoutMs }) => {
+          const cards = document.querySelectorAll("article.card");
+          if (cards.length !== 1 || cards[0].classList.contains("grid-mode")) {
+            return { error: `expected one single-view card, got ${cards.length}` };
+          }
+          const box = cards[0].querySelector('input[type=checkbox][aria-label="Filmstrip"]');
+          const strip = cards[0].querySelector(".filmstrip");
+          const done = () => {
+            const canvases = [...strip.querySelectorAll("canvas.film-canvas")];
+            return (
+              strip.dataset.loaded === String(steps) &&
+              canvases.length === steps &&
+              canvases.every((c) => c.width === size)
+            );
+          };
+          const t0 = performance.now();
+          box.checked = true;
+          box.dispatchEvent(new Event("change", { bubbles: true }));
+          const t = await new Promise((resolve) => {
+            const poll = () => {
+              const now = performance.now();
+              if (done()) resolve(now - t0);
+              else if (now - t0 > timeoutMs) resolve(null);
+              else requestAnimationFrame(poll);
+            };
+            poll();
+          });
+          return { t, loaded: strip.dataset.loaded };
+        },
+        { steps: FILM.steps, size: FILM.size, timeoutMs: 30000 },
+      );
+      if (r.error) throw new Error(r.error);
+      if (r.t === null) throw new Error(`the filmstrip painted ${r.loaded} of ${FILM.steps} frames in 30 s`);
+      times.push(r.t);
+      notes.push(blobs - before);
+      await context.close();
+    }
+    const m = median(times);
+    row(
+      `filmstrip of ${FILM.steps} steps at ${FILM.size}x${FILM.size}: tick Filmstrip -> all frames painted (median of 3)`,
+      (m / 1000).toFixed(3),
+      "s",
+      "<= 1 s",
+      m <= 1000,
+      `${notes[0]} blob requests after the tick; runs ${times.map((t) => (t / 1000).toFixed(3)).join(", ")} s`,
+    );
   }
 } finally {
   await browser.close();
