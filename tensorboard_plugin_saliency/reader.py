@@ -2,17 +2,21 @@
 
 `load_logdir` is the one way this package opens a log directory (the reader and
 `tensorboard-saliency render` both use it): TensorBoard's own event multiplexer,
-every step kept.
+every step kept. A log directory at a URL (`s3://`, `gs://`, `memory://`, ...;
+see `storage.py`) is read the same way after its event files are copied to a
+temporary directory: TensorBoard's loaders read through TensorFlow's file system
+when TensorFlow is installed, which has no `s3://` or `memory://`.
 """
 
 import dataclasses
 import os
+import tempfile
 
 import numpy as np
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import encoding, metadata
+from tensorboard_plugin_saliency import encoding, metadata, storage
 
 
 @dataclasses.dataclass
@@ -40,8 +44,14 @@ def load_logdir(logdir, *, run=None):
 
     Raises:
       ValueError: `logdir` is not a directory, or `run` is not one below it.
+      storage.StorageError: a URL that cannot be read here, and what to install.
     """
     logdir = os.fspath(logdir)
+    location = storage.location(logdir)
+    if location.is_url:
+        with tempfile.TemporaryDirectory(prefix="saliency-logdir-") as local:
+            _copy_event_files(location, local, run)
+            return load_logdir(local, run=run)  # the multiplexer keeps what it read
     if not os.path.isdir(logdir):
         what = "a file" if os.path.exists(logdir) else "not found"
         raise ValueError("logdir: expected a log directory, got %r (%s)" % (logdir, what))
@@ -57,6 +67,25 @@ def load_logdir(logdir, *, run=None):
         multiplexer.AddRun(path, name=run)
     multiplexer.Reload()
     return multiplexer
+
+
+def _copy_event_files(location, local, run):
+    """Copies the event files of `location` (of `run` only, if given) below `local`."""
+    files = location.event_files()
+    if not files:
+        raise ValueError(
+            "logdir: expected a log directory, got %r (no event files)" % location.path
+        )
+    prefix = None if run in (None, ".") else run.strip("/") + "/"
+    for relative in files:
+        if prefix and not relative.startswith(prefix):
+            continue
+        if run == "." and "/" in relative:
+            continue
+        path = os.path.join(local, *relative.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(location.read(relative))
 
 
 def decode_blobs(blobs):

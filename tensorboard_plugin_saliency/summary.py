@@ -13,7 +13,7 @@ import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import arrays, encoding, event_writer, metadata, validate
+from tensorboard_plugin_saliency import arrays, encoding, event_writer, metadata, storage, validate
 
 
 def _blob_tensor_proto(blobs):
@@ -149,7 +149,7 @@ class SaliencyWriter:
         self._add_summary = None
         if isinstance(target, (str, os.PathLike)):
             path = os.fspath(target)
-            if os.path.exists(path) and not os.path.isdir(path):
+            if storage.location(path).exists_as_file():
                 raise ValueError("target: expected a log directory, got %r, which is a file" % path)
             self._owned = event_writer.EventFileWriter(path)
             self._add_summary = self._write_event

@@ -46,7 +46,13 @@ def fetch_json(url, timeout=10):
 
 @contextlib.contextmanager
 def tensorboard_process(
-    logdir, load_fast="false", extra_args=(), timeout=90, wait_for_runs=None, settle_s=1.0
+    logdir,
+    load_fast="false",
+    extra_args=(),
+    timeout=90,
+    wait_for_runs=None,
+    settle_s=1.0,
+    without_tensorflow=False,
 ):
     """Runs `tensorboard --logdir logdir` on a free port; yields its base URL.
 
@@ -58,12 +64,16 @@ def tensorboard_process(
       wait_for_runs: run names that must be listed before the data counts as loaded;
         by default, waits until the runs and saliency tags stop changing for
         `settle_s` seconds.
+      without_tensorflow: run TensorBoard as where TensorFlow is not installed (it
+        then reads `s3://` itself through boto3, and other URLs through fsspec).
     """
     port = free_port()
+    main = ["-m", "tensorboard.main"]
+    if without_tensorflow:
+        main = ["-c", _WITHOUT_TENSORFLOW]
     args = [
         sys.executable,
-        "-m",
-        "tensorboard.main",
+        *main,
         "--logdir",
         str(logdir),
         "--host",
@@ -84,6 +94,12 @@ def tensorboard_process(
             yield base_url
         finally:
             _stop(process)
+
+
+_WITHOUT_TENSORFLOW = (
+    "import sys; sys.modules['tensorflow'] = None; sys.argv[0] = 'tensorboard'; "
+    "from tensorboard.main import run_main; run_main()"
+)
 
 
 def _log_tail(log):

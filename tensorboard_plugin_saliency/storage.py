@@ -1,0 +1,200 @@
+"""Where a log directory lives: a local path, or a URL on object storage.
+
+`location(logdir)` names the file system that holds `logdir`:
+
+- a local path (no scheme, or `file://`): the operating system's files;
+- a scheme TensorFlow's own file system handles (`gs://`), when TensorFlow is
+  installed: `tf.io.gfile`, as `tf.summary` writes there;
+- any other URL (`s3://`, `gs://` without TensorFlow, `memory://`, any fsspec
+  protocol): `fsspec`.
+
+A URL is never taken for a local path: an unknown scheme, or one whose file-system
+package is missing, raises `StorageError` naming what to install.
+"""
+
+import importlib.util
+import os
+import posixpath
+import re
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+"""URL scheme -> the package extra that brings its file system."""
+
+
+class StorageError(ValueError):
+    """A log directory URL that cannot be written or read here, and why."""
+
+
+def scheme(path):
+    """The URL scheme of `path` ("s3", "gs", "memory", ...), or "" for a local path."""
+    match = _URL.match(os.fspath(path))
+    return match.group(1).lower() if match else ""
+
+
+TENSORFLOW_SCHEMES = frozenset({"gs"})
+"""Schemes written through `tf.io.gfile` when TensorFlow is installed and handles them
+(as `tf.summary` does); TensorFlow is imported only for these."""
+
+
+def _tensorflow_schemes():
+    """Schemes `tf.io.gfile` handles, or an empty set without TensorFlow."""
+    if importlib.util.find_spec("tensorflow") is None:
+        return frozenset()
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return frozenset()
+    try:
+        return frozenset(tf.io.gfile.get_registered_schemes())
+    except AttributeError:  # older TensorFlow: GCS is built in
+        return frozenset({"gs"})
+
+
+def location(logdir):
+    """The `Location` of `logdir`: where its files are written and read.
+
+    Raises:
+      StorageError: an unknown URL scheme, or one whose package is not installed.
+    """
+    path = os.fspath(logdir)
+    kind = scheme(path)
+    if kind in ("", "file"):
+        return LocalLocation(path[len("file://") :] if kind == "file" else path)
+    if kind in TENSORFLOW_SCHEMES and kind in _tensorflow_schemes():
+        return GFileLocation(path)
+    return FsspecLocation(path, kind)
+
+
+class LocalLocation:
+    """A directory on this machine's file system."""
+
+    is_url = False
+
+    def __init__(self, path):
+        self.path = path
+
+    def join(self, *names):
+        return os.path.join(self.path, *names)
+
+    def makedirs(self):
+        os.makedirs(self.path, exist_ok=True)
+
+    def exists_as_file(self):
+        return os.path.exists(self.path) and not os.path.isdir(self.path)
+
+
+class GFileLocation:
+    """A URL that TensorFlow's file system handles (`gs://` with TensorFlow installed)."""
+
+    is_url = True
+
+    def __init__(self, path):
+        import tensorflow as tf
+
+        self.path = path
+        self._gfile = tf.io.gfile
+
+    def join(self, *names):
+        return posixpath.join(self.path, *names)
+
+    def makedirs(self):
+        self._gfile.makedirs(self.path)
+
+    def exists_as_file(self):
+        return self._gfile.exists(self.path) and not self._gfile.isdir(self.path)
+
+    def put(self, path, data):
+        """Writes `data` as the whole object `path` (one upload)."""
+        with self._gfile.GFile(path, "wb") as f:
+            f.write(data)
+
+    def event_files(self):
+        """The event files below this location, as sorted relative paths."""
+        if not self._gfile.isdir(self.path):
+            return []
+        return sorted(
+            posixpath.relpath(posixpath.join(root, name), self.path)
+            for root, _, names in self._gfile.walk(self.path)
+            for name in names
+            if "tfevents" in name
+        )
+
+    def read(self, relative):
+        """The bytes of the file at `relative` (a path below this location)."""
+        with self._gfile.GFile(self.join(relative), "rb") as f:
+            return f.read()
+
+
+class FsspecLocation:
+    """A URL on an fsspec file system (`s3://`, `gs://` via gcsfs, `memory://`, ...)."""
+
+    is_url = True
+
+    def __init__(self, path, kind):
+        try:
+            import fsspec
+        except ImportError:
+            raise StorageError(_install_message(path, kind, "fsspec")) from None
+        try:
+            self._fs, self._root = fsspec.core.url_to_fs(path)
+        except ValueError as e:  # fsspec: "Protocol not known"
+            raise StorageError(
+                "%r: unknown URL scheme %r (%s); expected a local path, a scheme "
+                "TensorFlow handles (gs://) or an fsspec protocol such as s3://, "
+                "gs:// or memory://" % (path, kind + "://", e)
+            ) from None
+        except ImportError:  # fsspec knows the protocol; its package is missing
+            raise StorageError(_install_message(path, kind, _fsspec_package(kind))) from None
+        self.path = path.rstrip("/")
+        self._protocol = kind
+
+    def join(self, *names):
+        return posixpath.join(self.path, *names)
+
+    def makedirs(self):
+        self._fs.makedirs(self._root, exist_ok=True)
+
+    def exists_as_file(self):
+        return self._fs.isfile(self._root)
+
+    def put(self, path, data):
+        """Writes `data` as the whole object `path` (one upload); failures raise."""
+        self._fs.pipe_file(path, data)
+
+    def event_files(self):
+        """The event files below this location, as sorted relative paths."""
+        self._fs.invalidate_cache()
+        root = self._root.rstrip("/")
+        found = self._fs.find(root) if self._fs.isdir(root) else []
+        return sorted(
+            posixpath.relpath(p, root) for p in found if "tfevents" in posixpath.basename(p)
+        )
+
+    def read(self, relative):
+        """The bytes of the file at `relative` (a path below this location)."""
+        return self._fs.cat_file(posixpath.join(self._root.rstrip("/"), relative))
+
+
+def _fsspec_package(kind):
+    """The package fsspec imports for protocol `kind` ("s3fs" for s3), or None."""
+    from fsspec.registry import known_implementations
+
+    spec = known_implementations.get(kind) or {}
+    return spec.get("class", "").split(".")[0] or None
+
+
+def _install_message(path, kind, package):
+    extra = EXTRAS.get(kind)
+    how = (
+        "pip install tensorboard-plugin-saliency[%s]" % extra
+        if extra
+        else "pip install %s" % (package or "the fsspec package for %s://" % kind)
+    )
+    return "%r: writing or reading %s:// needs %s, which is not installed: %s" % (
+        path,
+        kind,
+        package or "its file-system package",
+        how,
+    )
