@@ -126,6 +126,9 @@ const api = {
    * @returns {Promise<object>} */
   sample: (run, tag, step, sample) =>
     getJson(`sample?run=${q(run)}&tag=${q(tag)}${step === null ? "" : `&step=${q(step)}`}&sample=${q(sample)}`),
+  /** One image at every kept step, oldest first (a step with a smaller batch: its last image).
+   * @param {string} run @param {string} tag @param {number} sample @returns {Promise<object[]>} */
+  samples: (run, tag, sample) => getJson(`samples?run=${q(run)}&tag=${q(tag)}&sample=${q(sample)}`),
 };
 
 /**

@@ -176,10 +176,9 @@ class CardData {
   async _loadTagMasks(token) {
     const key = this._tagKey();
     if (this._tagMasks && this._tagMasks.key === key) return;
+    const answers = await this._api.samples(this.run, this.tag, this.sample);
     const entries = await Promise.all(
-      this.steps.map(async (st) => {
-        const sample = Math.min(this.sample, (st.samples || 1) - 1);
-        const d = await this._api.sample(this.run, this.tag, st.step, sample);
+      answers.map((d) => {
         const info = d.masks.find((m) => m.name === this.maskName);
         return info ? this._cache.mask(info) : null;
       }),

@@ -47,22 +47,29 @@ class Filmstrip {
       return { ...f, root, view, image: null, mask: null, url: "" };
     });
     this.root.replaceChildren(...this._frames.map((f) => f.root));
-    Promise.all(this._frames.map((f) => this._load(f, mask)))
+    this._load(mask, sample)
       .then(() => {
         if (token === this._token) this.update();
       })
       .catch(() => {});
   }
 
-  async _load(frame, name) {
+  // Every step's answer in one request (/samples), then each frame's blobs.
+  async _load(name, sample) {
     const { api, cache } = this._app;
-    const data = await api.sample(this._run, this._tag, frame.step, frame.sample);
-    frame.image = await cache.image(data.image.url);
-    const info = data.masks.find((m) => m.name === name);
-    if (info) {
-      frame.mask = await cache.mask(info);
-      frame.url = info.url;
-    }
+    const answers = new Map((await api.samples(this._run, this._tag, sample)).map((a) => [a.step, a]));
+    await Promise.all(
+      this._frames.map(async (frame) => {
+        const data = answers.get(frame.step) ?? (await api.sample(this._run, this._tag, frame.step, frame.sample));
+        const info = data.masks.find((m) => m.name === name);
+        const [image, mask] = await Promise.all([cache.image(data.image.url), info ? cache.mask(info) : null]);
+        frame.image = image;
+        if (info) {
+          frame.mask = mask;
+          frame.url = info.url;
+        }
+      }),
+    );
   }
 
   /** Colours and paints the loaded frames with the card's settings and one pooled clip. */

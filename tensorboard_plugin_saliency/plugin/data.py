@@ -213,6 +213,21 @@ class SaliencyData:
             )
         return Selection(run, tag, datum, manifest, sample)
 
+    def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
+        """The `Selection` of `sample` at every kept readable step, oldest first; at a
+        step whose batch is smaller, its last image."""
+        steps = self.steps(ctx, experiment_id, run, tag)
+        datums = {d.step: d for d in self.reader.kept_steps(ctx, experiment_id, run, tag)}
+        out = []
+        for entry in steps:
+            datum = datums.get(entry["step"])
+            if datum is None:  # the series moved on since the listing: left out
+                continue
+            manifest = self.reader.datum_manifest(ctx, run, tag, datum)
+            count = len(manifest.samples)
+            out.append(Selection(run, tag, datum, manifest, min(sample, count - 1)))
+        return out
+
     def overlay_png(
         self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None, options=None
     ):

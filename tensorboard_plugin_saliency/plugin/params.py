@@ -15,6 +15,7 @@ ROUTE_PARAMS = {
     "tags": (),
     "steps": ("run", "tag"),
     "sample": _SAMPLE,
+    "samples": ("run", "tag", "sample"),
     "blob": ("key",),
     "render": _SAMPLE + ("mask",) + tuple(render_options.specs()),
     "static": (),

@@ -88,6 +88,7 @@ class SaliencyPlugin(base_plugin.TBPlugin):
             "/tags": self._serve_tags,
             "/steps": self._serve_steps,
             "/sample": self._serve_sample,
+            "/samples": self._serve_samples,
             "/blob": self._serve_blob,
             "/render": self._serve_render,
             "/static/*": self._serve_static,
@@ -124,6 +125,13 @@ class SaliencyPlugin(base_plugin.TBPlugin):
     def _serve_sample(self, request, args, ctx, eid):
         selection = self._data.select(ctx, eid, *params.sample_args(args))
         return _json(request, sample_json(selection))
+
+    @route("samples")
+    def _serve_samples(self, request, args, ctx, eid):
+        run, tag = params.required(args, "run"), params.required(args, "tag")
+        sample = params.parse_index(args.get("sample"), "sample", default=0)
+        selections = self._data.select_every_step(ctx, eid, run, tag, sample)
+        return _json(request, [sample_json(s) for s in selections])
 
     @route("blob")
     def _serve_blob(self, request, args, ctx, eid):

@@ -8,7 +8,15 @@ from tensorboard_plugin_saliency.plugin.errors import InvalidArgumentError, NotF
 
 
 def test_every_route_lists_its_parameters():
-    assert set(params.ROUTE_PARAMS) == {"tags", "steps", "sample", "blob", "render", "static"}
+    assert set(params.ROUTE_PARAMS) == {
+        "tags",
+        "steps",
+        "sample",
+        "samples",
+        "blob",
+        "render",
+        "static",
+    }
     assert "clip_mode" in params.ROUTE_PARAMS["render"]
 
 

@@ -146,6 +146,30 @@ def test_sample_defaults_to_latest_step_and_first_sample(server):
     assert all(m["url"].startswith("blob?key=") for m in sample["masks"])
 
 
+def test_samples_is_sample_at_every_kept_step(server):
+    client = server[0]
+    every = get_json(client, "samples", sample="2", **TRAIN)
+    assert [a["step"] for a in every] == list(saliency_logdir.TRAIN_STEPS)
+    for answer in every:
+        assert answer == get_json(client, "sample", step=str(answer["step"]), sample="2", **TRAIN)
+    # A sample past a step's batch is its last image.
+    assert [a["sample"] for a in get_json(client, "samples", sample="7", **TRAIN)] == [2] * 5
+    assert [a["step"] for a in get_json(client, "samples", run="mixed", tag="sal")] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({"tag": "saliency/cls"}, 400),
+        ({"run": "train", "tag": "saliency/cls", "sample": "-1"}, 400),
+        ({"run": "train", "tag": "nope"}, 404),
+        ({"run": "train", "tag": "saliency/cls", "step": "0"}, 400),
+    ],
+)
+def test_samples_errors(server, params, code):
+    assert_error(get(server[0], "samples", **params), code)
+
+
 @pytest.mark.parametrize("step,index", [(0, 0), (20, 2), (40, 1)])
 def test_sample_blobs_equal_what_was_written(server, step, index):
     client, expected = server[:2]
