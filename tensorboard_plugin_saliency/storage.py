@@ -3,8 +3,8 @@
 `location(logdir)` names the file system that holds `logdir`:
 
 - a local path (no scheme, or `file://`): the operating system's files;
-- a scheme TensorFlow's own file system handles (`gs://`), when TensorFlow is
-  installed: `tf.io.gfile`, as `tf.summary` writes there;
+- a scheme TensorFlow's own file system handles (`gs://`, and `ram://` in one
+  process), when TensorFlow is installed: `tf.io.gfile`, as `tf.summary` writes there;
 - any other URL (`s3://`, `gs://` without TensorFlow, `memory://`, any fsspec
   protocol): `fsspec`.
 
@@ -33,9 +33,10 @@ def scheme(path):
     return match.group(1).lower() if match else ""
 
 
-TENSORFLOW_SCHEMES = frozenset({"gs"})
+TENSORFLOW_SCHEMES = frozenset({"gs", "ram"})
 """Schemes written through `tf.io.gfile` when TensorFlow is installed and handles them
-(as `tf.summary` does); TensorFlow is imported only for these."""
+(as `tf.summary` does): Cloud Storage, and TensorFlow's in-process `ram://`.
+TensorFlow is imported only for these."""
 
 
 def _tensorflow_schemes():
