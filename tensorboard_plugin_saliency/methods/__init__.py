@@ -17,6 +17,13 @@ through a traced `tf.function` in equal chunks of at most `batch_size` inputs,
 so the memory stays bounded and the model sees large batches. Traced functions
 are cached per model and reused while the shapes stay the same.
 
+Under `tf.distribute`, every method takes `strategy=` (default: the strategy of
+the enclosing `strategy.scope()`): each chunk is split into equal slices, one
+per replica on this worker, run with `strategy.run` and gathered back in order,
+with the single-device results (to float rounding). Only the local worker's
+replicas take part and no collective op runs, so under
+`MultiWorkerMirroredStrategy` one worker may compute alone.
+
 The package, in the order to read it:
 
 - `checks`: the arguments every method shares (model, images, targets, counts).

@@ -54,6 +54,7 @@ def blur_integrated_gradients(
     grad_step=0.01,
     sqrt=False,
     batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
 ):
     """Integrated gradients along the path from a blurred image back to the image.
 
@@ -63,7 +64,7 @@ def blur_integrated_gradients(
     done as two small matrix products.
 
     Args:
-      model, images, targets, batch_size: as for `gradients`.
+      model, images, targets, batch_size, strategy: as for `gradients`.
       steps: points on the path per image (an int >= 1).
       max_sigma: the Gaussian sigma of the path's fully blurred end (> 0).
       grad_step: the finite-difference step in sigma (> 0).
@@ -75,7 +76,9 @@ def blur_integrated_gradients(
     Raises:
       TypeError, ValueError: an argument is not what the method takes.
     """
-    images, targets, batch_size = checks.prepare(model, images, targets, batch_size)
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy
+    )
     steps = checks.check_count("steps", steps)
     if not max_sigma > 0:
         raise ValueError(f"max_sigma: expected a number > 0, got {max_sigma!r}")
@@ -98,4 +101,5 @@ def blur_integrated_gradients(
         _blur_matrices(both, w),
         tf.constant(np.diff(sigmas), tf.float32),
         tf.constant(grad_step, tf.float32),
+        strategy=strategy,
     ).numpy()

@@ -87,11 +87,12 @@ def class_indices(targets, n):
     return array.astype(np.int64)
 
 
-def check_targets(model, images, targets, batch_size):
-    """Returns targets as an int32 tensor [N]; None means argmax predictions."""
+def check_targets(model, images, targets, batch_size, strategy=None):
+    """Returns targets as an int32 tensor [N]; None means argmax predictions
+    (computed under `strategy`, see `engine.resolve_strategy`)."""
     n = images.shape[0]
     if targets is None:
-        scores = engine.forward(model, images, batch_size)
+        scores = engine.forward(model, images, batch_size, strategy)
         return tf.cast(tf.argmax(scores, axis=1), tf.int32)
     targets = class_indices(targets, n)
     classes = num_classes(model)
@@ -115,12 +116,14 @@ def broadcast_baseline(baseline, images):
         ) from None
 
 
-def prepare(model, images, targets, batch_size):
+def prepare(model, images, targets, batch_size, strategy=None):
     """Checks the shared arguments of a method.
 
     Returns:
-      `(images, targets, batch_size)`: float32 `[N, H, W, C]`, int32 `[N]` (the
-      model's predicted classes when `targets` is None) and an int.
+      `(images, targets, batch_size, strategy)`: float32 `[N, H, W, C]`, int32
+      `[N]` (the model's predicted classes when `targets` is None), an int, and
+      the strategy whose local replicas share the model inputs or None for one
+      device (`engine.resolve_strategy`).
 
     Raises:
       TypeError, ValueError: an argument is not what a method takes.
@@ -128,5 +131,6 @@ def prepare(model, images, targets, batch_size):
     check_model(model)
     images = check_images(images)
     batch_size = check_count("batch_size", batch_size)
-    targets = check_targets(model, images, targets, batch_size)
-    return images, targets, batch_size
+    strategy = engine.resolve_strategy(strategy)
+    targets = check_targets(model, images, targets, batch_size, strategy)
+    return images, targets, batch_size, strategy

@@ -6,6 +6,14 @@ virtual batch, runs it through a traced `tf.function` in equal chunks of at most
 `batch_size` rows, and returns `sum_k weight * d score[target] / d input` per image
 (or, gradient-free, every row's score). Traced functions are cached per model and
 reused while the shapes stay the same; thread pools are made on first use.
+
+Under a `tf.distribute.Strategy` with more than one replica on this worker, each
+chunk is split into equal per-replica slices that run with `strategy.run` inside
+one traced function, and the replicas' results are gathered back in order (or
+summed). Only the local worker's replicas take part and no collective op runs, so
+under `MultiWorkerMirroredStrategy` one worker may compute alone (the callback
+computes on the chief only) without waiting for the others. Without a strategy,
+or with one replica per worker, the plain single-device path runs.
 """
 
 import os
@@ -59,6 +67,86 @@ def traced(model, key, build):
     return cache[key]
 
 
+def resolve_strategy(strategy):
+    """The strategy whose local replicas share the model inputs, or None.
+
+    Args:
+      strategy: a `tf.distribute.Strategy`, or None for the strategy of the
+        enclosing `strategy.scope()` (none outside a scope).
+
+    Returns:
+      `strategy` when it has more than one replica on this worker and the caller
+      is in cross-replica context; else None: run on one device, as without a
+      strategy (a single replica, the default strategy, a strategy that cannot
+      run replicas here such as `ParameterServerStrategy`, or a call made from
+      inside `strategy.run`).
+
+    Raises:
+      TypeError: `strategy` is neither None nor a `tf.distribute.Strategy`.
+    """
+    if strategy is None:
+        if not tf.distribute.has_strategy():
+            return None
+        strategy = tf.distribute.get_strategy()
+    elif not isinstance(strategy, tf.distribute.Strategy):
+        raise TypeError(
+            f"strategy: expected a tf.distribute.Strategy or None, got {type(strategy).__name__}"
+        )
+    if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
+        return None  # Inside strategy.run: this replica computes alone.
+    if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+        return None  # Its replicas run through a ClusterCoordinator, not here.
+    return strategy if local_replicas(strategy) > 1 else None
+
+
+def local_replicas(strategy):
+    """How many replicas `strategy` runs on this worker (1 if it cannot say)."""
+    if strategy is None:
+        return 1
+    try:
+        return max(1, len(strategy.extended.worker_devices))
+    except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+        return 1
+
+
+def _replica_slice(tensor, replica, replicas):
+    """This replica's rows of `tensor`: slice `replica` of `replicas` equal ones."""
+    shape = tensor.shape.as_list()
+    return tf.gather(tf.reshape(tensor, [replicas, shape[0] // replicas] + shape[1:]), replica)
+
+
+def replicated(strategy, body, sliced, combine):
+    """`body` spread over the local replicas of `strategy`, as one traced function.
+
+    The returned function takes `body`'s arguments. Those at the positions in
+    `sliced` (whose first dimension divides by the number of local replicas) are
+    split into equal consecutive slices, one per replica; the others go to every
+    replica as they are. Each replica runs `body` on its slice with
+    `strategy.run`, and the local results are concatenated in replica order
+    (`combine="concat"`, the rows in their order) or added (`"sum"`). No
+    collective op runs: only this worker's replicas take part.
+    """
+    replicas = local_replicas(strategy)
+
+    def on_replica(*args):
+        # Global replica ids are worker * replicas + local id (MirroredStrategy:
+        # worker 0); the local id picks the slice.
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group % replicas
+        return body(
+            *(
+                _replica_slice(arg, replica, replicas) if j in sliced else arg
+                for j, arg in enumerate(args)
+            )
+        )
+
+    @tf.function
+    def run(*args):
+        outputs = strategy.experimental_local_results(strategy.run(on_replica, args=args))
+        return tf.add_n(list(outputs)) if combine == "sum" else tf.concat(outputs, axis=0)
+
+    return run
+
+
 def call(model, x):
     """The model's scores [rows, classes] for inputs x."""
     outputs = model(x, training=False) if isinstance(model, tf.keras.Model) else model(x)
@@ -72,27 +160,43 @@ def call(model, x):
     return outputs
 
 
-def chunks(total, batch_size):
-    """Splits range(total) into equal chunks of at most batch_size rows.
+def chunks(total, batch_size, replicas=1):
+    """Splits range(total) into equal chunks of at most batch_size rows per replica.
 
     Yields (rows, valid). The last chunk is padded with row 0 (valid False), so
     all chunks have one static shape: the traced functions trace once, and on
-    CPU they run markedly faster with static shapes than with a None batch.
+    CPU they run markedly faster with static shapes than with a None batch. With
+    `replicas` > 1, a chunk holds at most `replicas * batch_size` rows and its
+    size is a multiple of `replicas`, so that it splits into equal slices.
     """
-    size = -(-total // -(-total // batch_size))
+    size = -(-total // -(-total // (batch_size * replicas)))
+    if replicas > 1:
+        size = -(-size // replicas) * replicas
     for start in range(0, total, size):
         rows = np.arange(start, start + size)
         valid = rows < total
         yield np.where(valid, rows, 0), valid
 
 
-def forward(model, images, batch_size):
-    """The model's scores [N, classes] for images."""
-    fn = traced(model, "forward", lambda ref: tf.function(lambda x: call(ref(), x)))
+def forward(model, images, batch_size, strategy=None):
+    """The model's scores [N, classes] for images.
+
+    `strategy`: the `tf.distribute.Strategy` whose local replicas share the
+    images; None: the enclosing scope's (see `resolve_strategy`).
+    """
+    strategy = resolve_strategy(strategy)
+    if strategy is None:
+        fn = traced(model, "forward", lambda ref: tf.function(lambda x: call(ref(), x)))
+    else:
+        fn = traced(
+            model,
+            ("forward", strategy),
+            lambda ref: replicated(strategy, lambda x: call(ref(), x), (0,), "concat"),
+        )
     return tf.concat(
         [
             fn(tf.gather(images, rows))[: valid.sum()]
-            for rows, valid in chunks(images.shape[0], batch_size)
+            for rows, valid in chunks(images.shape[0], batch_size, local_replicas(strategy))
         ],
         axis=0,
     )
@@ -104,15 +208,15 @@ def image_points(images, k, i):
     return tf.gather(images, i), 1.0
 
 
-def _rows_fn(model, points, backward, per_row=False):
+def _rows_fn(model, points, backward, per_row=False, strategy=None):
     """The traced function behind over_points, for this model and `points`.
 
     It returns each row's target score (not `backward`), each row's weighted
-    gradient (`per_row`), or those gradients summed per image.
+    gradient (`per_row`), or those gradients summed per image. With a
+    `strategy`, the rows (k, i, segment) are split across its local replicas.
     """
 
     def build(ref):
-        @tf.function
         def run(images, targets, k, i, segment, *aux):
             x, weights = points(images, k, i, *aux)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
@@ -126,12 +230,18 @@ def _rows_fn(model, points, backward, per_row=False):
             n = tf.shape(images)[0]
             return tf.math.unsorted_segment_sum(grads, segment, n + 1)[:-1]
 
-        return run
+        if strategy is None:
+            return tf.function(run)
+        summed = backward and not per_row
+        return replicated(strategy, run, (2, 3, 4), "sum" if summed else "concat")
 
-    return traced(model, (points, backward, per_row), build)
+    key = (points, backward, per_row)
+    return traced(model, key if strategy is None else key + (strategy,), build)
 
 
-def over_points(model, points, images, targets, npoints, batch_size, *aux, backward=True):
+def over_points(
+    model, points, images, targets, npoints, batch_size, *aux, backward=True, strategy=None
+):
     """Runs `npoints` model inputs per image, for all images, in big batches.
 
     Row r of the virtual batch is point k = r // N of image i = r % N;
@@ -147,18 +257,22 @@ def over_points(model, points, images, targets, npoints, batch_size, *aux, backw
       batch_size: largest number of rows per model call.
       *aux: tensors passed on to `points`.
       backward: whether to return gradients (else scores).
+      strategy: the `tf.distribute.Strategy` whose local replicas share each
+        chunk; None: the enclosing scope's (see `resolve_strategy`).
 
     Returns:
       `sum_k weight * d score[target] / d input` per image `[N, H, W, C]` (a
       tensor) if `backward`, else every row's target score `[npoints * N]` (NumPy).
     """
     n = images.shape[0]
+    strategy = resolve_strategy(strategy)
+    replicas = local_replicas(strategy)
     if backward and npoints == 1:
         # One input per image: chunks hold whole images in order, so their rows
         # are the answer, with no per-image sum over an [N, H, W, C] buffer.
-        fn = _rows_fn(model, points, backward, per_row=True)
+        fn = _rows_fn(model, points, backward, per_row=True, strategy=strategy)
         parts = []
-        for rows, valid in chunks(n, batch_size):
+        for rows, valid in chunks(n, batch_size, replicas):
             out = fn(
                 images,
                 targets,
@@ -169,9 +283,9 @@ def over_points(model, points, images, targets, npoints, batch_size, *aux, backw
             )
             parts.append(out[: int(valid.sum())])
         return tf.concat(parts, axis=0)
-    fn = _rows_fn(model, points, backward)
+    fn = _rows_fn(model, points, backward, strategy=strategy)
     total, scores = 0.0, []
-    for rows, valid in chunks(npoints * n, batch_size):
+    for rows, valid in chunks(npoints * n, batch_size, replicas):
         k, i = np.divmod(rows, n)
         out = fn(
             images,

@@ -117,7 +117,7 @@ def grad_cam_layer(model, layer=None):
     )
 
 
-def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_SIZE):
+def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
     """Grad-CAM: a layer's channels weighed by their mean gradient.
 
     For the layer's output A `[h, w, channels]`, returns
@@ -127,7 +127,7 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
 
     Args:
       model: a functional or Sequential Keras model with a defined input.
-      images, targets, batch_size: as for `gradients`.
+      images, targets, batch_size, strategy: as for `gradients`.
       layer: the layer (or its name) whose output is weighed; None: the default
         of `grad_cam_layer`, the last convolution's output, never a pooling layer.
 
@@ -139,7 +139,9 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
       ValueError: `layer` is not a spatial layer of `model`, or another
         argument is not what the method takes.
     """
-    images, targets, batch_size = checks.prepare(model, images, targets, batch_size)
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy
+    )
     conv = grad_cam_layer(model, layer)
 
     def build(ref):
@@ -151,7 +153,6 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
                 f"Keras model with a defined input ({e})"
             ) from None
 
-        @tf.function
         def cam(x, t):
             with tf.GradientTape() as tape:
                 acts, scores = sub(x, training=False)
@@ -159,13 +160,17 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
             weights = tf.reduce_mean(tape.gradient(picked, acts), axis=(1, 2))
             return tf.nn.relu(tf.einsum("nhwc,nc->nhw", acts, weights))
 
-        return cam
+        if strategy is None:
+            return tf.function(cam)
+        return engine.replicated(strategy, cam, (0, 1), "concat")
 
-    fn = engine.traced(model, ("grad_cam", conv.name), build)
+    key = ("grad_cam", conv.name)
+    fn = engine.traced(model, key if strategy is None else key + (strategy,), build)
+    replicas = engine.local_replicas(strategy)
     return tf.concat(
         [
             fn(tf.gather(images, rows), tf.gather(targets, rows))[: valid.sum()]
-            for rows, valid in engine.chunks(images.shape[0], batch_size)
+            for rows, valid in engine.chunks(images.shape[0], batch_size, replicas)
         ],
         axis=0,
     ).numpy()

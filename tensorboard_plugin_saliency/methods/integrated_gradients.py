@@ -15,7 +15,13 @@ def _line_points(images, k, i, baseline, alphas):
 
 
 def integrated_gradients(
-    model, images, targets=None, steps=25, baseline=None, batch_size=DEFAULT_BATCH_SIZE
+    model,
+    images,
+    targets=None,
+    steps=25,
+    baseline=None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
 ):
     """Integrated Gradients along the straight line from a baseline to each image.
 
@@ -23,7 +29,7 @@ def integrated_gradients(
     with `alpha = linspace(0, 1, steps)` (both ends included), as PAIR does.
 
     Args:
-      model, images, targets, batch_size: as for `gradients`.
+      model, images, targets, batch_size, strategy: as for `gradients`.
       steps: points on the path per image (an int >= 1).
       baseline: the path's start, anything broadcastable to `images`; default zeros.
 
@@ -33,7 +39,9 @@ def integrated_gradients(
     Raises:
       TypeError, ValueError: an argument is not what the method takes.
     """
-    images, targets, batch_size = checks.prepare(model, images, targets, batch_size)
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy
+    )
     steps = checks.check_count("steps", steps)
     if baseline is None:
         baseline = tf.zeros_like(images)
@@ -41,6 +49,14 @@ def integrated_gradients(
         baseline = checks.broadcast_baseline(baseline, images)
     alphas = tf.constant(np.linspace(0, 1, steps), tf.float32)
     total = engine.over_points(
-        model, _line_points, images, targets, steps, batch_size, baseline, alphas
+        model,
+        _line_points,
+        images,
+        targets,
+        steps,
+        batch_size,
+        baseline,
+        alphas,
+        strategy=strategy,
     )
     return (total * (images - baseline) / steps).numpy()

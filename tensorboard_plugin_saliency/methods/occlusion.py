@@ -31,6 +31,7 @@ def occlusion(
     stride=1,
     baseline=0.0,
     batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
 ):
     """The drop in score when a window over each pixel is filled with a baseline.
 
@@ -41,7 +42,7 @@ def occlusion(
     and columns only if they fall on the stride grid.
 
     Args:
-      model, images, targets, batch_size: as for `gradients`.
+      model, images, targets, batch_size, strategy: as for `gradients`.
       size: the window's side in pixels (an int from 1 to min(H, W)).
       stride: pixels between window positions (an int >= 1).
       baseline: what fills the window, a number or an array broadcastable to
@@ -53,7 +54,9 @@ def occlusion(
     Raises:
       TypeError, ValueError: an argument is not what the method takes.
     """
-    images, targets, batch_size = checks.prepare(model, images, targets, batch_size)
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy
+    )
     n, h, w, channels = images.shape
     size = checks.check_count("size", size)
     stride = checks.check_count("stride", stride)
@@ -68,7 +71,14 @@ def occlusion(
     # covered_cols[k % len(lefts)].
     covered_rows, covered_cols = _covered(h, tops, size), _covered(w, lefts, size)
     original = engine.over_points(
-        model, engine.image_points, images, targets, 1, batch_size, backward=False
+        model,
+        engine.image_points,
+        images,
+        targets,
+        1,
+        batch_size,
+        backward=False,
+        strategy=strategy,
     )
     occluded = engine.over_points(
         model,
@@ -81,6 +91,7 @@ def occlusion(
         tf.constant(covered_cols),
         fill,
         backward=False,
+        strategy=strategy,
     )
     drops = (original - occluded.reshape([-1, n])).reshape([len(tops), len(lefts), n])
     heat = np.einsum("tln,th,lw->nhw", drops, covered_rows, covered_cols)

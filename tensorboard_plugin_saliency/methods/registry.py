@@ -23,7 +23,15 @@ METHODS = {
 }
 """Method name -> function, for the Keras callback."""
 
-_NOT_PROVENANCE = ("model", "images", "targets", "batch_size", "noise", "base_params")
+_NOT_PROVENANCE = (
+    "model",
+    "images",
+    "targets",
+    "batch_size",
+    "strategy",
+    "noise",
+    "base_params",
+)
 
 
 def _jsonable(value):
@@ -54,8 +62,8 @@ def method_params(name, model=None, **params):
     For the callback's provenance, e.g. `method_params("smoothgrad")` ->
     `{"base": "gradients", "nsamples": 25, "stdev_spread": 0.15,
     "magnitude": True, "seed": None}`. For smoothgrad, the base method's
-    parameters are included. `batch_size` and `noise` are left out (they do
-    not describe the method).
+    parameters are included. `batch_size`, `strategy` and `noise` are left out
+    (they do not describe the method).
 
     Args:
       name: a key of `METHODS`.

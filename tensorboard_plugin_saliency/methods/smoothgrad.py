@@ -46,6 +46,7 @@ def smoothgrad(
     seed=None,
     noise=None,
     batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
     **base_params,
 ):
     """The average of method `base` over noisy copies of each image.
@@ -58,7 +59,9 @@ def smoothgrad(
     the model runs.
 
     Args:
-      model, images, targets, batch_size: as for `gradients`.
+      model, images, targets, batch_size, strategy: as for `gradients`; a strategy
+        with several local replicas is passed on to `base` (so `base` must take
+        `strategy=` then).
       base: the method averaged, e.g. `gradients` or `integrated_gradients`.
       nsamples: noisy copies per image (an int >= 1).
       stdev_spread: the noise's stdev as a share of each image's value range.
@@ -73,7 +76,11 @@ def smoothgrad(
     Raises:
       TypeError, ValueError: an argument is not what the method takes.
     """
-    images, targets, batch_size = checks.prepare(model, images, targets, batch_size)
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy
+    )
+    if strategy is not None:  # Else `base` runs on one device as well.
+        base_params = dict(base_params, strategy=strategy)
     nsamples = checks.check_count("nsamples", nsamples)
     if not callable(base) or base is smoothgrad:
         raise TypeError(
