@@ -44,6 +44,16 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
     (`methods.method_params`), with what the method resolved from the model:
     Grad-CAM's `layer` is the name of the layer it used.
 
+    Under `tf.distribute` (the model built in `strategy.scope()`), the methods
+    spread their model inputs over the strategy's replicas on this worker (see
+    `methods.gradients`), and only the chief computes and writes (`is_chief`):
+    the task of type "chief", else worker 0 when the cluster has no chief, else
+    the process itself when there is no cluster (one machine, `MirroredStrategy`).
+    Other workers neither compute masks nor create `log_dir` or any file in it.
+    The methods make plain local model calls, no collective op, so the chief
+    computes alone while the others go on to the next epoch, where they wait for
+    it at their first collective step.
+
     Raises:
       ValueError, TypeError: an argument is not what the callback takes.
     """
@@ -106,7 +116,14 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             self._writer.flush()
 
     def log(self, step):
-        """Computes the masks now and writes them at `step`."""
+        """Computes the masks now and writes them at `step`; on the chief only.
+
+        Returns:
+          Whether this process wrote (False on a worker other than the chief).
+        """
+        strategy = _strategy(self.model)
+        if not is_chief(strategy):
+            return False
         images = self._images[: self._max_outputs]
         scores = _probabilities(np.asarray(self.model(images, training=False)))
         predicted = scores.argmax(axis=1)
@@ -117,6 +134,8 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             kwargs = dict(settings)
             if "batch_size" in _parameters(function):
                 kwargs.setdefault("batch_size", self._batch_size)
+            if "strategy" in _parameters(function):
+                kwargs.setdefault("strategy", strategy)
             masks[name] = function(self.model, images, explained, **kwargs)
             params[name] = methods_lib.method_params(name, model=self.model, **settings)
         if self._writer is None:
@@ -133,6 +152,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             "every %d epoch(s)." % (len(images), self._every),
         )
         self._writer.flush()
+        return True
 
     def _caption(self, i, predicted, scores):
         pred = "pred: %s %.2f" % (self._name(predicted), scores[predicted])
@@ -150,6 +170,50 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def is_chief(strategy=None):
+    """Whether this process is the one that writes under `strategy`.
+
+    TensorFlow's rule (`multi_worker_util.is_chief`, which
+    `strategy.extended.should_checkpoint` and `should_save_summary` report, and
+    by which tf.keras 2's TensorBoard and ModelCheckpoint callbacks kept other
+    workers' files out of the log directory; Keras 3's TensorBoard callback
+    writes from every worker): the task of type "chief"; worker 0 when the
+    cluster has no "chief" task; an "evaluator" (a cluster of its own); a
+    process with no cluster (no strategy, `MirroredStrategy`, a one-machine
+    `MultiWorkerMirroredStrategy`). Every other task (the workers beside a
+    "chief", workers 1 and up, "ps") is not.
+
+    Args:
+      strategy: a `tf.distribute.Strategy`; None: the current one
+        (`tf.distribute.get_strategy()`).
+
+    Returns:
+      bool.
+    """
+    if strategy is None:
+        strategy = tf.distribute.get_strategy()
+    return _is_chief_task(getattr(strategy, "cluster_resolver", None))
+
+
+def _is_chief_task(resolver):
+    """`is_chief` for the task of a `tf.distribute.cluster_resolver.ClusterResolver`
+    (None: no cluster)."""
+    task_type = getattr(resolver, "task_type", None)
+    if not task_type:
+        return True
+    if task_type in ("chief", "evaluator"):
+        return True
+    if task_type != "worker":
+        return False
+    return "chief" not in resolver.cluster_spec().as_dict() and not resolver.task_id
+
+
+def _strategy(model):
+    """The `tf.distribute.Strategy` the model was built under (else the current one)."""
+    strategy = getattr(model, "distribute_strategy", None)
+    return strategy if isinstance(strategy, tf.distribute.Strategy) else None
 
 
 def _parameters(function):
