@@ -37,6 +37,16 @@ const cardErrors = (frame) =>
   frame.evaluate(() =>
     [...document.querySelectorAll(".card-error")].filter((e) => !e.hidden).map((e) => e.textContent),
   );
+// Scrolls each card into view in turn, as a user looks at them: a card loads
+// (and follows a reload) while it is in view.
+async function visitCards(frame) {
+  const cards = frame.locator("article.card");
+  for (let i = 0; i < (await cards.count()); i++) {
+    await cards.nth(i).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+  }
+}
+
 // TensorBoard's own reload button, as a user clicks it.
 const reload = () => page.locator("button.reload-button").click();
 
@@ -60,6 +70,7 @@ try {
     await reload();
     reloads++;
     await page.waitForTimeout(1000);
+    await visitCards(frame);
     state = Object.fromEntries(
       Object.entries(await cardStates(frame)).map(([name, c]) => [name, { steps: c.steps, shown: c.step }]),
     );
