@@ -136,7 +136,9 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
                 kwargs.setdefault("batch_size", self._batch_size)
             if "strategy" in _parameters(function):
                 kwargs.setdefault("strategy", strategy)
-            masks[name] = function(self.model, images, explained, **kwargs)
+            # A method given another score to explain (target=) takes no classes.
+            classes = None if kwargs.get("target") is not None else explained
+            masks[name] = function(self.model, images, classes, **kwargs)
             params[name] = methods_lib.method_params(name, model=self.model, **settings)
         if self._writer is None:
             self._writer = summary.SaliencyWriter(self._log_dir)

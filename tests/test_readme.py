@@ -58,6 +58,11 @@ def test_python_block_runs(workdir, index):
         code,
         result.stderr[-3000:],
     )
+    # Called as the README shows, the methods trace each function once.
+    retracing = [
+        line for line in result.stderr.splitlines() if "triggered tf.function retracing" in line
+    ]
+    assert retracing == [], "README block %d retraces:\n%s" % (index, "\n".join(retracing))
 
 
 def test_first_snippet_keeps_the_whole_batch(workdir):

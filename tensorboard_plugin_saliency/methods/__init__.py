@@ -6,7 +6,11 @@ A *model* is any callable mapping a float32 batch `[N, H, W, C]` to scores
     method(model, images, targets=None, **params) -> np.ndarray (float32)
 
 where `images` is `[N, H, W, C]` and `targets` holds one class index per image
-(default: the model's predicted class). Attributions have the shape of
+(default: the model's predicted class). Any other score is explained with
+`target=`: `increase(i)`, `decrease(i)`, `keep(i)` (a regression or any output
+unit, as keras-vis), `layer_filter(layer, filter)` (what a filter of an
+intermediate layer looks for) or a callable `outputs -> [N]` scores; `output=`
+picks one output of a model with several (see `targets`). Attributions have the shape of
 `images`, except Grad-CAM's, which are `[N, h, w]` at the layer's resolution.
 
 The algorithms follow PAIR's `saliency.core` 0.2.1 (same defaults, same
@@ -27,8 +31,9 @@ replicas take part and no collective op runs, so under
 The package, in the order to read it:
 
 - `checks`: the arguments every method shares (model, images, targets, counts).
+- `targets`: what a method explains (a class, or any score of any output).
 - `engine`: the virtual batch (`over_points`), the traced-function cache and
-  the thread pools (made on first use).
+  the thread pools (made on first use); `replicas`: the same under `tf.distribute`.
 - one module per method: `gradients` (with `gradient_x_input`),
   `integrated_gradients`, `blur_ig`, `smoothgrad`, `grad_cam`, `occlusion`. A
   method says how to make model input k of image i (a path step, a noisy copy,
@@ -57,17 +62,22 @@ from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
 from tensorboard_plugin_saliency.methods.registry import METHODS, default_params, method_params
 from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
+from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep, layer_filter
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "METHODS",
     "blur_integrated_gradients",
+    "decrease",
     "default_params",
     "grad_cam",
     "grad_cam_layer",
     "gradient_x_input",
     "gradients",
+    "increase",
     "integrated_gradients",
+    "keep",
+    "layer_filter",
     "method_params",
     "occlusion",
     "smoothgrad",

@@ -55,6 +55,8 @@ def blur_integrated_gradients(
     sqrt=False,
     batch_size=DEFAULT_BATCH_SIZE,
     strategy=None,
+    target=None,
+    output=None,
 ):
     """Integrated gradients along the path from a blurred image back to the image.
 
@@ -64,7 +66,7 @@ def blur_integrated_gradients(
     done as two small matrix products.
 
     Args:
-      model, images, targets, batch_size, strategy: as for `gradients`.
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
       steps: points on the path per image (an int >= 1).
       max_sigma: the Gaussian sigma of the path's fully blurred end (> 0).
       grad_step: the finite-difference step in sigma (> 0).
@@ -77,7 +79,7 @@ def blur_integrated_gradients(
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     steps = checks.check_count("steps", steps)
     if not max_sigma > 0:

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods import engine
+from tensorboard_plugin_saliency.methods import targets as _targets
 
 
 def check_images(images):
@@ -87,15 +88,15 @@ def class_indices(targets, n):
     return array.astype(np.int64)
 
 
-def check_targets(model, images, targets, batch_size, strategy=None):
+def check_targets(model, images, targets, batch_size, strategy=None, output=None):
     """Returns targets as an int32 tensor [N]; None means argmax predictions
-    (computed under `strategy`, see `engine.resolve_strategy`)."""
+    (of output `output`, computed under `strategy`, see `engine.resolve_strategy`)."""
     n = images.shape[0]
     if targets is None:
-        scores = engine.forward(model, images, batch_size, strategy)
+        scores = engine.forward(model, images, batch_size, strategy, output)
         return tf.cast(tf.argmax(scores, axis=1), tf.int32)
     targets = class_indices(targets, n)
-    classes = num_classes(model)
+    classes = num_classes(model) if output is None else None
     if targets.min() < 0 or (classes is not None and targets.max() >= classes):
         raise ValueError(
             f"targets: expected class indices in [0, "
@@ -116,14 +117,20 @@ def broadcast_baseline(baseline, images):
         ) from None
 
 
-def prepare(model, images, targets, batch_size, strategy=None):
+def prepare(model, images, targets, batch_size, strategy=None, target=None, output=None):
     """Checks the shared arguments of a method.
 
+    Args:
+      targets: class indices (see `class_indices`), or None for the predicted class.
+      target: another score to explain (`methods.targets`), or None for the class.
+      output: which output of a model with several (an index or a name).
+
     Returns:
-      `(images, targets, batch_size, strategy)`: float32 `[N, H, W, C]`, int32
-      `[N]` (the model's predicted classes when `targets` is None), an int, and
-      the strategy whose local replicas share the model inputs or None for one
-      device (`engine.resolve_strategy`).
+      `(images, explained, batch_size, strategy)`: float32 `[N, H, W, C]`, the
+      `targets.Explained` the engine scores (each image's class: the model's
+      predicted class when `targets` is None), an int, and the strategy whose
+      local replicas share the model inputs or None for one device
+      (`engine.resolve_strategy`).
 
     Raises:
       TypeError, ValueError: an argument is not what a method takes.
@@ -132,5 +139,13 @@ def prepare(model, images, targets, batch_size, strategy=None):
     images = check_images(images)
     batch_size = check_count("batch_size", batch_size)
     strategy = engine.resolve_strategy(strategy)
-    targets = check_targets(model, images, targets, batch_size, strategy)
-    return images, targets, batch_size, strategy
+    if target is None:
+        classes = check_targets(model, images, targets, batch_size, strategy, output)
+        return images, _targets.Explained(_targets.classes(), classes, output), batch_size, strategy
+    if targets is not None:
+        raise ValueError(
+            "targets and target: pass class indices (targets=) or another score (target=), not both"
+        )
+    target = _targets.from_callable(target)
+    zeros = tf.zeros([images.shape[0]], tf.int32)
+    return images, _targets.Explained(target, zeros, output), batch_size, strategy

@@ -24,6 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import tensorflow as tf
 
+from tensorboard_plugin_saliency.methods import targets as _targets
+from tensorboard_plugin_saliency.methods.replicas import (  # noqa: F401 (the engine's API)
+    local_replicas,
+    replicated,
+    resolve_strategy,
+)
+
 DEFAULT_BATCH_SIZE = 64
 """Largest number of model inputs per model call."""
 
@@ -67,86 +74,6 @@ def traced(model, key, build):
     return cache[key]
 
 
-def resolve_strategy(strategy):
-    """The strategy whose local replicas share the model inputs, or None.
-
-    Args:
-      strategy: a `tf.distribute.Strategy`, or None for the strategy of the
-        enclosing `strategy.scope()` (none outside a scope).
-
-    Returns:
-      `strategy` when it has more than one replica on this worker and the caller
-      is in cross-replica context; else None: run on one device, as without a
-      strategy (a single replica, the default strategy, a strategy that cannot
-      run replicas here such as `ParameterServerStrategy`, or a call made from
-      inside `strategy.run`).
-
-    Raises:
-      TypeError: `strategy` is neither None nor a `tf.distribute.Strategy`.
-    """
-    if strategy is None:
-        if not tf.distribute.has_strategy():
-            return None
-        strategy = tf.distribute.get_strategy()
-    elif not isinstance(strategy, tf.distribute.Strategy):
-        raise TypeError(
-            f"strategy: expected a tf.distribute.Strategy or None, got {type(strategy).__name__}"
-        )
-    if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
-        return None  # Inside strategy.run: this replica computes alone.
-    if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
-        return None  # Its replicas run through a ClusterCoordinator, not here.
-    return strategy if local_replicas(strategy) > 1 else None
-
-
-def local_replicas(strategy):
-    """How many replicas `strategy` runs on this worker (1 if it cannot say)."""
-    if strategy is None:
-        return 1
-    try:
-        return max(1, len(strategy.extended.worker_devices))
-    except (AttributeError, NotImplementedError, RuntimeError, ValueError):
-        return 1
-
-
-def _replica_slice(tensor, replica, replicas):
-    """This replica's rows of `tensor`: slice `replica` of `replicas` equal ones."""
-    shape = tensor.shape.as_list()
-    return tf.gather(tf.reshape(tensor, [replicas, shape[0] // replicas] + shape[1:]), replica)
-
-
-def replicated(strategy, body, sliced, combine):
-    """`body` spread over the local replicas of `strategy`, as one traced function.
-
-    The returned function takes `body`'s arguments. Those at the positions in
-    `sliced` (whose first dimension divides by the number of local replicas) are
-    split into equal consecutive slices, one per replica; the others go to every
-    replica as they are. Each replica runs `body` on its slice with
-    `strategy.run`, and the local results are concatenated in replica order
-    (`combine="concat"`, the rows in their order) or added (`"sum"`). No
-    collective op runs: only this worker's replicas take part.
-    """
-    replicas = local_replicas(strategy)
-
-    def on_replica(*args):
-        # Global replica ids are worker * replicas + local id (MirroredStrategy:
-        # worker 0); the local id picks the slice.
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group % replicas
-        return body(
-            *(
-                _replica_slice(arg, replica, replicas) if j in sliced else arg
-                for j, arg in enumerate(args)
-            )
-        )
-
-    @tf.function
-    def run(*args):
-        outputs = strategy.experimental_local_results(strategy.run(on_replica, args=args))
-        return tf.add_n(list(outputs)) if combine == "sum" else tf.concat(outputs, axis=0)
-
-    return run
-
-
 def call(model, x):
     """The model's scores [rows, classes] for inputs x."""
     outputs = model(x, training=False) if isinstance(model, tf.keras.Model) else model(x)
@@ -178,20 +105,26 @@ def chunks(total, batch_size, replicas=1):
         yield np.where(valid, rows, 0), valid
 
 
-def forward(model, images, batch_size, strategy=None):
-    """The model's scores [N, classes] for images.
+def forward(model, images, batch_size, strategy=None, output=None):
+    """The model's scores [N, classes] for images (of output `output` of several).
 
     `strategy`: the `tf.distribute.Strategy` whose local replicas share the
     images; None: the enclosing scope's (see `resolve_strategy`).
     """
     strategy = resolve_strategy(strategy)
+
+    def scores(ref):
+        pick = _targets.Explained(_targets.classes(), None, output).outputs_fn(ref())
+        return lambda x: call(lambda y: pick(y), x)
+
+    key = ("forward", output)
     if strategy is None:
-        fn = traced(model, "forward", lambda ref: tf.function(lambda x: call(ref(), x)))
+        fn = traced(model, key, lambda ref: tf.function(scores(ref)))
     else:
         fn = traced(
             model,
-            ("forward", strategy),
-            lambda ref: replicated(strategy, lambda x: call(ref(), x), (0,), "concat"),
+            key + (strategy,),
+            lambda ref: replicated(strategy, scores(ref), (0,), "concat"),
         )
     return tf.concat(
         [
@@ -208,7 +141,7 @@ def image_points(images, k, i):
     return tf.gather(images, i), 1.0
 
 
-def _rows_fn(model, points, backward, per_row=False, strategy=None):
+def _rows_fn(model, points, explained, backward, per_row=False, strategy=None):
     """The traced function behind over_points, for this model and `points`.
 
     It returns each row's target score (not `backward`), each row's weighted
@@ -217,14 +150,16 @@ def _rows_fn(model, points, backward, per_row=False, strategy=None):
     """
 
     def build(ref):
-        def run(images, targets, k, i, segment, *aux):
+        outputs = explained.outputs_fn(ref())
+
+        def run(images, classes, k, i, segment, *aux):
             x, weights = points(images, k, i, *aux)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(x)
-                picked = tf.gather(call(ref(), x), tf.gather(targets, i), batch_dims=1)
+                picked = explained.target.score(outputs(x), tf.gather(classes, i))
             if not backward:
                 return picked
-            grads = tape.gradient(picked, x) * weights
+            grads = explained.target.modify(tape.gradient(picked, x)) * weights
             if per_row:
                 return grads
             n = tf.shape(images)[0]
@@ -235,7 +170,7 @@ def _rows_fn(model, points, backward, per_row=False, strategy=None):
         summed = backward and not per_row
         return replicated(strategy, run, (2, 3, 4), "sum" if summed else "concat")
 
-    key = (points, backward, per_row)
+    key = (points, backward, per_row, explained.key)
     return traced(model, key if strategy is None else key + (strategy,), build)
 
 
@@ -252,7 +187,8 @@ def over_points(
       model: the model, a callable from `[rows, H, W, C]` to `[rows, classes]`.
       points: `(images, k, i, *aux) -> (inputs, weights)`, traced.
       images: float32 tensor `[N, H, W, C]`.
-      targets: int32 tensor `[N]`, the class explained in each image.
+      targets: what is explained in each image: the `targets.Explained` of
+        `checks.prepare`.
       npoints: model inputs per image.
       batch_size: largest number of rows per model call.
       *aux: tensors passed on to `points`.
@@ -261,7 +197,7 @@ def over_points(
         chunk; None: the enclosing scope's (see `resolve_strategy`).
 
     Returns:
-      `sum_k weight * d score[target] / d input` per image `[N, H, W, C]` (a
+      `sum_k weight * d score / d input` per image `[N, H, W, C]` (a
       tensor) if `backward`, else every row's target score `[npoints * N]` (NumPy).
     """
     n = images.shape[0]
@@ -270,12 +206,12 @@ def over_points(
     if backward and npoints == 1:
         # One input per image: chunks hold whole images in order, so their rows
         # are the answer, with no per-image sum over an [N, H, W, C] buffer.
-        fn = _rows_fn(model, points, backward, per_row=True, strategy=strategy)
+        fn = _rows_fn(model, points, targets, backward, per_row=True, strategy=strategy)
         parts = []
         for rows, valid in chunks(n, batch_size, replicas):
             out = fn(
                 images,
-                targets,
+                targets.classes,
                 tf.constant(rows, tf.int32) * 0,
                 tf.constant(rows, tf.int32),
                 tf.constant(rows, tf.int32),
@@ -283,13 +219,13 @@ def over_points(
             )
             parts.append(out[: int(valid.sum())])
         return tf.concat(parts, axis=0)
-    fn = _rows_fn(model, points, backward, strategy=strategy)
+    fn = _rows_fn(model, points, targets, backward, strategy=strategy)
     total, scores = 0.0, []
     for rows, valid in chunks(npoints * n, batch_size, replicas):
         k, i = np.divmod(rows, n)
         out = fn(
             images,
-            targets,
+            targets.classes,
             tf.constant(k, tf.int32),
             tf.constant(i, tf.int32),
             tf.constant(np.where(valid, i, n), tf.int32),

@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods import checks, engine
+from tensorboard_plugin_saliency.methods import targets as _targets
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
 _LAYERS = tf.keras.layers
@@ -117,7 +118,17 @@ def grad_cam_layer(model, layer=None):
     )
 
 
-def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
+def grad_cam(
+    model,
+    images,
+    targets=None,
+    layer=None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    *,
+    target=None,
+    output=None,
+):
     """Grad-CAM: a layer's channels weighed by their mean gradient.
 
     For the layer's output A `[h, w, channels]`, returns
@@ -127,7 +138,7 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
 
     Args:
       model: a functional or Sequential Keras model with a defined input.
-      images, targets, batch_size, strategy: as for `gradients`.
+      images, targets, batch_size, strategy, target, output: as for `gradients`.
       layer: the layer (or its name) whose output is weighed; None: the default
         of `grad_cam_layer`, the last convolution's output, never a pooling layer.
 
@@ -140,37 +151,53 @@ def grad_cam(model, images, targets=None, layer=None, batch_size=DEFAULT_BATCH_S
         argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     conv = grad_cam_layer(model, layer)
 
     def build(ref):
         try:
-            sub = tf.keras.Model(ref().inputs, [conv.output, ref().outputs[0]])
+            sub = tf.keras.Model(ref().inputs, [conv.output, _scored(ref(), targets)])
         except (AttributeError, ValueError) as e:
             raise TypeError(
                 f"model: grad_cam needs a functional or Sequential "
                 f"Keras model with a defined input ({e})"
             ) from None
 
-        def cam(x, t):
+        def cam(x, classes):
             with tf.GradientTape() as tape:
-                acts, scores = sub(x, training=False)
-                picked = tf.gather(scores, t, batch_dims=1)
-            weights = tf.reduce_mean(tape.gradient(picked, acts), axis=(1, 2))
+                acts, outputs = sub(x, training=False)
+                picked = targets.target.score(outputs, classes)
+            grads = targets.target.modify(tape.gradient(picked, acts))
+            weights = tf.reduce_mean(grads, axis=(1, 2))
             return tf.nn.relu(tf.einsum("nhwc,nc->nhw", acts, weights))
 
         if strategy is None:
             return tf.function(cam)
         return engine.replicated(strategy, cam, (0, 1), "concat")
 
-    key = ("grad_cam", conv.name)
+    key = ("grad_cam", conv.name, targets.key)
     fn = engine.traced(model, key if strategy is None else key + (strategy,), build)
     replicas = engine.local_replicas(strategy)
     return tf.concat(
         [
-            fn(tf.gather(images, rows), tf.gather(targets, rows))[: valid.sum()]
+            fn(tf.gather(images, rows), tf.gather(targets.classes, rows))[: valid.sum()]
             for rows, valid in engine.chunks(images.shape[0], batch_size, replicas)
         ],
         axis=0,
     ).numpy()
+
+
+def _scored(model, explained):
+    """The Keras tensor the target scores: a layer's output, or the chosen output."""
+    target = explained.target
+    if target.layer is not None:
+        return _targets.find_layer(model, target.layer).output
+    outputs = model.outputs
+    output = explained.output
+    if isinstance(output, str):
+        names = list(getattr(model, "output_names", []))
+        if output not in names:
+            raise ValueError(f"output: expected one of {names}, got {output!r}")
+        output = names.index(output)
+    return _targets.select_output(list(outputs), output)

@@ -4,8 +4,17 @@ from tensorboard_plugin_saliency.methods import checks, engine
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
 
-def gradients(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
-    """Vanilla gradients: d score[target] / d input.
+def gradients(
+    model,
+    images,
+    targets=None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    *,
+    target=None,
+    output=None,
+):
+    """Vanilla gradients: d score / d input (the score of each image's class, or `target`).
 
     Args:
       model: a callable (e.g. a Keras model) from `[N, H, W, C]` to `[N, classes]`.
@@ -20,6 +29,10 @@ def gradients(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE, strate
         none outside one. With one local replica, or none, everything runs on one
         device. Under `MultiWorkerMirroredStrategy` only this worker's replicas
         take part and no collective op runs, so a worker may call it alone.
+      target: instead of a class, another score to explain: `methods.increase(i)`,
+        `decrease(i)`, `keep(i)`, `layer_filter(layer, filter)` or a callable
+        `outputs -> [N]` scores (see `methods.targets`).
+      output: which output of a model with several (an index or a name).
 
     Returns:
       float32 `[N, H, W, C]`.
@@ -28,18 +41,27 @@ def gradients(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE, strate
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     return engine.over_points(
         model, engine.image_points, images, targets, 1, batch_size, strategy=strategy
     ).numpy()
 
 
-def gradient_x_input(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
+def gradient_x_input(
+    model,
+    images,
+    targets=None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    *,
+    target=None,
+    output=None,
+):
     """Gradients times the input, elementwise.
 
     Args:
-      model, images, targets, batch_size, strategy: as for `gradients`.
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
 
     Returns:
       float32 `[N, H, W, C]`.
@@ -48,7 +70,7 @@ def gradient_x_input(model, images, targets=None, batch_size=DEFAULT_BATCH_SIZE,
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     grads = engine.over_points(
         model, engine.image_points, images, targets, 1, batch_size, strategy=strategy

@@ -22,6 +22,8 @@ def integrated_gradients(
     baseline=None,
     batch_size=DEFAULT_BATCH_SIZE,
     strategy=None,
+    target=None,
+    output=None,
 ):
     """Integrated Gradients along the straight line from a baseline to each image.
 
@@ -29,7 +31,7 @@ def integrated_gradients(
     with `alpha = linspace(0, 1, steps)` (both ends included), as PAIR does.
 
     Args:
-      model, images, targets, batch_size, strategy: as for `gradients`.
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
       steps: points on the path per image (an int >= 1).
       baseline: the path's start, anything broadcastable to `images`; default zeros.
 
@@ -40,7 +42,7 @@ def integrated_gradients(
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     steps = checks.check_count("steps", steps)
     if baseline is None:

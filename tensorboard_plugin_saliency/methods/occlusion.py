@@ -32,6 +32,8 @@ def occlusion(
     baseline=0.0,
     batch_size=DEFAULT_BATCH_SIZE,
     strategy=None,
+    target=None,
+    output=None,
 ):
     """The drop in score when a window over each pixel is filled with a baseline.
 
@@ -42,7 +44,7 @@ def occlusion(
     and columns only if they fall on the stride grid.
 
     Args:
-      model, images, targets, batch_size, strategy: as for `gradients`.
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
       size: the window's side in pixels (an int from 1 to min(H, W)).
       stride: pixels between window positions (an int >= 1).
       baseline: what fills the window, a number or an array broadcastable to
@@ -55,7 +57,7 @@ def occlusion(
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     n, h, w, channels = images.shape
     size = checks.check_count("size", size)

@@ -11,6 +11,7 @@ from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, grad
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
 from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
+from tensorboard_plugin_saliency.methods.targets import Target
 
 METHODS = {
     "gradients": gradients,
@@ -35,6 +36,8 @@ _NOT_PROVENANCE = (
 
 
 def _jsonable(value):
+    if isinstance(value, Target):
+        return value.text  # e.g. "decrease(0)", "filter conv2:5"
     if isinstance(value, tf.keras.layers.Layer):
         return value.name
     if callable(value):
@@ -93,6 +96,10 @@ def method_params(name, model=None, **params):
     out.update(params)
     if model is not None and runs is grad_cam:
         out["layer"] = grad_cam_layer(model, out.get("layer"))
+    # What is explained is recorded when it is not each image's class of the first output.
+    for key in ("target", "output"):
+        if out.get(key) is None:
+            out.pop(key, None)
     return {k: _jsonable(v) for k, v in out.items() if k not in _NOT_PROVENANCE}
 
 

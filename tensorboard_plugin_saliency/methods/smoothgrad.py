@@ -35,6 +35,13 @@ def _check_noise(noise, nsamples, shape):
     return noise
 
 
+def _explained_again(explained, count):
+    """`base`'s arguments that explain the same as `explained`, for `count` copies."""
+    if explained.target.uses_classes:
+        return {"targets": tf.tile(explained.classes, [count]), "output": explained.output}
+    return {"targets": None, "target": explained.target, "output": explained.output}
+
+
 def smoothgrad(
     model,
     images,
@@ -47,6 +54,8 @@ def smoothgrad(
     noise=None,
     batch_size=DEFAULT_BATCH_SIZE,
     strategy=None,
+    target=None,
+    output=None,
     **base_params,
 ):
     """The average of method `base` over noisy copies of each image.
@@ -59,7 +68,7 @@ def smoothgrad(
     the model runs.
 
     Args:
-      model, images, targets, batch_size, strategy: as for `gradients`; a strategy
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`; a strategy
         with several local replicas is passed on to `base` (so `base` must take
         `strategy=` then).
       base: the method averaged, e.g. `gradients` or `integrated_gradients`.
@@ -77,7 +86,7 @@ def smoothgrad(
       TypeError, ValueError: an argument is not what the method takes.
     """
     images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy
+        model, images, targets, batch_size, strategy, target, output
     )
     if strategy is not None:  # Else `base` runs on one device as well.
         base_params = dict(base_params, strategy=strategy)
@@ -114,7 +123,7 @@ def smoothgrad(
         attributions = base(
             model,
             noisy.reshape((count * n,) + x.shape[1:]),
-            tf.tile(targets, [count]),
+            **_explained_again(targets, count),
             batch_size=batch_size,
             **base_params,
         )
