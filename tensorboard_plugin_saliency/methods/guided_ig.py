@@ -1,0 +1,198 @@
+"""Guided Integrated Gradients (Kapishnikov et al. 2021), as PAIR's `GuidedIG` computes it.
+
+Guided IG walks from the baseline to the image along a path it chooses as it goes:
+at each step it moves the features with the smallest absolute gradient first, never
+letting a feature stray more than `max_dist` (in alpha) from the straight line. Each
+image's path depends on the gradients along it, so the steps run one after another;
+but at every step the gradients of all images come from one batched model call (in
+chunks of at most `batch_size`), and the path update of all images is done at once in
+NumPy, in float64 with PAIR's formulas, so the selections match PAIR's.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency.methods import checks, engine
+from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+
+EPSILON = 1e-9
+"""PAIR's tolerance for the L1 distance having reached a step's target."""
+
+BLOCK = 1 << 17
+"""Features (float64) of the rows one thread updates at a time, about a megabyte."""
+
+
+def _check_share(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number in [0, 1], got {value!r}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _isclose(a, b):
+    """`math.isclose(a, b, rel_tol=EPSILON, abs_tol=EPSILON)`, elementwise."""
+    return np.abs(a - b) <= np.maximum(EPSILON * np.maximum(np.abs(a), np.abs(b)), EPSILON)
+
+
+class _Path:
+    """The path state of every image, as rows `[N, features]` (PAIR's arrays, flattened)."""
+
+    def __init__(self, x_input, x_baseline, fraction):
+        self.fraction = fraction
+        self.x_input = x_input
+        self.x_baseline = x_baseline
+        self.diff = x_input - x_baseline
+        self.moves = self.diff != 0
+        self.l1_total = np.abs(x_input - x_baseline).sum(axis=1)
+        self.x = x_baseline.copy()
+        self.attr = np.zeros_like(x_input)
+        # An image equal to its baseline has zero attribution (PAIR returns at once).
+        self.active = np.abs(self.diff).sum(axis=1) != 0
+
+    def step(self, step, steps, max_dist, grad_actual):
+        """One step of PAIR's `guided_ig_impl` for every image, given its gradients.
+
+        Images are independent within a step: blocks of rows of about a megabyte
+        (they stay in cache) run on a thread pool (NumPy lets go of the GIL).
+        """
+        n, features = self.x.shape
+        rows = max(1, min(-(-n // (os.cpu_count() or 1)), BLOCK // features))
+        list(
+            engine.thread_pool("guided-ig").map(
+                lambda start: self._step_rows(
+                    slice(start, start + rows), step, steps, max_dist, grad_actual
+                ),
+                range(0, n, rows),
+            )
+        )
+
+    def _step_rows(self, rows, step, steps, max_dist, grad_actual):
+        """PAIR's step for the images `rows` (a slice)."""
+        alpha = (step + 1.0) / steps
+        alpha_min = max(alpha - max_dist, 0.0)
+        alpha_max = min(alpha + max_dist, 1.0)
+        x, x_baseline, diff = self.x[rows], self.x_baseline[rows], self.diff[rows]
+        x_max = x_baseline + diff * alpha_max
+        l1_target = self.l1_total[rows] * (1 - (step + 1) / steps)
+        grad_actual = grad_actual[rows]
+        grad = grad_actual.copy()
+        # Features behind the interval (in alpha) go to its low end; features that do
+        # not move (alpha NaN in PAIR, set to alpha_max) never are behind. PAIR checks
+        # this on every pass, but features only move forward within a step, so after
+        # the first pass it changes nothing.
+        x_old = x.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            behind = (x - x_baseline) / diff < alpha_min
+        behind &= self.moves[rows]
+        np.copyto(x, x_baseline + diff * alpha_min, where=behind)
+        pending = self.active[rows].copy()
+        while pending.any():
+            sub = slice(None) if pending.all() else np.flatnonzero(pending)
+            done = self._move(rows, sub, grad, grad_actual, x_old, x_max, l1_target[sub])
+            pending[np.arange(len(pending))[sub][done]] = False
+            x_old = None
+
+    def _move(self, rows, sub, grad, grad_actual, x_old, x_max, l1_target):
+        """One pass of PAIR's inner loop on rows `sub` of `rows`; returns which of them
+        finished the step. `x_old`: the points before the step's clamping (first pass)."""
+        view = isinstance(sub, slice)
+        x, x_input = self.x[rows][sub], self.x_input[rows][sub]
+        g, g_actual, x_max = grad[sub], grad_actual[sub], x_max[sub]
+        x_old = x.copy() if x_old is None else x_old[sub]
+        gap = x - x_input
+        l1_current = np.abs(gap, out=gap).sum(axis=1)
+        done = _isclose(l1_target, l1_current)
+        # The others move their features of smallest |gradient| towards x_max.
+        to_max = np.subtract(x_max, x)  # zero exactly where x == x_max
+        g[to_max == 0] = np.inf
+        magnitude = np.abs(g)
+        threshold = np.quantile(magnitude, self.fraction, axis=1, method="lower")
+        selected = magnitude <= threshold[:, None]
+        selected &= g != np.inf
+        selected[done] = False
+        l1_s = (np.abs(to_max) * selected).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gamma = np.where(l1_s > 0, (l1_current - l1_target) / l1_s, np.inf)
+        # gamma > 1: the selected features all the way to x_max, and another pass;
+        # else: a share gamma of the way (PAIR: x + (x_max - x) * gamma), which ends the step.
+        partial = gamma <= 1.0
+        if partial.any():
+            share = np.where(partial, gamma, 0.0)[:, None]
+            target = np.where(partial[:, None], x + to_max * share, x_max)
+        else:
+            target = x_max
+        np.copyto(x, target, where=selected)
+        change = np.subtract(x, x_old, out=x_old)
+        change *= g_actual
+        if view:
+            self.attr[rows] += change
+        else:
+            self.attr[rows][sub] += change
+            self.x[rows][sub] = x
+            grad[sub] = g
+        # Nothing selectable (gradients all inf or NaN): PAIR would loop forever here.
+        return done | partial | (l1_s == 0)
+
+
+def guided_integrated_gradients(
+    model,
+    images,
+    targets=None,
+    *,
+    steps=200,
+    fraction=0.25,
+    max_dist=0.02,
+    baseline=None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    target=None,
+    output=None,
+):
+    """Guided Integrated Gradients: integrated gradients along an adaptive path.
+
+    PAIR's `GuidedIG.GetMask` (same defaults, same float64 path arithmetic), for all
+    images at once: `steps` model calls, each the gradients of every image at its
+    current point of the path.
+
+    Args:
+      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
+      steps: steps of the path (an int >= 1); PAIR's `x_steps`.
+      fraction: the share of the features, those of smallest absolute gradient, that
+        move in each pass of a step (in [0, 1]).
+      max_dist: how far (in alpha, in [0, 1]) a feature may get from the straight
+        line: 0 is Integrated Gradients on the straight line, 1 the unbounded path.
+      baseline: the path's start, anything broadcastable to `images`; default zeros.
+
+    Returns:
+      float32 `[N, H, W, C]`.
+
+    Raises:
+      TypeError, ValueError: an argument is not what the method takes.
+    """
+    images, targets, batch_size, strategy = checks.prepare(
+        model, images, targets, batch_size, strategy, target, output
+    )
+    steps = checks.check_count("steps", steps)
+    fraction = _check_share("fraction", fraction)
+    max_dist = _check_share("max_dist", max_dist)
+    if baseline is None:
+        baseline = tf.zeros_like(images)
+    else:
+        baseline = checks.broadcast_baseline(baseline, images)
+    shape = tuple(images.shape)
+    n = shape[0]
+    path = _Path(
+        images.numpy().reshape(n, -1).astype(np.float64),
+        baseline.numpy().reshape(n, -1).astype(np.float64),
+        fraction,
+    )
+    for step in range(steps):
+        x = tf.constant(path.x.reshape(shape), tf.float32)
+        grads = engine.over_points(
+            model, engine.image_points, x, targets, 1, batch_size, strategy=strategy
+        )
+        path.step(step, steps, max_dist, grads.numpy().reshape(n, -1))
+    return path.attr.reshape(shape).astype(np.float32)
