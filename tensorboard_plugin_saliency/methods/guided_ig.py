@@ -41,7 +41,8 @@ class _Path:
     """The path state of every image, as rows `[N, features]` (PAIR's arrays, flattened)."""
 
     def __init__(self, x_input, x_baseline, fraction):
-        self.fraction = fraction
+        # NumPy's index of the "lower" quantile.
+        self.kth = int(np.floor((x_input.shape[1] - 1) * np.float64(fraction)))
         self.x_input = x_input
         self.x_baseline = x_baseline
         self.diff = x_input - x_baseline
@@ -84,10 +85,12 @@ class _Path:
         # this on every pass, but features only move forward within a step, so after
         # the first pass it changes nothing.
         x_old = x.copy()
+        ratio = np.subtract(x, x_baseline)
         with np.errstate(divide="ignore", invalid="ignore"):
-            behind = (x - x_baseline) / diff < alpha_min
+            behind = np.less(np.divide(ratio, diff, out=ratio), alpha_min)
         behind &= self.moves[rows]
-        np.copyto(x, x_baseline + diff * alpha_min, where=behind)
+        x_min = np.multiply(diff, alpha_min, out=ratio)
+        np.copyto(x, np.add(x_baseline, x_min, out=x_min), where=behind)
         pending = self.active[rows].copy()
         while pending.any():
             sub = slice(None) if pending.all() else np.flatnonzero(pending)
@@ -107,9 +110,10 @@ class _Path:
         done = _isclose(l1_target, l1_current)
         # The others move their features of smallest |gradient| towards x_max.
         to_max = np.subtract(x_max, x)  # zero exactly where x == x_max
-        g[to_max == 0] = np.inf
+        np.copyto(g, np.inf, where=to_max == 0)
         magnitude = np.abs(g)
-        threshold = np.quantile(magnitude, self.fraction, axis=1, method="lower")
+        # PAIR's np.quantile(magnitude, fraction, method="lower"), as its partition.
+        threshold = np.partition(magnitude, self.kth, axis=1)[:, self.kth]
         selected = magnitude <= threshold[:, None]
         selected &= g != np.inf
         selected[done] = False
@@ -119,7 +123,9 @@ class _Path:
         # gamma > 1: the selected features all the way to x_max, and another pass;
         # else: a share gamma of the way (PAIR: x + (x_max - x) * gamma), which ends the step.
         partial = gamma <= 1.0
-        if partial.any():
+        if partial.all():
+            target = np.add(x, np.multiply(to_max, gamma[:, None], out=to_max), out=to_max)
+        elif partial.any():
             share = np.where(partial, gamma, 0.0)[:, None]
             target = np.where(partial[:, None], x + to_max * share, x_max)
         else:

@@ -6,6 +6,7 @@ NumPy 2.4 removed (it is `method=` since NumPy 1.22). The PAIR runs here go thro
 `np.quantile` patched to map `interpolation=` to `method=`, nothing else changed.
 """
 
+import keras
 import numpy as np
 import pytest
 import saliency.core as saliency
@@ -137,3 +138,21 @@ def test_other_targets_give_other_attributions(model, images, targets):
 def test_clear_errors(model, images, params, error, match):
     with pytest.raises(error, match=match):
         guided_integrated_gradients(model, images, **params)
+
+
+def test_target_scores_any_output(images):
+    # target= reaches the engine: increase and decrease of a regression unit give
+    # opposite attributions (the path follows |gradient|, the same for both).
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(images.shape[1:]),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2),
+        ]
+    )
+    up = guided_integrated_gradients(model, images, target=methods.increase(1), steps=6)
+    down = guided_integrated_gradients(model, images, target=methods.decrease(1), steps=6)
+    np.testing.assert_allclose(up, -down, rtol=1e-5, atol=1e-8)
+    assert np.abs(up).max() > 0

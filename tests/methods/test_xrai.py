@@ -12,6 +12,7 @@ import saliency.core as saliency
 from methods_testing import pair_call_model_function, relative_error
 from saliency.core import xrai as pair_xrai
 
+from tensorboard_plugin_saliency import methods
 from tensorboard_plugin_saliency.methods import xrai_segments
 from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
@@ -241,3 +242,20 @@ print("SHAPE", xrai(model, images, steps=2, segments=masks, min_pixel_diff=1).sh
 def test_clear_errors(model, images, params, error, match):
     with pytest.raises(error, match=match):
         xrai(model, images, **params)
+
+
+def test_target_reaches_the_base(model, images, pair_segments):
+    # target= and output= go to the base method as given.
+    target = methods.decrease(2)
+    ours = xrai(model, images, target=target, output=0, steps=4, segments=pair_segments)
+    lows = images.min(axis=(1, 2, 3), keepdims=True)
+    highs = images.max(axis=(1, 2, 3), keepdims=True)
+    runs = [
+        integrated_gradients(model, images, target=target, steps=4, baseline=b)
+        for b in (lows, highs)
+    ]
+    expected = xrai(
+        model, images, attributions=np.mean(np.stack(runs), axis=0), segments=pair_segments
+    )
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-7)
+    assert not np.allclose(ours, xrai(model, images, steps=4, segments=pair_segments))
