@@ -43,12 +43,12 @@ def _check_share(name, value):
     return float(value)
 
 
-def _check_attributions(attributions, shape):
+def _check_attributions(attributions, shape, name="attributions"):
     """`attributions` as an array `[N, H, W]`: each pixel's maximum over channels (PAIR)."""
     array = np.asarray(attributions)
     if array.shape not in (shape, shape[:3]) or not np.issubdtype(array.dtype, np.floating):
         raise ValueError(
-            f"attributions: expected floats of shape {shape} or {shape[:3]} (the images' "
+            f"{name}: expected floats of shape {shape} or {shape[:3]} (the images' "
             f"[N, H, W, C] or [N, H, W]), got {array.dtype} of shape {array.shape}"
         )
     return array.max(axis=-1) if array.ndim == 4 else array
@@ -169,6 +169,7 @@ def xrai(
             attributions = _check_attributions(
                 _base_attributions(model, x, targets, base, baselines, steps, common, base_params),
                 x.shape,
+                f"base {getattr(base, '__name__', 'method')}'s attributions",
             )
 
         def rank(i):  # Queued after every segmentation: never waits on a queued task.

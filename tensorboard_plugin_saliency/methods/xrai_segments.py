@@ -50,7 +50,10 @@ def felzenszwalb_regions(image):
     ndimage, morphology, segmentation, transform = require_skimage()
     shape = image.shape[:2]
     im_max, im_min = np.max(image), np.min(image)
-    im = (image - im_min) / (im_max - im_min)
+    if im_max > im_min:
+        im = (image - im_min) / (im_max - im_min)
+    else:  # A flat image (PAIR divides by zero and segments NaNs).
+        im = np.zeros_like(image)
     im = im * (1.0 - -1.0) + -1.0
     im = transform.resize(
         im, RESIZE, order=3, mode="constant", preserve_range=True, anti_aliasing=True

@@ -4,6 +4,7 @@ the missing-scikit-image error and the method's own errors."""
 import functools
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -201,6 +202,7 @@ def test_given_attributions_and_baselines(model, images, targets, pair_segments)
 def test_missing_scikit_image_names_the_extra():
     script = """
 import sys
+import warnings
 sys.modules["skimage"] = None
 import numpy as np
 from tensorboard_plugin_saliency.methods.xrai import xrai
@@ -259,3 +261,18 @@ def test_target_reaches_the_base(model, images, pair_segments):
     )
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-7)
     assert not np.allclose(ours, xrai(model, images, steps=4, segments=pair_segments))
+
+
+def test_a_flat_image_is_segmented_without_nans(model):
+    flat = np.full((1, SIZE, SIZE, 3), 0.5, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        regions = xrai_segments.felzenszwalb_regions(flat[0])
+    assert len(regions) >= 6  # one region per scale at least
+    heat = xrai(model, flat, steps=2)
+    assert np.all(heat == 0)  # both baselines are the image: no attribution
+
+
+def test_a_base_of_another_resolution_is_refused(model, images):
+    with pytest.raises(ValueError, match="base grad_cam's attributions: expected floats of shape"):
+        xrai(model, images, base=methods.grad_cam, segments=[[np.ones((SIZE, SIZE), bool)]] * N)
