@@ -10,7 +10,8 @@ Prints one row per figure: value, target, pass/fail.
   is batching alone, bounded by the batching floor printed below the table).
 - "vs fwd+bwd": a method's time / the time of plain batched forward+backward
   passes (tf.function + GradientTape, same batch size) over the same number of
-  model inputs, already built in memory. Occlusion runs forward passes only.
+  model inputs, already built in memory. Occlusion runs forward passes only;
+  guided Grad-CAM runs two passes per image (Grad-CAM's and guided backprop's).
 
 Timings are medians of repeats after a warm-up call (which traces).
 Usage: python benchmarks/bench_methods.py [--quick]
@@ -32,6 +33,16 @@ import saliency.core as saliency
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import methods
+from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
+from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
+from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
+
+METHODS = dict(
+    methods.METHODS,
+    guided_backprop=guided_backprop,
+    deconvnet=deconvnet,
+    guided_grad_cam=guided_grad_cam,
+)
 
 SIZE, CLASSES, BATCH, BATCH_SIZE = 64, 100, 16, 64
 
@@ -155,10 +166,13 @@ def main():
         ("blur_integrated_gradients", {"steps": 100}, 100 * BATCH, True),
         ("grad_cam", {}, BATCH, True),
         ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
+        ("guided_backprop", {}, BATCH, True),
+        ("deconvnet", {}, BATCH, True),
+        ("guided_grad_cam", {}, 2 * BATCH, True),
     ]
     ours = {}
     for name, params, count, backward in cases:
-        method = methods.METHODS[name]
+        method = METHODS[name]
         inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
         reps = tf.constant(np.resize(targets, count))
         ours[name], ratio = compare(
