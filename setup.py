@@ -29,6 +29,7 @@ TEST_REQUIRES = [
     "moto[server]>=5.1",
     "s3fs>=2025.3",
     "boto3",
+    "scikit-image>=0.22",  # XRAI's segmentation
 ]
 
 setuptools.setup(
@@ -66,6 +67,8 @@ setuptools.setup(
         # Log directories on object storage (fsspec file systems).
         "s3": ["s3fs>=2025.3"],
         "gcs": ["gcsfs>=2025.3"],
+        # XRAI's segmentation (Felzenszwalb), as PAIR's.
+        "xrai": ["scikit-image>=0.22"],
         # CPU-only machines: install torch from https://download.pytorch.org/whl/cpu first.
         "torch": ["torch", "captum>=0.7"],
         "tensorboardx": ["tensorboardX"],

@@ -35,9 +35,11 @@ The package, in the order to read it:
 - `engine`: the virtual batch (`over_points`), the traced-function cache and
   the thread pools (made on first use); `replicas`: the same under `tf.distribute`.
 - one module per method: `gradients` (with `gradient_x_input`),
-  `integrated_gradients`, `blur_ig`, `smoothgrad`, `grad_cam`, `occlusion`. A
-  method says how to make model input k of image i (a path step, a noisy copy,
-  an occluded copy) and the engine does the rest.
+  `integrated_gradients`, `blur_ig`, `guided_ig`, `smoothgrad`, `grad_cam`,
+  `occlusion`, `guided_backprop`, `deconvnet` (both on `relu_rewrite`, a copy of
+  the model with its ReLU gradients rewritten), `guided_grad_cam`, `xrai` (with
+  `xrai_segments`). A method says how to make model input k of image i (a path
+  step, a noisy copy, an occluded copy) and the engine does the rest.
 - `registry`: method names (`METHODS`) and their parameters as provenance
   (`method_params`, `default_params`).
 
@@ -55,25 +57,34 @@ Example::
 """
 
 from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
+from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
 from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
+from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
+from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
+from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
 from tensorboard_plugin_saliency.methods.registry import METHODS, default_params, method_params
 from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
 from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep, layer_filter
+from tensorboard_plugin_saliency.methods.xrai import xrai
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "METHODS",
     "blur_integrated_gradients",
     "decrease",
+    "deconvnet",
     "default_params",
     "grad_cam",
     "grad_cam_layer",
     "gradient_x_input",
     "gradients",
+    "guided_backprop",
+    "guided_grad_cam",
+    "guided_integrated_gradients",
     "increase",
     "integrated_gradients",
     "keep",
@@ -81,4 +92,5 @@ __all__ = [
     "method_params",
     "occlusion",
     "smoothgrad",
+    "xrai",
 ]

@@ -6,12 +6,17 @@ import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
+from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
 from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
 from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
+from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
+from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
+from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
 from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
 from tensorboard_plugin_saliency.methods.occlusion import occlusion
 from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
 from tensorboard_plugin_saliency.methods.targets import Target
+from tensorboard_plugin_saliency.methods.xrai import xrai
 
 METHODS = {
     "gradients": gradients,
@@ -21,6 +26,11 @@ METHODS = {
     "blur_integrated_gradients": blur_integrated_gradients,
     "grad_cam": grad_cam,
     "occlusion": occlusion,
+    "guided_backprop": guided_backprop,
+    "deconvnet": deconvnet,
+    "guided_grad_cam": guided_grad_cam,
+    "guided_integrated_gradients": guided_integrated_gradients,
+    "xrai": xrai,
 }
 """Method name -> function, for the Keras callback."""
 
@@ -94,7 +104,7 @@ def method_params(name, model=None, **params):
             out.update(_declared(base_name))
             runs = base
     out.update(params)
-    if model is not None and runs is grad_cam:
+    if model is not None and runs in (grad_cam, guided_grad_cam):
         out["layer"] = grad_cam_layer(model, out.get("layer"))
     # What is explained is recorded when it is not each image's class of the first output.
     for key in ("target", "output"):

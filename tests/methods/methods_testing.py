@@ -17,6 +17,11 @@ CASES = [
     ("blur_integrated_gradients", {"steps": 4, "max_sigma": 4.0}),
     ("grad_cam", {}),
     ("occlusion", {"size": 6, "stride": 3}),
+    ("guided_backprop", {}),
+    ("deconvnet", {}),
+    ("guided_grad_cam", {}),
+    ("guided_integrated_gradients", {"steps": 4}),
+    ("xrai", {"steps": 4}),
 ]
 """(method name, small parameters): one row per method, for the contract tests."""
 
