@@ -119,3 +119,31 @@ def test_one_hot_targets_are_their_argmax(tmp_path):
     assert by_one_hot.labels == by_index.labels
     assert by_one_hot.images.shape[0] == 4  # every image is logged by default
     np.testing.assert_array_equal(by_one_hot.masks["gradients"], by_index.masks["gradients"])
+
+
+def test_every_new_method_and_a_target(tmp_path):
+    from tensorboard_plugin_saliency import methods
+
+    images, _ = _data(2)
+    model = _tiny_model()
+    callback = SaliencyCallback(
+        str(tmp_path),
+        images,
+        methods={
+            "guided_backprop": {},
+            "deconvnet": {},
+            "guided_grad_cam": {},
+            "guided_integrated_gradients": {"steps": 4},
+            "xrai": {"steps": 4},
+            "gradients": {"target": methods.decrease(1)},
+        },
+    )
+    callback.set_model(model)
+    callback.log(step=1)
+    callback.close()
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert sorted(record.masks) == sorted(callback._methods)
+    assert record.masks["xrai"].shape == (2, 12, 12)
+    assert record.masks["guided_backprop"].shape == (2, 12, 12)
+    assert record.method_params["gradients"] == {"target": "decrease(1)"}
+    assert record.method_params["guided_grad_cam"]["layer"] == model.layers[0].name
