@@ -33,16 +33,9 @@ import saliency.core as saliency
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import methods
-from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
-from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
-from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
+from tensorboard_plugin_saliency.methods import xrai_segments
 
-METHODS = dict(
-    methods.METHODS,
-    guided_backprop=guided_backprop,
-    deconvnet=deconvnet,
-    guided_grad_cam=guided_grad_cam,
-)
+METHODS = methods.METHODS
 
 SIZE, CLASSES, BATCH, BATCH_SIZE = 64, 100, 16, 64
 
@@ -137,6 +130,23 @@ def pair_call_model_function(model):
     return call
 
 
+def segment_all(images):
+    """Each image's XRAI regions, and the seconds the segmentation took."""
+    start = time.perf_counter()
+    regions = [xrai_segments.felzenszwalb_regions(image) for image in images]
+    seconds = time.perf_counter() - start
+    h, w = images.shape[1:3]
+    segments = []
+    for image_regions in regions:
+        masks = []
+        for pixels in image_regions:
+            mask = np.zeros(h * w, bool)
+            mask[pixels] = True
+            masks.append(mask.reshape(h, w))
+        segments.append(masks)
+    return segments, seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,23 +179,61 @@ def main():
         ("guided_backprop", {}, BATCH, True),
         ("deconvnet", {}, BATCH, True),
         ("guided_grad_cam", {}, 2 * BATCH, True),
+        ("guided_integrated_gradients", {"steps": 200}, 200 * BATCH, True),
+        # XRAI's model work (IG from two baselines); its segmentation is timed below.
+        ("xrai", {"steps": 100, "segments": "given"}, 2 * 100 * BATCH, True),
     ]
+    segments, segmentation = segment_all(images)
+    # Guided IG's path is adaptive: each step needs the last one's gradients, so its
+    # floor is one model call of BATCH rows per step (not batches of BATCH_SIZE).
+    floor = functools.partial(
+        lambda: [METHODS["gradients"](model, images, targets) for _ in range(200)]
+    )
     ours = {}
     for name, params, count, backward in cases:
         method = METHODS[name]
         inputs = tf.constant(np.resize(images, (count, SIZE, SIZE, 3)))
         reps = tf.constant(np.resize(targets, count))
+        if params.get("segments") == "given":
+            params = dict(params, segments=segments)
         ours[name], ratio = compare(
             functools.partial(method, model, images, targets, batch_size=BATCH_SIZE, **params),
             functools.partial(reference, inputs, reps, backward),
             repeats,
         )
-        label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
+        label = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("seed", "segments"))
         add(
             f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {count} inputs",
             ratio,
             1.3,
         )
+
+    _, floor_ratio = compare(
+        floor,
+        functools.partial(
+            reference,
+            tf.constant(np.resize(images, (200 * BATCH, SIZE, SIZE, 3))),
+            tf.constant(np.resize(targets, 200 * BATCH)),
+            True,
+        ),
+        repeats,
+    )
+    rows.append(
+        (
+            "  guided IG's floor: 200 sequential calls of 16 rows / fwd+bwd over 3200 inputs",
+            floor_ratio,
+            None,
+            "info",
+        )
+    )
+    rows.append(
+        (
+            "xrai segmentation (Felzenszwalb at 6 scales, NumPy/scikit-image), ms per image",
+            segmentation * 1e3 / BATCH,
+            None,
+            "info",
+        )
+    )
 
     # Ours vs PAIR, time per image: PAIR as its TF2 example runs it (the target),
     # then PAIR with a traced call_model_function (for context: only batching differs).
@@ -240,7 +288,8 @@ def main():
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>7}  {'target':>7}  result")
     for figure, value, target, result in rows:
-        print(f"{figure:<{width}}  {value:7.3f}  {'<= ' + str(target):>7}  {result}")
+        bound = "-" if target is None else "<= " + str(target)
+        print(f"{figure:<{width}}  {value:7.3f}  {bound:>7}  {result}")
     print(
         f"plain fwd+bwd per input, batches of {BATCH_SIZE} / batches of 1: "
         f"{batching:.3f} (a floor for the PAIR rows, which also pay for "

@@ -42,6 +42,8 @@ _NOT_PROVENANCE = (
     "strategy",
     "noise",
     "base_params",
+    "attributions",
+    "segments",
 )
 
 
@@ -54,6 +56,8 @@ def _jsonable(value):
         return getattr(value, "__name__", repr(value))
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
     if isinstance(value, (np.ndarray, tf.Tensor)):
         return f"array{list(value.shape)}"
     return value
