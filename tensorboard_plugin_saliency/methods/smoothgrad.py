@@ -96,6 +96,12 @@ def smoothgrad(
             f"base: expected a saliency method such as gradients or "
             f"integrated_gradients, got {base!r}"
         )
+    if getattr(base, "__name__", None) == "xrai":
+        raise TypeError(
+            "base: xrai ranks regions of each image; averaging its maps over noisy "
+            "copies means little. For XRAI over SmoothGrad attributions, pass "
+            "xrai(..., base=functools.partial(smoothgrad, base=integrated_gradients))"
+        )
     x = images.numpy()
     n = x.shape[0]
     noise = _check_noise(noise, nsamples, x.shape)

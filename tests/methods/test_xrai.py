@@ -276,3 +276,10 @@ def test_a_flat_image_is_segmented_without_nans(model):
 def test_a_base_of_another_resolution_is_refused(model, images):
     with pytest.raises(ValueError, match="base grad_cam's attributions: expected floats of shape"):
         xrai(model, images, base=methods.grad_cam, segments=[[np.ones((SIZE, SIZE), bool)]] * N)
+
+
+def test_smoothgrad_over_xrai_is_refused_with_the_way_round():
+    from tensorboard_plugin_saliency import methods
+
+    with pytest.raises(TypeError, match="functools.partial"):
+        methods.smoothgrad(lambda x: x[:, 0, 0, :], np.zeros((1, 4, 4, 3)), base=methods.xrai)
