@@ -35,7 +35,7 @@ The package, in the order to read it:
 - `engine`: the virtual batch (`over_points`), the traced-function cache and
   the thread pools (made on first use); `replicas`: the same under `tf.distribute`.
 - one module per method: `gradients` (with `gradient_x_input`),
-  `integrated_gradients`, `blur_ig`, `guided_ig`, `smoothgrad`, `grad_cam`,
+  `integrated_gradients`, `blur_ig`, `guided_ig` (with `row_select`), `smoothgrad`, `grad_cam`,
   `occlusion`, `guided_backprop`, `deconvnet` (both on `relu_rewrite`, a copy of
   the model with its ReLU gradients rewritten), `guided_grad_cam`, `xrai` (with
   `xrai_segments`). A method says how to make model input k of image i (a path

@@ -187,6 +187,31 @@ def _rows_fn(model, points, explained, backward, per_row=False, strategy=None):
     return traced(model, key if strategy is None else key + (strategy,), build)
 
 
+def gradients_of(model, points, targets, n, batch_size, strategy):
+    """`(images, *aux) -> d score / d input` for `n` images, one model input each.
+
+    The chunks' row indices are made once, for callers that run it again and
+    again (a path that moves step by step). Chunks hold whole images in order,
+    so their rows are the answer, with no per-image sum. Arguments as for
+    `over_points`, with `strategy` already resolved.
+    """
+    fn = _rows_fn(model, points, targets, True, per_row=True, strategy=strategy)
+    parts = [
+        (tf.constant(rows * 0, tf.int32), tf.constant(rows, tf.int32), int(valid.sum()))
+        for rows, valid in chunks(n, batch_size, local_replicas(strategy))
+    ]
+
+    def rows_of(images, k, i, count, aux):
+        out = fn(images, targets.classes, k, i, i, *aux)
+        return out if count == out.shape[0] else out[:count]
+
+    def run(images, *aux):
+        outs = [rows_of(images, k, i, count, aux) for k, i, count in parts]
+        return outs[0] if len(outs) == 1 else tf.concat(outs, axis=0)
+
+    return run
+
+
 def over_points(
     model, points, images, targets, npoints, batch_size, *aux, backward=True, strategy=None
 ):
@@ -217,21 +242,7 @@ def over_points(
     strategy = resolve_strategy(strategy)
     replicas = local_replicas(strategy)
     if backward and npoints == 1:
-        # One input per image: chunks hold whole images in order, so their rows
-        # are the answer, with no per-image sum over an [N, H, W, C] buffer.
-        fn = _rows_fn(model, points, targets, backward, per_row=True, strategy=strategy)
-        parts = []
-        for rows, valid in chunks(n, batch_size, replicas):
-            out = fn(
-                images,
-                targets.classes,
-                tf.constant(rows, tf.int32) * 0,
-                tf.constant(rows, tf.int32),
-                tf.constant(rows, tf.int32),
-                *aux,
-            )
-            parts.append(out[: int(valid.sum())])
-        return tf.concat(parts, axis=0)
+        return gradients_of(model, points, targets, n, batch_size, strategy)(images, *aux)
     fn = _rows_fn(model, points, targets, backward, strategy=strategy)
     total, scores = 0.0, []
     for rows, valid in chunks(npoints * n, batch_size, replicas):

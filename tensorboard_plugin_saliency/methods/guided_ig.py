@@ -14,7 +14,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import checks, engine
+from tensorboard_plugin_saliency.methods import checks, engine, row_select
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
 EPSILON = 1e-9
@@ -38,7 +38,11 @@ def _isclose(a, b):
 
 
 class _Path:
-    """The path state of every image, as rows `[N, features]` (PAIR's arrays, flattened)."""
+    """The path state of every image, as rows `[N, features]` (PAIR's arrays, flattened).
+
+    The work arrays of a step are allocated once: fresh megabyte-sized arrays on
+    every pass would cost more in page faults than the arithmetic.
+    """
 
     def __init__(self, x_input, x_baseline, fraction):
         # NumPy's index of the "lower" quantile.
@@ -47,11 +51,16 @@ class _Path:
         self.x_baseline = x_baseline
         self.diff = x_input - x_baseline
         self.moves = self.diff != 0
-        self.l1_total = np.abs(x_input - x_baseline).sum(axis=1)
+        self.l1_total = np.abs(self.diff).sum(axis=1)
         self.x = x_baseline.copy()
         self.attr = np.zeros_like(x_input)
         # An image equal to its baseline has zero attribution (PAIR returns at once).
-        self.active = np.abs(self.diff).sum(axis=1) != 0
+        self.active = self.l1_total != 0
+        self.x_max, self.x_start, self.work, self.spare = (np.empty_like(x_input) for _ in range(4))
+        self.magnitude = np.empty(x_input.shape, np.float32)
+        self.selected, self.flag = (np.empty(x_input.shape, bool) for _ in range(2))
+        self.mask64, self.bits64 = (np.empty(x_input.shape, np.uint64) for _ in range(2))
+        self.mask32, self.bits32 = (np.empty(x_input.shape, np.uint32) for _ in range(2))
 
     def step(self, step, steps, max_dist, grad_actual):
         """One step of PAIR's `guided_ig_impl` for every image, given its gradients.
@@ -76,69 +85,68 @@ class _Path:
         alpha_min = max(alpha - max_dist, 0.0)
         alpha_max = min(alpha + max_dist, 1.0)
         x, x_baseline, diff = self.x[rows], self.x_baseline[rows], self.diff[rows]
-        x_max = x_baseline + diff * alpha_max
+        x_max, x_start, work = self.x_max[rows], self.x_start[rows], self.work[rows]
+        np.add(x_baseline, np.multiply(diff, alpha_max, out=x_max), out=x_max)
         l1_target = self.l1_total[rows] * (1 - (step + 1) / steps)
-        grad_actual = grad_actual[rows]
-        grad = grad_actual.copy()
+        np.copyto(x_start, x)
         # Features behind the interval (in alpha) go to its low end; features that do
         # not move (alpha NaN in PAIR, set to alpha_max) never are behind. PAIR checks
         # this on every pass, but features only move forward within a step, so after
         # the first pass it changes nothing.
-        x_old = x.copy()
-        ratio = np.subtract(x, x_baseline)
+        behind = self.flag[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
-            behind = np.less(np.divide(ratio, diff, out=ratio), alpha_min)
+            np.divide(np.subtract(x, x_baseline, out=work), diff, out=work)
+        np.less(work, alpha_min, out=behind)
         behind &= self.moves[rows]
-        x_min = np.multiply(diff, alpha_min, out=ratio)
-        np.copyto(x, np.add(x_baseline, x_min, out=x_min), where=behind)
+        np.add(x_baseline, np.multiply(diff, alpha_min, out=work), out=work)
+        row_select.put(x, behind, work, self.mask64[rows], self.bits64[rows])
         pending = self.active[rows].copy()
         while pending.any():
-            sub = slice(None) if pending.all() else np.flatnonzero(pending)
-            done = self._move(rows, sub, grad, grad_actual, x_old, x_max, l1_target[sub])
-            pending[np.arange(len(pending))[sub][done]] = False
-            x_old = None
+            pending &= ~self._move(rows, pending, grad_actual[rows], l1_target)
+        # PAIR adds each pass's change times the step's gradients; the passes'
+        # changes add up to the step's.
+        change = np.subtract(x, x_start, out=x_start)
+        change *= grad_actual[rows]
+        self.attr[rows] += change
 
-    def _move(self, rows, sub, grad, grad_actual, x_old, x_max, l1_target):
-        """One pass of PAIR's inner loop on rows `sub` of `rows`; returns which of them
-        finished the step. `x_old`: the points before the step's clamping (first pass)."""
-        view = isinstance(sub, slice)
-        x, x_input = self.x[rows][sub], self.x_input[rows][sub]
-        g, g_actual, x_max = grad[sub], grad_actual[sub], x_max[sub]
-        x_old = x.copy() if x_old is None else x_old[sub]
-        gap = x - x_input
-        l1_current = np.abs(gap, out=gap).sum(axis=1)
+    def _move(self, rows, pending, grad, l1_target):
+        """One pass of PAIR's inner loop on the images `rows` whose step is `pending`;
+        returns which of them finished it. `grad`: the step's gradients."""
+        x, x_max = self.x[rows], self.x_max[rows]
+        to_max, spare = self.work[rows], self.spare[rows]
+        gap = np.abs(np.subtract(x, self.x_input[rows], out=spare), out=spare)
+        l1_current = gap.sum(axis=1)
         done = _isclose(l1_target, l1_current)
-        # The others move their features of smallest |gradient| towards x_max.
-        to_max = np.subtract(x_max, x)  # zero exactly where x == x_max
-        np.copyto(g, np.inf, where=to_max == 0)
-        magnitude = np.abs(g)
-        # PAIR's np.quantile(magnitude, fraction, method="lower"), as its partition.
-        threshold = np.partition(magnitude, self.kth, axis=1)[:, self.kth]
-        selected = magnitude <= threshold[:, None]
-        selected &= g != np.inf
-        selected[done] = False
-        l1_s = (np.abs(to_max) * selected).sum(axis=1)
+        moves = pending & ~done
+        # The others move their features of smallest |gradient| towards x_max. PAIR
+        # sets the gradient of features at x_max (only ever more of them within a
+        # step) to inf, which leaves them out.
+        np.subtract(x_max, x, out=to_max)
+        moving = np.not_equal(to_max, 0, out=self.flag[rows])
+        magnitude = np.abs(grad, out=self.magnitude[rows])
+        at_max = np.logical_not(moving, out=self.selected[rows])
+        row_select.put(magnitude, at_max, np.inf, self.mask32[rows], self.bits32[rows])
+        # PAIR's np.quantile(magnitude, fraction, method="lower").
+        threshold = row_select.kth_smallest(magnitude, self.kth, self.bits32[rows], moves)
+        selected = np.less_equal(magnitude, threshold[:, None], out=self.selected[rows])
+        selected &= moving
+        for row in np.flatnonzero(threshold == np.inf):  # PAIR leaves out gradients of +inf.
+            selected[row] &= grad[row] != np.inf
+        selected[~moves] = False
+        l1_s = np.multiply(np.abs(to_max, out=spare), selected, out=spare).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             gamma = np.where(l1_s > 0, (l1_current - l1_target) / l1_s, np.inf)
         # gamma > 1: the selected features all the way to x_max, and another pass;
         # else: a share gamma of the way (PAIR: x + (x_max - x) * gamma), which ends the step.
         partial = gamma <= 1.0
-        if partial.all():
-            target = np.add(x, np.multiply(to_max, gamma[:, None], out=to_max), out=to_max)
-        elif partial.any():
+        if partial.any():
             share = np.where(partial, gamma, 0.0)[:, None]
-            target = np.where(partial[:, None], x + to_max * share, x_max)
+            target = np.add(x, np.multiply(to_max, share, out=to_max), out=to_max)
+            if not partial.all():
+                np.copyto(target, x_max, where=~partial[:, None])
         else:
             target = x_max
-        np.copyto(x, target, where=selected)
-        change = np.subtract(x, x_old, out=x_old)
-        change *= g_actual
-        if view:
-            self.attr[rows] += change
-        else:
-            self.attr[rows][sub] += change
-            self.x[rows][sub] = x
-            grad[sub] = g
+        row_select.put(x, selected, target, self.mask64[rows], self.bits64[rows])
         # Nothing selectable (gradients all inf or NaN): PAIR would loop forever here.
         return done | partial | (l1_s == 0)
 
@@ -195,10 +203,12 @@ def guided_integrated_gradients(
         baseline.numpy().reshape(n, -1).astype(np.float64),
         fraction,
     )
+    grads_at = engine.gradients_of(
+        model, engine.image_points, targets, n, batch_size, engine.resolve_strategy(strategy)
+    )
+    x = np.empty(shape, np.float32)
     for step in range(steps):
-        x = tf.constant(path.x.reshape(shape), tf.float32)
-        grads = engine.over_points(
-            model, engine.image_points, x, targets, 1, batch_size, strategy=strategy
-        )
-        path.step(step, steps, max_dist, grads.numpy().reshape(n, -1))
+        np.copyto(x, path.x.reshape(shape), casting="same_kind")
+        grads = grads_at(tf.constant(x)).numpy()
+        path.step(step, steps, max_dist, grads.reshape(n, -1))
     return path.attr.reshape(shape).astype(np.float32)

@@ -13,6 +13,7 @@ import saliency.core as saliency
 from methods_testing import CLASSES, N, pair_masks, relative_error
 
 from tensorboard_plugin_saliency import methods
+from tensorboard_plugin_saliency.methods import row_select
 from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
 
 _QUANTILE = np.quantile
@@ -156,3 +157,23 @@ def test_target_scores_any_output(images):
     down = guided_integrated_gradients(model, images, target=methods.decrease(1), steps=6)
     np.testing.assert_allclose(up, -down, rtol=1e-5, atol=1e-8)
     assert np.abs(up).max() > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kth_smallest_equals_numpy_partition(seed):
+    """The radix select picks NumPy's partition value, with ties, zeros, inf and NaN."""
+    rng = np.random.default_rng(seed)
+    values = np.abs(rng.standard_normal((8, 3000)).astype(np.float32)) * 10.0 ** rng.uniform(-6, 3)
+    values[rng.random(values.shape) < 0.2] = 0
+    values[rng.random(values.shape) < 0.2] = np.inf
+    values[rng.random(values.shape) < 0.05] = np.nan
+    values[0] = np.round(values[0])  # Many ties.
+    values[1] = 7.0  # One value.
+    keys = np.empty(values.shape, np.uint32)
+    wanted = np.ones(8, bool)
+    for kth in (0, 1, 749, 1500, 2999):
+        expected = np.partition(values, kth, axis=1)[:, kth]
+        got = row_select.kth_smallest(values, kth, keys, wanted)
+        np.testing.assert_array_equal(got, expected)
+    wanted[3] = False
+    assert row_select.kth_smallest(values, 749, keys, wanted)[3] == 0
