@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tensorboard_plugin_saliency import codec
+from tensorboard_plugin_saliency import scores as score_lib
 from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
     CHANNEL_REDUCTIONS,
     DEFAULT_MASK_NAME,
@@ -38,6 +39,7 @@ from tensorboard_plugin_saliency.codec import (  # noqa: F401
 )
 from tensorboard_plugin_saliency.manifest import (
     MASK_ENCODING,  # noqa: F401
+    SCORES_VERSION,
     ImageInfo,
     Manifest,
     MaskSpec,
@@ -69,6 +71,7 @@ class DecodedSummary:
     masks: dict  # mask name -> float32 [N, h, w]
     labels: list | None  # one string per image, or None
     method_params: dict  # mask name -> dict
+    scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
 
 
 def encode_summary(
@@ -80,11 +83,12 @@ def encode_summary(
     method_params=None,
     channel_reduction="sum",
     tag=None,
+    scores=None,
 ):
     """The list of blobs (bytes) of one saliency summary; raises on bad input.
 
     `max_outputs` keeps only the first images of the batch (None: all of them); a
-    cut batch is logged once per `tag`.
+    cut batch is logged once per `tag`. `scores`: see `scores.prepare_scores`.
     """
     if max_outputs is not None:
         check_max_outputs(max_outputs)
@@ -93,6 +97,7 @@ def encode_summary(
     prepared = prepare_masks(masks, n, images.shape[1:3], channel_reduction)
     label_list = prepare_labels(labels, n)
     params = prepare_params(method_params, [name for name, _ in prepared])
+    mask_scores = score_lib.prepare_scores(scores, [name for name, _ in prepared], n)
     kept = n if max_outputs is None else min(n, int(max_outputs))
     if kept < n:
         _say_cut(tag, kept, n)
@@ -114,6 +119,8 @@ def encode_summary(
         masks=tuple(MaskSpec(name, params[name]) for name, _ in prepared),
         samples=samples,
         channel_reduction=channel_reduction,
+        version=SCORES_VERSION if mask_scores else 1,
+        scores=score_lib.cut(mask_scores, kept),
     )
     blobs = [manifest.to_json()] + image_blobs + [blob for blob, _ in encoded]
     total = sum(len(b) for b in blobs)
@@ -168,7 +175,11 @@ def decode_summary(blobs):
     if all(label is None for label in labels):
         labels = None
     params = {spec.name: spec.params for spec in manifest.masks}
-    return DecodedSummary(manifest, images, masks, labels, params)
+    mask_scores = {
+        mask: {name: np.asarray(values, np.float64) for name, values in named.items()}
+        for mask, named in manifest.scores.items()
+    }
+    return DecodedSummary(manifest, images, masks, labels, params, mask_scores)
 
 
 # v1 names.

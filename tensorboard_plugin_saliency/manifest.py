@@ -3,7 +3,8 @@
 A summary is one blob sequence: the manifest (UTF-8 JSON), then one PNG per image,
 then the masks of each image in turn (see `docs/format.md`). The manifest says what
 the other blobs are: the mask names and their method parameters, and per image its
-label, its size and each mask's size and value range. `Manifest.from_json` is the
+label, its size and each mask's size and value range; from version 2 on, it may also
+hold each mask's scores (`scores`), one value per image. `Manifest.from_json` is the
 one parser; everything else reads these dataclasses, never the JSON keys.
 """
 
@@ -14,7 +15,10 @@ import json
 
 import numpy as np
 
-from tensorboard_plugin_saliency import metadata
+from tensorboard_plugin_saliency import metadata, scores
+
+SCORES_VERSION = 2
+"""The format version of a manifest that holds scores (version 1 holds none)."""
 
 MASK_ENCODING = "u16planes+gzip"
 """The mask encoding this package writes: 16-bit values, byte planes, gzip."""
@@ -69,6 +73,8 @@ class Manifest:
     samples: tuple[SampleInfo, ...]
     channel_reduction: str = "sum"
     version: int = metadata.FORMAT_VERSION
+    scores: dict = dataclasses.field(default_factory=dict)
+    """`{mask name: {score name: list}}`: one number or curve per sample."""
 
     @property
     def mask_names(self) -> list[str]:
@@ -89,7 +95,7 @@ class Manifest:
 
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
-        return {
+        record = {
             "version": self.version,
             "channel_reduction": self.channel_reduction,
             "masks": [{"name": m.name, "params": m.params} for m in self.masks],
@@ -102,6 +108,9 @@ class Manifest:
                 for s in self.samples
             ],
         }
+        if self.scores:
+            record["scores"] = self.scores
+        return record
 
     def to_json(self) -> bytes:
         """Blob 0: the manifest as UTF-8 JSON."""
@@ -128,6 +137,9 @@ class Manifest:
         try:
             specs = tuple(MaskSpec(str(m["name"]), dict(m.get("params") or {})) for m in masks)
             infos = tuple(_sample(s, len(specs)) for s in samples)
+            # Version 1 has no scores: it reads as a manifest without any.
+            stored = record.get("scores") if record["version"] >= SCORES_VERSION else None
+            mask_scores = scores.prepare_scores(stored, [s.name for s in specs], len(infos))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ManifestError("saliency manifest: malformed entry (%s)" % _short(e)) from None
         return cls(
@@ -135,6 +147,7 @@ class Manifest:
             samples=infos,
             channel_reduction=str(record.get("channel_reduction", "sum")),
             version=record["version"],
+            scores=mask_scores,
         )
 
 

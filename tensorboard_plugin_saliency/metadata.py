@@ -6,9 +6,14 @@ from tensorboard.compat.proto import summary_pb2
 
 PLUGIN_NAME = "saliency"
 
-# Version of the stored format (plugin data and manifest) that this package writes.
-# Readers accept every version up to this one.
-FORMAT_VERSION = 1
+# Newest version of the stored format (plugin data and manifest) that this package
+# writes; readers accept every version up to this one. Version 2 added the manifest's
+# `scores`; a summary without scores is still written as version 1, so that readers
+# of version 1 keep reading it.
+FORMAT_VERSION = 2
+
+PLUGIN_DATA_VERSION = 1
+"""The version written in the plugin data, whose layout has not changed since 1."""
 
 
 class FormatVersionError(ValueError):
@@ -17,7 +22,7 @@ class FormatVersionError(ValueError):
 
 def create_summary_metadata(description=None):
     """A `SummaryMetadata` proto for a saliency summary (a blob sequence)."""
-    content = json.dumps({"version": FORMAT_VERSION}).encode("utf-8")
+    content = json.dumps({"version": PLUGIN_DATA_VERSION}).encode("utf-8")
     return summary_pb2.SummaryMetadata(
         summary_description=description or "",
         plugin_data=summary_pb2.SummaryMetadata.PluginData(

@@ -32,6 +32,7 @@ class SaliencyRecord:
     labels: list  # one string per image, or None
     method_params: dict  # mask name -> dict
     description: str = ""
+    scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
 
 
 def load_logdir(logdir, *, run=None):
@@ -124,6 +125,7 @@ def read_saliency(logdir, *, run=None, tag=None):
                         labels=decoded.labels,
                         method_params=decoded.method_params,
                         description=description,
+                        scores=decoded.scores,
                     )
                 )
     records.sort(key=lambda r: (r.run, r.tag, r.step))

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.util import tensor_util
 
 from tensorboard_plugin_saliency import arrays, encoding, event_writer, metadata, storage, validate
@@ -33,6 +34,7 @@ def saliency_pb(
     max_outputs=None,
     method_params=None,
     channel_reduction="sum",
+    scores=None,
 ):
     """A `Summary` proto holding a batch of images with their saliency masks.
 
@@ -48,6 +50,9 @@ def saliency_pb(
         None, the default, keeps the whole batch. A cut batch is logged once per tag.
       method_params: optional `{mask name: dict}` of method parameters (provenance).
       channel_reduction: `"sum"` (signed), `"abs_sum"` or `"max_abs"`.
+      scores: optional `{mask name: {score name: values}}`, one number or curve (a
+        list of numbers) per image: how far to trust each mask, e.g.
+        `{"smoothgrad": {"deletion_auc": [0.12, 0.31]}}` (see `scores`).
 
     Raises:
       ValueError, TypeError: for bad input; the message names the argument.
@@ -61,6 +66,7 @@ def saliency_pb(
         method_params=method_params,
         channel_reduction=channel_reduction,
         tag=tag,
+        scores=scores,
     )
     summary = summary_pb2.Summary()
     summary.value.add(
@@ -82,6 +88,7 @@ def saliency(
     max_outputs=None,
     method_params=None,
     channel_reduction="sum",
+    scores=None,
 ):
     """Writes a saliency summary to the default TF2 summary writer.
 
@@ -114,6 +121,7 @@ def saliency(
                 method_params=method_params,
                 channel_reduction=channel_reduction,
                 tag=name,
+                scores=scores,
             ),
             dtype=object,
         )
@@ -134,6 +142,13 @@ def saliency(
             return result
 
         return tf.summary.write(tag=tag, tensor=blob_tensor, step=step, metadata=summary_metadata)
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError("value: expected a number, got %r" % (value,)) from None
 
 
 class SaliencyWriter:
@@ -198,6 +213,7 @@ class SaliencyWriter:
         max_outputs=None,
         method_params=None,
         channel_reduction="sum",
+        scores=None,
         walltime=None,
     ):
         """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
@@ -213,6 +229,23 @@ class SaliencyWriter:
             max_outputs=max_outputs,
             method_params=method_params,
             channel_reduction=channel_reduction,
+            scores=scores,
+        )
+        self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
+
+    def add_scalar(self, tag, value, step, *, walltime=None):
+        """Writes `value` (a finite number) at `step` for TensorBoard's Scalars tab."""
+        if self._closed:
+            raise ValueError("SaliencyWriter: add_scalar() after close()")
+        arrays.check_tag(tag)
+        validate.integer("step", step)
+        if isinstance(value, bool) or not np.isfinite(_number(value)):
+            raise ValueError("value: expected a finite number, got %r" % (value,))
+        summary = summary_pb2.Summary()
+        summary.value.add(
+            tag=tag,
+            metadata=scalar_metadata.create_summary_metadata(display_name=tag, description=""),
+            tensor=tensor_util.make_tensor_proto(np.float32(value)),
         )
         self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
 

@@ -12,7 +12,7 @@ import urllib.parse
 
 from tensorboard import plugin_util
 
-from tensorboard_plugin_saliency import codec
+from tensorboard_plugin_saliency import codec, scores
 from tensorboard_plugin_saliency.manifest import Manifest
 from tensorboard_plugin_saliency.plugin.blobs import BlobReader, check_plugin_data, short
 from tensorboard_plugin_saliency.plugin.errors import (
@@ -289,6 +289,8 @@ def sample_json(selection, url_prefix="blob?key="):
             "channels": info.image.channels,
         },
         "masks": masks,
+        "scores": scores.of_sample(selection.manifest.scores, selection.sample),
+        "batch_scores": scores.means(selection.manifest.scores),
     }
 
 

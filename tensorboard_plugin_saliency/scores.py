@@ -1,0 +1,130 @@
+"""Scores of a mask: numbers per image that say how far to trust it.
+
+A saliency summary may carry, per mask, named scores with one value per image: a
+number (a deletion AUC) or a curve, a list of numbers (the deletion curve). The
+callback writes the faithfulness scores named below; `SaliencyWriter.add(scores=)`
+takes any others, computed by anything (Quantus, Captum's `infidelity`).
+"""
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+MAX_NAME_LENGTH = 100
+"""Longest score name, in characters."""
+
+MAX_CURVE_POINTS = 1000
+"""Most points of one curve."""
+
+DIRECTIONS = {
+    "deletion_auc": "lower",
+    "insertion_auc": "higher",
+    "deletion_random_auc": "lower",
+    "insertion_random_auc": "higher",
+}
+"""Which way is better for the scores the faithfulness module writes."""
+
+
+def prepare_scores(scores, mask_names, n):
+    """`scores` as `{mask name: {score name: list}}`, every list one value per image.
+
+    Args:
+      scores: None, or `{mask name: {score name: values}}`; values hold one entry per
+        image, each a finite number or a curve (a list of finite numbers).
+      mask_names: the summary's mask names.
+      n: the number of images.
+
+    Raises:
+      TypeError, ValueError: naming the entry that is not what is expected.
+    """
+    if scores is None:
+        return {}
+    if not isinstance(scores, Mapping):
+        raise TypeError(
+            "scores: expected a dict {mask name: {score name: values}}, got %s"
+            % type(scores).__name__
+        )
+    prepared = {}
+    for mask, named in scores.items():
+        if mask not in mask_names:
+            raise ValueError(
+                "scores: %r is not a mask name; the masks are %s"
+                % (mask, ", ".join(map(repr, mask_names)))
+            )
+        if not isinstance(named, Mapping):
+            raise TypeError(
+                "scores[%r]: expected a dict {score name: values}, got %s"
+                % (mask, type(named).__name__)
+            )
+        prepared[mask] = {
+            _name(mask, name): _values(mask, name, values, n) for name, values in named.items()
+        }
+    return {mask: named for mask, named in prepared.items() if named}
+
+
+def _name(mask, name):
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
+        raise ValueError(
+            "scores[%r]: expected score names of 1 to %d characters, got %r"
+            % (mask, MAX_NAME_LENGTH, name)
+        )
+    return name
+
+
+def _values(mask, name, values, n):
+    where = "scores[%r][%r]" % (mask, name)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "%s: expected one number or one curve (a list of numbers) per image" % where
+        ) from None
+    if array.ndim not in (1, 2) or array.shape[0] != n:
+        raise ValueError(
+            "%s: expected %d values (one per image), each a number or a curve; got shape %s"
+            % (where, n, array.shape)
+        )
+    if array.ndim == 2 and not 2 <= array.shape[1] <= MAX_CURVE_POINTS:
+        raise ValueError(
+            "%s: expected curves of 2 to %d points, got %d"
+            % (where, MAX_CURVE_POINTS, array.shape[1])
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError("%s: expected finite numbers, got %s" % (where, _first_bad(array)))
+    return array.tolist()
+
+
+def _first_bad(array):
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+    return "%s at %s" % (array[index], list(index))
+
+
+def cut(scores, kept):
+    """`scores` with only the values of the first `kept` images."""
+    return {
+        mask: {name: values[:kept] for name, values in named.items()}
+        for mask, named in scores.items()
+    }
+
+
+def of_sample(scores, sample):
+    """`{mask: {score name: value}}`: each score's value for image `sample`."""
+    return {
+        mask: {name: values[sample] for name, values in named.items()}
+        for mask, named in scores.items()
+    }
+
+
+def means(scores):
+    """`{mask: {score name: mean over the images}}`, for the scores that are numbers."""
+    out = {}
+    for mask, named in scores.items():
+        numbers = {
+            name: math.fsum(values) / len(values)
+            for name, values in named.items()
+            if values and not isinstance(values[0], list)
+        }
+        if numbers:
+            out[mask] = numbers
+    return out
