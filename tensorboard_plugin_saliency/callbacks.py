@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from tensorboard_plugin_saliency import methods as methods_lib
 from tensorboard_plugin_saliency import summary, validate
+from tensorboard_plugin_saliency.faithfulness import logged
 from tensorboard_plugin_saliency.methods import checks
 
 __all__ = ["SaliencyCallback"]
@@ -39,6 +40,14 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         ("true: cat · pred: dog 0.87"); class ids are shown without them.
       max_outputs: log only the first `max_outputs` of `images` (None: all of them).
       batch_size: largest number of model inputs per model call inside the methods.
+      faithfulness: curves to score every mask with: a tuple of "deletion" and
+        "insertion", or a dict `{kind: params}` (see `faithfulness.deletion`;
+        e.g. `{"deletion": {"steps": 10}}`). Each logged step then stores, per
+        mask and image, the AUC, its random baseline and both curves, shown beside
+        the masks; and writes each mask's mean AUCs as scalars
+        `<tag>/faithfulness/<method>/<kind>_auc` (and `<kind>_random_auc`) for the
+        Scalars tab. Cost: `steps + 1` forward passes per image, mask and kind,
+        plus one random baseline per kind.
 
     Each logged step stores every method's parameters as provenance
     (`methods.method_params`), with what the method resolved from the model:
@@ -70,6 +79,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         labels=None,
         max_outputs=None,
         batch_size=methods_lib.DEFAULT_BATCH_SIZE,
+        faithfulness=None,
     ):
         super().__init__()
         self._images = np.asarray(images, dtype=np.float32)
@@ -81,6 +91,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         if max_outputs is not None:
             validate.integer("max_outputs", max_outputs, minimum=1)
         self._methods = self._method_settings(methods)
+        self._faithfulness = logged.settings(faithfulness)
         self._every = every_n_epochs
         self._tag = tag
         self._class_names = None if labels is None else [str(name) for name in labels]
@@ -125,8 +136,8 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         if not is_chief(strategy):
             return False
         images = self._images[: self._max_outputs]
-        scores = _probabilities(np.asarray(self.model(images, training=False)))
-        predicted = scores.argmax(axis=1)
+        probabilities = _probabilities(np.asarray(self.model(images, training=False)))
+        predicted = probabilities.argmax(axis=1)
         explained = predicted if self._targets is None else self._targets[: len(images)]
         masks, params = {}, {}
         for name, settings in self._methods.items():
@@ -140,6 +151,16 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             classes = None if kwargs.get("target") is not None else explained
             masks[name] = function(self.model, images, classes, **kwargs)
             params[name] = methods_lib.method_params(name, model=self.model, **settings)
+        mask_scores = logged.mask_scores(
+            self.model,
+            images,
+            masks,
+            explained,
+            self._faithfulness,
+            targets={name: s["target"] for name, s in self._methods.items() if s.get("target")},
+            batch_size=self._batch_size,
+            strategy=strategy,
+        )
         if self._writer is None:
             self._writer = summary.SaliencyWriter(self._log_dir)
         self._writer.add(
@@ -147,12 +168,18 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             self._display[: len(images)],
             masks,
             step,
-            labels=[self._caption(i, predicted[i], scores[i]) for i in range(len(images))],
+            labels=[self._caption(i, predicted[i], probabilities[i]) for i in range(len(images))],
             max_outputs=len(images),
             method_params=params,
             description="Saliency of %d fixed images, logged by SaliencyCallback "
             "every %d epoch(s)." % (len(images), self._every),
+            scores=mask_scores if self._faithfulness else None,
         )
+        for name, named in mask_scores.items():
+            for score, values in named.items():
+                if score.endswith("_auc"):
+                    path = "%s/faithfulness/%s/%s" % (self._tag, name, score)
+                    self._writer.add_scalar(path, float(np.mean(values)), step)
         self._writer.flush()
         return True
 

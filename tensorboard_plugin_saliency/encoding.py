@@ -39,7 +39,6 @@ from tensorboard_plugin_saliency.codec import (  # noqa: F401
 )
 from tensorboard_plugin_saliency.manifest import (
     MASK_ENCODING,  # noqa: F401
-    SCORES_VERSION,
     ImageInfo,
     Manifest,
     MaskSpec,
@@ -119,7 +118,6 @@ def encode_summary(
         masks=tuple(MaskSpec(name, params[name]) for name, _ in prepared),
         samples=samples,
         channel_reduction=channel_reduction,
-        version=SCORES_VERSION if mask_scores else 1,
         scores=score_lib.cut(mask_scores, kept),
     )
     blobs = [manifest.to_json()] + image_blobs + [blob for blob, _ in encoded]

@@ -72,7 +72,8 @@ class Manifest:
     masks: tuple[MaskSpec, ...]
     samples: tuple[SampleInfo, ...]
     channel_reduction: str = "sum"
-    version: int = metadata.FORMAT_VERSION
+    version: int = 1
+    """The format version it was read in; written as the oldest that holds it."""
     scores: dict = dataclasses.field(default_factory=dict)
     """`{mask name: {score name: list}}`: one number or curve per sample."""
 
@@ -96,7 +97,7 @@ class Manifest:
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
         record = {
-            "version": self.version,
+            "version": max(self.version, SCORES_VERSION if self.scores else 1),
             "channel_reduction": self.channel_reduction,
             "masks": [{"name": m.name, "params": m.params} for m in self.masks],
             "samples": [

@@ -9,7 +9,7 @@ from tensorboard_plugin_saliency.methods import checks, engine
 from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
 
-def _blur_matrices(sigmas, length):
+def blur_matrices(sigmas, length):
     """Matrices M [len(sigmas), L, L] with M[s] @ v = scipy's 1-D Gaussian blur.
 
     Same kernel as `scipy.ndimage.gaussian_filter1d(mode="constant")`
@@ -99,8 +99,8 @@ def blur_integrated_gradients(
         targets,
         steps,
         batch_size,
-        _blur_matrices(both, h),
-        _blur_matrices(both, w),
+        blur_matrices(both, h),
+        blur_matrices(both, w),
         tf.constant(np.diff(sigmas), tf.float32),
         tf.constant(grad_step, tf.float32),
         strategy=strategy,

@@ -67,19 +67,32 @@ def _check_index(name, index):
         raise TypeError(f"{name}: expected an output unit index (int >= 0), got {index!r}")
 
 
+def _class_scores(outputs):
+    outputs = tf.convert_to_tensor(outputs)
+    if outputs.shape.rank != 2:
+        raise ValueError(
+            f"model: expected outputs of shape [N, classes], got shape "
+            f"{tuple(outputs.shape)}; for another output pass target= (see methods.targets)"
+        )
+    return outputs
+
+
 def classes():
     """The class target: the score of each image's class (the default)."""
 
     def pick(outputs, indices):
-        outputs = tf.convert_to_tensor(outputs)
-        if outputs.shape.rank != 2:
-            raise ValueError(
-                f"model: expected outputs of shape [N, classes], got shape "
-                f"{tuple(outputs.shape)}; for another output pass target= (see methods.targets)"
-            )
-        return tf.gather(outputs, indices, batch_dims=1)
+        return tf.gather(_class_scores(outputs), indices, batch_dims=1)
 
     return Target("class", pick, uses_classes=True)
+
+
+def probability():
+    """The softmax probability of each image's class, from a classifier's logits."""
+
+    def pick(outputs, indices):
+        return classes().score(tf.nn.softmax(_class_scores(outputs)), indices)
+
+    return Target("probability", pick, uses_classes=True)
 
 
 def increase(index):

@@ -25,10 +25,10 @@ def test_blur_integrated_gradients_match_pair(model, images, targets, call_model
     assert relative_error(actual, expected) <= 1e-4
 
 
-def test_blur_matrices_are_scipys_gaussian_filter():
+def testblur_matrices_are_scipys_gaussian_filter():
     signal = np.random.default_rng(4).random(20)
     sigmas = [0.0, 0.3, 1.0, 2.5, 9.0]
-    mats = blur_ig._blur_matrices(sigmas, 20).numpy()  # pylint: disable=protected-access
+    mats = blur_ig.blur_matrices(sigmas, 20).numpy()
     for sigma, mat in zip(sigmas, mats):
         expected = gaussian_filter1d(signal, sigma, mode="constant") if sigma else signal
         np.testing.assert_allclose(mat @ signal, expected, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,208 @@
+"""Deletion and insertion curves (Petsiuk et al. 2018, RISE): does a mask rank first
+the pixels the model relies on?
+
+Deletion removes the pixels in the mask's order, most salient first, and records the
+model's score for the explained class after each fraction of them: a faithful mask
+makes it fall fast (a low area under the curve). Insertion restores them, in the same
+order, onto a blurred copy of the image: a faithful mask makes it rise fast (a high
+area). The same curves under a random pixel order are the baseline of chance.
+
+Every perturbed copy of every image (`steps + 1` per curve, twice with the random
+baseline) runs through the methods' engine as one virtual batch, forward only, in
+chunks of at most `batch_size` model inputs.
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency import arrays, validate
+from tensorboard_plugin_saliency.methods import checks, engine, targets
+from tensorboard_plugin_saliency.methods.blur_ig import blur_matrices
+from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+
+SCORES = ("auto", "probability", "output")
+"""What a curve records: the class probability (softmax of the outputs), the output
+as it is, or "auto": the probability unless the outputs already are probabilities."""
+
+FILLS = ("mean", "blur")
+"""Named fills of the deleted pixels, besides a number."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Curves:
+    """Deletion or insertion curves of a batch of images."""
+
+    fractions: np.ndarray
+    """`[steps + 1]`: the share of the pixels removed (or restored), 0 to 1."""
+    curves: np.ndarray
+    """`[N, steps + 1]`: the score after each fraction, in the mask's order."""
+    auc: np.ndarray
+    """`[N]`: the trapezoid area under each curve, over the fractions (0 to 1)."""
+    random_curves: np.ndarray | None = None
+    """`[N, steps + 1]`: the same under a random pixel order (None: not computed)."""
+    random_auc: np.ndarray | None = None
+    """`[N]`: their areas: what chance scores."""
+
+
+def deletion(model, images, masks, targets=None, *, steps=20, fill=0.0, **options):
+    """The model's score as the mask's most salient pixels are removed first.
+
+    Args:
+      model, images, targets: as for the methods (`methods.gradients`); `target=` and
+        `output=` are taken too, with `score="output"`.
+      masks: the masks ranking the pixels: `[N, h, w]`, or attributions `[N, H, W, C]`
+        (reduced per pixel with `channel_reduction`); a mask smaller than the images
+        (Grad-CAM) is resized to them (bilinear) first. Higher ranks first.
+      steps: the curve's steps: each removes another `1/steps` of the pixels.
+      fill: what removed pixels become: a number (every channel; default 0, black as
+        in RISE), "mean" (the image's mean colour) or "blur" (its blurred copy).
+      **options: `score` (see `SCORES`; default "auto"), `random_baseline` (default
+        True), `seed` (of the random order, default 0), `blur` (sigma in pixels, for
+        fill="blur", default 5), `channel_reduction` (default "sum"), `batch_size`,
+        `strategy`, `target`, `output`.
+
+    Returns:
+      `Curves`. Cost: `steps + 1` forward passes per image, twice with the baseline.
+    """
+    return _curves("deletion", model, images, masks, targets, steps, fill=fill, **options)
+
+
+def insertion(model, images, masks, targets=None, *, steps=20, blur=5.0, **options):
+    """The model's score as the mask's most salient pixels are restored first onto a
+    blurred copy of the image (`blur`: the Gaussian's sigma in pixels; 0 starts from
+    black). Other arguments and the result as for `deletion`."""
+    return _curves("insertion", model, images, masks, targets, steps, blur=blur, **options)
+
+
+def _curves(
+    kind,
+    model,
+    images,
+    masks,
+    classes,
+    steps,
+    *,
+    fill=0.0,
+    blur=5.0,
+    score="auto",
+    random_baseline=True,
+    seed=0,
+    channel_reduction="sum",
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    target=None,
+    output=None,
+):
+    images, explained, batch_size, strategy = checks.prepare(
+        model, images, classes, batch_size, strategy, target, output
+    )
+    n, h, w = images.shape[:3]
+    steps = checks.check_count("steps", steps)
+    validate.choice("score", score, SCORES)
+    if isinstance(blur, bool) or not isinstance(blur, (int, float)) or not blur >= 0:
+        raise ValueError(f"blur: expected a sigma in pixels >= 0, got {blur!r}")
+    explained = _scored(model, images, explained, score, batch_size, strategy, output)
+    ranks = [pixel_ranks(masks, images, channel_reduction)]
+    if random_baseline:
+        rng = np.random.default_rng(seed)
+        ranks.append(np.stack([rng.permutation(h * w).reshape(h, w) for _ in range(n)]))
+    counts = np.round(np.arange(steps + 1) * (h * w) / steps).astype(np.int32)
+    if kind == "deletion":  # pixels of rank < count come from the fill, the rest stay
+        start, source = images, _fill(images, fill, blur)
+    else:  # pixels of rank < count come from the image, the rest stay blurred
+        start, source = _blurred(images, blur), images
+    copies = len(ranks)
+    scores = engine.over_points(
+        model,
+        _perturbed,
+        tf.concat([start] * copies, axis=0),
+        targets.Explained(
+            explained.target, tf.concat([explained.classes] * copies, 0), explained.output
+        ),
+        steps + 1,
+        batch_size,
+        tf.concat([source] * copies, axis=0),
+        tf.constant(np.concatenate(ranks).astype(np.int32)),
+        tf.constant(counts),
+        backward=False,
+        strategy=strategy,
+    )
+    curves = scores.reshape(steps + 1, copies * n).T.astype(np.float64)
+    fractions = counts / (h * w)
+    auc = _area(curves, fractions)
+    return Curves(
+        fractions=fractions,
+        curves=curves[:n],
+        auc=auc[:n],
+        random_curves=curves[n:] if random_baseline else None,
+        random_auc=auc[n:] if random_baseline else None,
+    )
+
+
+def _perturbed(images, k, i, source, ranks, counts):
+    """Row (k, i): image i with its pixels of rank < counts[k] taken from `source`."""
+    taken = tf.gather(ranks, i) < tf.gather(counts, k)[:, None, None]
+    x = tf.where(taken[..., None], tf.gather(source, i), tf.gather(images, i))
+    return x, 1.0
+
+
+def _area(curves, fractions):
+    """The trapezoid area under each curve, over `fractions`."""
+    widths = np.diff(fractions)
+    return ((curves[:, 1:] + curves[:, :-1]) * 0.5 * widths).sum(axis=1)
+
+
+def pixel_ranks(masks, images, channel_reduction="sum"):
+    """int `[N, H, W]`: each pixel's rank in its mask, 0 the most salient.
+
+    Masks are reduced to `[N, h, w]` as the writer reduces them, resized (bilinear) to
+    the images' size, and ranked by value, highest first; ties go in pixel order.
+    """
+    n, h, w = images.shape[:3]
+    ((_, values),) = arrays.prepare_masks(masks, n, (h, w), channel_reduction)
+    if values.shape[1:] != (h, w):
+        values = tf.image.resize(values[..., None], (h, w), "bilinear").numpy()[..., 0]
+    order = np.argsort(-values.reshape(n, -1), axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(h * w)[None, :], axis=1)
+    return ranks.reshape(n, h, w)
+
+
+def _scored(model, images, explained, score, batch_size, strategy, output):
+    """`explained`, scoring the class probability when `score` asks for it."""
+    if score == "output":
+        return explained
+    if not explained.target.uses_classes:
+        if score == "probability":
+            raise ValueError(
+                f"score: 'probability' needs class targets, got target={explained.target}; "
+                "pass score='output'"
+            )
+        return explained
+    if score == "auto":
+        outputs = engine.forward(model, images, batch_size, strategy, output).numpy()
+        if np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+            return explained
+    return targets.Explained(targets.probability(), explained.classes, explained.output)
+
+
+def _fill(images, fill, blur):
+    if isinstance(fill, str):
+        validate.choice("fill", fill, FILLS)
+        if fill == "blur":
+            return _blurred(images, blur)
+        return tf.broadcast_to(tf.reduce_mean(images, axis=(1, 2), keepdims=True), images.shape)
+    if isinstance(fill, bool) or not isinstance(fill, (int, float)) or not np.isfinite(fill):
+        raise ValueError(f"fill: expected a number, 'mean' or 'blur', got {fill!r}")
+    return tf.fill(images.shape, tf.constant(fill, tf.float32))
+
+
+def _blurred(images, sigma):
+    """The images blurred with a Gaussian of `sigma` pixels (zero padding); black at 0."""
+    if sigma == 0:
+        return tf.zeros_like(images)
+    rows = blur_matrices([float(sigma)], images.shape[1])[0]
+    cols = blur_matrices([float(sigma)], images.shape[2])[0]
+    return tf.einsum("wv,nhvc->nhwc", cols, tf.einsum("hk,nkwc->nhwc", rows, images))
