@@ -32,7 +32,7 @@ import numpy as np
 import saliency.core as saliency
 import tensorflow as tf
 
-from tensorboard_plugin_saliency import methods
+from tensorboard_plugin_saliency import faithfulness, methods
 from tensorboard_plugin_saliency.methods import checks, engine, xrai_segments
 
 METHODS = methods.METHODS
@@ -218,6 +218,29 @@ def main():
             ratio,
             1.3,
         )
+
+    # Faithfulness: deletion and insertion, 20 steps, each with its random baseline:
+    # 2 curves x 2 orders x 21 forward passes per image.
+    mask = METHODS["gradients"](model, images, targets)
+    count = 2 * 2 * 21 * BATCH
+    _, curves_ratio = compare(
+        lambda: [
+            kind(model, images, mask, targets, steps=20, batch_size=BATCH_SIZE)
+            for kind in (faithfulness.deletion, faithfulness.insertion)
+        ],
+        functools.partial(
+            reference,
+            tf.constant(np.resize(images, (count, SIZE, SIZE, 3))),
+            tf.constant(np.resize(targets, count)),
+            False,
+        ),
+        repeats,
+    )
+    add(
+        f"deletion+insertion(steps=20, random baseline) / fwd over {count} inputs",
+        curves_ratio,
+        1.3,
+    )
 
     _, path_ratio = compare(
         functools.partial(

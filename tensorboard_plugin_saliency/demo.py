@@ -137,6 +137,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
         methods=DEMO_METHODS,
         labels=CLASS_NAMES,
         tag="validation/shapes",
+        faithfulness=("deletion", "insertion"),
     )
     model.fit(
         data.images,
@@ -159,6 +160,8 @@ class Figures:
     the image, per image (1 is chance). `*_rank_correlation`: mean Spearman correlation
     between the trained model's masks and those of the same architecture with fresh
     weights (the model-randomisation check of Adebayo et al., 2018; 0 is unrelated).
+    `deletion`, `insertion`: `{mask: faithfulness.Curves}` of the 64 images, for each
+    demo method, the object's region and the background (masks of known pixels).
     """
 
     accuracy: float
@@ -166,6 +169,8 @@ class Figures:
     smoothgrad_ratio: np.ndarray
     smoothgrad_rank_correlation: float
     ig_rank_correlation: float
+    deletion: dict = dataclasses.field(default_factory=dict)
+    insertion: dict = dataclasses.field(default_factory=dict)
 
     def lines(self):
         return [
@@ -181,6 +186,16 @@ class Figures:
             "rank correlation with a re-initialised model's masks (32 images): "
             "SmoothGrad %.2f, Integrated Gradients (signed) %.2f"
             % (self.smoothgrad_rank_correlation, self.ig_rank_correlation),
+            "deletion AUC (lower is better) / insertion AUC (higher is better), 64 images, "
+            "random pixel order %.3f / %.3f:"
+            % (
+                next(iter(self.deletion.values())).random_auc.mean(),
+                next(iter(self.insertion.values())).random_auc.mean(),
+            ),
+        ] + [
+            "  %-22s %.3f / %.3f"
+            % (name, self.deletion[name].auc.mean(), self.insertion[name].auc.mean())
+            for name in self.deletion
         ]
 
 
@@ -202,12 +217,17 @@ def rank_correlation(a, b):
 
 def figures(model, valid):
     """The `Figures` of a trained demo `model` on the validation set `valid`."""
-    from tensorboard_plugin_saliency import methods
+    from tensorboard_plugin_saliency import faithfulness, methods
 
     accuracy = float((np.asarray(model(valid.images)).argmax(1) == valid.classes).mean())
     images, classes, objects = valid.images[:64], valid.classes[:64], valid.masks[:64]
     ig = methods.integrated_gradients(model, images, classes)
     sg = methods.smoothgrad(model, images, classes, seed=0)
+    masks = {"integrated_gradients": ig, "smoothgrad": sg}
+    for name in ("grad_cam", "gradients"):
+        masks[name] = methods.METHODS[name](model, images, classes, **DEMO_METHODS[name])
+    masks["object region"] = objects.astype(np.float32)
+    masks["background"] = 1.0 - objects.astype(np.float32)
     randomised = build_model(seed=12345)  # the same architecture, fresh weights
     few, few_classes = images[:32], classes[:32]
     sg_random = methods.smoothgrad(randomised, few, few_classes, seed=0)
@@ -220,6 +240,14 @@ def figures(model, valid):
         smoothgrad_ratio=object_mass_ratio(sg, objects),
         smoothgrad_rank_correlation=rank_correlation(sg[:32].sum(-1), sg_random.sum(-1)),
         ig_rank_correlation=rank_correlation(ig[:32].sum(-1), ig_random.sum(-1)),
+        deletion={
+            name: faithfulness.deletion(model, images, mask, classes)
+            for name, mask in masks.items()
+        },
+        insertion={
+            name: faithfulness.insertion(model, images, mask, classes)
+            for name, mask in masks.items()
+        },
     )
 
 

@@ -22,6 +22,10 @@ from tensorboard_plugin_saliency import demo, reader
 # the object covers about 7% of an image, and 1 would be chance.
 MIN_MEAN_RATIO = 3.0
 MAX_RANK_CORRELATION = 0.5
+# Mean AUCs over 64 images, measured 2026-11-24: deletion, random 0.382 against IG 0.300
+# and SmoothGrad 0.338; insertion, random 0.703 against IG 0.833 and SmoothGrad 0.942.
+MIN_DELETION_MARGIN = 0.02
+MIN_INSERTION_MARGIN = 0.06
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +66,22 @@ def test_masks_sit_on_the_object(figures, method):
     ratio = getattr(figures, method + "_ratio")
     assert ratio.mean() > MIN_MEAN_RATIO, ratio.mean()
     assert np.median(ratio) > 2.0
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "smoothgrad"])
+def test_masks_beat_a_random_pixel_order(figures, method):
+    deletion, insertion = figures.deletion[method], figures.insertion[method]
+    assert deletion.random_auc.mean() - deletion.auc.mean() > MIN_DELETION_MARGIN
+    assert insertion.auc.mean() - insertion.random_auc.mean() > MIN_INSERTION_MARGIN
+
+
+def test_the_object_region_beats_the_background(figures):
+    """Known evidence: removing the object first hurts the score far more, and
+    restoring it first brings the score back far sooner, than the background."""
+    deletion, insertion = figures.deletion, figures.insertion
+    assert deletion["background"].auc.mean() - deletion["object region"].auc.mean() > 0.3
+    assert insertion["object region"].auc.mean() - insertion["background"].auc.mean() > 0.15
+    assert np.mean(deletion["object region"].auc < deletion["background"].auc) > 0.9
 
 
 def test_masks_change_when_the_model_is_randomised(figures):
