@@ -14,8 +14,8 @@ import inspect
 import numpy as np
 import tensorflow as tf
 
+from tensorboard_plugin_saliency import captions, summary, validate
 from tensorboard_plugin_saliency import methods as methods_lib
-from tensorboard_plugin_saliency import summary, validate
 from tensorboard_plugin_saliency.faithfulness import logged
 from tensorboard_plugin_saliency.methods import checks
 
@@ -99,7 +99,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         self._batch_size = batch_size
         self._log_dir = log_dir
         self._writer = None
-        self._display = _display_images(self._images)
+        self._display = captions.display_images(self._images)
 
     @staticmethod
     def _method_settings(methods):
@@ -136,7 +136,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         if not is_chief(strategy):
             return False
         images = self._images[: self._max_outputs]
-        probabilities = _probabilities(np.asarray(self.model(images, training=False)))
+        probabilities = captions.probabilities(np.asarray(self.model(images, training=False)))
         predicted = probabilities.argmax(axis=1)
         explained = predicted if self._targets is None else self._targets[: len(images)]
         masks, params = {}, {}
@@ -168,7 +168,11 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             self._display[: len(images)],
             masks,
             step,
-            labels=[self._caption(i, predicted[i], probabilities[i]) for i in range(len(images))],
+            labels=captions.captions(
+                probabilities,
+                None if self._targets is None else self._targets[: len(images)],
+                self._class_names,
+            ),
             max_outputs=len(images),
             method_params=params,
             description="Saliency of %d fixed images, logged by SaliencyCallback "
@@ -182,17 +186,6 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
                     self._writer.add_scalar(path, float(np.mean(values)), step)
         self._writer.flush()
         return True
-
-    def _caption(self, i, predicted, scores):
-        pred = "pred: %s %.2f" % (self._name(predicted), scores[predicted])
-        if self._targets is None:
-            return pred
-        return "true: %s · %s" % (self._name(self._targets[i]), pred)
-
-    def _name(self, class_id):
-        if self._class_names is not None and 0 <= class_id < len(self._class_names):
-            return self._class_names[class_id]
-        return str(int(class_id))
 
     def close(self):
         """Closes the event file."""
@@ -247,23 +240,3 @@ def _strategy(model):
 
 def _parameters(function):
     return inspect.signature(function).parameters
-
-
-def _probabilities(outputs):
-    """`outputs` as class probabilities: softmax unless rows already are probabilities."""
-    outputs = outputs.astype(np.float64)
-    if np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
-        return outputs
-    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def _display_images(images):
-    """`images` in [0, 1] for display: as they are if already there, else min-max scaled."""
-    if images.min() >= 0.0 and images.max() <= 1.0:
-        return images
-    if images.min() >= 0.0 and images.max() <= 255.0:
-        return images / 255.0
-    low = images.min(axis=(1, 2, 3), keepdims=True)
-    high = images.max(axis=(1, 2, 3), keepdims=True)
-    return (images - low) / np.maximum(high - low, 1e-12)
