@@ -21,6 +21,7 @@ TEST_REQUIRES = [
     "tensorboardX==2.6.5",
     "saliency==0.2.1",
     "captum==0.9.0",
+    "lightning==2.6.6",
     "hypothesis>=6.100",
     "scipy",
     "pytest>=8",
@@ -71,6 +72,8 @@ setuptools.setup(
         "xrai": ["scikit-image>=0.22"],
         # CPU-only machines: install torch from https://download.pytorch.org/whl/cpu first.
         "torch": ["torch", "captum>=0.7"],
+        # The PyTorch Lightning callback (tensorboard_plugin_saliency.torch).
+        "lightning": ["lightning>=2.1"],
         "tensorboardx": ["tensorboardX"],
         "pair": ["saliency>=0.2.1"],
         "test": TEST_REQUIRES,
