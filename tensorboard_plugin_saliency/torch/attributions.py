@@ -104,11 +104,11 @@ def attribute(model, images, targets, name, params, batch_size):
         result = attr.LayerGradCam(model, layer).attribute(
             images, target=targets, relu_attributions=True
         )[:, 0]
-    else:  # occlusion
-        channels = images.shape[1]
+    else:  # occlusion; a window larger than the image is cut to it
+        channels, h, w = images.shape[1:]
         result = attr.Occlusion(model).attribute(
             images,
-            sliding_window_shapes=(channels, p["size"], p["size"]),
+            sliding_window_shapes=(channels, min(p["size"], h), min(p["size"], w)),
             strides=(channels, p["stride"], p["stride"]),
             baselines=0.0,
             target=targets,
