@@ -1,6 +1,7 @@
 """The `tensorboard-saliency` command line.
 
-    tensorboard-saliency demo --logdir DIR [--epochs N] [--no-serve] [--port P]
+    tensorboard-saliency demo --logdir DIR [--framework tf|torch] [--epochs N] [--no-serve]
+        [--port P]
     tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
         [--mask NAME] [--colormap NAME] [--opacity A] [--sign S] [--clip P]
         [--clip-mode percentile|mass] [--threshold K] --out FILE.png
@@ -133,9 +134,16 @@ def _add_demo_parser(subparsers):
         "shape is the class), trains a small CNN for a few epochs with "
         "SaliencyCallback logging gradients, SmoothGrad, Integrated "
         "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
-        "Needs TensorFlow.",
+        "Needs TensorFlow, or with --framework torch, PyTorch and Captum.",
     )
     parser.add_argument("--logdir", required=True, help="the log directory to write")
+    parser.add_argument(
+        "--framework",
+        choices=("tf", "torch"),
+        default="tf",
+        help="train with Keras and SaliencyCallback (tf, the default), or with a PyTorch "
+        "loop logging Captum attributions (torch)",
+    )
     parser.add_argument(
         "--epochs", type=_positive_int, default=8, help="training epochs (default: 8)"
     )
@@ -161,13 +169,28 @@ def _positive_int(text):
 
 
 def _demo(args):
-    try:
-        from tensorboard_plugin_saliency import demo
-    except ImportError as e:
-        raise CommandError(
-            "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)" % e
-        ) from None
-    demo.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
+    if args.framework == "torch":
+        try:
+            import captum  # noqa: F401
+            import torch  # noqa: F401
+
+            from tensorboard_plugin_saliency import demo_torch as chosen
+        except ImportError as e:
+            raise CommandError(
+                "the torch demo needs PyTorch and Captum: "
+                "pip install 'tensorboard-plugin-saliency[torch]' (%s)" % e
+            ) from None
+    else:
+        try:
+            import tensorflow  # noqa: F401
+
+            from tensorboard_plugin_saliency import demo as chosen
+        except ImportError as e:
+            raise CommandError(
+                "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)"
+                % e
+            ) from None
+    chosen.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
     return 0
 
 
