@@ -50,6 +50,7 @@ bench:
 	$(PY) benchmarks/bench_writer.py
 	$(PY) benchmarks/bench_backend.py
 	$(PY) benchmarks/bench_methods.py
+	$(PY) benchmarks/bench_torch.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
 
 reliability:
