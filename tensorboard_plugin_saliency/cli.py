@@ -187,8 +187,7 @@ def _demo(args):
             from tensorboard_plugin_saliency import demo as chosen
         except ImportError as e:
             raise CommandError(
-                "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)"
-                % e
+                "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)" % e
             ) from None
     chosen.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
     return 0

@@ -24,7 +24,8 @@ from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
 
 SCORES = ("auto", "probability", "output")
 """What a curve records: the class probability (softmax of the outputs), the output
-as it is, or "auto": the probability unless the outputs already are probabilities."""
+as it is, or "auto": the probability, taking output rows that already are
+probabilities (non-negative, summing to 1) as they are."""
 
 FILLS = ("mean", "blur")
 """Named fills of the deleted pixels, besides a number."""
@@ -103,7 +104,7 @@ def _curves(
     validate.choice("score", score, SCORES)
     if isinstance(blur, bool) or not isinstance(blur, (int, float)) or not blur >= 0:
         raise ValueError(f"blur: expected a sigma in pixels >= 0, got {blur!r}")
-    explained = _scored(model, images, explained, score, batch_size, strategy, output)
+    explained = _scored(explained, score)
     ranks = [pixel_ranks(masks, images, channel_reduction)]
     if random_baseline:
         rng = np.random.default_rng(seed)
@@ -170,7 +171,7 @@ def pixel_ranks(masks, images, channel_reduction="sum"):
     return ranks.reshape(n, h, w)
 
 
-def _scored(model, images, explained, score, batch_size, strategy, output):
+def _scored(explained, score):
     """`explained`, scoring the class probability when `score` asks for it."""
     if score == "output":
         return explained
@@ -181,11 +182,8 @@ def _scored(model, images, explained, score, batch_size, strategy, output):
                 "pass score='output'"
             )
         return explained
-    if score == "auto":
-        outputs = engine.forward(model, images, batch_size, strategy, output).numpy()
-        if np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
-            return explained
-    return targets.Explained(targets.probability(), explained.classes, explained.output)
+    target = targets.probability(already=score == "auto")
+    return targets.Explained(target, explained.classes, explained.output)
 
 
 def _fill(images, fill, blur):

@@ -86,13 +86,25 @@ def classes():
     return Target("class", pick, uses_classes=True)
 
 
-def probability():
-    """The softmax probability of each image's class, from a classifier's logits."""
+def probability(already=False):
+    """The probability of each image's class: the softmax of a classifier's logits.
+
+    `already`: rows of the outputs that already are probabilities (non-negative,
+    summing to 1 within 1e-3: a model ending in softmax) are taken as they are.
+    """
 
     def pick(outputs, indices):
-        return classes().score(tf.nn.softmax(_class_scores(outputs)), indices)
+        outputs = _class_scores(outputs)
+        probabilities = tf.nn.softmax(outputs)
+        if already:
+            total = tf.reduce_sum(outputs, axis=1, keepdims=True)
+            are = (tf.reduce_min(outputs, axis=1, keepdims=True) >= 0) & (
+                tf.abs(total - 1.0) <= 1e-3
+            )
+            probabilities = tf.where(are, outputs, probabilities)
+        return classes().score(probabilities, indices)
 
-    return Target("probability", pick, uses_classes=True)
+    return Target("probability (auto)" if already else "probability", pick, uses_classes=True)
 
 
 def increase(index):
