@@ -158,8 +158,9 @@ class Figures:
 
     `*_ratio`: the share of mask mass on the object divided by the object's share of
     the image, per image (1 is chance). `*_rank_correlation`: mean Spearman correlation
-    between the trained model's masks and those of the same architecture with fresh
-    weights (the model-randomisation check of Adebayo et al., 2018; 0 is unrelated).
+    between the trained model's masks and those of the model with every layer
+    re-initialised (`faithfulness.randomization_check`, Adebayo et al., 2018; 0 is
+    unrelated); `randomization`: `{method: faithfulness.Randomization}`, every stage.
     `deletion`, `insertion`: `{mask: faithfulness.Curves}` of the 64 images, for each
     demo method, the object's region and the background (masks of known pixels).
     """
@@ -171,32 +172,42 @@ class Figures:
     ig_rank_correlation: float
     deletion: dict = dataclasses.field(default_factory=dict)
     insertion: dict = dataclasses.field(default_factory=dict)
+    randomization: dict = dataclasses.field(default_factory=dict)
 
     def lines(self):
-        return [
-            "validation accuracy %.3f" % self.accuracy,
-            "mask mass on the object / the object's share of the image (64 images): "
-            "Integrated Gradients %.1fx (median %.1fx), SmoothGrad %.1fx (median %.1fx)"
-            % (
-                self.ig_ratio.mean(),
-                np.median(self.ig_ratio),
-                self.smoothgrad_ratio.mean(),
-                np.median(self.smoothgrad_ratio),
-            ),
-            "rank correlation with a re-initialised model's masks (32 images): "
-            "SmoothGrad %.2f, Integrated Gradients (signed) %.2f"
-            % (self.smoothgrad_rank_correlation, self.ig_rank_correlation),
-            "deletion AUC (lower is better) / insertion AUC (higher is better), 64 images, "
-            "random pixel order %.3f / %.3f:"
-            % (
-                next(iter(self.deletion.values())).random_auc.mean(),
-                next(iter(self.insertion.values())).random_auc.mean(),
-            ),
-        ] + [
-            "  %-22s %.3f / %.3f"
-            % (name, self.deletion[name].auc.mean(), self.insertion[name].auc.mean())
-            for name in self.deletion
-        ]
+        return (
+            [
+                "validation accuracy %.3f" % self.accuracy,
+                "mask mass on the object / the object's share of the image (64 images): "
+                "Integrated Gradients %.1fx (median %.1fx), SmoothGrad %.1fx (median %.1fx)"
+                % (
+                    self.ig_ratio.mean(),
+                    np.median(self.ig_ratio),
+                    self.smoothgrad_ratio.mean(),
+                    np.median(self.smoothgrad_ratio),
+                ),
+                "rank correlation with the masks of the model re-initialised from the top, "
+                "layer by layer (32 images):",
+            ]
+            + [
+                "  %-22s %s"
+                % (name, ", ".join("%s %.2f" % stage for stage in zip(check.layers, check.mean)))
+                for name, check in self.randomization.items()
+            ]
+            + [
+                "deletion AUC (lower is better) / insertion AUC (higher is better), 64 images, "
+                "random pixel order %.3f / %.3f:"
+                % (
+                    next(iter(self.deletion.values())).random_auc.mean(),
+                    next(iter(self.insertion.values())).random_auc.mean(),
+                ),
+            ]
+            + [
+                "  %-22s %.3f / %.3f"
+                % (name, self.deletion[name].auc.mean(), self.insertion[name].auc.mean())
+                for name in self.deletion
+            ]
+        )
 
 
 def object_mass_ratio(masks, objects):
@@ -204,15 +215,6 @@ def object_mass_ratio(masks, objects):
     mass = np.abs(masks).sum(-1) if masks.ndim == 4 else np.abs(masks)
     inside = (mass * objects).sum(axis=(1, 2)) / mass.sum(axis=(1, 2))
     return inside / objects.mean(axis=(1, 2))
-
-
-def rank_correlation(a, b):
-    """Mean over images of the Spearman rank correlation of masks `a[i]` and `b[i]`."""
-
-    def ranks(x):
-        return np.argsort(np.argsort(x.ravel())).astype(np.float64)
-
-    return float(np.mean([np.corrcoef(ranks(x), ranks(y))[0, 1] for x, y in zip(a, b)]))
 
 
 def figures(model, valid):
@@ -228,18 +230,24 @@ def figures(model, valid):
         masks[name] = methods.METHODS[name](model, images, classes, **DEMO_METHODS[name])
     masks["object region"] = objects.astype(np.float32)
     masks["background"] = 1.0 - objects.astype(np.float32)
-    randomised = build_model(seed=12345)  # the same architecture, fresh weights
-    few, few_classes = images[:32], classes[:32]
-    sg_random = methods.smoothgrad(randomised, few, few_classes, seed=0)
-    ig_random = methods.integrated_gradients(randomised, few, few_classes)
     # IG is signed and its sign is part of the explanation (|IG| inherits the image's
     # edges through the x * gradient factor, as Adebayo et al. found).
+    few, few_classes = images[:32], classes[:32]
+    randomization = {
+        "smoothgrad": faithfulness.randomization_check(
+            model, few, "smoothgrad", few_classes, params={"seed": 0}
+        ),
+        "integrated_gradients": faithfulness.randomization_check(
+            model, few, "integrated_gradients", few_classes
+        ),
+    }
     return Figures(
         accuracy=accuracy,
         ig_ratio=object_mass_ratio(ig, objects),
         smoothgrad_ratio=object_mass_ratio(sg, objects),
-        smoothgrad_rank_correlation=rank_correlation(sg[:32].sum(-1), sg_random.sum(-1)),
-        ig_rank_correlation=rank_correlation(ig[:32].sum(-1), ig_random.sum(-1)),
+        smoothgrad_rank_correlation=float(randomization["smoothgrad"].mean[-1]),
+        ig_rank_correlation=float(randomization["integrated_gradients"].mean[-1]),
+        randomization=randomization,
         deletion={
             name: faithfulness.deletion(model, images, mask, classes)
             for name, mask in masks.items()

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from helpers import tb_process
 from helpers.browser_tools import run_page_script
-from scipy.stats import spearmanr
 
 from tensorboard_plugin_saliency import demo, reader
 
@@ -39,13 +38,6 @@ def trained(tmp_path_factory):
 def figures(trained):
     _, model, valid = trained
     return demo.figures(model, valid)
-
-
-def test_rank_correlation_is_spearman():
-    rng = np.random.default_rng(0)
-    a, b = rng.random((3, 5, 5)), rng.random((3, 5, 5))
-    expected = np.mean([spearmanr(x.ravel(), y.ravel())[0] for x, y in zip(a, b)])
-    assert demo.rank_correlation(a, b) == pytest.approx(expected)
 
 
 def test_dataset_marks_the_object():
