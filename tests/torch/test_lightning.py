@@ -1,0 +1,137 @@
+"""The Lightning `SaliencyCallback`: what it writes through a real Trainer, read back
+and served by a real tensorboard on both backends, and rank zero only under DDP.
+(test_log_attributions.py checks that the function the callback calls leaves the
+module's training state alone.)"""
+
+import glob
+import os
+import subprocess
+import sys
+import urllib.parse
+
+import lightning.pytorch as pl
+import pytest
+from helpers import tb_process
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning_testing import Classifier, data, loader
+
+from tensorboard_plugin_saliency import reader
+from tensorboard_plugin_saliency.torch import SaliencyCallback
+
+NAMES = ["circle", "square", "triangle"]
+
+
+def _fit(logdir, epochs, callback):
+    x, y = data()
+    trainer = pl.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        logger=TensorBoardLogger(logdir, name="run", version=0),
+        callbacks=[callback],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Classifier(), loader(x, y), loader(x, y))
+    return trainer
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """(logdir, trainer): 2 epochs logging saliency and integrated gradients."""
+    logdir = str(tmp_path_factory.mktemp("lightning"))
+    x, y = data()
+    callback = SaliencyCallback(
+        x[:4], y[:4], methods=("saliency", "integrated_gradients"), class_names=NAMES
+    )
+    return logdir, _fit(logdir, 2, callback)
+
+
+def test_steps_labels_and_provenance(fitted):
+    logdir, trainer = fitted
+    records = reader.read_saliency(os.path.join(logdir, "run", "version_0"), tag="saliency")
+    per_epoch = trainer.global_step // 2
+    assert [r.step for r in records] == [per_epoch, 2 * per_epoch]
+    last = records[-1]
+    assert sorted(last.masks) == ["integrated_gradients", "saliency"]
+    assert last.masks["saliency"].shape == (4, 16, 16)
+    _, y = data()
+    for i, label in enumerate(last.labels):
+        assert label.startswith("true: %s · pred: " % NAMES[y[i]]), label
+    assert last.method_params["saliency"]["captum"] == "Saliency(abs=False)"
+    assert last.method_params["integrated_gradients"]["steps"] == 25
+
+
+def test_every_n_epochs_and_the_last(tmp_path):
+    x, y = data()
+    trainer = _fit(
+        str(tmp_path), 3, SaliencyCallback(x[:2], methods=("saliency",), every_n_epochs=2)
+    )
+    records = reader.read_saliency(str(tmp_path / "run" / "version_0"))
+    per_epoch = trainer.global_step // 3
+    assert [r.step for r in records] == [2 * per_epoch, 3 * per_epoch]
+
+
+def test_log_dir_instead_of_the_logger(tmp_path):
+    x, y = data()
+    own = tmp_path / "saliency"
+    _fit(str(tmp_path / "tb"), 1, SaliencyCallback(x[:2], methods=("saliency",), log_dir=str(own)))
+    assert [r.step for r in reader.read_saliency(str(own))] != []
+
+
+@pytest.mark.parametrize("load_fast", ["false", "true"])
+def test_served_by_tensorboard(fitted, load_fast):
+    logdir, _ = fitted
+    with tb_process.tensorboard_process(logdir, load_fast=load_fast) as base:
+        tags = tb_process.fetch_json(base + "/data/plugin/saliency/tags")
+        assert "saliency" in tags["run/version_0"]
+        query = urllib.parse.urlencode({"run": "run/version_0", "tag": "saliency"})
+        sample = tb_process.fetch_json(base + "/data/plugin/saliency/sample?" + query)
+        assert [m["name"] for m in sample["masks"]] == ["saliency", "integrated_gradients"]
+        assert sample["label"].startswith("true: ")
+
+
+def test_ddp_writes_each_step_once(tmp_path):
+    script = os.path.join(os.path.dirname(__file__), "lightning_testing.py")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, script, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    finished = sorted(os.path.basename(p) for p in glob.glob(str(tmp_path / "finished-rank-*")))
+    assert finished == ["finished-rank-0", "finished-rank-1"]
+    records = reader.read_saliency(str(tmp_path / "ddp" / "version_0"), tag="saliency")
+    steps = [r.step for r in records]
+    assert len(steps) == 2 and len(set(steps)) == 2
+    event_files = [
+        f
+        for f in glob.glob(str(tmp_path / "**" / "events.out.tfevents.*"), recursive=True)
+        if b"saliency" in open(f, "rb").read()
+    ]
+    assert len(event_files) == 1
+
+
+def test_clear_errors(tmp_path):
+    x, _ = data()
+    with pytest.raises(ValueError, match="'lime' is not one of"):
+        SaliencyCallback(x, methods=("lime",))
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        SaliencyCallback(x, every_n_epochs=0)
+    with pytest.raises(ValueError, match=r"images: expected \[N, C, H, W\]"):
+        SaliencyCallback(x[0])
+    trainer = pl.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[SaliencyCallback(x[:2], methods=("saliency",))],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with pytest.raises(ValueError, match="no TensorBoardLogger"):
+        trainer.fit(Classifier(), loader(*data()), loader(*data()))
