@@ -24,6 +24,7 @@ import "./pipeline/colormap.js";
 import "./pipeline/decode.js";
 import "./pipeline/format.js";
 import "./pipeline/readout.js";
+import "./pipeline/scores.js";
 import "./state.js";
 import "./view/card.js";
 import "./view/card_dom.js";
@@ -33,6 +34,7 @@ import "./view/filmstrip.js";
 import "./view/grid.js";
 import "./view/overlay.js";
 import "./view/picture.js";
+import "./view/scores.js";
 import "./view/sidebar.js";
 
 /**

@@ -184,6 +184,7 @@ class Card {
     this.meta.textContent = `Step ${step}${when ? ` · ${when}` : ""} · ${image.width}×${image.height}`;
     this.label.textContent = label ?? "";
     this.label.hidden = label == null || label === "";
+    this.scores.show(d.maskName, d.shown.scores?.[d.maskName]);
     this.picture.invalidate();
     this.update();
   }

@@ -6,13 +6,14 @@ import { CARD_CONTROLS, buildDisplayControls } from "./controls.js";
 import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
 import { HOVER_HINT } from "./picture.js";
+import { ScoresPanel } from "./scores.js";
 
 /**
  * The elements of a card, with their events wired to `card`.
  * @param {import("./card.js").Card} card @param {string} run @param {string} tag
  * @param {{description:string, samples:number, masks:string[]}} info
  * @returns {object} root, figure, view (OverlayCanvas), panels, compositeWrap, notLoaded,
- *   readout, bar, meta, label, error, step/sample inputs and values, maskSelect,
+ *   readout, bar, meta, label, scores (ScoresPanel), error, step/sample inputs and values, maskSelect,
  *   viewToggle (grid / single view), showInput, sbsInput, filmInput, controls. `card.modes` and `card.film` must exist.
  */
 function buildCard(card, run, tag, info) {
@@ -39,6 +40,7 @@ function buildCard(card, run, tag, info) {
   const bar = el("div", { class: "colorbar", "aria-label": "Colour bar" });
   const meta = el("p", { class: "card-meta" });
   const label = el("p", { class: "card-label" });
+  const scores = new ScoresPanel();
   const error = el("p", { class: "card-error", role: "alert", hidden: true });
 
   // Sliders and the mask choice: always per card.
@@ -112,7 +114,8 @@ function buildCard(card, run, tag, info) {
   more.append(grid, reset);
 
   card.film.root.hidden = true;
-  for (const single of [figure, card.film.root, readout, bar, label, tools]) single.classList.add("single-only");
+  for (const single of [figure, card.film.root, readout, bar, label, scores.root, tools])
+    single.classList.add("single-only");
   root.append(
     head,
     figure,
@@ -123,6 +126,7 @@ function buildCard(card, run, tag, info) {
     bar,
     meta,
     label,
+    scores.root,
     error,
     nav,
     tools,
@@ -139,6 +143,7 @@ function buildCard(card, run, tag, info) {
     bar,
     meta,
     label,
+    scores,
     error,
     stepInput,
     stepValue,

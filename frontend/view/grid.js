@@ -9,6 +9,7 @@
 
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
+import { batchScores, compactScores } from "../pipeline/scores.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
@@ -69,13 +70,16 @@ class GridView {
       heads.push(titles);
     }
     const names = el("div", { class: "grid-row" });
+    this._batchScores = sources.map(() => new Map());
     for (let i = 0; i < sources.length; i++) {
       names.append(el("div", { class: `grid-cell grid-title${i ? " group-start" : ""}`, text: "image" }));
       for (const name of masks) {
         const cell = el("div", { class: "grid-cell grid-title" });
         const bar = el("div", { class: "grid-colorbar", "aria-label": `Colour bar of ${name}` });
-        cell.append(el("span", { class: "grid-mask-name", text: name }), bar);
+        const batch = el("span", { class: "grid-batch-scores", hidden: true });
+        cell.append(el("span", { class: "grid-mask-name", text: name }), bar, batch);
         this._bars.push({ name, element: bar, key: null });
+        this._batchScores[i].set(name, batch);
         names.append(cell);
       }
     }
@@ -116,9 +120,10 @@ class GridView {
     const view = new OverlayCanvas(what.charAt(0).toUpperCase() + what.slice(1));
     view.canvas.className = "grid-canvas"; // not the single view's canvas.composite
     const root = el("button", { type: "button", class: "grid-cell", "aria-label": `Open ${what}` });
-    root.append(view.canvas, caption);
+    const score = el("span", { class: "grid-score", hidden: true });
+    root.append(view.canvas, caption, score);
     root.addEventListener("click", () => this._host.open(source, sample, mask));
-    return { root, view, mask, caption, colourKey: null };
+    return { root, view, mask, caption, score, colourKey: null };
   }
 
   _onIntersect(entries) {
@@ -152,6 +157,7 @@ class GridView {
             });
             g.image = image;
             g.label = data.label ?? null;
+            this._showScores(g, data);
           }),
       );
       if (token !== this._token) return;
@@ -163,6 +169,26 @@ class GridView {
       if (token === this._token) row.label.textContent = `image ${row.sample + 1}: ${e && e.message ? e.message : e}`;
     } finally {
       row.loading = false;
+    }
+  }
+
+  // Each mask cell's scores for its image, and once per source the batch means
+  // under the mask's column title.
+  _showScores(group, data) {
+    for (const cell of group.cells) {
+      if (!cell.mask || !cell.score) continue;
+      const { text, title } = compactScores(data.scores?.[cell.mask]);
+      cell.score.textContent = text;
+      cell.score.title = title;
+      cell.score.hidden = !text;
+    }
+    const heads = this._batchScores[this._sources.indexOf(group.source)];
+    for (const [name, element] of heads ?? []) {
+      if (!element.hidden) continue;
+      const { text, title } = batchScores(data.batch_scores?.[name]);
+      element.textContent = text;
+      element.title = title;
+      element.hidden = !text;
     }
   }
 
