@@ -1,7 +1,8 @@
 // The dashboard's state in one place: the display settings (global values and
 // each card's overrides), their defaults and valid values, what the page
-// remembers across reloads (settings, hidden runs, tag filter), and the tag
-// filter itself. No DOM: runs under Node's test runner (state.test.mjs).
+// remembers across reloads (settings, hidden runs, tag filter, whether the
+// scores' curves are open), and the tag filter itself. No DOM: runs under
+// Node's test runner (state.test.mjs).
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
@@ -126,7 +127,7 @@ function effectiveSettings(global, override) {
  * What the page remembers across reloads, read from a Storage-like object.
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
- * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string}}
+ * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean}}
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -141,6 +142,7 @@ function loadState(storage, colormaps, choices) {
     hiddenRuns: Array.isArray(raw.hiddenRuns) ? raw.hiddenRuns.filter((r) => typeof r === "string") : [],
     tagFilter: typeof raw.tagFilter === "string" ? raw.tagFilter : "",
     cardOrder: CARD_ORDERS.includes(raw.cardOrder) ? raw.cardOrder : CARD_ORDERS[0],
+    scoreCurves: raw.scoreCurves === true,
   };
 }
 
@@ -148,11 +150,12 @@ function loadState(storage, colormaps, choices) {
  * Saves what loadState reads. Runs are stored as the ones hidden, so a new run
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
- * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string}} state
+ * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean}} state
  */
-function saveState(storage, { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0] }) {
+function saveState(storage, { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false }) {
   try {
-    storage.setItem(STORAGE_KEY, JSON.stringify({ settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder }));
+    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves };
+    storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
     // storage full or disabled: nothing to remember
   }
@@ -238,6 +241,8 @@ class DisplayState {
     this.tagFilter = saved.tagFilter;
     /** @type {string} one of CARD_ORDERS. */
     this.cardOrder = saved.cardOrder;
+    /** @type {boolean} whether a mask's scores show their curves (view/scores.js). */
+    this.scoreCurves = saved.scoreCurves;
     this._overrides = new Map(); // card key -> {setting: value}
     this._sideBySide = new Map(); // card key -> boolean
   }
@@ -309,6 +314,13 @@ class DisplayState {
     this.save();
   }
 
+  /** A card's curves of the scores were opened or closed: every card follows. @param {boolean} open */
+  setScoreCurves(open) {
+    if (this.scoreCurves === Boolean(open)) return;
+    this.scoreCurves = Boolean(open);
+    this.save();
+  }
+
   /** @param {Iterable<string>} runs @param {boolean} hidden */
   setRunsHidden(runs, hidden) {
     for (const run of runs) hidden ? this.hiddenRuns.add(run) : this.hiddenRuns.delete(run);
@@ -317,8 +329,8 @@ class DisplayState {
 
   /** Writes what the page remembers. */
   save() {
-    const { global: settings, hiddenRuns, tagFilter, cardOrder } = this;
-    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder });
+    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves } = this;
+    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves });
   }
 }
 

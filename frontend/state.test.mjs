@@ -175,3 +175,15 @@ test("visibleCards by tag: a tag's runs next to each other; the order is remembe
   state.setCardOrder("nonsense");
   assert.equal(new DisplayState(st, { tables }).cardOrder, "tag");
 });
+
+test("whether the scores' curves are open is remembered, closed by default", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  assert.equal(state.scoreCurves, false);
+  state.setScoreCurves(true);
+  assert.equal(new DisplayState(st, { tables }).scoreCurves, true);
+  state.setScoreCurves(false);
+  assert.equal(new DisplayState(st, { tables }).scoreCurves, false);
+  st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ scoreCurves: "yes" }));
+  assert.equal(loadState(st).scoreCurves, false);
+});

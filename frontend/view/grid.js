@@ -9,10 +9,11 @@
 
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
-import { batchScores, compactScores } from "../pipeline/scores.js";
+import { batchLines, compactScores } from "../pipeline/scores.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
+import { setChunks } from "./scores.js";
 
 /** The grid of a card. Its root carries `data-step` once listed, `data-sources`
  * (groups of columns) and `data-loaded` (rows painted); a painted row `data-loaded="1"`. */
@@ -76,7 +77,7 @@ class GridView {
       for (const name of masks) {
         const cell = el("div", { class: "grid-cell grid-title" });
         const bar = el("div", { class: "grid-colorbar", "aria-label": `Colour bar of ${name}` });
-        const batch = el("span", { class: "grid-batch-scores", hidden: true });
+        const batch = el("div", { class: "grid-batch-scores", hidden: true });
         cell.append(el("span", { class: "grid-mask-name", text: name }), bar, batch);
         this._bars.push({ name, element: bar, key: null });
         this._batchScores[i].set(name, batch);
@@ -173,22 +174,29 @@ class GridView {
   }
 
   // Each mask cell's scores for its image, and once per source the batch means
-  // under the mask's column title.
+  // under the mask's column title ("batch mean", then a line per score). Both
+  // wrap only between their pieces ("del 0.42 · ins 0.8", "del 0.42 · random 0.5").
   _showScores(group, data) {
     for (const cell of group.cells) {
       if (!cell.mask || !cell.score) continue;
-      const { text, title } = compactScores(data.scores?.[cell.mask]);
-      cell.score.textContent = text;
+      const { chunks, title } = compactScores(data.scores?.[cell.mask]);
+      setChunks(cell.score, chunks);
       cell.score.title = title;
-      cell.score.hidden = !text;
+      cell.score.hidden = chunks.length === 0;
     }
     const heads = this._batchScores[this._sources.indexOf(group.source)];
     for (const [name, element] of heads ?? []) {
       if (!element.hidden) continue;
-      const { text, title } = batchScores(data.batch_scores?.[name]);
-      element.textContent = text;
-      element.title = title;
-      element.hidden = !text;
+      const lines = batchLines(data.batch_scores?.[name]);
+      element.replaceChildren(
+        el("div", { class: "grid-batch-label", text: "batch mean" }),
+        ...lines.map((line) => {
+          const row = el("div", { class: "grid-batch-line", title: line.title });
+          setChunks(row, line.chunks);
+          return row;
+        }),
+      );
+      element.hidden = lines.length === 0;
     }
   }
 

@@ -10,6 +10,7 @@
 import { colorizeMask } from "../pipeline/colorize.js";
 import { TIMINGS, measure } from "../timing.js";
 import { el } from "./dom.js";
+import { setChunks } from "./scores.js";
 
 /**
  * Colours a mask through the pipeline into a 2D context's pixels.
@@ -83,7 +84,8 @@ class OverlayCanvas {
 /**
  * Side by side: the image and each mask coloured alone, as captioned panels.
  * @param {ImageBitmap} image
- * @param {{name:string, mask:object, params:object}[]} masks each mask with its colouring.
+ * @param {{name:string, mask:object, params:object, scores?:{chunks:string[], title:string}}[]} masks
+ *   each mask with its colouring, and its scores' compact caption (pipeline/scores.js compactScores).
  * @returns {HTMLElement[]}
  */
 function sideBySidePanels(image, masks) {
@@ -91,18 +93,24 @@ function sideBySidePanels(image, masks) {
   const picture = el("canvas", { width, height, "aria-label": "Image" });
   picture.getContext("2d").drawImage(image, 0, 0);
   const panels = [panel(picture, "image")];
-  for (const { name, mask, params } of masks) {
+  for (const { name, mask, params, scores } of masks) {
     const c = el("canvas", { width, height, "aria-label": `Mask ${name}` });
     const ctx = c.getContext("2d");
     colourInto(ctx, ctx.createImageData(width, height), mask, params);
-    panels.push(panel(c, name));
+    panels.push(panel(c, name, scores));
   }
   return panels;
 }
 
-function panel(canvas, caption) {
+function panel(canvas, caption, scores) {
   const f = el("figure", { class: "panel" });
-  f.append(canvas, el("figcaption", { text: caption }));
+  const text = el("figcaption", { text: caption });
+  if (scores?.chunks?.length) {
+    const figure = el("span", { class: "panel-scores", title: scores.title });
+    setChunks(figure, scores.chunks);
+    text.append(figure);
+  }
+  f.append(canvas, text);
   return f;
 }
 

@@ -5,6 +5,7 @@
 
 import { downloadName } from "../pipeline/format.js";
 import { pixelAt, readoutText } from "../pipeline/readout.js";
+import { compactScores } from "../pipeline/scores.js";
 import { TIMINGS, measure } from "../timing.js";
 import { drawColorbar } from "./colorbar.js";
 import { el } from "./dom.js";
@@ -90,7 +91,7 @@ class CardPicture {
     this._els.view.paint(d.image.bitmap, s.showMask && d.masks.has(d.maskName) ? s.opacity : 0);
   }
 
-  // Side by side: image | each mask | overlay (the composite canvas).
+  // Side by side: image | each mask (with its scores) | overlay (the composite canvas).
   _drawPanels(s) {
     const d = this._data;
     const masks = d.shown.masks
@@ -99,6 +100,7 @@ class CardPicture {
         name: m.name,
         mask: d.masks.get(m.name),
         params: this._colouring(m.name, s, d.clipValue(m.name, s)),
+        scores: compactScores(d.shown.scores?.[m.name]),
       }));
     this._els.panels.replaceChildren(...sideBySidePanels(d.image.bitmap, masks));
     this._els.compositeWrap.querySelector("figcaption")?.remove();
