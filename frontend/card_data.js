@@ -6,6 +6,7 @@
 // at its next await (a newer step or sample was asked for meanwhile).
 
 import { clipFromSorted, cutFromSorted } from "./pipeline/clip.js";
+import { nearestKeptIndex } from "./steps.js";
 
 class CardData {
   /**
@@ -35,11 +36,14 @@ class CardData {
     this.masks = new Map();
     this._tagMasks = null; // {key, entries}
     this._wantedStep = null; // a step asked for before the step list came
+    /** @type {boolean} the step list is being fetched (for the newest load). */
+    this.listing = false;
     this._token = 0;
   }
 
   /** Starts a new load. @returns {number} its token. */
   begin() {
+    this.listing = false;
     return ++this._token;
   }
 
@@ -75,7 +79,13 @@ class CardData {
    * @param {number} token @returns {Promise<boolean>} false: a newer load took over.
    */
   async loadSteps(token) {
-    const steps = await this._api.steps(this.run, this.tag);
+    this.listing = true;
+    let steps;
+    try {
+      steps = await this._api.steps(this.run, this.tag);
+    } finally {
+      if (this.current(token)) this.listing = false;
+    }
     if (!this.current(token)) return false;
     const old = this.steps && this.steps[this.stepIndex];
     this.steps = steps;
@@ -108,6 +118,15 @@ class CardData {
   chooseStep(index) {
     this.stepIndex = index;
     this.followLatest = index === this.steps.length - 1;
+  }
+
+  /** Picks the kept step nearest `step` (steps.js nearestKeptIndex).
+   * @param {number} step @returns {boolean} whether the chosen step changed. */
+  chooseNearest(step) {
+    const index = nearestKeptIndex(this.steps, step);
+    const changed = index !== this.stepIndex;
+    this.chooseStep(index);
+    return changed;
   }
 
   /** Keeps the sample inside the chosen step's batch. */

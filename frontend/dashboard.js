@@ -1,16 +1,21 @@
 // The dashboard: a side panel (runs, tag filter, global settings) and a grid
 // of cards, one per run/tag, which load lazily as they scroll into view.
 // Cards hidden by the tag filter or the run choice are kept ("parked") with
-// their step, sample and mask for when they show again.
+// their step, sample and mask for when they show again. Under Lock steps
+// every card shows its kept step nearest one step (steps.js StepLock).
 
 import { api as defaultApi } from "./api.js";
 import { BlobCache, StrengthCache } from "./cache.js";
 import { Palette } from "./pipeline/colormap.js";
 import { DisplayState, optionChoices, tagMatcher, visibleCards } from "./state.js";
+import { StepLock } from "./steps.js";
 import { Card } from "./view/card.js";
 import { el } from "./view/dom.js";
 import { showEmptyHelp } from "./view/page.js";
 import { Sidebar } from "./view/sidebar.js";
+
+/** How often at most the cards follow a locked step while a slider is dragged or a key held. */
+const FOLLOW_MS = 150;
 
 class Dashboard {
   /**
@@ -27,6 +32,8 @@ class Dashboard {
     const options = optionChoices(renderOptions);
     this.choices = { ...options, colormaps: this.palette.names };
     this.state = new DisplayState(storage, { tables, choices: options });
+    this.lock = new StepLock(this.state.lockSteps);
+    this._follow = { timer: null, due: false };
     this.tags = {};
     this.cards = new Map(); // key -> Card shown
     this.parked = new Map(); // key -> Card hidden for now
@@ -39,6 +46,7 @@ class Dashboard {
       onRuns: () => this._layoutCards(),
       onFilter: () => this._layoutCards(),
       onOrder: () => this._layoutCards(),
+      onLockSteps: () => this._lockSteps(),
     });
     this.status = el("p", { class: "status", role: "status" });
     this.grid = el("div", { class: "grid" });
@@ -184,6 +192,55 @@ class Dashboard {
     if (!card) return;
     card.modes.open(sample, mask, step);
     card.root.scrollIntoView({ block: "start" });
+  }
+
+  /** Lock steps was ticked or unticked: on, every card goes to its kept step
+   * nearest the step last chosen on a card, else the latest common step. */
+  _lockSteps() {
+    if (this.lock.set(this.state.lockSteps, this._stepLists()) !== null) this._followLock();
+  }
+
+  /**
+   * The user moved `card` to `step`: under Lock steps the other cards follow.
+   * @param {Card} card @param {number} step
+   */
+  stepChosen(card, step) {
+    if (this.lock.chose(step)) this._followLock(card);
+  }
+
+  /**
+   * The step `card` shows now that its steps are listed: the locked step, or
+   * null. Until a step is chosen the lock follows the latest common step, which
+   * this card's list may move; the cards listed before then follow.
+   * @param {Card} card @returns {number|null}
+   */
+  lockedStep(card) {
+    if (this.lock.on && this.lock.listed(this._stepLists())) this._followLock(card);
+    return this.lock.step;
+  }
+
+  // The step lists of the cards shown that have one.
+  _stepLists() {
+    return [...this.cards.values()].map((c) => c.data.steps).filter((steps) => steps && steps.length);
+  }
+
+  // Every card but `except` goes to its kept step nearest the locked one; while
+  // steps keep coming (a drag, a held key), once per FOLLOW_MS, the last one always.
+  _followLock(except = null) {
+    const follow = this._follow;
+    if (follow.timer !== null) {
+      follow.due = true;
+      return;
+    }
+    const step = this.lock.step;
+    if (step !== null) for (const card of this.cards.values()) if (card !== except) card.followStep(step);
+    follow.timer = setTimeout(() => {
+      follow.timer = null;
+      if (follow.due) {
+        follow.due = false;
+        this._followLock();
+      }
+    }, FOLLOW_MS);
   }
 
   /** Whether `card` is in view. @param {Card} card */

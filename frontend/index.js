@@ -26,6 +26,7 @@ import "./pipeline/format.js";
 import "./pipeline/readout.js";
 import "./pipeline/scores.js";
 import "./state.js";
+import "./steps.js";
 import "./view/card.js";
 import "./view/card_dom.js";
 import "./view/colorbar.js";

@@ -1,7 +1,7 @@
 // The dashboard's state in one place: the display settings (global values and
 // each card's overrides), their defaults and valid values, what the page
-// remembers across reloads (settings, hidden runs, tag filter, whether the
-// scores' curves are open), and the tag filter itself. No DOM: runs under
+// remembers across reloads (settings, hidden runs, tag filter, card order,
+// whether the scores' curves are open, Lock steps), and the tag filter itself. No DOM: runs under
 // Node's test runner (state.test.mjs).
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
@@ -127,7 +127,8 @@ function effectiveSettings(global, override) {
  * What the page remembers across reloads, read from a Storage-like object.
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
- * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean}}
+ * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean,
+ *   lockSteps:boolean}}
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -143,6 +144,7 @@ function loadState(storage, colormaps, choices) {
     tagFilter: typeof raw.tagFilter === "string" ? raw.tagFilter : "",
     cardOrder: CARD_ORDERS.includes(raw.cardOrder) ? raw.cardOrder : CARD_ORDERS[0],
     scoreCurves: raw.scoreCurves === true,
+    lockSteps: raw.lockSteps === true,
   };
 }
 
@@ -150,11 +152,15 @@ function loadState(storage, colormaps, choices) {
  * Saves what loadState reads. Runs are stored as the ones hidden, so a new run
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
- * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean}} state
+ * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean,
+ *   lockSteps?:boolean}} state
  */
-function saveState(storage, { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false }) {
+function saveState(
+  storage,
+  { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false },
+) {
   try {
-    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves };
+    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves, lockSteps };
     storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
     // storage full or disabled: nothing to remember
@@ -243,6 +249,8 @@ class DisplayState {
     this.cardOrder = saved.cardOrder;
     /** @type {boolean} whether a mask's scores show their curves (view/scores.js). */
     this.scoreCurves = saved.scoreCurves;
+    /** @type {boolean} whether every card follows one step (steps.js StepLock). */
+    this.lockSteps = saved.lockSteps;
     this._overrides = new Map(); // card key -> {setting: value}
     this._sideBySide = new Map(); // card key -> boolean
   }
@@ -321,6 +329,12 @@ class DisplayState {
     this.save();
   }
 
+  /** Lock steps was ticked or unticked. @param {boolean} on */
+  setLockSteps(on) {
+    this.lockSteps = Boolean(on);
+    this.save();
+  }
+
   /** @param {Iterable<string>} runs @param {boolean} hidden */
   setRunsHidden(runs, hidden) {
     for (const run of runs) hidden ? this.hiddenRuns.add(run) : this.hiddenRuns.delete(run);
@@ -329,8 +343,8 @@ class DisplayState {
 
   /** Writes what the page remembers. */
   save() {
-    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves } = this;
-    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves });
+    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps } = this;
+    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps });
   }
 }
 

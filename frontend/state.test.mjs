@@ -187,3 +187,20 @@ test("whether the scores' curves are open is remembered, closed by default", () 
   st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ scoreCurves: "yes" }));
   assert.equal(loadState(st).scoreCurves, false);
 });
+
+test("Lock steps is remembered, off by default, with the other choices", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  assert.equal(state.lockSteps, false);
+  state.setCardOrder("tag");
+  state.setLockSteps(true);
+  const back = new DisplayState(st, { tables });
+  assert.equal(back.lockSteps, true);
+  assert.equal(back.cardOrder, "tag");
+  back.setTagFilter("x"); // another change keeps it
+  assert.equal(new DisplayState(st, { tables }).lockSteps, true);
+  state.setLockSteps(false);
+  assert.equal(new DisplayState(st, { tables }).lockSteps, false);
+  st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ lockSteps: 1 }));
+  assert.equal(loadState(st).lockSteps, false);
+});

@@ -3,10 +3,12 @@
 // its controls in step with the DisplayState, and has its picture
 // (view/picture.js) drawn with the cheapest work the change needs. A batch of
 // several images or masks shows first as a grid (view/grid.js). Its elements
-// are built by view/card_dom.js.
+// are built by view/card_dom.js. Its step is chosen on its slider or typed in
+// its box; under Lock steps it follows the step chosen on any card.
 
 import { formatWallTime } from "../pipeline/format.js";
 import { CardData } from "../card_data.js";
+import { nearestKeptIndex, parseStep } from "../steps.js";
 import { buildCard } from "./card_dom.js";
 import { el } from "./dom.js";
 import { Filmstrip } from "./filmstrip.js";
@@ -18,7 +20,8 @@ import { CardPicture } from "./picture.js";
 class Card {
   /**
    * @param {object} app the dashboard's services: api, cache, strengths, palette,
-   *   state (DisplayState), choices (for the controls) and inView(card).
+   *   state (DisplayState), choices (for the controls), inView(card), and for
+   *   Lock steps lock (steps.js StepLock), lockedStep(card) and stepChosen(card, step).
    * @param {string} run @param {string} tag
    * @param {{displayName:string, description:string, samples:number, masks:string[], error?:string}} info
    *   error: /tags could list the tag but not read it; the card says so and loads nothing.
@@ -32,6 +35,9 @@ class Card {
     this.data = new CardData(app, run, tag, info);
     this.active = false;
     this.stale = false;
+    /** @type {boolean} the user is typing in the step box (it is not overwritten). */
+    this.typingStep = false;
+    this._sampleDue = false; // moved to another step while out of view: load it when back
     /** Grid (the batch at a glance) or single view, and the switch between them. */
     this.modes = new CardModes(this);
     /** The chosen sample and mask at every kept step, when its box is ticked. */
@@ -73,7 +79,10 @@ class Card {
 
   /** Called when the card scrolls into view. */
   activate() {
-    if (this.active && !this.stale) return;
+    if (this.active && !this.stale) {
+      if (this._sampleDue) this.loadSample();
+      return;
+    }
     this.active = true;
     this.stale = false;
     if (this._unreadable()) this._showUnreadable();
@@ -122,12 +131,15 @@ class Card {
     const d = this.data;
     const token = d.begin();
     try {
-      const early = d.earlySample();
+      // Under Lock steps the latest step may not be the one shown: no early guess.
+      const early = this.app.lock.step === null ? d.earlySample() : null;
       if (!(await d.loadSteps(token))) return;
+      const locked = this.app.lockedStep(this);
+      if (locked !== null) d.chooseNearest(locked);
       this.root.dataset.steps = d.steps.map((s) => s.step).join(",");
       this.stepInput.max = d.steps.length - 1;
-      this.stepInput.value = d.stepIndex;
       this.stepInput.disabled = d.steps.length <= 1;
+      this.stepBox.disabled = false;
       await this.loadSample(token, early);
     } catch (e) {
       if (d.current(token)) this._fail(e);
@@ -141,9 +153,8 @@ class Card {
    */
   async loadSample(token = this.data.begin(), early = null) {
     const d = this.data;
-    const step = d.step;
-    this.stepValue.textContent = String(step.step);
-    this.stepInput.setAttribute("aria-valuetext", `step ${step.step}`);
+    this._sampleDue = false;
+    this._showStep();
     d.clampSample();
     this._showSamples(d.samples);
     this.modes.showBatch();
@@ -154,6 +165,67 @@ class Card {
       if (await d.loadSample(token, early)) await this.showData(token);
     } catch (e) {
       if (d.current(token)) this._fail(e);
+    }
+  }
+
+  // The slider and the box show the chosen step (the box not while the user types in it).
+  _showStep() {
+    const { step } = this.data.step;
+    this.stepInput.value = this.data.stepIndex;
+    this.stepInput.setAttribute("aria-valuetext", `step ${step}`);
+    if (!this.typingStep) this.stepBox.value = String(step);
+  }
+
+  /**
+   * The user moved this card to kept step `index` (slider, keys, box): it shows
+   * it, and under Lock steps the other cards follow.
+   * @param {number} index
+   */
+  pickStep(index) {
+    const d = this.data;
+    if (!d.steps || !(index >= 0 && index < d.steps.length)) return;
+    if (index === d.stepIndex) {
+      this._showStep();
+      return;
+    }
+    d.chooseStep(index);
+    this.loadSample();
+    this.app.stepChosen(this, d.step.step);
+  }
+
+  /** The arrow keys in the step box: the next (1) or previous (-1) kept step. @param {number} delta */
+  stepBy(delta) {
+    const d = this.data;
+    if (!d.steps) return;
+    this.typingStep = false;
+    this.pickStep(Math.min(d.steps.length - 1, Math.max(0, d.stepIndex + delta)));
+  }
+
+  /** Enter in the step box, or leaving it: the kept step nearest the typed one
+   * (the first or last for one outside them); the box then shows the step shown. */
+  goToTyped() {
+    const typed = this.typingStep;
+    this.typingStep = false;
+    const d = this.data;
+    if (!d.steps || !d.steps.length) return;
+    const target = typed ? parseStep(this.stepBox.value) : null;
+    if (target === null) this._showStep();
+    else this.pickStep(nearestKeptIndex(d.steps, target));
+  }
+
+  /**
+   * Lock steps: shows the kept step nearest `step`. A card out of view loads
+   * it once back in view; one not listed yet (or listing) picks it when listed.
+   * @param {number} step
+   */
+  followStep(step) {
+    const d = this.data;
+    if (!d.steps || !d.steps.length || d.listing) return;
+    if (!d.chooseNearest(step)) return;
+    if (this.app.inView(this)) this.loadSample();
+    else {
+      this._showStep();
+      this._sampleDue = true;
     }
   }
 

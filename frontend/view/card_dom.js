@@ -13,7 +13,8 @@ import { ScoresPanel } from "./scores.js";
  * @param {import("./card.js").Card} card @param {string} run @param {string} tag
  * @param {{description:string, samples:number, masks:string[]}} info
  * @returns {object} root, figure, view (OverlayCanvas), panels, compositeWrap, notLoaded,
- *   readout, bar, meta, label, scores (ScoresPanel), error, step/sample inputs and values, maskSelect,
+ *   readout, bar, meta, label, scores (ScoresPanel), error, stepInput (slider), stepBox (the typed step),
+ *   sampleInput and sampleValue, maskSelect,
  *   viewToggle (grid / single view), showInput, sbsInput, filmInput, controls. `card.modes` and `card.film` must exist.
  */
 function buildCard(card, run, tag, info) {
@@ -47,11 +48,8 @@ function buildCard(card, run, tag, info) {
   const range = (name, max, disabled) =>
     el("input", { type: "range", min: 0, max, step: 1, value: 0, "aria-label": name, disabled });
   const stepInput = range("Step", 0, true);
-  const stepValue = el("span", { class: "value" });
-  stepInput.addEventListener("input", () => {
-    card.data.chooseStep(Number(stepInput.value));
-    card.loadSample();
-  });
+  stepInput.addEventListener("input", () => card.pickStep(Number(stepInput.value)));
+  const stepBox = stepNumberBox(card);
   const sampleInput = range("Sample", Math.max(0, info.samples - 1), info.samples <= 1);
   const sampleValue = el("span", { class: "value", text: "1" });
   sampleInput.addEventListener("input", () => {
@@ -74,7 +72,7 @@ function buildCard(card, run, tag, info) {
   maskRow.classList.add("single-only");
   const viewToggle = el("button", { type: "button", class: "button view-toggle", hidden: true });
   viewToggle.addEventListener("click", () => card.modes.toggle());
-  nav.append(labelled("Step", stepInput, stepValue), sampleRow, maskRow, viewToggle);
+  nav.append(labelled("Step", stepInput, stepBox), sampleRow, maskRow, viewToggle);
 
   const showInput = el("input", { type: "checkbox", "aria-label": "Show mask", checked: true });
   showInput.addEventListener("change", () => card.setOverride("showMask", showInput.checked));
@@ -146,7 +144,7 @@ function buildCard(card, run, tag, info) {
     scores,
     error,
     stepInput,
-    stepValue,
+    stepBox,
     sampleInput,
     sampleValue,
     maskSelect,
@@ -156,6 +154,33 @@ function buildCard(card, run, tag, info) {
     filmInput,
     controls,
   };
+}
+
+/**
+ * The box where a step is typed: Enter or leaving it goes to the kept step
+ * nearest (card.goToTyped); the arrow keys go to the next or previous kept step.
+ * @param {import("./card.js").Card} card @returns {HTMLInputElement}
+ */
+function stepNumberBox(card) {
+  const box = el("input", {
+    type: "number",
+    class: "step-box",
+    inputmode: "numeric",
+    "aria-label": "Go to step",
+    title: "Type a step: the nearest kept step shows (↑ ↓: the next or previous kept step)",
+    disabled: true,
+  });
+  box.addEventListener("input", () => (card.typingStep = true));
+  box.addEventListener("change", () => card.goToTyped());
+  box.addEventListener("blur", () => card.goToTyped());
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") card.goToTyped();
+    else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+      e.preventDefault();
+      card.stepBy(e.key === "ArrowUp" ? 1 : -1);
+    }
+  });
+  return box;
 }
 
 /** The description as plain text: the server sends sanitised HTML (from

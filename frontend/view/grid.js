@@ -368,18 +368,22 @@ class CardModes {
     this.open(sample, mask, source.step);
   }
 
-  /** Opens sample and mask in the card's single view, at `step` if kept.
+  /** Opens sample and mask in the card's single view, at `step` if kept; a
+   * step other than the card's counts as the user's choice (Lock steps).
    * @param {number} sample @param {string|null} mask @param {number} [step] */
   open(sample, mask, step) {
     const card = this._card;
     const d = card.data;
+    const before = d.steps ? d.stepIndex : null;
     d.sample = sample;
     if (mask) d.maskName = mask;
     if (step !== undefined) d.preferStep(step);
-    if (d.steps) card.stepInput.value = d.stepIndex;
     this.gridMode = false;
     this.show();
     if (d.steps) card.loadSample();
+    if (step === undefined) return;
+    if (!d.steps) card.app.stepChosen(card, step);
+    else if (d.stepIndex !== before) card.app.stepChosen(card, d.step.step);
   }
 
   /** TensorBoard reloaded: the other runs' steps are listed again when needed. */

@@ -1,5 +1,6 @@
-// The side panel: the tag filter, the run checkboxes and the global display
-// settings. It shows the DisplayState and reports what the user changes.
+// The side panel: the tag filter, the card order, Lock steps, the run
+// checkboxes and the global display settings. It shows the DisplayState and
+// reports what the user changes.
 
 import { GLOBAL_CONTROLS, buildDisplayControls } from "./controls.js";
 import { el, labelled, select } from "./dom.js";
@@ -10,7 +11,8 @@ class Sidebar {
    * @param {import("../state.js").DisplayState} state
    * @param {{colormaps:string[], sign:readonly string[], clipMode:readonly string[]}} choices
    * @param {{onSetting:(key:string, value:*) => void, onReset:() => void,
-   *   onRuns:() => void, onFilter:() => void, onOrder:() => void}} on what the dashboard does after a change
+   *   onRuns:() => void, onFilter:() => void, onOrder:() => void, onLockSteps:() => void}} on
+   *   what the dashboard does after a change
    *   (the state is already updated).
    */
   constructor(state, choices, on) {
@@ -25,7 +27,7 @@ class Sidebar {
     this._runList = el("div", { class: "run-list" });
     runs.append(this._runList);
 
-    const filter = el("section", { class: "side-section", "aria-label": "Tag filter" });
+    const filter = el("section", { class: "side-section", "aria-label": "Cards" });
     const what = "Filter tags (regular expression)";
     this._filterInput = el("input", {
       type: "search",
@@ -52,7 +54,14 @@ class Sidebar {
       state.setCardOrder(order.value);
       on.onOrder();
     });
-    filter.append(this._filterInput, this._filterError, labelled("Order cards", order));
+    const lock = el("input", { type: "checkbox", "aria-label": "Lock steps", checked: state.lockSteps });
+    lock.addEventListener("change", () => {
+      state.setLockSteps(lock.checked);
+      on.onLockSteps();
+    });
+    const lockRow = labelled("Lock steps", lock);
+    lockRow.title = "Every card shows its kept step nearest the step chosen on any card";
+    filter.append(this._filterInput, this._filterError, labelled("Order cards", order), lockRow);
 
     const settings = el("section", { class: "side-section settings", "aria-label": "Settings" });
     settings.append(el("h2", { text: "Settings" }));
