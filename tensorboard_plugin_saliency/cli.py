@@ -87,7 +87,11 @@ def load_run(logdir, run):
     except ValueError as e:
         raise CommandError("--" + str(e)) from None
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    return plugin.SaliencyData(provider, downsample=0)
+    return plugin.SaliencyData(
+        provider,
+        downsample=0,
+        run_directory=lambda name: reader.run_directory(logdir, multiplexer, name),
+    )
 
 
 def _render(args):

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tensorboard_plugin_saliency import codec
+from tensorboard_plugin_saliency import assets, codec
 from tensorboard_plugin_saliency import scores as score_lib
 from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
     CHANNEL_REDUCTIONS,
@@ -73,7 +73,14 @@ class DecodedSummary:
     scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
 
 
-def encode_summary(
+def encode_summary(image, masks, **kwargs):
+    """The list of blobs (bytes) of one saliency summary that holds its pixels: the
+    manifest, then the images and masks. Arguments as in `encode_parts`."""
+    manifest, pixel_blobs = encode_parts(image, masks, **kwargs)
+    return [manifest.to_json()] + pixel_blobs
+
+
+def encode_parts(
     image,
     masks,
     *,
@@ -84,7 +91,7 @@ def encode_summary(
     tag=None,
     scores=None,
 ):
-    """The list of blobs (bytes) of one saliency summary; raises on bad input.
+    """`(Manifest, image and mask blobs)` of one saliency summary; raises on bad input.
 
     `max_outputs` keeps only the first images of the batch (None: all of them); a
     cut batch is logged once per `tag`. `scores`: see `scores.prepare_scores`.
@@ -120,15 +127,15 @@ def encode_summary(
         channel_reduction=channel_reduction,
         scores=score_lib.cut(mask_scores, kept),
     )
-    blobs = [manifest.to_json()] + image_blobs + [blob for blob, _ in encoded]
-    total = sum(len(b) for b in blobs)
+    pixel_blobs = image_blobs + [blob for blob, _ in encoded]
+    total = sum(len(b) for b in pixel_blobs)
     if total > MAX_SUMMARY_BYTES:
         raise ValueError(
             "image and masks: the summary of %d images would take %.1f MiB, over the limit "
             "of %d MiB; keep fewer images with max_outputs=N, or lower the image size"
             % (kept, total / 2**20, MAX_SUMMARY_BYTES // 2**20)
         )
-    return blobs
+    return manifest, pixel_blobs
 
 
 def _say_cut(tag, kept, n):
@@ -146,11 +153,15 @@ def _say_cut(tag, kept, n):
     )
 
 
-def decode_summary(blobs):
+def decode_summary(blobs, run_directory=None):
     """The `DecodedSummary` of one summary's blob list.
+
+    A summary whose pixels live in an asset file (format 3) reads them from below
+    `run_directory`, the directory (or URL) of the run that holds its event file.
 
     Raises:
       metadata.FormatVersionError: a newer format than this package reads.
+      assets.AssetError: its asset file is missing or damaged.
       ValueError: the blobs are not a saliency summary.
     """
     manifest = Manifest.from_json(blobs[0])
@@ -159,6 +170,15 @@ def decode_summary(blobs):
             "saliency summary holds %d blobs, its manifest expects %d"
             % (len(blobs), manifest.blob_count)
         )
+    if manifest.asset is not None:
+        if run_directory is None:
+            raise ValueError(
+                "this saliency summary keeps its images and masks in %s beside the event "
+                "files: read it with read_saliency(logdir), or pass run_directory"
+                % manifest.asset.path
+            )
+        data = assets.read(run_directory, manifest.asset)
+        blobs = [blobs[0]] + assets.split(data, manifest.asset)
     count = len(manifest.samples)
     images = np.stack([decode_png(blobs[manifest.image_index(i)]) for i in range(count)])
     masks = {}

@@ -4,14 +4,17 @@ A summary is one blob sequence: the manifest (UTF-8 JSON), then one PNG per imag
 then the masks of each image in turn (see `docs/format.md`). The manifest says what
 the other blobs are: the mask names and their method parameters, and per image its
 label, its size and each mask's size and value range; from version 2 on, it may also
-hold each mask's scores (`scores`), one value per image. `Manifest.from_json` is the
-one parser; everything else reads these dataclasses, never the JSON keys.
+hold each mask's scores (`scores`), one value per image; from version 3 on, the
+images and masks may live in a file beside the event files (`asset`), and the summary
+then holds the manifest alone. `Manifest.from_json` is the one parser; everything
+else reads these dataclasses, never the JSON keys.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 
@@ -19,6 +22,16 @@ from tensorboard_plugin_saliency import metadata, scores
 
 SCORES_VERSION = 2
 """The format version of a manifest that holds scores (version 1 holds none)."""
+
+ASSET_VERSION = 3
+"""The format version of a manifest whose pixels live in an asset file."""
+
+ASSET_DIRECTORY = "plugins/saliency"
+"""Where asset files live, relative to their run's directory (TensorBoard's
+convention for files a plugin owns)."""
+
+_ASSET_NAME = re.compile(r"^[A-Za-z0-9._%+-]+$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 MASK_ENCODING = "u16planes+gzip"
 """The mask encoding this package writes: 16-bit values, byte planes, gzip."""
@@ -66,6 +79,56 @@ class MaskSpec:
 
 
 @dataclasses.dataclass(frozen=True)
+class AssetInfo:
+    """The file that holds one summary's images and masks, back to back in blob order."""
+
+    path: str
+    """Relative to the run's directory, "/"-separated, below `ASSET_DIRECTORY`."""
+    sha256: str
+    """Hex SHA-256 of the whole file."""
+    ends: tuple[int, ...]
+    """End offset, in the file, of each image and mask blob, in blob order."""
+
+    @property
+    def size(self) -> int:
+        """The file's length in bytes."""
+        return self.ends[-1] if self.ends else 0
+
+    def span(self, index: int) -> tuple[int, int]:
+        """`(start, end)` in the file of blob `index` (1 = the first image)."""
+        return (self.ends[index - 2] if index > 1 else 0), self.ends[index - 1]
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "ends": list(self.ends)}
+
+    @classmethod
+    def from_dict(cls, record, blobs: int) -> AssetInfo:
+        """Parses and checks the manifest's `asset` entry for `blobs` image and mask blobs."""
+        path, digest, ends = record["path"], record["sha256"], record["ends"]
+        if not isinstance(path, str) or not check_asset_path(path):
+            raise ValueError("asset path %r is not a file below %s/" % (path, ASSET_DIRECTORY))
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise ValueError("asset sha256 %r is not 64 hex digits" % (digest,))
+        if not isinstance(ends, list) or len(ends) != blobs:
+            raise ValueError("asset ends: expected %d offsets" % blobs)
+        ends = tuple(int(e) for e in ends)
+        if any(b < a for a, b in zip((0,) + ends, ends)):
+            raise ValueError("asset ends: offsets must not decrease")
+        return cls(path, digest, ends)
+
+
+def check_asset_path(path: str) -> bool:
+    """True for a relative "/"-separated path below `ASSET_DIRECTORY`, with no "."
+    or ".." parts: the only asset paths a reader opens."""
+    parts = path.split("/")
+    return (
+        path.startswith(ASSET_DIRECTORY + "/")
+        and len(parts) > 2
+        and all(_ASSET_NAME.match(p) and p not in (".", "..") for p in parts)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class Manifest:
     """What the blobs of one summary hold, in blob order."""
 
@@ -76,15 +139,23 @@ class Manifest:
     """The format version it was read in; written as the oldest that holds it."""
     scores: dict = dataclasses.field(default_factory=dict)
     """`{mask name: {score name: list}}`: one number or curve per sample."""
+    asset: AssetInfo | None = None
+    """The file holding the images and masks, or None when the summary holds them."""
 
     @property
     def mask_names(self) -> list[str]:
         return [mask.name for mask in self.masks]
 
     @property
+    def pixel_blob_count(self) -> int:
+        """Number of image and mask blobs (in the summary, or in the asset file)."""
+        return len(self.samples) * (1 + len(self.masks))
+
+    @property
     def blob_count(self) -> int:
-        """Number of blobs a summary with this manifest holds."""
-        return 1 + len(self.samples) * (1 + len(self.masks))
+        """Number of blobs a summary with this manifest holds: the manifest, then its
+        images and masks unless they live in an asset file."""
+        return 1 if self.asset is not None else 1 + self.pixel_blob_count
 
     def image_index(self, sample: int) -> int:
         """Index, in the blob sequence, of the image of `sample`."""
@@ -96,8 +167,9 @@ class Manifest:
 
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
+        oldest = ASSET_VERSION if self.asset else SCORES_VERSION if self.scores else 1
         record = {
-            "version": max(self.version, SCORES_VERSION if self.scores else 1),
+            "version": max(self.version, oldest),
             "channel_reduction": self.channel_reduction,
             "masks": [{"name": m.name, "params": m.params} for m in self.masks],
             "samples": [
@@ -111,6 +183,8 @@ class Manifest:
         }
         if self.scores:
             record["scores"] = self.scores
+        if self.asset is not None:
+            record["asset"] = self.asset.to_dict()
         return record
 
     def to_json(self) -> bytes:
@@ -141,6 +215,9 @@ class Manifest:
             # Version 1 has no scores: it reads as a manifest without any.
             stored = record.get("scores") if record["version"] >= SCORES_VERSION else None
             mask_scores = scores.prepare_scores(stored, [s.name for s in specs], len(infos))
+            asset = record.get("asset") if record["version"] >= ASSET_VERSION else None
+            if asset is not None:
+                asset = AssetInfo.from_dict(asset, len(infos) * (1 + len(specs)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ManifestError("saliency manifest: malformed entry (%s)" % _short(e)) from None
         return cls(
@@ -149,6 +226,7 @@ class Manifest:
             channel_reduction=str(record.get("channel_reduction", "sum")),
             version=record["version"],
             scores=mask_scores,
+            asset=asset,
         )
 
 

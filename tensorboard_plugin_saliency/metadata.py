@@ -8,9 +8,10 @@ PLUGIN_NAME = "saliency"
 
 # Newest version of the stored format (plugin data and manifest) that this package
 # writes; readers accept every version up to this one. Version 2 added the manifest's
-# `scores`; a summary without scores is still written as version 1, so that readers
-# of version 1 keep reading it.
-FORMAT_VERSION = 2
+# `scores`, version 3 its `asset` (images and masks in a file beside the event files).
+# A summary is written in the oldest version that holds it (version 1 without scores
+# or asset), so that older readers keep reading what they can.
+FORMAT_VERSION = 3
 
 PLUGIN_DATA_VERSION = 1
 """The version written in the plugin data, whose layout has not changed since 1."""

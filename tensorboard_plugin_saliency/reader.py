@@ -6,6 +6,9 @@ every step kept. A log directory at a URL (`s3://`, `gs://`, `memory://`, ...;
 see `storage.py`) is read the same way after its event files are copied to a
 temporary directory: TensorBoard's loaders read through TensorFlow's file system
 when TensorFlow is installed, which has no `s3://` or `memory://`.
+
+A summary whose images and masks live in an asset file (format 3, `assets`) is
+read from its run's directory: `run_directory(logdir, multiplexer, run)` says where.
 """
 
 import dataclasses
@@ -89,9 +92,24 @@ def _copy_event_files(location, local, run):
             f.write(location.read(relative))
 
 
-def decode_blobs(blobs):
-    """`(images, masks, labels, method_params)` of one summary's blob list."""
-    decoded = encoding.decode_summary(blobs)
+def run_directory(logdir, multiplexer, run):
+    """The directory (or URL) that holds the event files of `run` of `logdir`, as
+    loaded by `load_logdir` into `multiplexer`; asset paths are relative to it."""
+    logdir = os.fspath(logdir)
+    location = storage.location(logdir)
+    if location.is_url:  # the multiplexer read a temporary copy
+        return logdir if run == "." else location.join(*run.split("/"))
+    path = multiplexer.RunPaths().get(run)
+    return path if path is not None else os.path.join(logdir, run)
+
+
+def decode_blobs(blobs, run_directory=None):
+    """`(images, masks, labels, method_params)` of one summary's blob list.
+
+    `run_directory` is the run's directory (or URL), needed for a summary that keeps
+    its pixels in an asset file (format 3).
+    """
+    decoded = encoding.decode_summary(blobs, run_directory)
     return decoded.images, decoded.masks, decoded.labels, decoded.method_params
 
 
@@ -100,6 +118,10 @@ def read_saliency(logdir, *, run=None, tag=None):
 
     Sorted by run, tag and step. `run` and `tag` keep only the records with that
     run name (relative to `logdir`, "." for the directory itself) or tag.
+
+    Raises:
+      assets.AssetError: a summary's asset file is missing or damaged (the message
+        names the file).
     """
     multiplexer = load_logdir(logdir)
     records = []
@@ -111,9 +133,10 @@ def read_saliency(logdir, *, run=None, tag=None):
             if tag is not None and tag_name != tag:
                 continue
             description = multiplexer.SummaryMetadata(run_name, tag_name).summary_description
+            directory = run_directory(logdir, multiplexer, run_name)
             for event in multiplexer.Tensors(run_name, tag_name):
                 blobs = list(tensor_util.make_ndarray(event.tensor_proto).reshape(-1))
-                decoded = encoding.decode_summary(blobs)
+                decoded = encoding.decode_summary(blobs, directory)
                 records.append(
                     SaliencyRecord(
                         run=run_name,

@@ -16,6 +16,7 @@ import importlib.util
 import os
 import posixpath
 import re
+import uuid
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
@@ -85,6 +86,49 @@ class LocalLocation:
     def exists_as_file(self):
         return os.path.exists(self.path) and not os.path.isdir(self.path)
 
+    def put_file(self, relative, data):
+        """Writes `data` as the file at `relative`, whole and durable on return: a
+        temporary file in the same directory, synced, then renamed into place (a
+        reader or a killed writer never leaves a part-written file under the name)."""
+        path = self.join(*relative.split("/"))
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        temporary = os.path.join(
+            directory, ".%s.%s.tmp" % (os.path.basename(path), uuid.uuid4().hex[:12])
+        )
+        try:
+            with open(temporary, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+        _fsync_directory(directory)
+
+    def read(self, relative):
+        """The bytes of the file at `relative` (a "/"-separated path below here)."""
+        with open(self.join(*relative.split("/")), "rb") as f:
+            return f.read()
+
+
+def _fsync_directory(path):
+    """Makes a rename in `path` durable (where the OS lets a directory be synced)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
 
 class GFileLocation:
     """A URL that TensorFlow's file system handles (`gs://` with TensorFlow installed)."""
@@ -110,6 +154,10 @@ class GFileLocation:
         """Writes `data` as the whole object `path` (one upload)."""
         with self._gfile.GFile(path, "wb") as f:
             f.write(data)
+
+    def put_file(self, relative, data):
+        """Writes `data` as the object at `relative` in one upload."""
+        self.put(self.join(relative), data)
 
     def event_files(self):
         """The event files below this location, as sorted relative paths."""
@@ -163,6 +211,10 @@ class FsspecLocation:
     def put(self, path, data):
         """Writes `data` as the whole object `path` (one upload); failures raise."""
         self._fs.pipe_file(path, data)
+
+    def put_file(self, relative, data):
+        """Writes `data` as the object at `relative` in one upload."""
+        self.put(posixpath.join(self._root.rstrip("/"), relative), data)
 
     def event_files(self):
         """The event files below this location, as sorted relative paths."""

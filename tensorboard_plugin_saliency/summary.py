@@ -3,7 +3,12 @@
 - `saliency(...)`: TensorFlow 2 op in the style of `tf.summary.image`.
 - `saliency_pb(...)`: a `Summary` proto, without TensorFlow.
 - `SaliencyWriter(target)`: writes to a log directory (no TensorFlow), or through a
-  `torch.utils.tensorboard.SummaryWriter` or a `tensorboardX.SummaryWriter`.
+  `torch.utils.tensorboard.SummaryWriter` or a `tensorboardX.SummaryWriter`, with each
+  summary's images and masks in a file beside the event files (`assets`), so that
+  TensorBoard holds only the small manifest of each step in memory.
+
+The TF2 op and `saliency_pb` cannot know where their event file lives: their
+summaries hold their pixels (formats 1 and 2), as `SaliencyWriter(assets=False)`.
 """
 
 import os
@@ -14,7 +19,15 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import arrays, encoding, event_writer, metadata, storage, validate
+from tensorboard_plugin_saliency import (
+    arrays,
+    assets,
+    encoding,
+    event_writer,
+    metadata,
+    storage,
+    validate,
+)
 
 
 def _blob_tensor_proto(blobs):
@@ -68,6 +81,11 @@ def saliency_pb(
         tag=tag,
         scores=scores,
     )
+    return _summary(tag, blobs, description)
+
+
+def _summary(tag, blobs, description):
+    """A `Summary` proto holding one saliency value: `blobs` under `tag`."""
     summary = summary_pb2.Summary()
     summary.value.add(
         tag=tag,
@@ -144,6 +162,13 @@ def saliency(
         return tf.summary.write(tag=tag, tensor=blob_tensor, step=step, metadata=summary_metadata)
 
 
+def _writer_directory(writer):
+    """The log directory of a torch or tensorboardX `SummaryWriter`, or None."""
+    get = getattr(writer, "get_logdir", None)  # torch.utils.tensorboard
+    directory = get() if callable(get) else getattr(writer, "logdir", None)  # tensorboardX
+    return os.fspath(directory) if directory else None
+
+
 def _number(value):
     try:
         return float(value)
@@ -157,17 +182,24 @@ class SaliencyWriter:
     `target` is a log directory (event files are written without TensorFlow), a
     `torch.utils.tensorboard.SummaryWriter`, or a `tensorboardX.SummaryWriter`. A
     writer passed in stays the caller's: `close()` flushes it but leaves it open.
+
+    With `assets=True` (the default) each summary's images and masks go to a file
+    below the run's directory, `plugins/saliency/` (see `assets`), written whole
+    before the event that names it; `assets=False` keeps them in the event file
+    (format 1 and 2, as plugin versions before 3 read).
     """
 
-    def __init__(self, target):
+    def __init__(self, target, *, assets=True):
         self._owned = None
         self._add_summary = None
+        self._run_directory = None
         if isinstance(target, (str, os.PathLike)):
             path = os.fspath(target)
             if storage.location(path).exists_as_file():
                 raise ValueError("target: expected a log directory, got %r, which is a file" % path)
             self._owned = event_writer.EventFileWriter(path)
             self._add_summary = self._write_event
+            self._run_directory = path
         elif hasattr(target, "_get_file_writer"):
             module = type(target).__module__
             if module.startswith("tensorboardX"):
@@ -185,6 +217,7 @@ class SaliencyWriter:
                     "tensorboardX SummaryWriter, got %s.%s" % (module, type(target).__name__)
                 )
             file_writer = target._get_file_writer
+            self._run_directory = _writer_directory(target)
 
             def add(summary, step, walltime):
                 file_writer().add_summary(convert(summary), step, walltime)
@@ -197,6 +230,14 @@ class SaliencyWriter:
             )
         self._target = target
         self._closed = False
+        if not assets:
+            self._run_directory = None
+
+    @property
+    def run_directory(self):
+        """The directory (or URL) asset files go below, or None when summaries hold
+        their pixels."""
+        return self._run_directory
 
     def _write_event(self, summary, step, walltime):
         self._owned.add_event(event_pb2.Event(wall_time=walltime, step=step, summary=summary))
@@ -220,17 +261,24 @@ class SaliencyWriter:
         if self._closed:
             raise ValueError("SaliencyWriter: add() after close()")
         validate.integer("step", step)
-        summary = saliency_pb(
-            tag,
+        arrays.check_tag(tag)
+        manifest, pixel_blobs = encoding.encode_parts(
             image,
             masks,
             labels=labels,
-            description=description,
             max_outputs=max_outputs,
             method_params=method_params,
             channel_reduction=channel_reduction,
+            tag=tag,
             scores=scores,
         )
+        if self._run_directory is None:
+            blobs = [manifest.to_json()] + pixel_blobs
+        else:  # the pixels are whole on disk before the record that names them
+            manifest, data = assets.pack(manifest, pixel_blobs, tag, int(step))
+            assets.write(self._run_directory, manifest.asset, data)
+            blobs = [manifest.to_json()]
+        summary = _summary(tag, blobs, description)
         self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
 
     def add_scalar(self, tag, value, step, *, walltime=None):

@@ -88,7 +88,7 @@ def test_captum_attributions_through_torch_summary_writer(tmp_path, backend):
     ((_, series),) = data.items()
     step, _, blobs = series[0]
     assert step == 4
-    images_read, masks, labels, params = reader.decode_blobs(blobs)
+    images_read, masks, labels, params = reader.decode_blobs(blobs, str(tmp_path))
     expected = ig.detach().numpy().sum(axis=1)  # channel-first, summed over C
     span = expected.max(axis=(1, 2)) - expected.min(axis=(1, 2))
     assert np.all(np.abs(masks["integrated_gradients"] - expected).max(axis=(1, 2)) <= span / 65535)

@@ -7,6 +7,7 @@ import pytest
 
 from tensorboard_plugin_saliency import encoding, metadata
 from tensorboard_plugin_saliency.manifest import (
+    AssetInfo,
     ImageInfo,
     Manifest,
     ManifestError,
@@ -78,3 +79,47 @@ def test_newer_version_is_its_own_error():
 def test_malformed(blob):
     with pytest.raises(ManifestError):
         Manifest.from_json(blob)
+
+
+def _with_asset(**change):
+    asset = {"path": "plugins/saliency/t/3-0123456789abcdef.bin", "sha256": "ab" * 32}
+    asset["ends"] = [10 * (i + 1) for i in range(_manifest().pixel_blob_count)]
+    asset.update(change)
+    record = _manifest().to_dict()
+    record.update(version=3, asset=asset)
+    return json.dumps(record).encode()
+
+
+def test_an_asset_manifest_is_version_3_and_one_blob():
+    manifest = Manifest.from_json(_with_asset())
+    assert manifest.asset == AssetInfo(
+        "plugins/saliency/t/3-0123456789abcdef.bin", "ab" * 32, (10, 20, 30, 40, 50, 60)
+    )
+    assert manifest.blob_count == 1 and manifest.pixel_blob_count == 6
+    assert manifest.asset.span(1) == (0, 10) and manifest.asset.span(6) == (50, 60)
+    assert manifest.to_dict()["version"] == 3
+    assert Manifest.from_json(manifest.to_json()) == manifest
+
+
+def test_an_asset_field_in_an_older_version_is_ignored():
+    record = json.loads(_with_asset())
+    record["version"] = 2
+    assert Manifest.from_json(json.dumps(record).encode()).asset is None
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"path": "../../etc/passwd"}, "asset path"),
+        ({"path": "plugins/saliency/../../x.bin"}, "asset path"),
+        ({"path": "/plugins/saliency/t/x.bin"}, "asset path"),
+        ({"path": "plugins/other/t/x.bin"}, "asset path"),
+        ({"path": "plugins/saliency/t\\..\\x.bin"}, "asset path"),
+        ({"sha256": "xyz"}, "sha256"),
+        ({"ends": [1, 2]}, "ends"),
+        ({"ends": [10, 5, 30, 40, 50, 60]}, "ends"),
+    ],
+)
+def test_a_malformed_asset_is_a_manifest_error(change, message):
+    with pytest.raises(ManifestError, match=message):
+        Manifest.from_json(_with_asset(**change))

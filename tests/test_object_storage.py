@@ -16,7 +16,7 @@ import pytest
 from helpers.s3_server import BUCKET, client, s3_server, server_missing
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-from tensorboard_plugin_saliency import cli, reader, summary
+from tensorboard_plugin_saliency import assets, cli, reader, summary
 
 STEPS = (0, 5, 10)
 
@@ -78,7 +78,10 @@ def test_s3_round_trip_bit_for_bit(s3, tmp_path):
     keys = [
         o["Key"] for o in client().list_objects_v2(Bucket=BUCKET, Prefix="roundtrip/")["Contents"]
     ]
-    assert keys and all(k.startswith("roundtrip/run1/events.out.tfevents.") for k in keys)
+    events = [k for k in keys if k.startswith("roundtrip/run1/events.out.tfevents.")]
+    asset_files = [k for k in keys if k.startswith("roundtrip/run1/plugins/saliency/sal%2Fval/")]
+    assert events and len(asset_files) == len(STEPS)
+    assert sorted(events + asset_files) == sorted(keys)
 
 
 def test_memory_round_trip(tmp_path):
@@ -121,9 +124,15 @@ def test_a_failed_upload_raises_and_keeps_the_records(s3):
     s3_client.delete_bucket(Bucket="doomed")
     with pytest.raises(OSError):
         writer.flush()
+    with pytest.raises(OSError):  # step 1's pixels cannot go up, so no record names them
+        writer.add("sal/val", images, masks, 1)
     s3_client.create_bucket(Bucket="doomed")
-    writer.close()  # the kept records go up with the next flush
-    assert [r.step for r in reader.read_saliency("s3://doomed")] == [0]
+    writer.close()  # the kept record of step 0 goes up with the next flush
+    multiplexer = reader.load_logdir("s3://doomed")
+    assert [e.step for e in multiplexer.Tensors("run1", "sal/val")] == [0]
+    # Step 0's asset file went with the bucket: reading names the missing file.
+    with pytest.raises(assets.MissingAssetError, match=r"s3://doomed/run1/plugins/saliency/"):
+        reader.read_saliency("s3://doomed")
 
 
 def test_tensorboard_reads_s3_itself(s3):

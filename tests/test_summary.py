@@ -115,8 +115,8 @@ def written(tmp_path_factory):
     return root, tags
 
 
-def _check_blobs(blobs, max_outputs=3):
-    images, masks, labels, params = reader.decode_blobs(blobs)
+def _check_blobs(blobs, max_outputs=3, run_directory=None):
+    images, masks, labels, params = reader.decode_blobs(blobs, run_directory)
     np.testing.assert_array_equal(images, IMAGES[:max_outputs])
     assert list(masks) == ["gradients", "grad_cam"]
     for name, expected in _expected_masks(max_outputs).items():
@@ -140,7 +140,10 @@ def test_round_trip_through_data_provider(written, writer, backend):
         assert [step for step, _, _ in series] == [0, 5, 10]
         for _, wall_time, blobs in series:
             assert wall_time > 0
-            _check_blobs(blobs)
+            # The TF op writes its pixels inline; every other writer into an asset
+            # file below the run's directory, the event file keeping the manifest.
+            assert len(blobs) == (10 if writer == "tf" else 1)
+            _check_blobs(blobs, run_directory=os.path.join(root, writer))
 
 
 def test_tensor_is_a_shaped_string_vector_with_blob_sequence_metadata():

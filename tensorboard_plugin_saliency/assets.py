@@ -1,0 +1,106 @@
+"""A summary's images and masks in a file beside the event files (format version 3).
+
+TensorBoard keeps every kept step of a tag in memory. To keep that small, a
+summary's pixels (the PNG images and encoded masks of format 1, back to back in
+blob order) go to one file per summary under the run's directory,
+
+    RUN/plugins/saliency/<tag, percent-quoted>/<step>-<first 16 hex of SHA-256>.bin
+
+and the event file gets the manifest alone, naming the file with its SHA-256 and
+the end offset of each blob (`manifest.AssetInfo`). The file is complete and durable
+before the record that names it is written (`write`), so a reader never meets a
+record without its pixels; `read` checks the hash, so a damaged file is said to be
+damaged, never shown.
+
+Why one file per summary, not chunk files with an index: a file is written once
+and renamed into place (one upload on object storage, which cannot append), needs
+no index to keep in step with the event file, and is deleted with its tag's
+directory. A summary is 0.1 to tens of MB, so the file system's per-file overhead
+(a 4 KiB block on ext4) is below 1 % (`benchmarks/bench_scale.py` prints it).
+"""
+
+import dataclasses
+import hashlib
+import urllib.parse
+
+from tensorboard_plugin_saliency import storage
+from tensorboard_plugin_saliency.manifest import ASSET_DIRECTORY, AssetInfo
+
+_MAX_TAG_NAME = 120
+
+
+class AssetError(ValueError):
+    """A summary's asset file cannot be used; the message says which and why."""
+
+
+class MissingAssetError(AssetError):
+    """The asset file a manifest names is not there (deleted, or never copied)."""
+
+
+class DamagedAssetError(AssetError):
+    """The asset file's length or SHA-256 differs from what its manifest says."""
+
+
+def asset_path(tag, step, digest):
+    """The path, relative to the run's directory, of the asset of `tag` at `step`."""
+    name = urllib.parse.quote(tag, safe="")[:_MAX_TAG_NAME] or "%2F"
+    return "%s/%s/%d-%s.bin" % (ASSET_DIRECTORY, name, step, digest[:16])
+
+
+def pack(manifest, pixel_blobs, tag, step):
+    """`(manifest naming its asset, the asset's bytes)` for one summary's pixels."""
+    data = b"".join(pixel_blobs)
+    digest = hashlib.sha256(data).hexdigest()
+    ends, end = [], 0
+    for blob in pixel_blobs:
+        end += len(blob)
+        ends.append(end)
+    asset = AssetInfo(asset_path(tag, step, digest), digest, tuple(ends))
+    return dataclasses.replace(manifest, asset=asset), data
+
+
+def write(run_directory, asset, data):
+    """Writes `data` as the asset file below `run_directory` (a path or URL), whole
+    and durable before this returns: a temporary file, synced and renamed on a local
+    disk; a single upload on object storage. Raises `OSError` / `StorageError`."""
+    storage.location(run_directory).put_file(asset.path, data)
+
+
+def read(run_directory, asset):
+    """The bytes of the asset file below `run_directory`, checked against `asset`.
+
+    Raises:
+      MissingAssetError: no such file.
+      DamagedAssetError: its length or SHA-256 is not the manifest's.
+    """
+    try:
+        data = storage.location(run_directory).read(asset.path)
+    except Exception as e:
+        if not _is_missing(e):
+            raise
+        raise MissingAssetError(
+            "the images and masks of this step are missing: %s was deleted or not copied "
+            "with the event files" % _shown(run_directory, asset)
+        ) from None
+    if len(data) != asset.size or hashlib.sha256(data).hexdigest() != asset.sha256:
+        raise DamagedAssetError(
+            "the images and masks of this step are damaged: %s holds %d bytes that do not "
+            "match the SHA-256 its event record names (%d bytes expected)"
+            % (_shown(run_directory, asset), len(data), asset.size)
+        )
+    return data
+
+
+def split(data, asset):
+    """The image and mask blobs of a checked asset file, in blob order."""
+    return [data[slice(*asset.span(i))] for i in range(1, len(asset.ends) + 1)]
+
+
+def _shown(run_directory, asset):
+    return storage.location(run_directory).join(*asset.path.split("/"))
+
+
+def _is_missing(error):
+    if isinstance(error, (FileNotFoundError, NotADirectoryError)):
+        return True
+    return type(error).__name__ == "NotFoundError"  # tf.errors.NotFoundError (gs://)
