@@ -4,15 +4,22 @@
 series and kept steps, reads blobs (cached by key: keys name immutable values),
 parses each step's `Manifest` once, and logs once per step that a step is
 skipped, and why.
+
+A step written in format 3 holds its manifest alone; its images and masks live in
+an asset file below the run's directory (`assets`). Their blob keys are the
+plugin's own (`asset_key`): the run, the manifest's key and the blob's index. The
+file is read and checked once, and its blobs kept in the same byte-bounded cache.
 """
 
+import base64
+import json
 import logging
 import threading
 
 from tensorboard import errors as tb_errors
 from tensorboard.data import provider as provider_lib
 
-from tensorboard_plugin_saliency import metadata
+from tensorboard_plugin_saliency import assets, metadata
 from tensorboard_plugin_saliency.manifest import Manifest
 from tensorboard_plugin_saliency.plugin.errors import (
     NewerFormatError,
@@ -28,12 +35,16 @@ PLUGIN_NAME = metadata.PLUGIN_NAME
 ALL_STEPS = 1_000_000_000
 """`downsample` for "keep all": the provider API reads `downsample=0` as "none"."""
 
-_MANIFEST_CACHE_SIZE = 1024
-# The Python backend's `read_blob` decodes the whole tensor of a step to return one
-# blob, so a page fetching every image and mask of a step would decode that step
-# once per blob; the blob cache keeps those reads to one each.
-_BLOB_CACHE_BYTES = 32 * 1024 * 1024
+_MANIFEST_CACHE_SIZE = 4096
+# The one cache of pixels. The Python backend's `read_blob` decodes the whole tensor
+# of a step to return one blob, and an asset file is read whole to check its hash,
+# so a page fetching every image and mask of a step would read that step once per
+# blob; the blob cache keeps those reads to one each.
+_BLOB_CACHE_BYTES = 64 * 1024 * 1024
 _BLOB_CACHE_ITEM_BYTES = 4 * 1024 * 1024
+
+ASSET_KEY_PREFIX = "asset."
+"""Blob keys of images and masks in asset files start with this."""
 
 _NOT_FOUND_ERRORS = (
     tb_errors.NotFoundError,
@@ -48,19 +59,31 @@ _NOT_FOUND_ERRORS = (
 class BlobReader:
     """Provider reads of the saliency plugin's data, cached. Thread-safe."""
 
-    def __init__(self, data_provider, downsample):
+    def __init__(self, data_provider, downsample, run_directory=None):
+        """`run_directory(run)` is the directory (or URL) holding a run's event files,
+        below which its asset files live; None when they cannot be located."""
         self._provider = data_provider
         self.downsample = downsample if downsample and downsample > 0 else ALL_STEPS
+        self._run_directory = run_directory
         self._blobs = LRU(max_bytes=_BLOB_CACHE_BYTES, max_item_bytes=_BLOB_CACHE_ITEM_BYTES)
         self._manifests = LRU(_MANIFEST_CACHE_SIZE)
         self._skipped = LRU(_MANIFEST_CACHE_SIZE)
         self._newer_warned = threading.Event()
+        self._loading = {}  # asset being read -> its lock: one reader per file
+        self._loading_lock = threading.Lock()
 
     def read_blob(self, ctx, key):
-        """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know."""
+        """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know
+        or a missing asset file, `UnreadableError` for a damaged one."""
         data = self._blobs.get(key)
         if data is not None:
             return data
+        if key.startswith(ASSET_KEY_PREFIX):
+            run, manifest_key, index = parse_asset_key(key)
+            manifest = self.manifest(ctx, manifest_key)
+            if manifest.asset is None or not 1 <= index <= manifest.pixel_blob_count:
+                raise NotFoundError("no blob with key %r" % (key,))
+            return self.asset_blobs(ctx, run, manifest_key, manifest)[index - 1]
         try:
             data = self._provider.read_blob(ctx, blob_key=key)
         except _NOT_FOUND_ERRORS as e:
@@ -90,6 +113,44 @@ class BlobReader:
         if isinstance(cached, Exception):
             raise cached
         return cached
+
+    def asset_blobs(self, ctx, run, manifest_key, manifest):
+        """The image and mask blobs of a format-3 step, from its checked asset file."""
+        keys = [asset_key(run, manifest_key, i) for i in range(1, manifest.pixel_blob_count + 1)]
+        cached = [self._blobs.get(k) for k in keys]
+        if all(blob is not None for blob in cached):
+            return cached
+        with self._loading_lock:
+            lock = self._loading.setdefault((run, manifest_key), threading.Lock())
+        try:
+            with lock:  # a page asks for every blob of a step at once: read it once
+                cached = [self._blobs.get(k) for k in keys]
+                if all(blob is not None for blob in cached):
+                    return cached
+                blobs = assets.split(self._read_asset(run, manifest.asset), manifest.asset)
+                for k, blob in zip(keys, blobs):
+                    self._blobs.put(k, blob)
+                return blobs
+        finally:
+            with self._loading_lock:
+                self._loading.pop((run, manifest_key), None)
+
+    def _read_asset(self, run, asset):
+        if self._run_directory is None:
+            raise UnreadableError(
+                "run %r keeps its images and masks in %s, and this TensorBoard does not "
+                "say where the run's directory is" % (run, asset.path)
+            )
+        directory = self._run_directory(run)
+        try:
+            return assets.read(directory, asset)
+        except assets.MissingAssetError as e:
+            raise NotFoundError("run %r: %s" % (run, e)) from None
+        except assets.DamagedAssetError as e:
+            raise UnreadableError("run %r: %s" % (run, e)) from None
+        except OSError as e:
+            message = "run %r: cannot read %s: %s" % (run, asset.path, short(e))
+            raise UnreadableError(message) from None
 
     def known_manifest(self, key):
         """The cached `Manifest` or error of blob `key`, or None if not read yet."""
@@ -197,6 +258,26 @@ class BlobReader:
                 self.skipped(run, tag, datums[i].step, e)
                 continue
         return None, None
+
+
+def asset_key(run, manifest_key, index):
+    """The blob key of blob `index` (1 = the first image) of the asset file named by
+    the manifest at `manifest_key` in `run`."""
+    text = json.dumps([run, manifest_key, index], ensure_ascii=True, separators=(",", ":"))
+    return ASSET_KEY_PREFIX + base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii")
+
+
+def parse_asset_key(key):
+    """`(run, manifest key, index)` of an `asset_key`; `NotFoundError` if it is not one."""
+    try:
+        run, manifest_key, index = json.loads(
+            base64.urlsafe_b64decode(key[len(ASSET_KEY_PREFIX) :].encode("ascii"))
+        )
+        if isinstance(run, str) and isinstance(manifest_key, str) and type(index) is int:
+            return run, manifest_key, index
+    except (ValueError, TypeError, UnicodeError):
+        pass
+    raise NotFoundError("no blob with key %r" % (key,))
 
 
 def check_plugin_data(series, run, tag, reader):

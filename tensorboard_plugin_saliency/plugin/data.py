@@ -14,7 +14,12 @@ from tensorboard import plugin_util
 
 from tensorboard_plugin_saliency import codec, scores
 from tensorboard_plugin_saliency.manifest import Manifest
-from tensorboard_plugin_saliency.plugin.blobs import BlobReader, check_plugin_data, short
+from tensorboard_plugin_saliency.plugin.blobs import (
+    BlobReader,
+    asset_key,
+    check_plugin_data,
+    short,
+)
 from tensorboard_plugin_saliency.plugin.errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -22,15 +27,15 @@ from tensorboard_plugin_saliency.plugin.errors import (
 )
 from tensorboard_plugin_saliency.plugin.lru import LRU
 
-# Steps kept per saliency tag unless `--samples_per_plugin=saliency=N` says otherwise.
-#
-# One step of a typical run (a batch of 3 RGB 224x224 images with 3 masks each) takes
-# about 1.1 MB: 3 PNGs of ~125 KB and 9 masks of ~85 KB (16-bit values, gzip). Both
-# backends keep every kept step in memory, so 50 steps cost ~55 MB per tag and run,
-# and ten run/tag pairs stay near half a gigabyte; TensorBoard's 10 (its default for
-# unknown plugins, and the images plugin's) is too few to scrub through training.
-# Both backends always keep the latest step and sample the rest uniformly.
-DEFAULT_SAMPLES_PER_TAG = 50
+# Steps kept per saliency tag unless `--samples_per_plugin=saliency=N` says otherwise:
+# 0, every step. Both backends keep every kept step in memory; a step written by
+# `SaliencyWriter` or the callbacks (format 3) is its manifest alone, about 100 bytes
+# per image and mask (its pixels live in an asset file read on demand), so every
+# step of a long run fits. Summaries that hold their pixels (the TF op inside
+# `tf.function`, or logs of plugin versions before 3: about 1.1 MB for 3 RGB
+# 224x224 images with 3 masks) cost that much per kept step: cap them with
+# `--samples_per_plugin=saliency=50`.
+DEFAULT_SAMPLES_PER_TAG = 0
 
 _STEPS_CACHE_SIZE = 256
 
@@ -65,11 +70,16 @@ class Selection:
             )
         return names.index(name)
 
+    def _key(self, index):
+        if self.manifest.asset is not None:
+            return asset_key(self.run, self.datum.values[0].blob_key, index)
+        return self.datum.values[index].blob_key
+
     def image_key(self):
-        return self.datum.values[self.manifest.image_index(self.sample)].blob_key
+        return self._key(self.manifest.image_index(self.sample))
 
     def mask_key(self, number):
-        return self.datum.values[self.manifest.mask_index(self.sample, number)].blob_key
+        return self._key(self.manifest.mask_index(self.sample, number))
 
 
 class SaliencyData:
@@ -79,8 +89,9 @@ class SaliencyData:
     length changes.
     """
 
-    def __init__(self, data_provider, downsample=DEFAULT_SAMPLES_PER_TAG):
-        self.reader = BlobReader(data_provider, downsample)
+    def __init__(self, data_provider, downsample=DEFAULT_SAMPLES_PER_TAG, run_directory=None):
+        """`run_directory(run)`: where a run's asset files are (see `BlobReader`)."""
+        self.reader = BlobReader(data_provider, downsample, run_directory)
         self._steps = LRU(_STEPS_CACHE_SIZE)
 
     def read_blob(self, ctx, key):
@@ -212,6 +223,14 @@ class SaliencyData:
                 % (sample, run, tag, datum.step, count)
             )
         return Selection(run, tag, datum, manifest, sample)
+
+    def check_pixels(self, ctx, selection):
+        """Reads and checks the asset file of `selection`'s step (kept in the blob cache
+        for the requests that follow); raises `NotFoundError` if it is missing and
+        `UnreadableError` if it is damaged. Nothing to do for a step that holds them."""
+        if selection.manifest.asset is not None:
+            key = selection.datum.values[0].blob_key
+            self.reader.asset_blobs(ctx, selection.run, key, selection.manifest)
 
     def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
         """The `Selection` of `sample` at every kept readable step, oldest first; at a

@@ -17,7 +17,7 @@ from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
 from tensorboard_plugin_saliency import codec, metadata, static_files
-from tensorboard_plugin_saliency.plugin import params
+from tensorboard_plugin_saliency.plugin import params, run_directories
 from tensorboard_plugin_saliency.plugin.blobs import is_grpc_not_found
 from tensorboard_plugin_saliency.plugin.data import (
     DEFAULT_SAMPLES_PER_TAG,
@@ -37,11 +37,10 @@ BLOB_MAX_AGE_S = 86400
 class SaliencyLoader(base_plugin.TBLoader):
     """Loads `SaliencyPlugin`; sets the default number of steps kept per tag.
 
-    `fix_flags` sets `--samples_per_plugin=saliency=50` unless the user gave a value:
-    one step of a typical run (3 RGB 224x224 images with 3 masks each) takes about
-    1.1 MB, so 50 steps cost ~55 MB per run and tag on either backend, while
-    TensorBoard's default of 10 for unknown plugins is too few to follow training.
-    `--samples_per_plugin=saliency=0` keeps every step.
+    `fix_flags` sets `--samples_per_plugin=saliency=0` (every step) unless the user
+    gave a value: a step whose pixels live in an asset file costs TensorBoard only
+    its manifest (see `data.DEFAULT_SAMPLES_PER_TAG`), while TensorBoard's default of
+    10 for unknown plugins is too few to follow training.
     """
 
     def fix_flags(self, flags):
@@ -81,7 +80,13 @@ class SaliencyPlugin(base_plugin.TBPlugin):
     def __init__(self, context):
         self._provider = context.data_provider
         hints = context.sampling_hints or {}
-        self._data = SaliencyData(self._provider, hints.get(PLUGIN_NAME, DEFAULT_SAMPLES_PER_TAG))
+        self._data = SaliencyData(
+            self._provider,
+            hints.get(PLUGIN_NAME, DEFAULT_SAMPLES_PER_TAG),
+            run_directories.RunDirectories(
+                getattr(context.flags, "logdir", None), context.multiplexer
+            ),
+        )
 
     def get_plugin_apps(self):
         return {
@@ -124,6 +129,7 @@ class SaliencyPlugin(base_plugin.TBPlugin):
     @route("sample")
     def _serve_sample(self, request, args, ctx, eid):
         selection = self._data.select(ctx, eid, *params.sample_args(args))
+        self._data.check_pixels(ctx, selection)
         return _json(request, sample_json(selection))
 
     @route("samples")

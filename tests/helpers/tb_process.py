@@ -57,7 +57,7 @@ def tensorboard_process(
     """Runs `tensorboard --logdir logdir` on a free port; yields its base URL.
 
     Args:
-      logdir: the log directory.
+      logdir: the log directory, or None when `extra_args` give `--logdir_spec`.
       load_fast: "false" (Python multiplexer) or "true" (RustBoard).
       extra_args: more command line flags, e.g. `["--samples_per_plugin=saliency=0"]`.
       timeout: seconds to wait for the server and its data.
@@ -74,8 +74,7 @@ def tensorboard_process(
     args = [
         sys.executable,
         *main,
-        "--logdir",
-        str(logdir),
+        *(["--logdir", str(logdir)] if logdir is not None else []),
         "--host",
         "127.0.0.1",
         "--port",

@@ -13,6 +13,7 @@ from tensorboard.plugins import base_plugin
 from werkzeug.test import Client
 
 from tensorboard_plugin_saliency import codec, encoding, plugin, render, static_files
+from tensorboard_plugin_saliency.plugin import blobs
 
 P = "/data/plugin/saliency/"
 TRAIN = {"run": "train", "tag": "saliency/cls"}
@@ -250,25 +251,55 @@ def test_newer_format_warns_once(written, caplog):
     assert len(warnings) == 1
 
 
-def _key_with_index(url, index):
-    """The blob key of `url` with its blob index replaced (both backends' keys are
+def _url_key(url):
+    return urllib.parse.unquote(url.split("=", 1)[1])
+
+
+def _with_index(provider_key, index):
+    """A provider blob key with its blob index replaced (both backends' keys are
     URL-safe base64 of a JSON list ending with the index)."""
-    key = urllib.parse.unquote(url.split("=", 1)[1])
-    decoded = json.loads(_b64decode(key))
+    decoded = json.loads(_b64decode(provider_key))
     decoded[-1] = index
     return _b64encode(json.dumps(decoded, separators=(",", ":")))
+
+
+def _manifest_key(url):
+    """The provider's key of the manifest of the step that blob `url` belongs to."""
+    key = _url_key(url)
+    if key.startswith(blobs.ASSET_KEY_PREFIX):
+        return blobs.parse_asset_key(key)[1]
+    return _with_index(key, 0)
+
+
+def _key_with_index(url, index):
+    """The blob key of `url` with its blob index replaced."""
+    key = _url_key(url)
+    if key.startswith(blobs.ASSET_KEY_PREFIX):
+        run, manifest_key, _ = blobs.parse_asset_key(key)
+        return blobs.asset_key(run, manifest_key, index)
+    return _with_index(key, index)
+
+
+def test_images_and_masks_are_read_from_asset_files(server):
+    """SaliencyWriter(logdir) writes format 3: the page's keys name asset blobs."""
+    client = server[0]
+    sample = get_json(client, "sample", **TRAIN)
+    assert _url_key(sample["image"]["url"]).startswith(blobs.ASSET_KEY_PREFIX)
 
 
 def test_blob_manifest_is_json(server):
     client, expected = server[:2]
     sample = get_json(client, "sample", **TRAIN)
-    response = get(client, "blob", key=_key_with_index(sample["image"]["url"], 0))
+    response = get(client, "blob", key=_manifest_key(sample["image"]["url"]))
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     data = response.get_data()
     if response.headers.get("Content-Encoding") == "gzip":
         data = gzip.decompress(data)
-    assert json.loads(data) == json.loads(expected[("train", "saliency/cls")][40][0])
+    got, inline = json.loads(data), json.loads(expected[("train", "saliency/cls")][40][0])
+    assert got.pop("asset")["path"].startswith("plugins/saliency/saliency%2Fcls/40-")
+    assert (got.pop("version"), inline.pop("version")) == (3, 1)
+    assert got == inline
 
 
 @pytest.mark.parametrize(
@@ -287,7 +318,7 @@ def test_blob_unknown_key(server, key):
     assert_error(get(client, "blob", key=key), 404)
 
 
-@pytest.mark.parametrize("index", [13, 999])
+@pytest.mark.parametrize("index", [0, -1, 13, 999])
 def test_blob_out_of_range_key(server, index):
     """A well-formed key of the backend at an index past the end is a 404."""
     client = server[0]
@@ -298,11 +329,11 @@ def test_blob_out_of_range_key(server, index):
 def test_blob_key_of_other_step(server):
     client = server[0]
     sample = get_json(client, "sample", **TRAIN)
-    key = urllib.parse.unquote(sample["image"]["url"].split("=", 1)[1])
-    decoded = json.loads(_b64decode(key))
+    decoded = json.loads(_b64decode(_manifest_key(sample["image"]["url"])))
     decoded[-2] = 41  # no such step
-    bad = _b64encode(json.dumps(decoded, separators=(",", ":")))
-    assert_error(get(client, "blob", key=bad), 404)
+    other = _b64encode(json.dumps(decoded, separators=(",", ":")))
+    assert_error(get(client, "blob", key=other), 404)
+    assert_error(get(client, "blob", key=blobs.asset_key("train", other, 1)), 404)
 
 
 def _b64decode(text):
