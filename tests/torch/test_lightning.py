@@ -49,9 +49,13 @@ def fitted(tmp_path_factory):
 
 def test_steps_labels_and_provenance(fitted):
     logdir, trainer = fitted
-    records = reader.read_saliency(os.path.join(logdir, "run", "version_0"), tag="saliency")
+    run = os.path.join(logdir, "run", "version_0")
+    records = reader.read_saliency(run, tag="saliency")
     per_epoch = trainer.global_step // 2
     assert [r.step for r in records] == [per_epoch, 2 * per_epoch]
+    # The pixels went to one asset file per step beside the logger's event file.
+    asset_files = os.listdir(os.path.join(run, "plugins", "saliency", "saliency"))
+    assert sorted(int(name.split("-")[0]) for name in asset_files) == [per_epoch, 2 * per_epoch]
     last = records[-1]
     assert sorted(last.masks) == ["integrated_gradients", "saliency"]
     assert last.masks["saliency"].shape == (4, 16, 16)
@@ -108,6 +112,10 @@ def test_ddp_writes_each_step_once(tmp_path):
     records = reader.read_saliency(str(tmp_path / "ddp" / "version_0"), tag="saliency")
     steps = [r.step for r in records]
     assert len(steps) == 2 and len(set(steps)) == 2
+    asset_files = glob.glob(
+        str(tmp_path / "**" / "plugins" / "saliency" / "*" / "*"), recursive=True
+    )
+    assert len(asset_files) == 2  # one per step, from rank zero only
     event_files = [
         f
         for f in glob.glob(str(tmp_path / "**" / "events.out.tfevents.*"), recursive=True)
