@@ -6,6 +6,7 @@
 // at its next await (a newer step or sample was asked for meanwhile).
 
 import { clipFromSorted, cutFromSorted } from "./pipeline/clip.js";
+import { FILM_FRAMES, spreadSteps } from "./pipeline/batch.js";
 import { nearestKeptIndex } from "./steps.js";
 
 class CardData {
@@ -191,11 +192,13 @@ class CardData {
     return this.current(token);
   }
 
-  // "Per tag across steps": the selected mask of this sample at every kept step.
+  // "Per tag across steps": the selected mask of this sample at every kept step
+  // (at most FILM_FRAMES of them, evenly spread, as the filmstrip shows).
   async _loadTagMasks(token) {
     const key = this._tagKey();
     if (this._tagMasks && this._tagMasks.key === key) return;
-    const answers = await this._api.samples(this.run, this.tag, this.sample);
+    const pooled = new Set(spreadSteps(this.steps, FILM_FRAMES).map((s) => s.step));
+    const answers = (await this._api.samples(this.run, this.tag, this.sample)).filter((d) => pooled.has(d.step));
     const entries = await Promise.all(
       answers.map((d) => {
         const info = d.masks.find((m) => m.name === this.maskName);

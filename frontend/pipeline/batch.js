@@ -28,16 +28,34 @@ function pooledRange(masks) {
   return { min, max };
 }
 
+/** The most frames a filmstrip shows (and masks "shared across the tag" pools). */
+const FILM_FRAMES = 50;
+
 /**
- * The frames of a filmstrip: the chosen sample at every kept step (the last
- * image of a step whose batch is smaller; a step without its batch size keeps
- * the sample).
+ * At most `limit` of `steps`, evenly spread, the first and last always in.
+ * @template T @param {T[]} steps oldest first. @param {number} limit (>= 2)
+ * @returns {T[]}
+ */
+function spreadSteps(steps, limit) {
+  if (steps.length <= limit) return steps;
+  const out = [];
+  for (let i = 0; i < limit; i++) out.push(steps[Math.round((i * (steps.length - 1)) / (limit - 1))]);
+  return out;
+}
+
+/**
+ * The frames of a filmstrip: the chosen sample at every kept step, or at
+ * `limit` of them evenly spread (the last image of a step whose batch is
+ * smaller; a step without its batch size keeps the sample).
  * @param {{step:number, samples?:number}[]} steps the kept steps.
- * @param {number} sample
+ * @param {number} sample @param {number} [limit]
  * @returns {{step:number, sample:number}[]}
  */
-function filmFrames(steps, sample) {
-  return steps.map((s) => ({ step: s.step, sample: s.samples ? Math.min(sample, s.samples - 1) : sample }));
+function filmFrames(steps, sample, limit = FILM_FRAMES) {
+  return spreadSteps(steps, limit).map((s) => ({
+    step: s.step,
+    sample: s.samples ? Math.min(sample, s.samples - 1) : sample,
+  }));
 }
 
 /**
@@ -83,4 +101,4 @@ function gridSources(main, { steps = [], compareStep = null, runs = [] } = {}) {
   return out;
 }
 
-export { isBatch, pooledRange, filmFrames, nearestStep, gridSources };
+export { FILM_FRAMES, isBatch, pooledRange, filmFrames, spreadSteps, nearestStep, gridSources };

@@ -1,7 +1,7 @@
 // Tests of pipeline/batch.js: node --test frontend/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { filmFrames, gridSources, isBatch, nearestStep, pooledRange } from "./batch.js";
+import { FILM_FRAMES, filmFrames, gridSources, isBatch, nearestStep, pooledRange, spreadSteps } from "./batch.js";
 
 test("isBatch: several images or several masks make a grid; one of each, or an unreadable tag, do not", () => {
   assert.equal(isBatch({ samples: 4, masks: ["a", "b"] }), true);
@@ -31,6 +31,26 @@ test("filmFrames: the chosen sample at every kept step, the last image of a smal
     { step: 9, sample: 3 },
   ]);
   assert.deepEqual(filmFrames([], 0), []);
+});
+
+test("spreadSteps: all when few, else evenly spread with the first and last", () => {
+  const steps = Array.from({ length: 1000 }, (_, i) => ({ step: i * 10 }));
+  assert.equal(spreadSteps(steps.slice(0, 7), 50).length, 7);
+  const spread = spreadSteps(steps, 50);
+  assert.equal(spread.length, 50);
+  assert.equal(spread[0].step, 0);
+  assert.equal(spread[49].step, 9990);
+  const gaps = spread.slice(1).map((s, i) => s.step - spread[i].step);
+  assert.ok(Math.max(...gaps) - Math.min(...gaps) <= 10, gaps.join(","));
+  assert.deepEqual(spreadSteps(steps.slice(0, 3), 2), [steps[0], steps[2]]);
+});
+
+test("filmFrames: at most FILM_FRAMES frames of a long run", () => {
+  const steps = Array.from({ length: 1000 }, (_, i) => ({ step: i, samples: 2 }));
+  const frames = filmFrames(steps, 5);
+  assert.equal(frames.length, FILM_FRAMES);
+  assert.deepEqual(frames[0], { step: 0, sample: 1 });
+  assert.equal(frames[FILM_FRAMES - 1].step, 999);
 });
 
 test("nearestStep: the same step, else the last kept before it, else the first kept", () => {

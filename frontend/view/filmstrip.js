@@ -46,7 +46,11 @@ class Filmstrip {
       root.append(view.canvas, el("figcaption", { text: `step ${f.step}` }));
       return { ...f, root, view, image: null, mask: null, url: "" };
     });
-    this.root.replaceChildren(...this._frames.map((f) => f.root));
+    const note =
+      frames.length < steps.length
+        ? [el("p", { class: "film-note", text: `${frames.length} of ${steps.length} kept steps, evenly spaced` })]
+        : [];
+    this.root.replaceChildren(...note, ...this._frames.map((f) => f.root));
     this._load(mask, sample)
       .then(() => {
         if (token === this._token) this.update();
@@ -55,6 +59,7 @@ class Filmstrip {
   }
 
   // Every step's answer in one request (/samples), then each frame's blobs.
+  // A frame's step missing from the answer (the tag moved on) is asked alone.
   async _load(name, sample) {
     const { api, cache } = this._app;
     const answers = new Map((await api.samples(this._run, this._tag, sample)).map((a) => [a.step, a]));

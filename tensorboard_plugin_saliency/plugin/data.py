@@ -174,20 +174,28 @@ class SaliencyData:
         if latest is None:
             return []
         per_sample = 1 + len(latest.masks)
+        kept = datums[: last + 1]
+        # A format-3 step holds its manifest alone: its batch size is in the manifest.
+        manifests = self.reader.read_manifests(
+            ctx, [d.values[0].blob_key for d in kept if len(d.values) == 1]
+        )
         result = []
-        for datum in datums[: last + 1]:
-            samples = self._sample_count(ctx, run, tag, datum, per_sample)
+        for datum in kept:
+            known = manifests.get(datum.values[0].blob_key) if datum.values else None
+            samples = self._sample_count(ctx, run, tag, datum, per_sample, known)
             if samples is not None:
                 result.append(
                     {"step": datum.step, "wall_time": datum.wall_time, "samples": samples}
                 )
         return result
 
-    def _sample_count(self, ctx, run, tag, datum, per_sample):
-        """Images in the batch of `datum`, without reading it when its blob count tells;
-        None for an unreadable step."""
+    def _sample_count(self, ctx, run, tag, datum, per_sample, known=None):
+        """Images in the batch of `datum`, without reading it when its blob count tells
+        (or `known`, its manifest or the error reading it, does); None for an
+        unreadable step."""
         count = len(datum.values)
-        known = self.reader.known_manifest(datum.values[0].blob_key) if count else None
+        if known is None and count:
+            known = self.reader.known_manifest(datum.values[0].blob_key)
         if isinstance(known, Manifest):
             return len(known.samples) if known.blob_count == count else None
         if isinstance(known, Exception):
@@ -237,6 +245,8 @@ class SaliencyData:
         step whose batch is smaller, its last image."""
         steps = self.steps(ctx, experiment_id, run, tag)
         datums = {d.step: d for d in self.reader.kept_steps(ctx, experiment_id, run, tag)}
+        wanted = [datums[e["step"]] for e in steps if e["step"] in datums]
+        self.reader.read_manifests(ctx, [d.values[0].blob_key for d in wanted])
         out = []
         for entry in steps:
             datum = datums.get(entry["step"])
