@@ -117,6 +117,15 @@ class SaliencyData:
             sorted({tag for _, tag, _ in wanted}),
             latest_only=True,
         )
+        self.reader.read_manifests(  # side by side: one read per run and tag
+            ctx,
+            [
+                datums[-1].values[0].blob_key
+                for by_tag in latest.values()
+                for datums in by_tag.values()
+                if datums and datums[-1].values
+            ],
+        )
         result = {}
         for run, tag, series in wanted:
             manifest = self._latest_readable(ctx, experiment_id, run, tag, latest)
