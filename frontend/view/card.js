@@ -251,6 +251,7 @@ class Card {
     }
     this.error.hidden = true;
     this.notLoaded.hidden = true;
+    this.root.classList.remove("failed");
     const { step, wall_time: wallTime, image, label } = d.shown;
     const when = formatWallTime(wallTime);
     this.meta.textContent = `Step ${step}${when ? ` · ${when}` : ""} · ${image.width}×${image.height}`;
@@ -261,7 +262,13 @@ class Card {
     this.update();
   }
 
+  // Says why the chosen step cannot be shown (e.g. its images and masks were
+  // deleted or damaged), as text, in place of the picture: the picture of the
+  // step shown before is taken away, never left under the chosen step's name.
   _fail(error) {
+    this.data.shown = null;
+    for (const key of ["step", "sample", "mask"]) delete this.root.dataset[key];
+    this.root.classList.add("failed");
     this.notLoaded.hidden = true;
     this.error.hidden = false;
     this.error.textContent = `Could not load this card: ${error && error.message ? error.message : error}`;
