@@ -94,21 +94,28 @@ class HttpError extends Error {
 }
 
 /**
+ * The HttpError of a non-2xx `response`: the server's JSON message, else its
+ * status, after `what` (e.g. "image: ") when given.
+ * @param {Response} response @param {string} [what] @returns {Promise<HttpError>}
+ */
+async function httpError(response, what = "") {
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (body && body.error) message = body.error;
+  } catch {
+    // not JSON
+  }
+  return new HttpError(response.status, `${what}${message}`);
+}
+
+/**
  * GETs JSON; a non-2xx answer throws an HttpError with the server's message.
  * @param {string} url @returns {Promise<*>}
  */
 async function getJson(url) {
   const response = await fetch(url, { credentials: "same-origin" });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = await response.json();
-      if (body && body.error) message = body.error;
-    } catch {
-      // not JSON
-    }
-    throw new HttpError(response.status, message);
-  }
+  if (!response.ok) throw await httpError(response);
   return response.json();
 }
 
@@ -140,4 +147,4 @@ function staticJson(name) {
   return getJson(new URL(`./${name}`, import.meta.url).href);
 }
 
-export { Host, HttpError, api, staticJson };
+export { Host, HttpError, api, httpError, staticJson };

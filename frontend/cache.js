@@ -1,7 +1,7 @@
 // Caches of the page: fetched blobs by URL (decoded images and masks), and
 // the sorted strength tables every clip and threshold is read from.
 
-import { HttpError } from "./api.js";
+import { httpError } from "./api.js";
 import { sortedStrengths, strengthKey } from "./pipeline/clip.js";
 import { decodeMask, snapZero } from "./pipeline/decode.js";
 
@@ -57,7 +57,7 @@ class BlobCache {
   image(url) {
     return this._get(url, async () => {
       const response = await fetch(url, { credentials: "same-origin" });
-      if (!response.ok) throw new HttpError(response.status, `image: ${response.status}`);
+      if (!response.ok) throw await httpError(response, "image: ");
       const bitmap = await createImageBitmap(await response.blob());
       return { bitmap, width: bitmap.width, height: bitmap.height, bytes: bitmap.width * bitmap.height * 4 };
     });
@@ -72,7 +72,7 @@ class BlobCache {
   mask(info) {
     return this._get(info.url, async () => {
       const response = await fetch(info.url, { credentials: "same-origin" });
-      if (!response.ok) throw new HttpError(response.status, `mask: ${response.status}`);
+      if (!response.ok) throw await httpError(response, "mask: ");
       const bytes = new Uint8Array(await response.arrayBuffer());
       const values = snapZero(decodeMask(bytes, info), info);
       const { width, height, min, max } = info;

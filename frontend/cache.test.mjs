@@ -15,6 +15,8 @@ test("BlobCache.mask fetches once per URL, decodes and snaps zero; errors are no
   globalThis.fetch = async (url) => {
     fetched.push(url);
     if (url === "bad") return new Response("no", { status: 404 });
+    if (url === "gone")
+      return Response.json({ error: "Not found: run 'a': the file x.bin is missing" }, { status: 404 });
     return new Response(zlib.gunzipSync(gz)); // the browser inflates Content-Encoding: gzip
   };
   const cache = new BlobCache();
@@ -27,6 +29,11 @@ test("BlobCache.mask fetches once per URL, decodes and snaps zero; errors are no
   await assert.rejects(cache.mask({ ...info, url: "bad" }), /mask: 404/);
   await assert.rejects(cache.mask({ ...info, url: "bad" }), /mask: 404/);
   assert.deepEqual(fetched, ["m1", "bad", "bad"]);
+  // The server's JSON message is the error's, so the card can say what is wrong.
+  await assert.rejects(
+    cache.mask({ ...info, url: "gone" }),
+    /^Error: mask: Not found: run 'a': the file x.bin is missing$/,
+  );
 });
 
 test("BlobCache drops the least recently used entries beyond maxBytes", async (t) => {
