@@ -49,3 +49,19 @@ export function arg(name, fallback = null) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
+
+/** The checks of one script: `check` prints one "ok"/"FAIL" line; `failures()`
+ * counts the failed ones. @returns {{check: Function, failures: () => number}} */
+export function checker() {
+  let failed = 0;
+  return {
+    check(name, ok, detail = "") {
+      if (ok) console.log(`ok   ${name}`);
+      else {
+        failed++;
+        console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
+      }
+    },
+    failures: () => failed,
+  };
+}

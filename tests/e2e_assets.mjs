@@ -15,21 +15,13 @@
 // any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 
 const url = arg("url");
 const shot = arg("shot");
 const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
 const NAME = `${spec.run} / ${spec.tag}`;
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 const browser = await launchChromium();
 try {
@@ -135,4 +127,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);

@@ -10,7 +10,7 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 import { canvasPixels, setRange, waitForCard } from "./dashboard_page.mjs";
 
 const url = arg("url");
@@ -18,15 +18,7 @@ const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
 const [RUN] = spec.runs;
 const NAME = `${RUN} / ${spec.tag}`;
 const LAST = spec.steps.at(-1);
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 /** Pixels of `pixels` (RGBA, size x size) that differ from image `sample` of `run`,
  * inside and outside `box`; null when the spec has no pixels (the demo). */
@@ -288,10 +280,9 @@ try {
   }
   check("no script errors in the page", errors.length === 0, errors.join(" | "));
 } catch (e) {
-  failures++;
-  console.log(`FAIL unexpected error: ${e.stack || e}`);
+  check("no unexpected error", false, e.stack || String(e));
 } finally {
   await browser.close();
 }
-console.log(failures ? `${failures} check(s) failed` : "all checks passed");
-process.exit(failures ? 1 : 0);
+console.log(failures() ? `${failures()} check(s) failed` : "all checks passed");
+process.exit(failures() ? 1 : 0);

@@ -8,7 +8,7 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 import { canvasPixels, fetchedPixels, setRange, waitForCard } from "./dashboard_page.mjs";
 
 const url = arg("url");
@@ -17,15 +17,7 @@ const screenshot = arg("screenshot");
 const W = spec.width;
 const H = spec.height;
 const TRAIN = "train / saliency/cls";
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 // ------------------------------------------------------------ pixel helpers
 
@@ -581,10 +573,9 @@ try {
     console.log(`saved ${screenshot}`);
   }
 } catch (e) {
-  failures++;
-  console.log(`FAIL unexpected error: ${e.stack || e}`);
+  check("no unexpected error", false, e.stack || String(e));
 } finally {
   await browser.close();
 }
-console.log(failures ? `${failures} check(s) failed` : "all checks passed");
-process.exit(failures ? 1 : 0);
+console.log(failures() ? `${failures()} check(s) failed` : "all checks passed");
+process.exit(failures() ? 1 : 0);

@@ -10,20 +10,12 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 
 const url = arg("url");
 const spec = JSON.parse(readFileSync(arg("spec"), "utf8"));
 const LAST = spec.steps - 1;
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 const browser = await launchChromium();
 try {
@@ -102,4 +94,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);

@@ -10,7 +10,7 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 import { setRange, waitForCard } from "./dashboard_page.mjs";
 
 const url = arg("url");
@@ -20,15 +20,7 @@ const NAME = `${spec.run} / ${spec.tag}`;
 const LAST = String(spec.steps.at(-1));
 const [SCORED, HTML, PLAIN] = spec.masks;
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 /** A number as the page writes it: 3 significant digits. */
@@ -300,4 +292,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);

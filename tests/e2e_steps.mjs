@@ -12,7 +12,7 @@
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
-import { arg, launchChromium, pluginFrame } from "./browser.mjs";
+import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 
 const url = arg("url");
 const shot = arg("shot");
@@ -21,15 +21,7 @@ const { one: ONE, batch: BATCH } = spec;
 const RUNS = Object.keys(spec.steps).sort();
 const [A, B] = RUNS;
 const CARDS = RUNS.flatMap((run) => [BATCH, ONE].map((tag) => ({ run, tag })));
-let failures = 0;
-
-function check(name, ok, detail = "") {
-  if (ok) console.log(`ok   ${name}`);
-  else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
+const { check, failures } = checker();
 
 /** The kept step of `run` nearest `step`: the earlier of two as near. */
 function nearest(run, step) {
@@ -249,4 +241,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);
