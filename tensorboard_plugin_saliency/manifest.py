@@ -6,7 +6,9 @@ the other blobs are: the mask names and their method parameters, and per image i
 label, its size and each mask's size and value range; from version 2 on, it may also
 hold each mask's scores (`scores`), one value per image; from version 3 on, the
 images and masks may live in a file beside the event files (`asset`), and the summary
-then holds the manifest alone. `Manifest.from_json` is the one parser; everything
+then holds the manifest alone (version 3 names the file by its SHA-256; version 4 by
+its CRC-32C, with the CRC-32C of each blob, so that one blob can be read and checked
+alone). `Manifest.from_json` is the one parser; everything
 else reads these dataclasses, never the JSON keys.
 """
 
@@ -23,14 +25,20 @@ from tensorboard_plugin_saliency import metadata, scores
 SCORES_VERSION = 2
 """The format version of a manifest that holds scores (version 1 holds none)."""
 
-ASSET_VERSION = 3
-"""The format version of a manifest whose pixels live in an asset file."""
+FIRST_ASSET_VERSION = 3
+"""The first format version whose pixels may live in an asset file (named by its
+SHA-256; still read)."""
+
+ASSET_VERSION = 4
+"""The format version of a manifest whose pixels live in an asset file named by its
+CRC-32C, with a CRC-32C per blob (the one written)."""
 
 ASSET_DIRECTORY = "plugins/saliency"
 """Where asset files live, relative to their run's directory (TensorBoard's
 convention for files a plugin owns)."""
 
 _ASSET_NAME = re.compile(r"^[A-Za-z0-9._%+-]+$")
+_CRC32C = re.compile(r"^[0-9a-f]{8}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 MASK_ENCODING = "u16planes+gzip"
@@ -84,10 +92,19 @@ class AssetInfo:
 
     path: str
     """Relative to the run's directory, "/"-separated, below `ASSET_DIRECTORY`."""
-    sha256: str
-    """Hex SHA-256 of the whole file."""
+    digest: str
+    """Hex checksum of the whole file, by `checksum`."""
     ends: tuple[int, ...]
     """End offset, in the file, of each image and mask blob, in blob order."""
+    checksum: str = "crc32c"
+    """The algorithm of `digest`: "crc32c" (version 4) or "sha256" (version 3)."""
+    blob_digests: tuple[str, ...] = ()
+    """Hex CRC-32C of each blob, in blob order (version 4; empty in version 3)."""
+
+    @property
+    def version(self) -> int:
+        """The format version that holds this asset entry."""
+        return ASSET_VERSION if self.checksum == "crc32c" else FIRST_ASSET_VERSION
 
     @property
     def size(self) -> int:
@@ -99,22 +116,36 @@ class AssetInfo:
         return (self.ends[index - 2] if index > 1 else 0), self.ends[index - 1]
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "sha256": self.sha256, "ends": list(self.ends)}
+        record = {"path": self.path, self.checksum: self.digest, "ends": list(self.ends)}
+        if self.blob_digests:
+            record["blob_crc32c"] = list(self.blob_digests)
+        return record
 
     @classmethod
-    def from_dict(cls, record, blobs: int) -> AssetInfo:
-        """Parses and checks the manifest's `asset` entry for `blobs` image and mask blobs."""
-        path, digest, ends = record["path"], record["sha256"], record["ends"]
+    def from_dict(cls, record, blobs: int, version: int) -> AssetInfo:
+        """Parses and checks the manifest's `asset` entry for `blobs` image and mask
+        blobs, as written in format `version`."""
+        path, ends = record["path"], record["ends"]
         if not isinstance(path, str) or not check_asset_path(path):
             raise ValueError("asset path %r is not a file below %s/" % (path, ASSET_DIRECTORY))
-        if not isinstance(digest, str) or not _SHA256.match(digest):
-            raise ValueError("asset sha256 %r is not 64 hex digits" % (digest,))
         if not isinstance(ends, list) or len(ends) != blobs:
             raise ValueError("asset ends: expected %d offsets" % blobs)
         ends = tuple(int(e) for e in ends)
         if any(b < a for a, b in zip((0,) + ends, ends)):
             raise ValueError("asset ends: offsets must not decrease")
-        return cls(path, digest, ends)
+        if version == FIRST_ASSET_VERSION:
+            digest = record["sha256"]
+            if not isinstance(digest, str) or not _SHA256.match(digest):
+                raise ValueError("asset sha256 %r is not 64 hex digits" % (digest,))
+            return cls(path, digest, ends, "sha256")
+        digest, blob_digests = record["crc32c"], record["blob_crc32c"]
+        if not isinstance(digest, str) or not _CRC32C.match(digest):
+            raise ValueError("asset crc32c %r is not 8 hex digits" % (digest,))
+        if not isinstance(blob_digests, list) or len(blob_digests) != blobs:
+            raise ValueError("asset blob_crc32c: expected %d checksums" % blobs)
+        if not all(isinstance(d, str) and _CRC32C.match(d) for d in blob_digests):
+            raise ValueError("asset blob_crc32c: expected 8 hex digits each")
+        return cls(path, digest, ends, "crc32c", tuple(blob_digests))
 
 
 def check_asset_path(path: str) -> bool:
@@ -167,7 +198,7 @@ class Manifest:
 
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
-        oldest = ASSET_VERSION if self.asset else SCORES_VERSION if self.scores else 1
+        oldest = self.asset.version if self.asset else SCORES_VERSION if self.scores else 1
         record = {
             "version": max(self.version, oldest),
             "channel_reduction": self.channel_reduction,
@@ -215,9 +246,10 @@ class Manifest:
             # Version 1 has no scores: it reads as a manifest without any.
             stored = record.get("scores") if record["version"] >= SCORES_VERSION else None
             mask_scores = scores.prepare_scores(stored, [s.name for s in specs], len(infos))
-            asset = record.get("asset") if record["version"] >= ASSET_VERSION else None
+            asset = record.get("asset") if record["version"] >= FIRST_ASSET_VERSION else None
             if asset is not None:
-                asset = AssetInfo.from_dict(asset, len(infos) * (1 + len(specs)))
+                blobs = len(infos) * (1 + len(specs))
+                asset = AssetInfo.from_dict(asset, blobs, record["version"])
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ManifestError("saliency manifest: malformed entry (%s)" % _short(e)) from None
         return cls(

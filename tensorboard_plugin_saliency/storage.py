@@ -115,6 +115,12 @@ class LocalLocation:
         with open(self.join(*relative.split("/")), "rb") as f:
             return f.read()
 
+    def read_range(self, relative, start, end):
+        """Bytes `start` to `end` of the file at `relative` (fewer past its end)."""
+        with open(self.join(*relative.split("/")), "rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+
 
 def _fsync_directory(path):
     """Makes a rename in `path` durable (where the OS lets a directory be synced)."""
@@ -175,6 +181,12 @@ class GFileLocation:
         with self._gfile.GFile(self.join(relative), "rb") as f:
             return f.read()
 
+    def read_range(self, relative, start, end):
+        """Bytes `start` to `end` of the file at `relative` (fewer past its end)."""
+        with self._gfile.GFile(self.join(relative), "rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+
 
 class FsspecLocation:
     """A URL on an fsspec file system (`s3://`, `gs://` via gcsfs, `memory://`, ...)."""
@@ -228,6 +240,12 @@ class FsspecLocation:
     def read(self, relative):
         """The bytes of the file at `relative` (a path below this location)."""
         return self._fs.cat_file(posixpath.join(self._root.rstrip("/"), relative))
+
+    def read_range(self, relative, start, end):
+        """Bytes `start` to `end` of the file at `relative` (fewer past its end): one
+        ranged request on object storage."""
+        path = posixpath.join(self._root.rstrip("/"), relative)
+        return self._fs.cat_file(path, start=start, end=end)
 
 
 def _fsspec_package(kind):

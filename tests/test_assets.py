@@ -13,7 +13,8 @@ One log directory, served by a real `tensorboard` on each backend:
   of each of those steps says so in words, with no picture, and step 0 shows its
   picture.
 - `mixed`: one tag whose steps hold their pixels inline (`assets=False`: format 1,
-  and 2 with scores; the TF op) and in asset files (format 3), read alike.
+  and 2 with scores; the TF op) and in asset files (format 4, and format 3's file
+  named by its SHA-256), read alike.
 
 And, without TensorBoard: writers SIGKILLed at random moments of a tight `add` loop
 leave every step their event file records with its whole asset file (the ordering
@@ -23,8 +24,8 @@ that makes this so), and `read_saliency` names the missing or damaged file.
     writes /tmp/asset-card.png (a card whose asset is missing)
 """
 
+import dataclasses
 import glob
-import hashlib
 import inspect
 import json
 import os
@@ -37,12 +38,12 @@ import time
 
 import numpy as np
 import pytest
+from helpers import saliency_logdir
 from helpers.browser_tools import ROOT, require_browser
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
-from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import assets, codec, reader
-from tensorboard_plugin_saliency.manifest import Manifest
+from tensorboard_plugin_saliency import assets, codec, encoding, reader
+from tensorboard_plugin_saliency.manifest import AssetInfo
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 TAG = "sal/val"
@@ -120,21 +121,12 @@ def assert_batch(record):
 
 
 def manifests(run_directory, tag=TAG):
-    """`[(step, Manifest, blob count)]` of every record of `tag` in the run's event files."""
-    multiplexer = reader.load_logdir(run_directory, run=".")
-    return [
-        (
-            event.step,
-            Manifest.from_json(tensor_util.make_ndarray(event.tensor_proto).reshape(-1)[0]),
-            event.tensor_proto.tensor_shape.dim[0].size,
-        )
-        for event in multiplexer.Tensors(".", tag)
-    ]
+    return saliency_logdir.manifests(run_directory, tag)
 
 
 def assert_every_record_whole(run_directory):
     """Every step the event file records names an asset file that is there, whole
-    (length and SHA-256), and holds that step's pixels; every asset file under its
+    (length and checksum), and holds that step's pixels; every asset file under its
     final name is whole too, recorded or not. Returns the recorded steps."""
     recorded = manifests(run_directory)
     steps = [step for step, _, _ in recorded]
@@ -149,8 +141,8 @@ def assert_every_record_whole(run_directory):
         assert_batch(record)
     for path in glob.glob(os.path.join(run_directory, "plugins", "saliency", "*", "*.bin")):
         with open(path, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        assert os.path.basename(path).split("-")[1] == digest[:16] + ".bin", path
+            digest = assets.checksum(f.read())
+        assert os.path.basename(path).split("-")[1] == digest + ".bin", path
     return steps
 
 
@@ -217,8 +209,9 @@ def _next_second():
 
 
 def write_mixed(run_directory):
-    """One tag, steps 0..5: 0 inline in format 1, 1 inline with scores (format 2),
-    2 and 3 by the TF op (inline), 4 and 5 in asset files (format 3)."""
+    """One tag, steps 0..6: 0 inline in format 1, 1 inline with scores (format 2),
+    2 and 3 by the TF op (inline), 4 and 5 in asset files (format 4), 6 in an asset
+    file of format 3."""
     import tensorflow as tf
 
     from tensorboard_plugin_saliency import summary
@@ -238,6 +231,8 @@ def write_mixed(run_directory):
     with SaliencyWriter(run_directory) as writer:
         for step in (4, 5):
             writer.add(TAG, *batch(step), step)
+    _next_second()
+    saliency_logdir.write_format_3(run_directory, TAG, *batch(6), 6)
 
 
 @pytest.fixture(scope="module")
@@ -363,8 +358,27 @@ def test_read_saliency_names_the_missing_or_damaged_file(tmp_path, how, error, w
     assert path in str(raised.value) and words in str(raised.value)
 
 
+def test_a_file_named_by_its_sha256_is_checked_by_it(tmp_path):
+    # Format 3's first writers named and checked the file by its SHA-256.
+    manifest, _ = encoding.encode_parts(*batch(0))
+    manifest, data = assets.pack(manifest, [b"image", b"mask-one", b"mask-two"] * 2, TAG, 5)
+    digest = assets.checksum(data, "sha256")
+    asset = AssetInfo(assets.asset_path(TAG, 5, digest), digest, manifest.asset.ends, "sha256")
+    assert asset.path.endswith("/5-%s.bin" % digest[:16])
+    assets.write(str(tmp_path), asset, data)
+    assert assets.read(str(tmp_path), asset) == data
+    path = os.path.join(str(tmp_path), *asset.path.split("/"))
+    with open(path, "r+b") as f:
+        f.seek(3)
+        f.write(b"X")
+    with pytest.raises(assets.DamagedAssetError, match="do not match the SHA256"):
+        assets.read(str(tmp_path), asset)
+    crc = dataclasses.replace(manifest.asset, digest=assets.checksum(data), checksum="crc32c")
+    assert crc == manifest.asset and len(crc.digest) == 8
+
+
 def test_a_deleted_or_damaged_asset_is_a_4xx_json_answer_never_a_500(served):
-    url, _, facts = served
+    url, root, facts = served
     missing = os.path.basename(facts["files"]["missing"])
     damaged = os.path.basename(facts["files"]["damaged"])
     tags = fetch_json(url + PLUGIN + "tags")["damaged"][TAG]
@@ -381,10 +395,21 @@ def test_a_deleted_or_damaged_asset_is_a_4xx_json_answer_never_a_500(served):
     # The blob URLs of those steps (as the filmstrip gets them from /samples).
     every = {s["step"]: s for s in fetch_json(url + PLUGIN + "samples?run=damaged&tag=" + TAG)}
     assert sorted(every) == [GOOD, MISSING, DAMAGED]
-    for step, status, name in ((MISSING, 404, missing), (DAMAGED, 422, damaged)):
-        urls = [every[step]["image"]["url"]] + [m["url"] for m in every[step]["masks"]]
-        for blob in urls:
-            assert_json_error(fetch(url + PLUGIN + blob), status, name)
+    urls = [every[MISSING]["image"]["url"]] + [m["url"] for m in every[MISSING]["masks"]]
+    for blob in urls:
+        assert_json_error(fetch(url + PLUGIN + blob), 404, missing)
+    # Each blob is checked alone: the one holding the flipped byte is refused, the
+    # other blob of that file is served as written.
+    _, manifest, _ = manifests(os.path.join(root, "damaged"))[DAMAGED]
+    flipped = manifest.asset.size // 2
+    spans = [manifest.asset.span(i) for i in (1, 2)]  # the image, then its mask
+    urls = [every[DAMAGED]["image"]["url"], every[DAMAGED]["masks"][0]["url"]]
+    for blob, (start, end) in zip(urls, spans):
+        response = fetch(url + PLUGIN + blob)
+        if start <= flipped < end:
+            assert_json_error(response, 422, damaged, "bytes %d to %d" % (start, end))
+        else:
+            assert response[0] == 200 and len(response[2]) > 0
     # Step 0 is untouched by its neighbours' damage.
     assert_renders(url, "damaged", GOOD, samples=1)
     status, headers, body = get(url, "render", step=GOOD, **args)
@@ -403,21 +428,22 @@ def test_inline_and_asset_steps_of_one_tag_read_alike(logdir):
         (1, 2, False, 7),
         (2, 1, False, 7),
         (3, 1, False, 7),
-        (4, 3, True, 1),  # the manifest alone
-        (5, 3, True, 1),
+        (4, 4, True, 1),  # the manifest alone
+        (5, 4, True, 1),
+        (6, 3, True, 1),
     ]
     records = reader.read_saliency(root, run="mixed")
-    assert [r.step for r in records] == list(range(6))
+    assert [r.step for r in records] == list(range(7))
     for record in records:
         assert_batch(record)
     assert records[1].scores["grad"]["deletion_auc"].tolist() == [0.25, 0.5]
-    assert asset_files(run).keys() == {4, 5}
+    assert asset_files(run).keys() == {4, 5, 6}
 
 
 def test_tensorboard_serves_inline_and_asset_steps_of_one_tag(served):
     url, _, _ = served
-    assert listed_steps(url, "mixed") == list(range(6))
-    for step in range(6):
+    assert listed_steps(url, "mixed") == list(range(7))
+    for step in range(7):
         assert_renders(url, "mixed", step)
 
 

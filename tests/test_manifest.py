@@ -81,24 +81,46 @@ def test_malformed(blob):
         Manifest.from_json(blob)
 
 
-def _with_asset(**change):
-    asset = {"path": "plugins/saliency/t/3-0123456789abcdef.bin", "sha256": "ab" * 32}
+BLOB_CRCS = ["%08x" % i for i in range(6)]
+
+
+def _with_asset(drop=(), version=4, **change):
+    asset = {"path": "plugins/saliency/t/3-0123abcd.bin", "crc32c": "0123abcd"}
     asset["ends"] = [10 * (i + 1) for i in range(_manifest().pixel_blob_count)]
+    asset["blob_crc32c"] = BLOB_CRCS
     asset.update(change)
+    for key in drop:
+        del asset[key]
     record = _manifest().to_dict()
-    record.update(version=3, asset=asset)
+    record.update(version=version, asset=asset)
     return json.dumps(record).encode()
 
 
-def test_an_asset_manifest_is_version_3_and_one_blob():
+def test_an_asset_manifest_is_version_4_and_one_blob():
     manifest = Manifest.from_json(_with_asset())
     assert manifest.asset == AssetInfo(
-        "plugins/saliency/t/3-0123456789abcdef.bin", "ab" * 32, (10, 20, 30, 40, 50, 60)
+        "plugins/saliency/t/3-0123abcd.bin",
+        "0123abcd",
+        (10, 20, 30, 40, 50, 60),
+        "crc32c",
+        tuple(BLOB_CRCS),
     )
     assert manifest.blob_count == 1 and manifest.pixel_blob_count == 6
     assert manifest.asset.span(1) == (0, 10) and manifest.asset.span(6) == (50, 60)
-    assert manifest.to_dict()["version"] == 3
+    assert manifest.to_dict()["version"] == 4
     assert Manifest.from_json(manifest.to_json()) == manifest
+
+
+def test_a_version_3_asset_is_named_by_its_sha256_and_still_reads():
+    # Format 3 named the file by its SHA-256, with no checksum per blob.
+    record = _with_asset(drop=["crc32c", "blob_crc32c"], version=3, sha256="ab" * 32)
+    manifest = Manifest.from_json(record)
+    assert manifest.asset.checksum == "sha256" and manifest.asset.digest == "ab" * 32
+    assert manifest.asset.blob_digests == () and manifest.to_dict()["version"] == 3
+    assert Manifest.from_json(manifest.to_json()) == manifest
+    assert "crc32c" not in manifest.to_json().decode()
+    with pytest.raises(ManifestError, match="sha256"):
+        Manifest.from_json(_with_asset(version=3))  # a CRC-32C entry is not version 3
 
 
 def test_an_asset_field_in_an_older_version_is_ignored():
@@ -115,7 +137,12 @@ def test_an_asset_field_in_an_older_version_is_ignored():
         ({"path": "/plugins/saliency/t/x.bin"}, "asset path"),
         ({"path": "plugins/other/t/x.bin"}, "asset path"),
         ({"path": "plugins/saliency/t\\..\\x.bin"}, "asset path"),
-        ({"sha256": "xyz"}, "sha256"),
+        ({"crc32c": "xyz"}, "crc32c 'xyz' is not 8 hex digits"),
+        ({"crc32c": "0123ABCD"}, "crc32c"),
+        ({"crc32c": 123}, "crc32c"),
+        ({"blob_crc32c": BLOB_CRCS[:5]}, "blob_crc32c: expected 6 checksums"),
+        ({"blob_crc32c": BLOB_CRCS[:5] + ["xyz"]}, "blob_crc32c: expected 8 hex digits"),
+        ({"blob_crc32c": "00000000"}, "blob_crc32c"),
         ({"ends": [1, 2]}, "ends"),
         ({"ends": [10, 5, 30, 40, 50, 60]}, "ends"),
     ],
@@ -123,3 +150,9 @@ def test_an_asset_field_in_an_older_version_is_ignored():
 def test_a_malformed_asset_is_a_manifest_error(change, message):
     with pytest.raises(ManifestError, match=message):
         Manifest.from_json(_with_asset(**change))
+
+
+@pytest.mark.parametrize("key", ["crc32c", "blob_crc32c"])
+def test_a_version_4_asset_without_its_checksums_is_a_manifest_error(key):
+    with pytest.raises(ManifestError, match=key):
+        Manifest.from_json(_with_asset(drop=[key]))

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import saliency_logdir
 from helpers.s3_server import BUCKET, client, s3_server, server_missing
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
@@ -82,6 +83,8 @@ def test_s3_round_trip_bit_for_bit(s3, tmp_path):
     asset_files = [k for k in keys if k.startswith("roundtrip/run1/plugins/saliency/sal%2Fval/")]
     assert events and len(asset_files) == len(STEPS)
     assert sorted(events + asset_files) == sorted(keys)
+    run = "s3://%s/roundtrip/run1" % BUCKET
+    assert saliency_logdir.assert_blobs_read_alone(run, "sal/val") == list(STEPS)
 
 
 def test_memory_round_trip(tmp_path):
@@ -91,6 +94,8 @@ def test_memory_round_trip(tmp_path):
         reader.read_saliency("memory://saliency-test"),
         reader.read_saliency(str(tmp_path / "local")),
     )
+    run = "memory://saliency-test/run1"
+    assert saliency_logdir.assert_blobs_read_alone(run, "sal/val") == list(STEPS)
 
 
 def test_tensorflow_file_system_round_trip(tmp_path):
@@ -102,6 +107,8 @@ def test_tensorflow_file_system_round_trip(tmp_path):
         reader.read_saliency("ram://saliency-test"),
         reader.read_saliency(str(tmp_path / "local")),
     )
+    run = "ram://saliency-test/run1"
+    assert saliency_logdir.assert_blobs_read_alone(run, "sal/val") == list(STEPS)
 
 
 def test_cli_renders_from_s3(s3, tmp_path):

@@ -41,7 +41,7 @@ def test_version_2_only_when_there_are_scores():
     assert _manifest_record(with_scores)["version"] == manifest.SCORES_VERSION == 2
     assert _manifest_record(without)["version"] == 1
     assert "scores" not in _manifest_record(without)
-    assert metadata.FORMAT_VERSION == 3  # asset files (format 3) are newer still
+    assert metadata.FORMAT_VERSION == 4  # asset files (formats 3 and 4) are newer still
 
 
 def test_a_version_1_manifest_has_no_scores_even_if_it_names_some():

@@ -5,10 +5,11 @@ series and kept steps, reads blobs (cached by key: keys name immutable values),
 parses each step's `Manifest` once, and logs once per step that a step is
 skipped, and why.
 
-A step written in format 3 holds its manifest alone; its images and masks live in
-an asset file below the run's directory (`assets`). Their blob keys are the
-plugin's own (`asset_key`): the run, the manifest's key and the blob's index. The
-file is read and checked once, and its blobs kept in the same byte-bounded cache.
+A step written in format 3 or 4 holds its manifest alone; its images and masks live
+in an asset file below the run's directory (`assets`). Their blob keys are the
+plugin's own (`asset_key`): the run, the manifest's key and the blob's index. Each
+blob is read and checked when first asked for (a format-3 file: whole, once), and
+kept in the same byte-bounded cache.
 """
 
 import base64
@@ -39,11 +40,12 @@ ALL_STEPS = 1_000_000_000
 _MANIFEST_CACHE_SIZE = 4096
 _MANIFEST_READERS = 16
 # The one cache of pixels. The Python backend's `read_blob` decodes the whole tensor
-# of a step to return one blob, and an asset file is read whole to check its hash,
-# so a page fetching every image and mask of a step would read that step once per
-# blob; the blob cache keeps those reads to one each.
+# of a step to return one blob, and a format-3 asset file is read whole to check its
+# hash, so a page fetching every image and mask of a step would read that step once
+# per blob; the cache keeps those reads to one each (such a file is kept whole, its
+# blobs sliced from it, unless it is too large). A format-4 blob is read alone.
 _BLOB_CACHE_BYTES = 64 * 1024 * 1024
-_BLOB_CACHE_ITEM_BYTES = 4 * 1024 * 1024
+_BLOB_CACHE_ITEM_BYTES = 32 * 1024 * 1024
 
 ASSET_KEY_PREFIX = "asset."
 """Blob keys of images and masks in asset files start with this."""
@@ -85,7 +87,7 @@ class BlobReader:
             manifest = self.manifest(ctx, manifest_key)
             if manifest.asset is None or not 1 <= index <= manifest.pixel_blob_count:
                 raise NotFoundError("no blob with key %r" % (key,))
-            return self.asset_blobs(ctx, run, manifest_key, manifest)[index - 1]
+            return self._asset_blob(run, manifest_key, manifest, index)
         try:
             data = self._provider.read_blob(ctx, blob_key=key)
         except _NOT_FOUND_ERRORS as e:
@@ -138,28 +140,57 @@ class BlobReader:
         except (NotFoundError, UnreadableError) as e:
             return e
 
-    def asset_blobs(self, ctx, run, manifest_key, manifest):
-        """The image and mask blobs of a format-3 step, from its checked asset file."""
-        keys = [asset_key(run, manifest_key, i) for i in range(1, manifest.pixel_blob_count + 1)]
-        cached = [self._blobs.get(k) for k in keys]
-        if all(blob is not None for blob in cached):
-            return cached
-        with self._loading_lock:
-            lock = self._loading.setdefault((run, manifest_key), threading.Lock())
-        try:
-            with lock:  # a page asks for every blob of a step at once: read it once
-                cached = [self._blobs.get(k) for k in keys]
-                if all(blob is not None for blob in cached):
-                    return cached
-                blobs = assets.split(self._read_asset(run, manifest.asset), manifest.asset)
-                for k, blob in zip(keys, blobs):
-                    self._blobs.put(k, blob)
-                return blobs
-        finally:
-            with self._loading_lock:
-                self._loading.pop((run, manifest_key), None)
+    def check_asset(self, run, manifest_key, manifest, sample):
+        """Reads and checks the image and masks of `sample` at a format-3 or 4 step
+        into the cache; `NotFoundError` if its asset file is missing,
+        `UnreadableError` if it is damaged."""
+        indices = [manifest.image_index(sample)]
+        indices += [manifest.mask_index(sample, m) for m in range(len(manifest.masks))]
+        for index in indices:
+            self._asset_blob(run, manifest_key, manifest, index)
 
-    def _read_asset(self, run, asset):
+    def _asset_blob(self, run, manifest_key, manifest, index):
+        """Blob `index` of the step's asset file: read alone and checked against its
+        own CRC-32C (format 4), or from the whole file, read and checked once (format 3)."""
+        key = asset_key(run, manifest_key, index)
+        data = self._blobs.get(key)
+        if data is not None:
+            return data
+        if manifest.asset.blob_digests:
+            data = self._read_asset(run, manifest.asset, index)
+            self._blobs.put(key, data)
+            return data
+        file_key = (run, manifest_key)
+        data = self._blobs.get(file_key)
+        if data is None:
+            with self._loading_lock:
+                lock = self._loading.setdefault(file_key, threading.Lock())
+            try:
+                with lock:  # a page asks for every blob of a step at once: read it once
+                    data = self._blobs.get(file_key) or self._cache_asset(
+                        run, manifest_key, manifest
+                    )
+            finally:
+                with self._loading_lock:
+                    self._loading.pop(file_key, None)
+            if isinstance(data, list):
+                return data[index - 1]
+        return data[slice(*manifest.asset.span(index))]
+
+    def _cache_asset(self, run, manifest_key, manifest):
+        """Reads and checks a whole format-3 asset file; caches it whole, or if it is
+        too large, as its blobs (then returned as a list)."""
+        data = self._read_asset(run, manifest.asset)
+        if len(data) <= _BLOB_CACHE_ITEM_BYTES:
+            self._blobs.put((run, manifest_key), data)
+            return data
+        blobs = assets.split(data, manifest.asset)
+        for i, blob in enumerate(blobs, 1):
+            self._blobs.put(asset_key(run, manifest_key, i), blob)
+        return blobs
+
+    def _read_asset(self, run, asset, index=None):
+        """The checked bytes of blob `index` of the asset file, or of the whole file."""
         if self._run_directory is None:
             raise UnreadableError(
                 "run %r keeps its images and masks in %s, and this TensorBoard does not "
@@ -167,7 +198,9 @@ class BlobReader:
             )
         directory = self._run_directory(run)
         try:
-            return assets.read(directory, asset)
+            if index is None:
+                return assets.read(directory, asset)
+            return assets.read_blob(directory, asset, index)
         except assets.MissingAssetError as e:
             raise NotFoundError("run %r: %s" % (run, e)) from None
         except assets.DamagedAssetError as e:

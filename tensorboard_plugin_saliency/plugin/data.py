@@ -242,12 +242,13 @@ class SaliencyData:
         return Selection(run, tag, datum, manifest, sample)
 
     def check_pixels(self, ctx, selection):
-        """Reads and checks the asset file of `selection`'s step (kept in the blob cache
-        for the requests that follow); raises `NotFoundError` if it is missing and
-        `UnreadableError` if it is damaged. Nothing to do for a step that holds them."""
+        """Reads and checks the image and masks of `selection` from its step's asset
+        file (kept in the blob cache for the requests that follow); raises
+        `NotFoundError` if the file is missing and `UnreadableError` if they are
+        damaged. Nothing to do for a step that holds them."""
         if selection.manifest.asset is not None:
             key = selection.datum.values[0].blob_key
-            self.reader.asset_blobs(ctx, selection.run, key, selection.manifest)
+            self.reader.check_asset(selection.run, key, selection.manifest, selection.sample)
 
     def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
         """The `Selection` of `sample` at every kept readable step, oldest first; at a

@@ -12,15 +12,18 @@
 - run `train`, tag `loss`: a scalar, not saliency data.
 """
 
+import dataclasses
 import json
 import os
+import time
 
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import encoding, metadata, summary
+from tensorboard_plugin_saliency import assets, encoding, metadata, reader, summary
+from tensorboard_plugin_saliency.manifest import AssetInfo, Manifest
 
 TRAIN_STEPS = (0, 10, 20, 30, 40)
 DESCRIPTION = "Saliency of the **classifier**"
@@ -43,6 +46,49 @@ def blobs_pb(tag, blobs, content_version=1):
     pb = summary_pb2.Summary()
     pb.value.add(tag=tag, metadata=md, tensor=tensor_util.make_tensor_proto(array))
     return pb
+
+
+def write_format_3(run_directory, tag, images, masks, step):
+    """Writes one step as format 3 did, in an event file of its own: its asset file
+    named and checked by its SHA-256, with no checksum per blob."""
+    manifest, data = assets.pack(*encoding.encode_parts(images, masks), tag, step)
+    digest = assets.checksum(data, "sha256")
+    asset = AssetInfo(assets.asset_path(tag, step, digest), digest, manifest.asset.ends, "sha256")
+    assets.write(run_directory, asset, data)
+    blobs = [dataclasses.replace(manifest, asset=asset).to_json()]
+    writer = EventFileWriter(run_directory)
+    writer.add_event(
+        event_pb2.Event(step=step, wall_time=time.time(), summary=blobs_pb(tag, blobs))
+    )
+    writer.close()
+
+
+def manifests(run_directory, tag):
+    """`[(step, Manifest, blob count)]` of every record of `tag` in the run's event
+    files (a path or URL)."""
+    multiplexer = reader.load_logdir(run_directory, run=".")
+    return [
+        (
+            event.step,
+            Manifest.from_json(tensor_util.make_ndarray(event.tensor_proto).reshape(-1)[0]),
+            event.tensor_proto.tensor_shape.dim[0].size,
+        )
+        for event in multiplexer.Tensors(".", tag)
+    ]
+
+
+def assert_blobs_read_alone(run_directory, tag):
+    """Every image and mask of every asset step of `tag`, read alone (one ranged
+    read) and checked, is its bytes in the whole file. Returns the steps."""
+    steps = []
+    for step, manifest, _ in manifests(run_directory, tag):
+        whole = assets.split(assets.read(run_directory, manifest.asset), manifest.asset)
+        alone = [
+            assets.read_blob(run_directory, manifest.asset, i) for i in range(1, len(whole) + 1)
+        ]
+        assert alone == whole, step
+        steps.append(step)
+    return steps
 
 
 def _future(blobs):

@@ -298,7 +298,7 @@ def test_blob_manifest_is_json(server):
         data = gzip.decompress(data)
     got, inline = json.loads(data), json.loads(expected[("train", "saliency/cls")][40][0])
     assert got.pop("asset")["path"].startswith("plugins/saliency/saliency%2Fcls/40-")
-    assert (got.pop("version"), inline.pop("version")) == (3, 1)
+    assert (got.pop("version"), inline.pop("version")) == (4, 1)
     assert got == inline
 
 
