@@ -38,6 +38,10 @@ ALL_STEPS = 1_000_000_000
 """`downsample` for "keep all": the provider API reads `downsample=0` as "none"."""
 
 _MANIFEST_CACHE_SIZE = 4096
+# Parsed manifests, bounded by the bytes of their JSON too: a parsed one holds about
+# 2.7 times its JSON (16 images with 4 masks: 10.7 KB of JSON, 28 KB parsed), and a
+# manifest with faithfulness curves is tens of KB of JSON.
+_MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
 _MANIFEST_READERS = 16
 # The one cache of pixels. The Python backend's `read_blob` decodes the whole tensor
 # of a step to return one blob, and a format-3 asset file is read whole to check its
@@ -70,7 +74,7 @@ class BlobReader:
         self.downsample = downsample if downsample and downsample > 0 else ALL_STEPS
         self._run_directory = run_directory
         self._blobs = LRU(max_bytes=_BLOB_CACHE_BYTES, max_item_bytes=_BLOB_CACHE_ITEM_BYTES)
-        self._manifests = LRU(_MANIFEST_CACHE_SIZE)
+        self._manifests = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_MANIFEST_CACHE_BYTES)
         self._skipped = LRU(_MANIFEST_CACHE_SIZE)
         self._newer_warned = threading.Event()
         self._loading = {}  # asset being read -> its lock: one reader per file
@@ -88,8 +92,14 @@ class BlobReader:
             if manifest.asset is None or not 1 <= index <= manifest.pixel_blob_count:
                 raise NotFoundError("no blob with key %r" % (key,))
             return self._asset_blob(run, manifest_key, manifest, index)
+        data = self._provider_blob(ctx, key)
+        self._blobs.put(key, data)
+        return data
+
+    def _provider_blob(self, ctx, key):
+        """The data provider's blob `key`, not cached."""
         try:
-            data = self._provider.read_blob(ctx, blob_key=key)
+            return self._provider.read_blob(ctx, blob_key=key)
         except _NOT_FOUND_ERRORS as e:
             logger.debug("read_blob(%r): %s", key, short(e))
             raise NotFoundError("no blob with key %r" % (key,)) from None
@@ -97,23 +107,23 @@ class BlobReader:
             if is_grpc_not_found(e):
                 raise NotFoundError("no blob with key %r" % (key,)) from None
             raise
-        self._blobs.put(key, data)
-        return data
 
     def manifest(self, ctx, key):
         """The `Manifest` in blob `key`; `NewerFormatError` or `UnreadableError` if it
         cannot be read, `NotFoundError` for an unknown key."""
         cached = self._manifests.get(key)
         if cached is None:
+            # Kept parsed only (weighed by its JSON), not in the blob cache as well.
+            data = self._blobs.get(key) or self._provider_blob(ctx, key)
             try:
-                cached = Manifest.from_json(self.read_blob(ctx, key))
+                cached = Manifest.from_json(data)
             except metadata.FormatVersionError as e:
                 cached = NewerFormatError(
                     "this step needs a newer tensorboard-plugin-saliency: %s" % e
                 )
             except ValueError as e:
                 cached = UnreadableError("malformed saliency data: %s" % e)
-            self._manifests.put(key, cached)
+            self._manifests.put(key, cached, size=len(data))
         if isinstance(cached, Exception):
             raise cached
         return cached

@@ -137,3 +137,19 @@ def test_a_format_3_file_too_large_to_keep_whole_is_kept_as_its_blobs(
     for _ in range(2):
         assert [reader.read_blob(ctx, k) for k in keys] == expected
     assert reads == [(manifest.asset.path, None)]
+
+
+def test_parsed_manifests_are_bounded_by_the_bytes_of_their_json(logdir, provider, monkeypatch):
+    reader, ctx, found = steps_of(logdir, provider, "new")
+    sizes = [len(found[step][1].to_json()) for step in (0, 1, 2)]
+    monkeypatch.setattr(blobs, "_MANIFEST_CACHE_BYTES", sizes[1] + sizes[2])
+    reader = blobs.BlobReader(provider, 0, RunDirectories(logdir))
+    for step in (0, 1, 2):
+        key = found[step][0]
+        assert reader.manifest(ctx, key) == found[step][1]
+        assert key not in reader._blobs  # kept parsed only, not as bytes as well
+    assert [reader.known_manifest(found[step][0]) is not None for step in (0, 1, 2)] == [
+        False,
+        True,
+        True,
+    ]

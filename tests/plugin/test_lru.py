@@ -28,6 +28,17 @@ def test_byte_bound():
     assert len(cache) == 3
 
 
+def test_sizes_given_with_the_values():
+    cache = LRU(10, max_bytes=100)
+    cache.put("a", object(), size=60)
+    cache.put("b", object(), size=30)
+    assert len(cache) == 2
+    cache.put("c", "x", size=20)  # 110 bytes: a goes
+    assert "a" not in cache and "b" in cache and "c" in cache
+    cache.put("b", "y", size=90)  # 110 again: the least recent, c, goes
+    assert "c" not in cache and cache.get("b") == "y"
+
+
 def test_threads():
     cache = LRU(50)
 
