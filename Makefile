@@ -49,6 +49,7 @@ bench:
 	bash .ci/setup test
 	$(PY) benchmarks/bench_writer.py
 	$(PY) benchmarks/bench_backend.py
+	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_methods.py
 	$(PY) benchmarks/bench_torch.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
