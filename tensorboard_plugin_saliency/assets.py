@@ -28,12 +28,13 @@ directory. A summary is 0.1 to tens of MB, so the file system's per-file overhea
 
 import dataclasses
 import hashlib
+import json
 import urllib.parse
 
 import google_crc32c
 
-from tensorboard_plugin_saliency import storage
-from tensorboard_plugin_saliency.manifest import ASSET_DIRECTORY, AssetInfo
+from tensorboard_plugin_saliency import scores, storage
+from tensorboard_plugin_saliency.manifest import ASSET_DIRECTORY, AssetInfo, dumps
 
 _MAX_TAG_NAME = 120
 
@@ -65,7 +66,11 @@ def checksum(data, algorithm="crc32c"):
 
 
 def pack(manifest, pixel_blobs, tag, step):
-    """`(manifest naming its asset, the asset's bytes)` for one summary's pixels."""
+    """`(manifest naming its asset, the asset's bytes)` for one summary's pixels; the
+    scores that are curves move into the file too (a last blob), the numbers stay."""
+    numbers, curves = scores.split_curves(manifest.scores)
+    if curves:
+        pixel_blobs = list(pixel_blobs) + [dumps(curves).encode("utf-8")]
     data = b"".join(pixel_blobs)
     digest = checksum(data)
     ends, end = [], 0
@@ -73,8 +78,9 @@ def pack(manifest, pixel_blobs, tag, step):
         end += len(blob)
         ends.append(end)
     blob_digests = tuple(checksum(blob) for blob in pixel_blobs)
-    asset = AssetInfo(asset_path(tag, step, digest), digest, tuple(ends), "crc32c", blob_digests)
-    return dataclasses.replace(manifest, asset=asset), data
+    path = asset_path(tag, step, digest)
+    asset = AssetInfo(path, digest, tuple(ends), "crc32c", blob_digests, bool(curves))
+    return dataclasses.replace(manifest, asset=asset, scores=numbers), data
 
 
 def write(run_directory, asset, data):
@@ -130,6 +136,18 @@ def _read(run_directory, asset, start=None, end=None):
             "the images and masks of this step are missing: %s was deleted or not copied "
             "with the event files" % _shown(run_directory, asset)
         ) from None
+
+
+def join_curves(manifest, blob):
+    """`manifest`'s scores joined with the curves in `blob`, checked."""
+    names = manifest.mask_names
+    try:
+        curves = scores.prepare_scores(json.loads(blob), names, len(manifest.samples))
+    except (ValueError, TypeError) as e:
+        raise DamagedAssetError(
+            "the curves of this step in %s are not valid scores: %s" % (manifest.asset.path, e)
+        ) from None
+    return scores.join(manifest.scores, curves, names)
 
 
 def split(data, asset):

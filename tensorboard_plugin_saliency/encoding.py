@@ -156,8 +156,9 @@ def _say_cut(tag, kept, n):
 def decode_summary(blobs, run_directory=None):
     """The `DecodedSummary` of one summary's blob list.
 
-    A summary whose pixels live in an asset file (format 3) reads them from below
-    `run_directory`, the directory (or URL) of the run that holds its event file.
+    A summary whose pixels live in an asset file (format 3 or 4) reads them, and the
+    curves of its scores, from below `run_directory`, the directory (or URL) of the
+    run that holds its event file.
 
     Raises:
       metadata.FormatVersionError: a newer format than this package reads.
@@ -179,6 +180,9 @@ def decode_summary(blobs, run_directory=None):
             )
         data = assets.read(run_directory, manifest.asset)
         blobs = [blobs[0]] + assets.split(data, manifest.asset)
+    all_scores = manifest.scores
+    if manifest.asset is not None and manifest.asset.curves:
+        all_scores = assets.join_curves(manifest, blobs[-1])
     count = len(manifest.samples)
     images = np.stack([decode_png(blobs[manifest.image_index(i)]) for i in range(count)])
     masks = {}
@@ -195,7 +199,7 @@ def decode_summary(blobs, run_directory=None):
     params = {spec.name: spec.params for spec in manifest.masks}
     mask_scores = {
         mask: {name: np.asarray(values, np.float64) for name, values in named.items()}
-        for mask, named in manifest.scores.items()
+        for mask, named in all_scores.items()
     }
     return DecodedSummary(manifest, images, masks, labels, params, mask_scores)
 

@@ -100,6 +100,14 @@ class AssetInfo:
     """The algorithm of `digest`: "crc32c" (version 4) or "sha256" (version 3)."""
     blob_digests: tuple[str, ...] = ()
     """Hex CRC-32C of each blob, in blob order (version 4; empty in version 3)."""
+    curves: bool = False
+    """Whether a last blob, after the images and masks, holds the scores that are
+    curves, as JSON `{mask: {score name: [curve per image]}}` (version 4)."""
+
+    @property
+    def curves_index(self) -> int:
+        """Index (in `ends`, from 1) of the curves blob."""
+        return len(self.ends)
 
     @property
     def version(self) -> int:
@@ -119,6 +127,8 @@ class AssetInfo:
         record = {"path": self.path, self.checksum: self.digest, "ends": list(self.ends)}
         if self.blob_digests:
             record["blob_crc32c"] = list(self.blob_digests)
+        if self.curves:
+            record["curves"] = True
         return record
 
     @classmethod
@@ -126,6 +136,10 @@ class AssetInfo:
         """Parses and checks the manifest's `asset` entry for `blobs` image and mask
         blobs, as written in format `version`."""
         path, ends = record["path"], record["ends"]
+        curves = version > FIRST_ASSET_VERSION and record.get("curves", False)
+        if not isinstance(curves, bool):
+            raise ValueError("asset curves: expected true or false, got %r" % (curves,))
+        blobs += curves
         if not isinstance(path, str) or not check_asset_path(path):
             raise ValueError("asset path %r is not a file below %s/" % (path, ASSET_DIRECTORY))
         if not isinstance(ends, list) or len(ends) != blobs:
@@ -145,7 +159,7 @@ class AssetInfo:
             raise ValueError("asset blob_crc32c: expected %d checksums" % blobs)
         if not all(isinstance(d, str) and _CRC32C.match(d) for d in blob_digests):
             raise ValueError("asset blob_crc32c: expected 8 hex digits each")
-        return cls(path, digest, ends, "crc32c", tuple(blob_digests))
+        return cls(path, digest, ends, "crc32c", tuple(blob_digests), curves)
 
 
 def check_asset_path(path: str) -> bool:

@@ -108,6 +108,36 @@ def cut(scores, kept):
     }
 
 
+def is_curve(values):
+    """Whether a score's values (one per image) are curves rather than numbers."""
+    return bool(values) and isinstance(values[0], list)
+
+
+def split_curves(scores):
+    """`(numbers, curves)`: `scores` split into the scores whose values are numbers
+    and those whose values are curves, each `{mask: {score name: list}}`."""
+    numbers, curves = {}, {}
+    for mask, named in scores.items():
+        for name, values in named.items():
+            (curves if is_curve(values) else numbers).setdefault(mask, {})[name] = values
+    return numbers, curves
+
+
+def numbers_only(scores):
+    """`scores` without the scores that are curves."""
+    return split_curves(scores)[0]
+
+
+def join(numbers, curves, mask_names):
+    """The scores of `split_curves` together again, masks in `mask_names` order."""
+    joined = {}
+    for mask in mask_names:
+        named = {**numbers.get(mask, {}), **curves.get(mask, {})}
+        if named:
+            joined[mask] = named
+    return joined
+
+
 def of_sample(scores, sample):
     """`{mask: {score name: value}}`: each score's value for image `sample`."""
     return {
@@ -123,7 +153,7 @@ def means(scores):
         numbers = {
             name: math.fsum(values) / len(values)
             for name, values in named.items()
-            if values and not isinstance(values[0], list)
+            if values and not is_curve(values)
         }
         if numbers:
             out[mask] = numbers

@@ -111,6 +111,14 @@ def test_an_asset_manifest_is_version_4_and_one_blob():
     assert Manifest.from_json(manifest.to_json()) == manifest
 
 
+def test_an_asset_with_curves_has_one_more_blob_after_the_images_and_masks():
+    ends, crcs = [10 * (i + 1) for i in range(7)], BLOB_CRCS + ["0000ffff"]
+    manifest = Manifest.from_json(_with_asset(ends=ends, blob_crc32c=crcs, curves=True))
+    assert manifest.asset.curves and manifest.asset.curves_index == 7
+    assert manifest.pixel_blob_count == 6 and manifest.asset.span(7) == (60, 70)
+    assert Manifest.from_json(manifest.to_json()) == manifest
+
+
 def test_a_version_3_asset_is_named_by_its_sha256_and_still_reads():
     # Format 3 named the file by its SHA-256, with no checksum per blob.
     record = _with_asset(drop=["crc32c", "blob_crc32c"], version=3, sha256="ab" * 32)
@@ -143,6 +151,8 @@ def test_an_asset_field_in_an_older_version_is_ignored():
         ({"blob_crc32c": BLOB_CRCS[:5]}, "blob_crc32c: expected 6 checksums"),
         ({"blob_crc32c": BLOB_CRCS[:5] + ["xyz"]}, "blob_crc32c: expected 8 hex digits"),
         ({"blob_crc32c": "00000000"}, "blob_crc32c"),
+        ({"curves": "yes"}, "asset curves: expected true or false"),
+        ({"curves": True}, "asset ends: expected 7 offsets"),  # one more blob: the curves
         ({"ends": [1, 2]}, "ends"),
         ({"ends": [10, 5, 30, 40, 50, 60]}, "ends"),
     ],

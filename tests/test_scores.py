@@ -1,12 +1,24 @@
 """Scores in the stored format (version 2): checked on the way in, round-tripped,
-cut with the batch, and version 1 manifests read as manifests without scores."""
+cut with the batch, and version 1 manifests read as manifests without scores; in
+format 4, curves in the asset file and numbers in the record."""
 
 import json
+import os
 
 import numpy as np
 import pytest
+from helpers import saliency_logdir, tb_backends
+from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import encoding, manifest, metadata, reader, scores, summary
+from tensorboard_plugin_saliency import (
+    assets,
+    encoding,
+    manifest,
+    metadata,
+    reader,
+    scores,
+    summary,
+)
 
 IMAGES = np.random.default_rng(0).random((3, 8, 8, 3)).astype(np.float32)
 MASKS = {"a": np.random.default_rng(1).random((3, 8, 8)), "b": np.ones((3, 4, 4))}
@@ -109,3 +121,65 @@ def test_add_scalar(tmp_path):
     assert accumulator.SummaryMetadata("t/faithfulness/a/deletion_auc").plugin_data.plugin_name == (
         "scalars"
     )
+
+
+# ---------------------------------------------------------------- curves in asset files
+
+
+def _curves_logdir(tmp_path):
+    """Run `run`, tag `t`: step 1 with `GOOD` scores (a curve among numbers), in an
+    asset file; returns `(logdir, run directory)`."""
+    run = str(tmp_path / "run")
+    with summary.SaliencyWriter(run) as writer:
+        writer.add("t", IMAGES, MASKS, 1, scores=GOOD)
+    return str(tmp_path), run
+
+
+def test_curves_live_in_the_asset_file_and_numbers_in_the_record(tmp_path):
+    logdir, run = _curves_logdir(tmp_path)
+    ((_, stored, count),) = saliency_logdir.manifests(run, "t")
+    assert count == 1 and stored.asset.curves
+    assert stored.scores == {"a": {"deletion_auc": [0.1, 0.2, 0.3], "infidelity": [3.0, 2.0, 1.0]}}
+    assert "deletion_curve" not in stored.to_json().decode()
+    # The file ends with the curves, checked like every other blob.
+    blob = assets.read_blob(run, stored.asset, stored.asset.curves_index)
+    assert json.loads(blob) == {"a": {"deletion_curve": GOOD["a"]["deletion_curve"]}}
+    (record,) = reader.read_saliency(logdir)
+    assert list(record.scores["a"]) == ["deletion_auc", "infidelity", "deletion_curve"]
+    np.testing.assert_array_equal(record.scores["a"]["deletion_curve"], GOOD["a"]["deletion_curve"])
+
+
+@pytest.mark.parametrize("backend", tb_backends.BACKENDS)
+def test_sample_answers_the_curves_and_samples_the_numbers(tmp_path, backend):
+    logdir, _ = _curves_logdir(tmp_path)
+    with tb_backends.data_provider(logdir, backend) as provider:
+        client = Client(tb_backends.make_app(provider, logdir))
+        query = "run=run&tag=t&sample=1"
+        one = json.loads(client.get("/data/plugin/saliency/sample?" + query).data)
+        every = json.loads(client.get("/data/plugin/saliency/samples?" + query).data)
+    assert one["scores"] == {
+        "a": {"deletion_auc": 0.2, "infidelity": 2.0, "deletion_curve": [1.0, 0.25, 0.0]}
+    }
+    assert [e["scores"] for e in every] == [{"a": {"deletion_auc": 0.2, "infidelity": 2.0}}]
+    assert one["batch_scores"] == every[0]["batch_scores"]
+    assert one["batch_scores"]["a"]["deletion_auc"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("backend", tb_backends.BACKENDS)
+def test_damaged_curves_are_a_422_and_a_clear_error(tmp_path, backend):
+    logdir, run = _curves_logdir(tmp_path)
+    ((_, stored, _),) = saliency_logdir.manifests(run, "t")
+    start, _ = stored.asset.span(stored.asset.curves_index)
+    path = os.path.join(run, *stored.asset.path.split("/"))
+    with open(path, "r+b") as f:
+        f.seek(start + 2)
+        f.write(b"#")
+    with pytest.raises(assets.DamagedAssetError, match="damaged"):
+        reader.read_saliency(logdir)
+    with tb_backends.data_provider(logdir, backend) as provider:
+        client = Client(tb_backends.make_app(provider, logdir))
+        response = client.get("/data/plugin/saliency/sample?run=run&tag=t")
+        samples = client.get("/data/plugin/saliency/samples?run=run&tag=t")
+    assert response.status_code == 422
+    assert os.path.basename(path) in json.loads(response.data)["error"]
+    assert samples.status_code == 200  # the filmstrip does not need the curves

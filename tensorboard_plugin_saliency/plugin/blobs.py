@@ -159,6 +159,15 @@ class BlobReader:
         for index in indices:
             self._asset_blob(run, manifest_key, manifest, index)
 
+    def asset_scores(self, run, manifest_key, manifest):
+        """The step's scores with the curves its asset file holds (read alone,
+        checked, cached); `NotFoundError` / `UnreadableError` as `check_asset`."""
+        blob = self._asset_blob(run, manifest_key, manifest, manifest.asset.curves_index)
+        try:
+            return assets.join_curves(manifest, blob)
+        except assets.DamagedAssetError as e:
+            raise UnreadableError("run %r: %s" % (run, e)) from None
+
     def _asset_blob(self, run, manifest_key, manifest, index):
         """Blob `index` of the step's asset file: read alone and checked against its
         own CRC-32C (format 4), or from the whole file, read and checked once (format 3)."""

@@ -250,6 +250,15 @@ class SaliencyData:
             key = selection.datum.values[0].blob_key
             self.reader.check_asset(selection.run, key, selection.manifest, selection.sample)
 
+    def scores_of(self, selection):
+        """The scores of `selection`'s step, curves included: read from its asset
+        file (and checked) when they live there."""
+        manifest = selection.manifest
+        if manifest.asset is None or not manifest.asset.curves:
+            return manifest.scores
+        key = selection.datum.values[0].blob_key
+        return self.reader.asset_scores(selection.run, key, manifest)
+
     def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
         """The `Selection` of `sample` at every kept readable step, oldest first; at a
         step whose batch is smaller, its last image."""
@@ -292,9 +301,9 @@ class SaliencyData:
             raise InvalidArgumentError(str(e)) from None
 
 
-def sample_json(selection, url_prefix="blob?key="):
-    """The `/sample` answer for `selection`: its label, and URLs and value ranges of
-    its image and masks."""
+def sample_json(selection, mask_scores, url_prefix="blob?key="):
+    """The `/sample` answer for `selection`: its label, URLs and value ranges of its
+    image and masks, and its scores from `mask_scores` (the step's)."""
     info = selection.manifest.samples[selection.sample]
 
     def url(key):
@@ -328,8 +337,8 @@ def sample_json(selection, url_prefix="blob?key="):
             "channels": info.image.channels,
         },
         "masks": masks,
-        "scores": scores.of_sample(selection.manifest.scores, selection.sample),
-        "batch_scores": scores.means(selection.manifest.scores),
+        "scores": scores.of_sample(mask_scores, selection.sample),
+        "batch_scores": scores.means(mask_scores),
     }
 
 
