@@ -123,6 +123,73 @@ try {
   await goTo(spec.good);
   s = await waitFor(showsGood);
   check("back at the good step, its picture shows again and the message is gone", showsGood(s), JSON.stringify(s));
+
+  // A batch of two images (a grid) whose latest step's asset file was deleted.
+  const gridCard = frame.locator(`article[aria-label="${spec.gridRun} / ${spec.tag}"]`);
+  const gridShows = () =>
+    gridCard.evaluate((c) => {
+      const visible = (e) => e !== null && e.getClientRects().length > 0;
+      const error = c.querySelector(".card-error");
+      const grid = c.querySelector(".grid-view");
+      const rows = [...c.querySelectorAll(".grid-body .grid-row")];
+      return {
+        box: c.querySelector('input[aria-label="Go to step"]').value,
+        message: error.hidden ? null : error.textContent,
+        gridVisible: visible(grid),
+        cellsVisible: [...c.querySelectorAll(".grid-body .grid-cell")].filter(visible).length,
+        rowsPainted: Number(grid?.dataset.loaded ?? 0),
+        rows: rows.map((r) => ({
+          label: r.querySelector(".grid-label").textContent,
+          cells: [...r.querySelectorAll(".grid-cell")].filter(visible).length,
+          failed: r.classList.contains("failed"),
+        })),
+      };
+    });
+  async function gridWait(done, timeout = 10000) {
+    const deadline = Date.now() + timeout;
+    let g = null;
+    while (Date.now() < deadline) {
+      await gridCard.scrollIntoViewIfNeeded();
+      g = await gridShows();
+      if (done(g)) return g;
+      await page.waitForTimeout(50);
+    }
+    return g;
+  }
+  // The latest step: the second image's bytes are damaged, the first image's are not.
+  let g = await gridWait((g) => g.box === String(spec.damaged) && g.rows.length === 2 && g.rows[1].failed);
+  check(
+    "a grid row whose image is damaged says so, naming the file, in place of its cells",
+    g.rows[1].cells === 0 && g.rows[1].label.includes("damaged") && g.rows[1].label.includes(spec.gridDamagedFile),
+    JSON.stringify(g),
+  );
+  g = await gridWait((g) => g.rowsPainted === 1);
+  check(
+    "... while the row of the intact image shows its cells, and the card no message",
+    g.rowsPainted === 1 && !g.rows[0].failed && g.rows[0].cells === 3 && g.message === null,
+    JSON.stringify(g),
+  );
+  if (shot) await gridCard.screenshot({ path: `${shot}-grid-row.png` });
+
+  const gridBox = gridCard.getByLabel("Go to step", { exact: true });
+  await gridBox.fill(String(spec.missing));
+  await gridBox.press("Enter");
+  g = await gridWait((g) => g.box === String(spec.missing) && g.message !== null);
+  check(
+    "a grid at a step whose asset file was deleted: the card says so once, naming the file",
+    g.message?.includes("missing") && g.message.includes(spec.gridMissingFile),
+    JSON.stringify(g),
+  );
+  check("... and shows no grid of empty cells", !g.gridVisible && g.cellsVisible === 0, JSON.stringify(g));
+  if (shot) await gridCard.screenshot({ path: `${shot}-grid.png` });
+  await gridBox.fill(String(spec.good));
+  await gridBox.press("Enter");
+  g = await gridWait((g) => g.box === String(spec.good) && g.rowsPainted === 2);
+  check(
+    "the grid's good step shows both rows painted and no message",
+    g.message === null && g.gridVisible && g.rowsPainted === 2 && g.cellsVisible === 6,
+    JSON.stringify(g),
+  );
   check("no page errors", errors.length === 0, errors.join("; "));
 } finally {
   await browser.close();

@@ -11,7 +11,10 @@ One log directory, served by a real `tensorboard` on each backend:
   step 1 answer 404 and of step 2 422 with a JSON message naming the file (never
   500), step 0 still renders; in headless Chromium (`tests/e2e_assets.mjs`) the card
   of each of those steps says so in words, with no picture, and step 0 shows its
-  picture.
+  picture. Run `grid`: steps 0, 1 and 2 of two images (a grid); step 1's asset file
+  deleted, and in step 2's a byte of the second image flipped: at step 2 the second
+  row says it is damaged in place of its cells and the first shows; at step 1 the
+  card says so once, with no grid of empty cells; step 0 shows its grid.
 - `mixed`: one tag whose steps hold their pixels inline (`assets=False`: format 1,
   and 2 with scores; the TF op) and in asset files (format 4, and format 3's file
   named by its SHA-256), read alike.
@@ -202,6 +205,23 @@ def write_damaged(run_directory):
     }
 
 
+def write_grid(run_directory):
+    """Steps 0, 1 and 2 of two images with two masks (a grid); step 1's asset file
+    deleted, a byte of step 2's second image flipped. Returns their paths."""
+    with SaliencyWriter(run_directory) as writer:
+        for step in (GOOD, MISSING, DAMAGED):
+            writer.add(TAG, *batch(step), step)
+    _, manifest, _ = manifests(run_directory)[DAMAGED]
+    start, _ = manifest.asset.span(manifest.image_index(1))
+    path = asset_files(run_directory)[DAMAGED]
+    with open(path, "r+b") as f:
+        f.seek(start + 40)
+        byte = f.read(1)
+        f.seek(start + 40)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    return {"missing": damage(run_directory, "delete", MISSING), "damaged": path}
+
+
 def _next_second():
     """Event files are read in name order, which starts with the second they were
     made in: the next writer's file sorts after the last one's."""
@@ -237,12 +257,14 @@ def write_mixed(run_directory):
 
 @pytest.fixture(scope="module")
 def logdir(tmp_path_factory):
-    """`(logdir, facts)`: runs `killed`, `damaged` and `mixed` (see the module's doc)."""
+    """`(logdir, facts)`: runs `killed`, `damaged`, `grid` and `mixed` (see the
+    module's doc)."""
     root = str(tmp_path_factory.mktemp("assets"))
     killed = os.path.join(root, "killed")
     facts = {"announced": write_killed(killed)}
     facts["killed_steps"] = [step for step, _, _ in manifests(killed)]
     facts["files"] = write_damaged(os.path.join(root, "damaged"))
+    facts["files"]["grid"] = write_grid(os.path.join(root, "grid"))
     write_mixed(os.path.join(root, "mixed"))
     return root, facts
 
@@ -461,6 +483,9 @@ def test_the_card_of_a_missing_or_damaged_step_says_so_in_chromium(served, tmp_p
         "damaged": DAMAGED,
         "missingFile": os.path.basename(facts["files"]["missing"]),
         "damagedFile": os.path.basename(facts["files"]["damaged"]),
+        "gridRun": "grid",
+        "gridMissingFile": os.path.basename(facts["files"]["grid"]["missing"]),
+        "gridDamagedFile": os.path.basename(facts["files"]["grid"]["damaged"]),
     }
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec))

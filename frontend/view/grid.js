@@ -167,7 +167,10 @@ class GridView {
       this._showLabels(row);
       this.update();
     } catch (e) {
-      if (token === this._token) row.label.textContent = `image ${row.sample + 1}: ${e && e.message ? e.message : e}`;
+      if (token !== this._token) return;
+      // The row says why, in place of its cells (as a failed card does).
+      row.root.classList.add("failed");
+      row.label.textContent = `image ${row.sample + 1}: ${e && e.message ? e.message : e}`;
     } finally {
       row.loading = false;
     }
