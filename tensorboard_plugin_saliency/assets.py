@@ -1,4 +1,4 @@
-"""A summary's images and masks in a file beside the event files (format version 3).
+"""A summary's images and masks in a file beside the event files (format versions 3 and 4).
 
 TensorBoard keeps every kept step of a tag in memory. To keep that small, a
 summary's pixels (the PNG images and encoded masks of format 1, back to back in

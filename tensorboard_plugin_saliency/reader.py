@@ -7,7 +7,7 @@ see `storage.py`) is read the same way after its event files are copied to a
 temporary directory: TensorBoard's loaders read through TensorFlow's file system
 when TensorFlow is installed, which has no `s3://` or `memory://`.
 
-A summary whose images and masks live in an asset file (format 3, `assets`) is
+A summary whose images and masks live in an asset file (formats 3 and 4, `assets`) is
 read from its run's directory: `run_directory(logdir, multiplexer, run)` says where.
 """
 
@@ -107,7 +107,7 @@ def decode_blobs(blobs, run_directory=None):
     """`(images, masks, labels, method_params)` of one summary's blob list.
 
     `run_directory` is the run's directory (or URL), needed for a summary that keeps
-    its pixels in an asset file (format 3).
+    its pixels in an asset file (formats 3 and 4).
     """
     decoded = encoding.decode_summary(blobs, run_directory)
     return decoded.images, decoded.masks, decoded.labels, decoded.method_params

@@ -29,7 +29,7 @@ from tensorboard_plugin_saliency.plugin.lru import LRU
 
 # Steps kept per saliency tag unless `--samples_per_plugin=saliency=N` says otherwise:
 # 0, every step. Both backends keep every kept step in memory; a step written by
-# `SaliencyWriter` or the callbacks (format 3) is its manifest alone, about 100 bytes
+# `SaliencyWriter` or the callbacks (format 4) is its manifest alone, about 100 bytes
 # per image and mask (its pixels live in an asset file read on demand), so every
 # step of a long run fits. Summaries that hold their pixels (the TF op inside
 # `tf.function`, or logs of plugin versions before 3: about 1.1 MB for 3 RGB
