@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 
-from bench_backend import Client  # noqa: E402
+from bench_backend import Client, _ok, report  # noqa: E402
 from helpers.tb_process import fetch, fetch_json, tensorboard_process  # noqa: E402
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter  # noqa: E402
@@ -396,13 +396,6 @@ def measure(dirs, load_fast, args):
     return [(figure, value, target, _ok(value, target)) for figure, value, target in rows]
 
 
-def _ok(value, target):
-    if target == "info":
-        return True
-    op, limit = target.split()
-    return value <= float(limit) if op == "<=" else value >= float(limit)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=6, help="runs of the sweep")
@@ -480,25 +473,7 @@ def main():
         for load_fast in args.backends.split(","):
             rows += measure(dirs, load_fast, args)
 
-    width = max(len(r[0]) for r in rows)
-    print("| %s | value | target | ok |" % "figure".ljust(width))
-    print("|%s|------:|--------|----|" % ("-" * (width + 2)))
-    for figure, value, target, ok in rows:
-        print(
-            "| %s | %5.2f | %-6s | %s |"
-            % (
-                figure.ljust(width),
-                value,
-                target,
-                "" if target == "info" else "yes" if ok else "NO",
-            )
-        )
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(
-                [dict(zip(("figure", "value", "target", "ok"), r)) for r in rows], f, indent=1
-            )
-    return 0 if all(r[3] for r in rows) else 1
+    return report(rows, args.json)
 
 
 if __name__ == "__main__":

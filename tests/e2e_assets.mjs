@@ -60,18 +60,20 @@ try {
         meta: visible(meta) ? meta.textContent : null,
       };
     });
-  /** Waits until `done(what the card shows)`; returns what it shows then (or last). */
-  async function waitFor(done, timeout = 10000) {
+  /** Reads `read()` (with `locator` scrolled into view) until `done(it)`; returns it then (or the last read). */
+  async function until(locator, read, done, timeout = 10000) {
     const deadline = Date.now() + timeout;
-    let s = null;
+    let value = null;
     while (Date.now() < deadline) {
-      await card.scrollIntoViewIfNeeded();
-      s = await shows();
-      if (done(s)) return s;
+      await locator.scrollIntoViewIfNeeded();
+      value = await read();
+      if (done(value)) return value;
       await page.waitForTimeout(50);
     }
-    return s;
+    return value;
   }
+  /** Waits until `done(what the card shows)`; returns what it shows then (or last). */
+  const waitFor = (done) => until(card, shows, done);
   async function goTo(step) {
     await card.scrollIntoViewIfNeeded();
     await box.fill(String(step));
@@ -145,17 +147,7 @@ try {
         })),
       };
     });
-  async function gridWait(done, timeout = 10000) {
-    const deadline = Date.now() + timeout;
-    let g = null;
-    while (Date.now() < deadline) {
-      await gridCard.scrollIntoViewIfNeeded();
-      g = await gridShows();
-      if (done(g)) return g;
-      await page.waitForTimeout(50);
-    }
-    return g;
-  }
+  const gridWait = (done) => until(gridCard, gridShows, done);
   // The latest step: the second image's bytes are damaged, the first image's are not.
   let g = await gridWait((g) => g.box === String(spec.damaged) && g.rows.length === 2 && g.rows[1].failed);
   check(
