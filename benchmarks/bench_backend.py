@@ -242,10 +242,7 @@ def main():
     parser.add_argument(
         "--steps-requests", type=int, default=40, help="requests of /steps for its median"
     )
-    parser.add_argument(
-        "--backends", default="false,true", help="--load_fast values to run, comma separated"
-    )
-    parser.add_argument("--json", help="also write the rows to this JSON file")
+    add_shared_args(parser)
     args = parser.parse_args()
 
     rows = []
@@ -262,6 +259,14 @@ def main():
             rows += measure(logdir, load_fast, args)
 
     return report(rows, args.json)
+
+
+def add_shared_args(parser):
+    """The options of the benchmarks that start TensorBoard: --backends and --json."""
+    parser.add_argument(
+        "--backends", default="false,true", help="--load_fast values to run, comma separated"
+    )
+    parser.add_argument("--json", help="also write the rows to this JSON file")
 
 
 def report(rows, json_path=None):

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 
-from bench_backend import Client, _ok, report  # noqa: E402
+from bench_backend import Client, _ok, add_shared_args, report  # noqa: E402
 from helpers.tb_process import fetch, fetch_json, tensorboard_process  # noqa: E402
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter  # noqa: E402
@@ -401,10 +401,7 @@ def main():
     parser.add_argument("--runs", type=int, default=6, help="runs of the sweep")
     parser.add_argument("--steps", type=int, default=60, help="steps per run of the sweep")
     parser.add_argument("--long-steps", type=int, default=1000, help="steps of the long tag")
-    parser.add_argument(
-        "--backends", default="false,true", help="--load_fast values to run, comma separated"
-    )
-    parser.add_argument("--json", help="also write the rows to this JSON file")
+    add_shared_args(parser)
     args = parser.parse_args()
 
     rows = []
