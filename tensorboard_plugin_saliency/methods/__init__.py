@@ -1,4 +1,11 @@
-"""Batched saliency methods for TF2 / Keras models.
+"""Batched saliency methods for Keras and PyTorch models, each written once.
+
+The methods, their parameters and defaults are one table (`table.METHODS`). Each
+method's math is one module (`compute(model, batch, **params)`) over a model adapter:
+`keras_model.KerasModel` for TF2 / Keras models, `torch.torch_model.TorchModel` for
+PyTorch (see `adapter` for what a method asks of a model). This package gives them as
+functions of Keras models; `tensorboard_plugin_saliency.torch.methods` gives the same
+functions, with the same parameters, for PyTorch modules.
 
 A *model* is any callable mapping a float32 batch `[N, H, W, C]` to scores
 `[N, classes]` (logits or probabilities). Every method has the form
@@ -10,8 +17,9 @@ where `images` is `[N, H, W, C]` and `targets` holds one class index per image
 `target=`: `increase(i)`, `decrease(i)`, `keep(i)` (a regression or any output
 unit, as keras-vis), `layer_filter(layer, filter)` (what a filter of an
 intermediate layer looks for) or a callable `outputs -> [N]` scores; `output=`
-picks one output of a model with several (see `targets`). Attributions have the shape of
-`images`, except Grad-CAM's, which are `[N, h, w]` at the layer's resolution.
+picks one output of a model with several (see `targets`). Attributions have the shape
+of `images`, except Grad-CAM's, which are `[N, h, w]` at the layer's resolution, and
+XRAI's, `[N, H, W]`.
 
 The algorithms follow PAIR's `saliency.core` 0.2.1 (same defaults, same
 formulas); the difference is execution. PAIR explains one image at a time and
@@ -30,23 +38,23 @@ replicas take part and no collective op runs, so under
 
 The package, in the order to read it:
 
-- `checks`: the arguments every method shares (model, images, targets, counts).
-- `targets`: what a method explains (a class, or any score of any output).
-- `engine`: the virtual batch (`over_points`), the traced-function cache and
-  the thread pools (made on first use); `replicas`: the same under `tf.distribute`.
-- one module per method: `gradients` (with `gradient_x_input`),
-  `integrated_gradients`, `blur_ig`, `guided_ig` (with `row_select`), `smoothgrad`, `grad_cam`,
-  `occlusion`, `guided_backprop`, `deconvnet` (both on `relu_rewrite`, a copy of
-  the model with its ReLU gradients rewritten), `guided_grad_cam`, `xrai` (with
-  `xrai_segments`). A method says how to make model input k of image i (a path
-  step, a noisy copy, an occluded copy) and the engine does the rest.
-- `registry`: method names (`METHODS`) and their parameters as provenance
-  (`method_params`, `default_params`).
+- `table`: the methods, their parameters, defaults, costs, papers and peer names.
+- `checks`, `targets`: the arguments every method shares, and what a method explains.
+- `adapter`: what a method asks of a model; `keras_model` (over `engine`, the
+  virtual batch, `replicas` for `tf.distribute`, `relu_rewrite` and `tf_ops`) and
+  `torch.torch_model` implement it.
+- one module per method: `gradients` (with `gradient_x_input`), `integrated_gradients`,
+  `blur_ig`, `guided_ig` (with `row_select`), `smoothgrad`, `grad_cam`, `occlusion`,
+  `guided_backprop`, `deconvnet`, `guided_grad_cam` (with `resize`), `xrai` (with
+  `xrai_segments`). A method says how to make model input k of image i (a path step,
+  a noisy copy, an occluded copy) and the adapter does the rest.
+- `api`: the functions below, made from the table; `registry`: the parameters as
+  provenance (`method_params`, `default_params`).
 
-Adding a method: a module beside the others, its line in `registry.METHODS`
-and in the imports below, and its row in the tests' table of methods.
+Adding a method: a module beside the others with its `compute`, and its row in
+`table.TABLE`; both frameworks' functions, the callbacks and the README's table follow.
 
-This package imports TensorFlow; `tensorboard_plugin_saliency` itself does not.
+This package imports TensorFlow only when a Keras model is explained.
 
 Example::
 
@@ -56,41 +64,41 @@ Example::
     cams = methods.grad_cam(model, images)                         # [N, h, w]
 """
 
-from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
-from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
-from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
-from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
-from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
-from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
-from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
-from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
-from tensorboard_plugin_saliency.methods.occlusion import occlusion
-from tensorboard_plugin_saliency.methods.registry import METHODS, default_params, method_params
-from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
+from tensorboard_plugin_saliency.methods import api, frameworks, table
+from tensorboard_plugin_saliency.methods.registry import default_params, method_params
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep, layer_filter
-from tensorboard_plugin_saliency.methods.xrai import xrai
+
+METHODS = {
+    name: api.method_function(
+        name,
+        frameworks.keras_adapter,
+        {"batch_size": DEFAULT_BATCH_SIZE, "strategy": None},
+        "Keras",
+    )
+    for name in table.METHODS
+}
+"""Method name -> its function of Keras models."""
+
+globals().update(METHODS)
+
+
+def grad_cam_layer(model, layer=None):
+    """The Keras layer whose output Grad-CAM weighs (see `keras_model.grad_cam_layer`)."""
+    from tensorboard_plugin_saliency.methods.keras_model import grad_cam_layer as resolve
+
+    return resolve(model, layer)
+
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "METHODS",
-    "blur_integrated_gradients",
+    *METHODS,
     "decrease",
-    "deconvnet",
     "default_params",
-    "grad_cam",
     "grad_cam_layer",
-    "gradient_x_input",
-    "gradients",
-    "guided_backprop",
-    "guided_grad_cam",
-    "guided_integrated_gradients",
     "increase",
-    "integrated_gradients",
     "keep",
     "layer_filter",
     "method_params",
-    "occlusion",
-    "smoothgrad",
-    "xrai",
 ]

@@ -3,14 +3,12 @@
 import math
 
 import numpy as np
-import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import checks, engine
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.methods import checks
 
 
 def blur_matrices(sigmas, length):
-    """Matrices M [len(sigmas), L, L] with M[s] @ v = scipy's 1-D Gaussian blur.
+    """float32 matrices M `[len(sigmas), L, L]` with M[s] @ v = scipy's 1-D Gaussian blur.
 
     Same kernel as `scipy.ndimage.gaussian_filter1d(mode="constant")`
     (truncate=4, radius int(4 sigma + 0.5)); sigma 0 is the identity.
@@ -26,61 +24,38 @@ def blur_matrices(sigmas, length):
         kernel /= kernel.sum()
         inside = np.abs(offsets) <= radius
         mats[s][inside] = kernel[offsets[inside] + radius]
-    return tf.constant(mats, tf.float32)
+    return mats.astype(np.float32)
 
 
-def _blur_points(images, k, i, blur_h, blur_w, dsigma, grad_step):
+def blur(ops, x, rows_matrix, cols_matrix):
+    """`x` `[rows, H, W, C]` blurred: `rows_matrix` `[rows, H, H]` along the height and
+    `cols_matrix` `[rows, W, W]` along the width, as two batched matrix products."""
+    rows, h, w, c = (int(d) for d in x.shape)
+    y = ops.reshape(rows_matrix @ ops.reshape(x, [rows, h, w * c]), [rows, h, w, c])
+    y = ops.reshape(ops.transpose(y, [0, 2, 1, 3]), [rows, w, h * c])
+    y = ops.reshape(cols_matrix @ y, [rows, w, h, c])
+    return ops.transpose(y, [0, 2, 1, 3])
+
+
+def _blur_points(ops, images, k, i, blur_h, blur_w, dsigma, grad_step):
     """Image i blurred at step k, weighted by the path's finite-difference slope."""
-    x = tf.gather(images, i)
-    rows, h, w, c = tf.unstack(tf.shape(x))
-
-    def blur(s):  # s indexes the separable blur matrices; two batched matmuls.
-        y = tf.reshape(tf.gather(blur_h, s) @ tf.reshape(x, [rows, h, w * c]), [rows, h, w, c])
-        y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [rows, w, h * c])
-        y = tf.reshape(tf.gather(blur_w, s) @ y, [rows, w, h, c])
-        return tf.transpose(y, [0, 2, 1, 3])
-
-    x_step = blur(k)
-    slope = (blur(k + tf.shape(dsigma)[0]) - x_step) / grad_step
-    return x_step, -tf.reshape(tf.gather(dsigma, k), [-1, 1, 1, 1]) * slope
+    x = ops.gather(images, i)
+    steps = int(dsigma.shape[0])
+    x_step = blur(ops, x, ops.gather(blur_h, k), ops.gather(blur_w, k))
+    ahead = blur(ops, x, ops.gather(blur_h, k + steps), ops.gather(blur_w, k + steps))
+    slope = (ahead - x_step) / grad_step
+    return x_step, -ops.reshape(ops.gather(dsigma, k), [-1, 1, 1, 1]) * slope
 
 
-def blur_integrated_gradients(
-    model,
-    images,
-    targets=None,
-    steps=100,
-    max_sigma=50.0,
-    grad_step=0.01,
-    sqrt=False,
-    batch_size=DEFAULT_BATCH_SIZE,
-    strategy=None,
-    target=None,
-    output=None,
-):
-    """Integrated gradients along the path from a blurred image back to the image.
+def compute(model, batch, steps=100, max_sigma=50.0, grad_step=0.01, sqrt=False):
+    """Integrated gradients along the path from a blurred image back to the image,
+    `[N, H, W, C]`.
 
     Sigmas run `i * max_sigma / steps` (or their square roots with `sqrt=True`),
     i = 0..steps, and the path derivative is a finite difference with step
-    `grad_step` in sigma. The blur is scipy's `gaussian_filter` (zero padding),
-    done as two small matrix products.
-
-    Args:
-      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
-      steps: points on the path per image (an int >= 1).
-      max_sigma: the Gaussian sigma of the path's fully blurred end (> 0).
-      grad_step: the finite-difference step in sigma (> 0).
-      sqrt: whether the sigmas are spaced as square roots.
-
-    Returns:
-      float32 `[N, H, W, C]`.
-
-    Raises:
-      TypeError, ValueError: an argument is not what the method takes.
+    `grad_step` in sigma. The blur is scipy's `gaussian_filter` (zero padding), done
+    as two small matrix products.
     """
-    images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy, target, output
-    )
     steps = checks.check_count("steps", steps)
     if not max_sigma > 0:
         raise ValueError(f"max_sigma: expected a number > 0, got {max_sigma!r}")
@@ -91,17 +66,16 @@ def blur_integrated_gradients(
         sigmas = [math.sqrt(s) for s in sigmas]
     # Matrices for sigmas[k], then for sigmas[k] + grad_step, k < steps.
     both = sigmas[:-1] + [s + grad_step for s in sigmas[:-1]]
-    _, h, w, _ = images.shape
-    return engine.over_points(
-        model,
-        _blur_points,
-        images,
-        targets,
-        steps,
-        batch_size,
-        blur_matrices(both, h),
-        blur_matrices(both, w),
-        tf.constant(np.diff(sigmas), tf.float32),
-        tf.constant(grad_step, tf.float32),
-        strategy=strategy,
-    ).numpy()
+    _, h, w, _ = batch.shape
+    ops = model.ops
+    return ops.numpy(
+        model.input_gradients(
+            batch,
+            _blur_points,
+            steps,
+            ops.constant(blur_matrices(both, h)),
+            ops.constant(blur_matrices(both, w)),
+            ops.constant(np.diff(sigmas)),
+            ops.constant(np.float32(grad_step)),
+        )
+    )

@@ -16,47 +16,24 @@ computes on the chief only) without waiting for the others. Without a strategy,
 or with one replica per worker, the plain single-device path runs.
 """
 
-import os
-import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods import targets as _targets
+from tensorboard_plugin_saliency.methods.adapter import image_points  # noqa: F401
+from tensorboard_plugin_saliency.methods.pools import _POOLS, thread_pool  # noqa: F401
 from tensorboard_plugin_saliency.methods.replicas import (  # noqa: F401 (the engine's API)
     local_replicas,
     replicated,
     resolve_strategy,
 )
-
-DEFAULT_BATCH_SIZE = 64
-"""Largest number of model inputs per model call."""
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE  # noqa: F401
+from tensorboard_plugin_saliency.methods.tf_ops import OPS
 
 TRACED = weakref.WeakKeyDictionary()
 """model -> {key: tf.function}: the traced functions of each model."""
-
-_POOLS = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def thread_pool(name, max_workers=None):
-    """The process's thread pool called `name`, made on first use.
-
-    Args:
-      name: the pool's name (also its threads' name prefix).
-      max_workers: its size, used when the pool is made; default one per CPU.
-
-    Returns:
-      A `concurrent.futures.ThreadPoolExecutor`.
-    """
-    with _POOLS_LOCK:
-        if name not in _POOLS:
-            _POOLS[name] = ThreadPoolExecutor(
-                max_workers=max_workers or os.cpu_count() or 1, thread_name_prefix=name
-            )
-        return _POOLS[name]
 
 
 def traced(model, key, build):
@@ -127,7 +104,7 @@ def forward(model, images, batch_size, strategy=None, output=None):
     strategy = resolve_strategy(strategy)
 
     def scores(ref):
-        pick = _targets.Explained(_targets.classes(), None, output).outputs_fn(ref())
+        pick = outputs_of(_targets.Explained(_targets.classes(), None, output), ref())
         return lambda x: call(lambda y: pick(y), x)
 
     key = ("forward", output)
@@ -148,10 +125,36 @@ def forward(model, images, batch_size, strategy=None, output=None):
     )
 
 
-def image_points(images, k, i):
-    """The points of a method that feeds each image itself, once (weight 1)."""
-    del k
-    return tf.gather(images, i), 1.0
+def outputs_of(explained, model):
+    """`x -> tensor`: the output `explained`'s target scores, of `model` (or of the
+    layer it names)."""
+    if explained.target.layer is not None:
+        sub = tf.keras.Model(model.inputs, find_layer(model, explained.target.layer).output)
+        return lambda x: sub(x, training=False)
+    output = explained.output
+    if isinstance(output, str) and isinstance(getattr(model, "output_names", None), list):
+        names = model.output_names
+        output = names.index(output) if output in names and len(names) > 1 else output
+    keras = isinstance(model, tf.keras.Model)
+
+    def run(x):
+        return _targets.select_output(model(x, training=False) if keras else model(x), output)
+
+    return run
+
+
+def find_layer(model, layer):
+    """The layer `layer` (a layer or a name) of Keras model `model`."""
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise TypeError(f"target: a layer target needs a Keras model, got {type(model).__name__}")
+    for candidate in model._flatten_layers(include_self=False):
+        if candidate is layer or candidate.name == layer:
+            return candidate
+    raise ValueError(
+        f"layer: expected a layer of this model or its name, one of "
+        f"{[c.name for c in layers]}; got {layer!r}"
+    )
 
 
 def _rows_fn(model, points, explained, backward, per_row=False, strategy=None):
@@ -163,16 +166,16 @@ def _rows_fn(model, points, explained, backward, per_row=False, strategy=None):
     """
 
     def build(ref):
-        outputs = explained.outputs_fn(ref())
+        outputs = outputs_of(explained, ref())
 
         def run(images, classes, k, i, segment, *aux):
-            x, weights = points(images, k, i, *aux)
+            x, weights = points(OPS, images, k, i, *aux)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(x)
-                picked = explained.target.score(outputs(x), tf.gather(classes, i))
+                picked = explained.target.score(outputs(x), tf.gather(classes, i), OPS)
             if not backward:
                 return picked
-            grads = explained.target.modify(tape.gradient(picked, x)) * weights
+            grads = explained.target.modify(tape.gradient(picked, x), OPS) * weights
             if per_row:
                 return grads
             n = tf.shape(images)[0]
@@ -218,15 +221,15 @@ def over_points(
     """Runs `npoints` model inputs per image, for all images, in big batches.
 
     Row r of the virtual batch is point k = r // N of image i = r % N;
-    `points(images, k, i, *aux)` (traced) returns those rows' model inputs and
+    `points(ops, images, k, i, *aux)` (traced) returns those rows' model inputs and
     weights (broadcastable to the inputs).
 
     Args:
       model: the model, a callable from `[rows, H, W, C]` to `[rows, classes]`.
-      points: `(images, k, i, *aux) -> (inputs, weights)`, traced.
+      points: `(ops, images, k, i, *aux) -> (inputs, weights)`, traced.
       images: float32 tensor `[N, H, W, C]`.
-      targets: what is explained in each image: the `targets.Explained` of
-        `checks.prepare`.
+      targets: what is explained in each image: the `targets.Explained` of a
+        prepared `adapter.Batch`.
       npoints: model inputs per image.
       batch_size: largest number of rows per model call.
       *aux: tensors passed on to `points`.

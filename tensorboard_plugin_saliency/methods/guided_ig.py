@@ -12,24 +12,14 @@ NumPy, in float64 with PAIR's formulas, so the selections match PAIR's.
 import os
 
 import numpy as np
-import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import checks, engine, row_select
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.methods import checks, pools, row_select
 
 EPSILON = 1e-9
 """PAIR's tolerance for the L1 distance having reached a step's target."""
 
 BLOCK = 1 << 17
 """Features (float64) of the rows one thread updates at a time, about a megabyte."""
-
-
-def _check_share(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number in [0, 1], got {value!r}")
-    if not 0 <= value <= 1:
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _isclose(a, b):
@@ -71,7 +61,7 @@ class _Path:
         n, features = self.x.shape
         rows = max(1, min(-(-n // (os.cpu_count() or 1)), BLOCK // features))
         list(
-            engine.thread_pool("guided-ig").map(
+            pools.thread_pool("guided-ig").map(
                 lambda start: self._step_rows(
                     slice(start, start + rows), step, steps, max_dist, grad_actual
                 ),
@@ -151,64 +141,32 @@ class _Path:
         return done | partial | (l1_s == 0)
 
 
-def guided_integrated_gradients(
-    model,
-    images,
-    targets=None,
-    *,
-    steps=200,
-    fraction=0.25,
-    max_dist=0.02,
-    baseline=None,
-    batch_size=DEFAULT_BATCH_SIZE,
-    strategy=None,
-    target=None,
-    output=None,
-):
-    """Guided Integrated Gradients: integrated gradients along an adaptive path.
+def compute(model, batch, steps=200, fraction=0.25, max_dist=0.02, baseline=None):
+    """Integrated gradients along an adaptive path, `[N, H, W, C]`.
 
     PAIR's `GuidedIG.GetMask` (same defaults, same float64 path arithmetic), for all
     images at once: `steps` model calls, each the gradients of every image at its
-    current point of the path.
-
-    Args:
-      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
-      steps: steps of the path (an int >= 1); PAIR's `x_steps`.
-      fraction: the share of the features, those of smallest absolute gradient, that
-        move in each pass of a step (in [0, 1]).
-      max_dist: how far (in alpha, in [0, 1]) a feature may get from the straight
-        line: 0 is Integrated Gradients on the straight line, 1 the unbounded path.
-      baseline: the path's start, anything broadcastable to `images`; default zeros.
-
-    Returns:
-      float32 `[N, H, W, C]`.
-
-    Raises:
-      TypeError, ValueError: an argument is not what the method takes.
+    current point of the path. `fraction`: the share of the features, those of
+    smallest absolute gradient, that move in each pass of a step; `max_dist`: how far
+    (in alpha) a feature may get from the straight line: 0 is Integrated Gradients on
+    the straight line, 1 the unbounded path.
     """
-    images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy, target, output
-    )
     steps = checks.check_count("steps", steps)
-    fraction = _check_share("fraction", fraction)
-    max_dist = _check_share("max_dist", max_dist)
-    if baseline is None:
-        baseline = tf.zeros_like(images)
-    else:
-        baseline = checks.broadcast_baseline(baseline, images)
-    shape = tuple(images.shape)
+    fraction = checks.check_share("fraction", fraction)
+    max_dist = checks.check_share("max_dist", max_dist)
+    ops = model.ops
+    start = ops.numpy(model.baseline(baseline, batch))
+    shape = batch.shape
     n = shape[0]
     path = _Path(
-        images.numpy().reshape(n, -1).astype(np.float64),
-        baseline.numpy().reshape(n, -1).astype(np.float64),
+        ops.numpy(batch.images).reshape(n, -1).astype(np.float64),
+        start.reshape(n, -1).astype(np.float64),
         fraction,
     )
-    grads_at = engine.gradients_of(
-        model, engine.image_points, targets, n, batch_size, engine.resolve_strategy(strategy)
-    )
+    grads_at = model.gradient_function(batch)
     x = np.empty(shape, np.float32)
     for step in range(steps):
         np.copyto(x, path.x.reshape(shape), casting="same_kind")
-        grads = grads_at(tf.constant(x)).numpy()
+        grads = ops.numpy(grads_at(ops.constant(x)))
         path.step(step, steps, max_dist, grads.reshape(n, -1))
     return path.attr.reshape(shape).astype(np.float32)

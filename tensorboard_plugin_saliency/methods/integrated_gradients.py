@@ -1,64 +1,51 @@
-"""Integrated Gradients (Sundararajan et al. 2017), as PAIR computes it."""
+"""Integrated Gradients (Sundararajan et al. 2017), as PAIR computes it, or with one of
+Captum's sums along the path."""
 
 import numpy as np
-import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import checks, engine
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.methods import checks
 
-
-def _line_points(images, k, i, baseline, alphas):
-    """Step k on the straight line from image i's baseline to image i."""
-    start = tf.gather(baseline, i)
-    alpha = tf.reshape(tf.gather(alphas, k), [-1, 1, 1, 1])
-    return start + alpha * (tf.gather(images, i) - start), 1.0
+RULES = ("pair", "riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle")
+"""The sums along the path: PAIR's, and Captum's `method=` names."""
 
 
-def integrated_gradients(
-    model,
-    images,
-    targets=None,
-    steps=25,
-    baseline=None,
-    batch_size=DEFAULT_BATCH_SIZE,
-    strategy=None,
-    target=None,
-    output=None,
-):
-    """Integrated Gradients along the straight line from a baseline to each image.
+def path_rule(rule, steps):
+    """`(alphas, weights)`, float64 `[steps]`: where on the path each step is, and its
+    weight in the sum (they add up to 1).
 
-    Computes `sum_k grad(baseline + alpha_k (x - baseline)) * (x - baseline) / steps`
-    with `alpha = linspace(0, 1, steps)` (both ends included), as PAIR does.
-
-    Args:
-      model, images, targets, batch_size, strategy, target, output: as for `gradients`.
-      steps: points on the path per image (an int >= 1).
-      baseline: the path's start, anything broadcastable to `images`; default zeros.
-
-    Returns:
-      float32 `[N, H, W, C]`.
-
-    Raises:
-      TypeError, ValueError: an argument is not what the method takes.
+    "pair": `linspace(0, 1, steps)`, both ends included, each weight `1 / steps`
+    (PAIR 0.2.1); Captum's: the trapezoid rule over `linspace(0, 1, steps)`, and left,
+    right and middle Riemann sums over `steps` equal intervals.
     """
-    images, targets, batch_size, strategy = checks.prepare(
-        model, images, targets, batch_size, strategy, target, output
-    )
+    checks.check_choice("rule", rule, RULES)
+    if rule == "pair":
+        return np.linspace(0, 1, steps), np.full(steps, 1.0 / steps)
+    if rule == "riemann_trapezoid":
+        if steps < 2:
+            raise ValueError(f"steps: the trapezoid rule needs steps >= 2, got {steps}")
+        weights = np.full(steps, 1.0 / (steps - 1))
+        weights[[0, -1]] /= 2
+        return np.linspace(0, 1, steps), weights
+    offset = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}[rule]
+    return (np.arange(steps) + offset) / steps, np.full(steps, 1.0 / steps)
+
+
+def line_points(ops, images, k, i, baseline, alphas, weights):
+    """Step k on the straight line from image i's baseline to image i, and its weight."""
+    start = ops.gather(baseline, i)
+    alpha = ops.reshape(ops.gather(alphas, k), [-1, 1, 1, 1])
+    weight = ops.reshape(ops.gather(weights, k), [-1, 1, 1, 1])
+    return start + alpha * (ops.gather(images, i) - start), weight
+
+
+def compute(model, batch, steps=25, baseline=None, rule="pair"):
+    """`sum_k weight_k grad(baseline + alpha_k (x - baseline)) * (x - baseline)`,
+    `[N, H, W, C]`, with the alphas and weights of `path_rule`."""
     steps = checks.check_count("steps", steps)
-    if baseline is None:
-        baseline = tf.zeros_like(images)
-    else:
-        baseline = checks.broadcast_baseline(baseline, images)
-    alphas = tf.constant(np.linspace(0, 1, steps), tf.float32)
-    total = engine.over_points(
-        model,
-        _line_points,
-        images,
-        targets,
-        steps,
-        batch_size,
-        baseline,
-        alphas,
-        strategy=strategy,
+    alphas, weights = path_rule(rule, steps)
+    start = model.baseline(baseline, batch)
+    ops = model.ops
+    total = model.input_gradients(
+        batch, line_points, steps, start, ops.constant(alphas), ops.constant(weights)
     )
-    return (total * (images - baseline) / steps).numpy()
+    return ops.numpy(total * (batch.images - start))

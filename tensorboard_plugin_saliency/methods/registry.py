@@ -1,120 +1,98 @@
-"""Method names, and each method's parameters as provenance for the stored masks."""
+"""Each method's parameters as provenance for the stored masks, for both frameworks.
 
-import inspect
+`method_params("grad_cam", model=model)` is what a callback records beside a mask:
+the method's defaults from the table, the parameters it ran with, and what it resolved
+from the model (Grad-CAM's layer, by name). The same call gives the same keys for a
+Keras model and a PyTorch module. This module imports neither TensorFlow nor PyTorch.
+"""
 
 import numpy as np
-import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods.blur_ig import blur_integrated_gradients
-from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
-from tensorboard_plugin_saliency.methods.grad_cam import grad_cam, grad_cam_layer
-from tensorboard_plugin_saliency.methods.gradients import gradient_x_input, gradients
-from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
-from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
-from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
-from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
-from tensorboard_plugin_saliency.methods.occlusion import occlusion
-from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
+from tensorboard_plugin_saliency.methods import table
 from tensorboard_plugin_saliency.methods.targets import Target
-from tensorboard_plugin_saliency.methods.xrai import xrai
 
-METHODS = {
-    "gradients": gradients,
-    "gradient_x_input": gradient_x_input,
-    "smoothgrad": smoothgrad,
-    "integrated_gradients": integrated_gradients,
-    "blur_integrated_gradients": blur_integrated_gradients,
-    "grad_cam": grad_cam,
-    "occlusion": occlusion,
-    "guided_backprop": guided_backprop,
-    "deconvnet": deconvnet,
-    "guided_grad_cam": guided_grad_cam,
-    "guided_integrated_gradients": guided_integrated_gradients,
-    "xrai": xrai,
-}
-"""Method name -> function, for the Keras callback."""
-
-_NOT_PROVENANCE = (
-    "model",
-    "images",
-    "targets",
-    "batch_size",
-    "strategy",
-    "noise",
-    "base_params",
-    "attributions",
-    "segments",
-)
+_LAYER_METHODS = ("grad_cam", "guided_grad_cam")
 
 
 def _jsonable(value):
     if isinstance(value, Target):
         return value.text  # e.g. "decrease(0)", "filter conv2:5"
-    if isinstance(value, tf.keras.layers.Layer):
-        return value.name
-    if callable(value):
-        return getattr(value, "__name__", repr(value))
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, (np.ndarray, tf.Tensor)):
-        return f"array{list(value.shape)}"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an array or a tensor
+        return f"array{[int(d) for d in value.shape]}"
+    if isinstance(getattr(value, "method_name", None), str):
+        return value.method_name
+    if isinstance(getattr(value, "name", None), str) and not callable(value):
+        return value.name  # a Keras layer
+    if hasattr(value, "func") and hasattr(value, "keywords"):  # functools.partial
+        return table.base_name(value)[0]
+    if callable(value):
+        name = getattr(value, "name", None)
+        return name if isinstance(name, str) else getattr(value, "__name__", type(value).__name__)
     return value
 
 
-def _declared(name):
-    """The parameters of method `name` that describe it, with their defaults."""
-    signature = inspect.signature(METHODS[name])
-    return {
-        k: p.default
-        for k, p in signature.parameters.items()
-        if k not in _NOT_PROVENANCE and p.default is not inspect.Parameter.empty
-    }
+def _declared(method, given):
+    """The parameters of `method` that describe it: defaults, as the table says to
+    record them (`Param.recorded`)."""
+    out = {}
+    for p in method.params:
+        if p.recorded == "always" or (p.recorded == "changed" and p.name in given):
+            out[p.name] = p.default
+    return out
 
 
 def method_params(name, model=None, **params):
     """JSON-friendly parameters of method `name`: its defaults, then `params`.
 
-    For the callback's provenance, e.g. `method_params("smoothgrad")` ->
-    `{"base": "gradients", "nsamples": 25, "stdev_spread": 0.15,
-    "magnitude": True, "seed": None}`. For smoothgrad, the base method's
-    parameters are included. `batch_size`, `strategy` and `noise` are left out
-    (they do not describe the method).
+    For the callbacks' provenance, e.g. `method_params("smoothgrad")` ->
+    `{"base": "gradients", "nsamples": 25, "stdev_spread": 0.15, "magnitude": True,
+    "seed": None}`. For SmoothGrad, the base method's parameters are included.
+    `batch_size`, `strategy` and arrays of the run (`noise`, XRAI's `attributions`
+    and `segments`) are left out: they do not describe the method. `target` and
+    `output` are recorded when set.
 
     Args:
-      name: a key of `METHODS`.
-      model: the model the method runs on, if known. Parameters the method
-        resolves from the model are then recorded as resolved: Grad-CAM's
-        `layer` becomes the name of the layer it uses (see `grad_cam_layer`).
+      name: a method of the table (an older name warns).
+      model: the model the method runs on (Keras or PyTorch), if known. Parameters
+        the method resolves from the model are then recorded as resolved:
+        Grad-CAM's `layer` becomes the name of the layer it uses.
       **params: the parameters the method is called with.
 
     Returns:
-      `{parameter: value}` with JSON values (functions and layers by name,
-      arrays as `"array[shape]"`).
+      `{parameter: value}` with JSON values (functions and layers by name, arrays as
+      `"array[shape]"`).
 
     Raises:
-      ValueError: `name` is not a method (or, with `model`, Grad-CAM's `layer`
-        is not a spatial layer of it).
+      ValueError: `name` is not a method (or, with `model`, Grad-CAM's `layer` is not
+        a spatial layer of it).
     """
-    if name not in METHODS:
-        raise ValueError(f"name: expected one of {sorted(METHODS)}, got {name!r}")
-    out = _declared(name)
-    runs = METHODS[name]
-    if name == "smoothgrad":
-        base = params.get("base", gradients)
-        base_name = next((k for k, f in METHODS.items() if f is base), None)
-        if base_name is not None and base_name != "smoothgrad":
-            out.update(_declared(base_name))
-            runs = base
+    if name not in table.METHODS and name not in table.ALIASES:
+        raise ValueError(f"name: expected one of {sorted(table.METHODS)}, got {name!r}")
+    method = table.METHODS[table.canonical(name, "name")]
+    hidden = {p.name for p in method.params if p.recorded == "never"}
+    hidden |= {"batch_size", "strategy", "targets"}
+    out = _declared(method, params)
+    runs = method
+    if method.name == "smoothgrad":
+        base, preset = table.base_name(params.get("base", method.defaults["base"]))
+        if base not in ("smoothgrad", "xrai"):
+            runs = table.METHODS[base]
+            out.update(_declared(runs, {**preset, **params}))
+            hidden |= {p.name for p in runs.params if p.recorded == "never"}
+            out.update(preset)
     out.update(params)
-    if model is not None and runs in (grad_cam, guided_grad_cam):
-        out["layer"] = grad_cam_layer(model, out.get("layer"))
-    # What is explained is recorded when it is not each image's class of the first output.
-    for key in ("target", "output"):
+    if model is not None and runs.name in _LAYER_METHODS:
+        from tensorboard_plugin_saliency.methods.frameworks import adapter_for
+
+        out["layer"] = adapter_for(model).layer_name(out.get("layer"))
+    for key in ("target", "output"):  # recorded when not each image's class of output 0
         if out.get(key) is None:
             out.pop(key, None)
-    return {k: _jsonable(v) for k, v in out.items() if k not in _NOT_PROVENANCE}
+    return {k: _jsonable(v) for k, v in out.items() if k not in hidden}
 
 
 def default_params(name):

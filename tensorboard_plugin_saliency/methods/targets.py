@@ -10,9 +10,11 @@ Every method takes the same two ways to say it:
 
 `output=` picks one output of a model with several (an index, or a name). A target's
 `text` is recorded as the mask's provenance ("decrease(0)", "filter conv2:5").
-"""
 
-import tensorflow as tf
+Targets are written once for both frameworks: each score takes the framework's
+`ops` (see `adapter.Ops`), and a layer's output reaches `layer_filter` channels last.
+This module imports neither TensorFlow nor PyTorch.
+"""
 
 
 class Target:
@@ -25,36 +27,44 @@ class Target:
       key: equal for targets that score alike (their traced functions are shared).
     """
 
-    def __init__(self, text, score, *, uses_classes=False, layer=None, modifier=None, key=None):
+    def __init__(
+        self, text, score, *, uses_classes=False, layer=None, modifier=None, key=None, ops=True
+    ):
         self.text = text
+        self._uses_ops = ops
         self.key = text if key is None else key  # equal keys: the same traced functions
         self.uses_classes = uses_classes
         self.layer = layer
         self._score = score
         self._modifier = modifier
 
-    def score(self, outputs, classes):
-        """`[rows]` scores of `outputs` (the selected output); `classes` `[rows]` int32."""
-        scores = self._score(outputs, classes) if self.uses_classes else self._score(outputs)
-        scores = tf.convert_to_tensor(scores)
-        if scores.shape.rank != 1:
+    def score(self, outputs, classes, ops):
+        """`[rows]` scores of `outputs` (the selected output); `classes` `[rows]` ints."""
+        if self.uses_classes:
+            scores = self._score(outputs, classes, ops)
+        elif self._uses_ops:
+            scores = self._score(outputs, ops)
+        else:  # the user's callable, written for the model's framework
+            scores = self._score(outputs)
+        scores = ops.as_tensor(scores)
+        if len(scores.shape) != 1:
             raise ValueError(
                 f"target {self.text}: expected one score per input [N], got shape "
                 f"{tuple(scores.shape)}"
             )
         return scores
 
-    def modify(self, gradients):
+    def modify(self, gradients, ops):
         """The gradients a method uses (keep(): -|g|); unchanged by default."""
-        return self._modifier(gradients) if self._modifier else gradients
+        return self._modifier(gradients, ops) if self._modifier else gradients
 
     def __repr__(self):
         return self.text
 
 
-def _column(outputs, index, text):
-    outputs = tf.convert_to_tensor(outputs)
-    if outputs.shape.rank != 2:
+def _column(outputs, index, text, ops):
+    outputs = ops.as_tensor(outputs)
+    if len(outputs.shape) != 2:
         raise ValueError(
             f"target {text}: expected an output of shape [N, units], got shape "
             f"{tuple(outputs.shape)}; pass output= to pick one output"
@@ -67,9 +77,9 @@ def _check_index(name, index):
         raise TypeError(f"{name}: expected an output unit index (int >= 0), got {index!r}")
 
 
-def _class_scores(outputs):
-    outputs = tf.convert_to_tensor(outputs)
-    if outputs.shape.rank != 2:
+def _class_scores(outputs, ops):
+    outputs = ops.as_tensor(outputs)
+    if len(outputs.shape) != 2:
         raise ValueError(
             f"model: expected outputs of shape [N, classes], got shape "
             f"{tuple(outputs.shape)}; for another output pass target= (see methods.targets)"
@@ -80,8 +90,8 @@ def _class_scores(outputs):
 def classes():
     """The class target: the score of each image's class (the default)."""
 
-    def pick(outputs, indices):
-        return tf.gather(_class_scores(outputs), indices, batch_dims=1)
+    def pick(outputs, indices, ops):
+        return ops.pick(_class_scores(outputs, ops), indices)
 
     return Target("class", pick, uses_classes=True)
 
@@ -93,16 +103,14 @@ def probability(already=False):
     summing to 1 within 1e-3: a model ending in softmax) are taken as they are.
     """
 
-    def pick(outputs, indices):
-        outputs = _class_scores(outputs)
-        probabilities = tf.nn.softmax(outputs)
+    def pick(outputs, indices, ops):
+        outputs = _class_scores(outputs, ops)
+        probabilities = ops.softmax(outputs)
         if already:
-            total = tf.reduce_sum(outputs, axis=1, keepdims=True)
-            are = (tf.reduce_min(outputs, axis=1, keepdims=True) >= 0) & (
-                tf.abs(total - 1.0) <= 1e-3
-            )
-            probabilities = tf.where(are, outputs, probabilities)
-        return classes().score(probabilities, indices)
+            total = ops.sum(outputs, 1, keepdims=True)
+            are = (ops.min(outputs, 1, keepdims=True) >= 0) & (ops.abs(total - 1.0) <= 1e-3)
+            probabilities = ops.where(are, outputs, probabilities)
+        return ops.pick(probabilities, indices)
 
     return Target("probability (auto)" if already else "probability", pick, uses_classes=True)
 
@@ -111,14 +119,14 @@ def increase(index):
     """What increases output unit `index` (keras-vis: a regression output as is)."""
     _check_index("index", index)
     text = f"increase({index})"
-    return Target(text, lambda outputs: _column(outputs, index, text))
+    return Target(text, lambda outputs, ops: _column(outputs, index, text, ops))
 
 
 def decrease(index):
     """What decreases output unit `index` (keras-vis `grad_modifier='negate'`)."""
     _check_index("index", index)
     text = f"decrease({index})"
-    return Target(text, lambda outputs: -_column(outputs, index, text))
+    return Target(text, lambda outputs, ops: -_column(outputs, index, text, ops))
 
 
 def keep(index):
@@ -126,11 +134,13 @@ def keep(index):
     smallest changes first (keras-vis `grad_modifier='small_values'`)."""
     _check_index("index", index)
     text = f"keep({index})"
-    return Target(text, lambda outputs: _column(outputs, index, text), modifier=_small_values)
+    return Target(
+        text, lambda outputs, ops: _column(outputs, index, text, ops), modifier=_small_values
+    )
 
 
-def _small_values(gradients):
-    return -tf.abs(gradients)
+def _small_values(gradients, ops):
+    return -ops.abs(gradients)
 
 
 def layer_filter(layer, filter):  # noqa: A002 (keras-vis' name)
@@ -138,23 +148,23 @@ def layer_filter(layer, filter):  # noqa: A002 (keras-vis' name)
     of an intermediate layer looks for ("conv filter saliency").
 
     Args:
-      layer: a layer of the model, or its name.
-      filter: the channel index (last axis of the layer's output).
+      layer: a layer of the model, or its name (a Keras layer's, or a PyTorch
+        module's in `model.named_modules()`).
+      filter: the channel index (the channel axis of the layer's output: the last
+        in Keras, the second in PyTorch).
     """
     _check_index("filter", filter)
     name = layer if isinstance(layer, str) else getattr(layer, "name", None)
     if name is None:
-        raise TypeError(f"layer: expected a Keras layer or its name, got {layer!r}")
+        raise TypeError(f"layer: expected a layer of the model or its name, got {layer!r}")
     text = f"filter {name}:{filter}"
 
-    def mean(outputs):
-        outputs = tf.convert_to_tensor(outputs)
+    def mean(outputs, ops):  # channels last, as the adapters give a layer's output
         if filter >= outputs.shape[-1]:
             raise ValueError(
                 f"filter: layer {name!r} has {outputs.shape[-1]} channels, got filter {filter}"
             )
-        channel = outputs[..., filter]
-        return tf.reduce_mean(tf.reshape(channel, [tf.shape(channel)[0], -1]), axis=1)
+        return ops.mean_per_row(outputs[..., filter])
 
     return Target(text, mean, layer=layer)
 
@@ -168,7 +178,7 @@ def from_callable(fn):
             f"target: expected a methods.targets helper (increase, decrease, keep, "
             f"layer_filter) or a callable outputs -> [N] scores, got {type(fn).__name__}"
         )
-    return Target(getattr(fn, "__name__", "callable"), fn, key=("callable", fn))
+    return Target(getattr(fn, "__name__", "callable"), fn, key=("callable", fn), ops=False)
 
 
 def select_output(outputs, output):
@@ -204,33 +214,3 @@ class Explained:
         self.classes = classes  # int32 tensor [N]
         self.output = output
         self.key = (target.key, output)  # traced functions take `classes` as an argument
-
-    def outputs_fn(self, model):
-        """`x -> tensor`: the output the target scores, of `model` (or of its layer)."""
-        if self.target.layer is not None:
-            sub = tf.keras.Model(model.inputs, find_layer(model, self.target.layer).output)
-            return lambda x: sub(x, training=False)
-        output = self.output
-        if isinstance(output, str) and isinstance(getattr(model, "output_names", None), list):
-            names = model.output_names
-            output = names.index(output) if output in names and len(names) > 1 else output
-        keras = isinstance(model, tf.keras.Model)
-
-        def run(x):
-            return select_output(model(x, training=False) if keras else model(x), output)
-
-        return run
-
-
-def find_layer(model, layer):
-    """The layer `layer` (a layer or a name) of Keras model `model`."""
-    layers = getattr(model, "layers", None)
-    if layers is None:
-        raise TypeError(f"target: a layer target needs a Keras model, got {type(model).__name__}")
-    for candidate in model._flatten_layers(include_self=False):
-        if candidate is layer or candidate.name == layer:
-            return candidate
-    raise ValueError(
-        f"layer: expected a layer of this model or its name, one of "
-        f"{[c.name for c in layers]}; got {layer!r}"
-    )

@@ -11,36 +11,13 @@ thread pool while the model computes, and each image's ranking after that (NumPy
 `xrai_segments`). The segmentation needs scikit-image: the `[xrai]` extra.
 """
 
-import functools
-import inspect
 from concurrent.futures import Future
 
 import numpy as np
 
-from tensorboard_plugin_saliency.methods import checks, engine, xrai_segments
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
-from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
+from tensorboard_plugin_saliency.methods import checks, pools, xrai_segments
 
 ALGORITHMS = ("full", "fast")
-
-
-def _takes(method, name):
-    """Whether `method` has a parameter called `name` (not already set by a
-    `functools.partial`)."""
-    if isinstance(method, functools.partial) and name in method.keywords:
-        return False
-    try:
-        return name in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _check_share(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number in [0, 1], got {value!r}")
-    if not 0 <= value <= 1:
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _check_attributions(attributions, shape, name="attributions"):
@@ -65,27 +42,32 @@ def _check_segments(segments, shape):
     return [xrai_segments.masks_to_regions(masks, shape[1:3]) for masks in segments]
 
 
-def _base_attributions(model, images, targets, base, baselines, steps, common, base_params):
+def _base_attributions(model, batch, base, baselines, steps, base_params):
     """The base method's attributions `[N, H, W, C]`, averaged over the baselines."""
-    params = dict(base_params, **common)
-    if steps is not None and _takes(base, "steps"):
-        params.setdefault("steps", steps)
-    if not _takes(base, "baseline") or "baseline" in params:
-        return base(model, images, targets, **params)
+    from tensorboard_plugin_saliency.methods import table
+
+    name, preset = table.base_name(base)
+    if name == "xrai":
+        raise TypeError("base: expected a saliency method other than xrai, got xrai")
+    method = table.METHODS[name]
+    params = {**method.defaults, **preset, **base_params}
+    if steps is not None and "steps" in method.defaults and "steps" not in preset:
+        params["steps"] = base_params.get("steps", steps)
+    if "baseline" not in method.defaults or "baseline" in preset or "baseline" in base_params:
+        return method.compute(model, batch, **params)
     if baselines is None:  # PAIR: each image's darkest and brightest values.
-        lows = images.min(axis=(1, 2, 3), keepdims=True)
-        highs = images.max(axis=(1, 2, 3), keepdims=True)
+        x = model.ops.numpy(batch.images)
+        lows = x.min(axis=(1, 2, 3), keepdims=True)
+        highs = x.max(axis=(1, 2, 3), keepdims=True)
         baselines = [lows, highs]
-    runs = [base(model, images, targets, baseline=b, **params) for b in baselines]
+    runs = [method.compute(model, batch, **dict(params, baseline=b)) for b in baselines]
     return np.mean(np.stack(runs), axis=0)
 
 
-def xrai(
+def compute(
     model,
-    images,
-    targets=None,
-    *,
-    base=integrated_gradients,
+    batch,
+    base="integrated_gradients",
     steps=100,
     baselines=None,
     attributions=None,
@@ -94,67 +76,28 @@ def xrai(
     area_threshold=1.0,
     min_pixel_diff=50,
     ranks=False,
-    batch_size=DEFAULT_BATCH_SIZE,
-    strategy=None,
-    target=None,
-    output=None,
     **base_params,
 ):
-    """XRAI: each image's regions ranked by the attribution they add.
+    """XRAI: each image's regions ranked by the attribution they add, `[N, H, W]`.
 
-    PAIR's `XRAI.GetMask` for all images at once, with its defaults.
-
-    Args:
-      model, images, targets, batch_size, strategy, target, output: as for `gradients`
-        (passed on to `base`).
-      base: the method whose attributions are ranked, e.g. `integrated_gradients`
-        (PAIR's), `guided_integrated_gradients`, or SmoothGrad over a method through
-        `functools.partial(smoothgrad, base=...)`.
-      steps: the base method's path steps, when it takes `steps` (PAIR: 100); not
-        when `base` is a `functools.partial` that sets them.
-      baselines: the starts of the base method's paths, when it takes `baseline` (and
-        is not a `functools.partial` that sets it): it
-        runs once per baseline and the attributions are averaged (PAIR). Each is
-        anything broadcastable to `images`; default: each image's minimum and its
-        maximum value.
-      attributions: precomputed attributions `[N, H, W, C]` or `[N, H, W]`, used
-        instead of running `base` (PAIR's `base_attribution`).
-      segments: each image's regions, a list (one per image) of boolean masks
-        `[H, W]`, used instead of the Felzenszwalb segmentation (which needs
-        scikit-image: `pip install tensorboard-plugin-saliency[xrai]`).
-      algorithm: "full" (regions added one by one, each by the gain of the pixels it
-        adds) or "fast" (regions ordered once by their own gain).
-      area_threshold: "full" stops adding regions once they cover this share of the
-        image; the rest is one last region.
-      min_pixel_diff: regions that would add fewer new pixels are dropped.
-      ranks: return each pixel's region rank instead (int32, 1 the highest gain;
-        PAIR's flattened `segments`).
-      **base_params: passed on to `base`.
-
-    Returns:
-      float32 `[N, H, W]`: each pixel's gain, the mean attribution of the pixels its
-      region added (PAIR's `GetMask`). With `ranks=True`, int32 `[N, H, W]`.
-
-    Raises:
-      TypeError, ValueError: an argument is not what the method takes.
-      ImportError: scikit-image is missing and `segments` is not given.
+    PAIR's `XRAI.GetMask` for all images at once, with its defaults: float32 gains
+    (the mean attribution of the pixels each pixel's region added), or with
+    `ranks=True` int32 region ranks (1 the highest gain). `attributions` (precomputed,
+    PAIR's `base_attribution`) replace the base method's; `segments` (one list of
+    boolean masks `[H, W]` per image) replace the Felzenszwalb segmentation, which
+    needs scikit-image (`pip install tensorboard-plugin-saliency[xrai]`).
     """
-    checks.check_model(model)
-    x = checks.check_images(images).numpy()
-    checks.check_count("batch_size", batch_size)
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm: expected one of {ALGORITHMS}, got {algorithm!r}")
-    area_threshold = _check_share("area_threshold", area_threshold)
+    from tensorboard_plugin_saliency.methods import table
+
+    x = model.ops.numpy(batch.images)
+    checks.check_choice("algorithm", algorithm, ALGORITHMS)
+    area_threshold = checks.check_share("area_threshold", area_threshold)
     min_pixel_diff = checks.check_count("min_pixel_diff", min_pixel_diff)
     steps = checks.check_count("steps", steps)
     regions = _check_segments(segments, x.shape)
     if attributions is not None:
-        attributions = _check_attributions(attributions, x.shape)
-    elif not callable(base):
-        raise TypeError(
-            f"base: expected a saliency method such as integrated_gradients, got {base!r}"
-        )
-    pool = engine.thread_pool("xrai")
+        attributions = _check_attributions(model.channels_last(np.asarray(attributions)), x.shape)
+    pool = pools.thread_pool("xrai")
     if regions is None:  # Segmented on the pool while the model computes.
         xrai_segments.require_skimage()
         regions = [pool.submit(xrai_segments.felzenszwalb_regions, image) for image in x]
@@ -162,14 +105,10 @@ def xrai(
         regions = [_done(r) for r in regions]
     try:
         if attributions is None:
-            common = {"batch_size": batch_size}
-            for name, value in (("strategy", strategy), ("target", target), ("output", output)):
-                if value is not None:
-                    common[name] = value
             attributions = _check_attributions(
-                _base_attributions(model, x, targets, base, baselines, steps, common, base_params),
+                _base_attributions(model, batch, base, baselines, steps, base_params),
                 x.shape,
-                f"base {getattr(base, '__name__', 'method')}'s attributions",
+                f"base {table.base_name(base)[0]}'s attributions",
             )
 
         def rank(i):  # Queued after every segmentation: never waits on a queued task.

@@ -11,10 +11,12 @@ import pytest
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import methods
-from tensorboard_plugin_saliency.methods import relu_rewrite
-from tensorboard_plugin_saliency.methods.deconvnet import deconvnet
-from tensorboard_plugin_saliency.methods.guided_backprop import guided_backprop
-from tensorboard_plugin_saliency.methods.guided_grad_cam import guided_grad_cam
+from tensorboard_plugin_saliency.methods import (
+    deconvnet,
+    guided_backprop,
+    guided_grad_cam,
+    relu_rewrite,
+)
 
 N, SIZE, CLASSES = 5, 12, 4
 

@@ -13,8 +13,7 @@ import saliency.core as saliency
 from methods_testing import CLASSES, N, pair_masks, relative_error
 
 from tensorboard_plugin_saliency import methods
-from tensorboard_plugin_saliency.methods import row_select
-from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
+from tensorboard_plugin_saliency.methods import guided_integrated_gradients, row_select
 
 _QUANTILE = np.quantile
 

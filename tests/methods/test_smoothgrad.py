@@ -81,7 +81,7 @@ def test_smoothgrad_seed_reproducibility(model, images):
             ValueError,
             r"noise: expected shape \(2, 3, 16, 16, 3\)",
         ),
-        ({"base": "gradients"}, TypeError, "base"),
+        ({"base": "nope"}, TypeError, "base"),
         ({"base": methods.smoothgrad}, TypeError, "base"),
     ],
 )

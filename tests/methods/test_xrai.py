@@ -14,11 +14,13 @@ from methods_testing import pair_call_model_function, relative_error
 from saliency.core import xrai as pair_xrai
 
 from tensorboard_plugin_saliency import methods
-from tensorboard_plugin_saliency.methods import xrai_segments
-from tensorboard_plugin_saliency.methods.guided_ig import guided_integrated_gradients
-from tensorboard_plugin_saliency.methods.integrated_gradients import integrated_gradients
-from tensorboard_plugin_saliency.methods.smoothgrad import smoothgrad
-from tensorboard_plugin_saliency.methods.xrai import xrai
+from tensorboard_plugin_saliency.methods import (
+    guided_integrated_gradients,
+    integrated_gradients,
+    smoothgrad,
+    xrai,
+    xrai_segments,
+)
 
 N, SIZE = 3, 40
 """Images of 40 x 40: a few dozen regions each, min_pixel_diff=50 still drops some."""
@@ -205,7 +207,7 @@ import sys
 import warnings
 sys.modules["skimage"] = None
 import numpy as np
-from tensorboard_plugin_saliency.methods.xrai import xrai
+from tensorboard_plugin_saliency.methods import xrai
 model = lambda x: x[:, 0, 0, :]  # scores: the top-left pixel's channels
 images = np.random.default_rng(0).random((2, 8, 8, 3)).astype(np.float32)
 try:
@@ -238,7 +240,7 @@ print("SHAPE", xrai(model, images, steps=2, segments=masks, min_pixel_diff=1).sh
             ValueError,
             r"segments: expected boolean masks of shape \(40, 40\)",
         ),
-        ({"base": "integrated_gradients"}, TypeError, "base: expected a saliency method"),
+        ({"base": "nope"}, TypeError, "base: expected a saliency method"),
     ],
 )
 def test_clear_errors(model, images, params, error, match):

@@ -1,0 +1,274 @@
+"""The Keras side of the methods: a model adapter over the traced, chunked,
+`tf.distribute`-aware engine (see `adapter` for what a method asks of it)."""
+
+import numpy as np
+import tensorflow as tf
+
+from tensorboard_plugin_saliency.methods import adapter, checks, engine, relu_rewrite
+from tensorboard_plugin_saliency.methods import targets as _targets
+from tensorboard_plugin_saliency.methods.grad_cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.tf_ops import OPS
+
+_LAYERS = tf.keras.layers
+_CONVOLUTIONS = (
+    _LAYERS.Conv2D,
+    _LAYERS.Conv2DTranspose,
+    _LAYERS.DepthwiseConv2D,
+    _LAYERS.SeparableConv2D,
+)
+_POOLINGS = (
+    _LAYERS.MaxPooling2D,
+    _LAYERS.AveragePooling2D,
+    _LAYERS.GlobalMaxPooling2D,
+    _LAYERS.GlobalAveragePooling2D,
+)
+
+
+class KerasModel(adapter.ModelAdapter):
+    """A Keras model (or any TF callable `[N, H, W, C] -> [N, classes]`) as the methods
+    use it.
+
+    Args:
+      model: the model.
+      batch_size: largest number of model inputs per model call (per replica).
+      strategy: a `tf.distribute.Strategy` whose local replicas share the model
+        inputs; None: the enclosing `strategy.scope()`'s (see `engine.resolve_strategy`).
+    """
+
+    ops = OPS
+    class_dtype = "int32"
+
+    def __init__(self, model, batch_size=engine.DEFAULT_BATCH_SIZE, strategy=None):
+        checks.check_model(model)
+        self.model = model
+        self.batch_size = checks.check_count("batch_size", batch_size)
+        self.strategy = engine.resolve_strategy(strategy)
+
+    def images(self, images):
+        """`images` as a float32 tensor `[N, H, W, C]`."""
+        try:
+            images = tf.convert_to_tensor(images)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"images: expected a numeric array [N, H, W, C], got {type(images).__name__} ({e})"
+            ) from None
+        if not (images.dtype.is_floating or images.dtype.is_integer):
+            raise TypeError(f"images: expected a numeric array, got dtype {images.dtype.name}")
+        if images.shape.rank != 4:
+            raise ValueError(
+                f"images: expected shape [N, H, W, C], got shape {tuple(images.shape)}"
+            )
+        if images.shape[0] == 0:
+            raise ValueError(
+                f"images: expected at least one image, got shape {tuple(images.shape)}"
+            )
+        return tf.cast(images, tf.float32)
+
+    def num_classes(self):
+        """The model's number of classes when Keras knows it, else None."""
+        try:
+            shape = tuple(self.model.outputs[0].shape)
+        except Exception:  # Not a built Keras model.
+            return None
+        return int(shape[1]) if len(shape) == 2 and shape[1] is not None else None
+
+    def class_scores(self, images, output=None):
+        """The model's scores `[N, classes]` for `images` `[N, H, W, C]`."""
+        return engine.forward(self.model, images, self.batch_size, self.strategy, output)
+
+    def predicted(self, images, output=None):
+        return tf.cast(tf.argmax(self.class_scores(images, output), axis=1), tf.int32)
+
+    def input_gradients(self, batch, points, npoints, *aux):
+        return engine.over_points(
+            self.model,
+            points,
+            batch.images,
+            batch.explained,
+            npoints,
+            self.batch_size,
+            *aux,
+            strategy=self.strategy,
+        )
+
+    def gradient_function(self, batch):
+        return engine.gradients_of(
+            self.model,
+            adapter.image_points,
+            batch.explained,
+            batch.n,
+            self.batch_size,
+            self.strategy,
+        )
+
+    def scores(self, batch, points, npoints, *aux):
+        return engine.over_points(
+            self.model,
+            points,
+            batch.images,
+            batch.explained,
+            npoints,
+            self.batch_size,
+            *aux,
+            backward=False,
+            strategy=self.strategy,
+        )
+
+    def resolve_layer(self, layer=None):
+        return grad_cam_layer(self.model, layer)
+
+    def layer_name(self, layer=None):
+        return self.resolve_layer(layer).name
+
+    def layer_gradients(self, batch, layer=None):
+        """The layer's activations and their gradients, NumPy `[N, h, w, channels]`."""
+        conv = self.resolve_layer(layer)
+        explained = batch.explained
+        strategy = self.strategy
+
+        def build(ref):
+            try:
+                sub = tf.keras.Model(ref().inputs, [conv.output, _scored(ref(), explained)])
+            except (AttributeError, ValueError) as e:
+                raise TypeError(
+                    f"model: a layer's activations need a functional or Sequential "
+                    f"Keras model with a defined input ({e})"
+                ) from None
+
+            def both(x, classes):  # activations and gradients, side by side
+                with tf.GradientTape() as tape:
+                    acts, outputs = sub(x, training=False)
+                    picked = explained.target.score(outputs, classes, OPS)
+                grads = explained.target.modify(tape.gradient(picked, acts), OPS)
+                return tf.concat([acts, grads], axis=-1)
+
+            if strategy is None:
+                return tf.function(both)
+            return engine.replicated(strategy, both, (0, 1), "concat")
+
+        key = ("layer", conv.name, explained.key)
+        fn = engine.traced(self.model, key if strategy is None else key + (strategy,), build)
+        both = np.concatenate(
+            [
+                fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))[
+                    : valid.sum()
+                ].numpy()
+                for rows, valid in engine.chunks(
+                    batch.n, self.batch_size, engine.local_replicas(strategy)
+                )
+            ]
+        )
+        return np.split(both, 2, axis=-1)
+
+    def with_relu_rule(self, rule, method):
+        copy = KerasModel.__new__(KerasModel)
+        copy.model = relu_rewrite.rewritten(self.model, rule, method)
+        copy.batch_size, copy.strategy = self.batch_size, self.strategy
+        return copy
+
+
+def _output_shape(layer):
+    """The layer's output shape as a tuple, or None when it has no single output."""
+    try:
+        return tuple(layer.output.shape)
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def _sublayers(layer):
+    """The layers nested in `layer` (a nested model or a block), in order."""
+    flatten = getattr(layer, "_flatten_layers", None)
+    inner = list(flatten(include_self=False)) if flatten else list(getattr(layer, "layers", []))
+    return [sub for sub in inner if not isinstance(sub, tf.keras.layers.InputLayer)]
+
+
+def _kind(layer):
+    """ "convolution" for a convolution or a block ending in one, "pooling", or "other"."""
+    if isinstance(layer, _POOLINGS):
+        return "pooling"
+    if isinstance(layer, _CONVOLUTIONS):
+        return "convolution"
+    inner = _sublayers(layer)
+    if (
+        inner
+        and not isinstance(inner[-1], _POOLINGS)
+        and any(isinstance(sub, _CONVOLUTIONS) for sub in inner)
+    ):
+        return "convolution"
+    return "other"
+
+
+def _candidates(model):
+    """The model's top-level layers as `grad_cam.Candidate`s, in order."""
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, tf.keras.layers.InputLayer):
+            continue
+        shape = _output_shape(layer)
+        out.append(Candidate(layer, layer.name, _kind(layer), None if shape is None else shape[1:]))
+    return out
+
+
+def grad_cam_layer(model, layer=None):
+    """The Keras layer whose output Grad-CAM weighs.
+
+    Args:
+      model: a Keras model.
+      layer: a layer of `model` with a spatial output `[N, h, w, channels]`, or
+        its name. None picks the default (`grad_cam.default_layer`, the same rule for
+        PyTorch modules): the last convolution with a spatial output (or a nested
+        block ending in one), together with the layers right after it that keep its
+        output shape (batch normalisation, activations, a residual sum), never a
+        pooling layer.
+
+    Returns:
+      The layer.
+
+    Raises:
+      TypeError: `model` is not a Keras model.
+      ValueError: `layer` is not a layer of `model` with a spatial output (the
+        message names it and lists the candidates), or None is given and the
+        model has no such layer.
+    """
+    if not isinstance(model, tf.keras.Model):
+        raise TypeError(f"model: grad_cam needs a Keras model, got {type(model).__name__}")
+    candidates = _candidates(model)
+    if layer is None:
+        chosen = default_layer(candidates)
+        if chosen is None:
+            raise ValueError(
+                "layer: the model has no layer with a rank-4 output [N, h, w, channels]; "
+                "pass layer="
+            )
+        return chosen.layer
+    spatial = [c for c in candidates if c.spatial]
+    for candidate in spatial:
+        if candidate.layer is layer or (isinstance(layer, str) and candidate.name == layer):
+            return candidate.layer
+    found = [
+        c for c in candidates if c.layer is layer or (isinstance(layer, str) and c.name == layer)
+    ]
+    why = (
+        f"its output has shape {_output_shape(found[0].layer)}"
+        if found
+        else "the model has no such layer"
+    )
+    raise ValueError(
+        f"layer: expected a layer of this model with a rank-4 output [N, h, w, channels] "
+        f"or its name, one of {[c.name for c in spatial]}; got {layer!r} ({why})"
+    )
+
+
+def _scored(model, explained):
+    """The Keras tensor the target scores: a layer's output, or the chosen output."""
+    target = explained.target
+    if target.layer is not None:
+        return engine.find_layer(model, target.layer).output
+    outputs = model.outputs
+    output = explained.output
+    if isinstance(output, str):
+        names = list(getattr(model, "output_names", []))
+        if output not in names:
+            raise ValueError(f"output: expected one of {names}, got {output!r}")
+        output = names.index(output)
+    return _targets.select_output(list(outputs), output)

@@ -1,0 +1,387 @@
+"""The PyTorch side of the methods: a model adapter with hooks and batches on the
+model's device (see `methods.adapter` for what a method asks of it).
+
+Images reach the methods' math channels last (`[N, H, W, C]`, as for Keras) and the
+model channels first: each model input is permuted on the way in, so gradients come
+back channels last, and results go back to the user channels first. A layer's
+activations and gradients are read with a forward hook; ReLUs are rewritten for
+guided backprop and deconvnet by swapping the `forward` of each `nn.ReLU` module for
+the duration of the call. Gradients are taken with respect to the inputs (or the
+layer) only, so the parameters' `.grad` stay as they were, and the model runs in
+`eval()` mode and goes back to its own mode afterwards.
+"""
+
+import contextlib
+import weakref
+
+import numpy as np
+import torch
+
+from tensorboard_plugin_saliency.methods import adapter, checks
+from tensorboard_plugin_saliency.methods import targets as _targets
+from tensorboard_plugin_saliency.methods.grad_cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.torch.torch_ops import TorchOps
+
+_CONVOLUTIONS = (torch.nn.Conv2d, torch.nn.ConvTranspose2d)
+_POOLINGS = (
+    torch.nn.MaxPool2d,
+    torch.nn.AvgPool2d,
+    torch.nn.AdaptiveAvgPool2d,
+    torch.nn.AdaptiveMaxPool2d,
+    torch.nn.LPPool2d,
+)
+_OTHER_RECTIFIERS = (
+    torch.nn.ReLU6,
+    torch.nn.LeakyReLU,
+    torch.nn.PReLU,
+    torch.nn.RReLU,
+    torch.nn.ELU,
+    torch.nn.SELU,
+    torch.nn.CELU,
+    torch.nn.GELU,
+    torch.nn.SiLU,
+    torch.nn.Mish,
+    torch.nn.Hardswish,
+)
+
+_TRACES = weakref.WeakKeyDictionary()
+"""module -> its layers as `Candidate`s, in the order the last traced input ran them."""
+
+
+class TorchModel(adapter.ModelAdapter):
+    """A `torch.nn.Module` (`[N, C, H, W] -> [N, classes]`) as the methods use it.
+
+    Args:
+      model: the module.
+      batch_size: largest number of model inputs per model call.
+    """
+
+    def __init__(self, model, batch_size=DEFAULT_BATCH_SIZE, relu_rule=None):
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(
+                f"model: expected a torch.nn.Module mapping [N, C, H, W] to [N, classes], "
+                f"got {type(model).__name__}"
+            )
+        self.model = model
+        self.batch_size = checks.check_count("batch_size", batch_size)
+        self.device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        self.ops = TorchOps(self.device)
+        self._relu_rule = relu_rule
+
+    # Layouts: the user's channels first, the math's channels last.
+
+    def channels_last(self, array):
+        array = np.asarray(array)
+        return np.moveaxis(array, -3, -1) if array.ndim >= 3 else array
+
+    def user_layout(self, result):
+        return result.transpose(0, 3, 1, 2) if result.ndim == 4 else result
+
+    @contextlib.contextmanager
+    def running(self):
+        training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode(False), torch.enable_grad():
+                yield
+        finally:
+            self.model.train(training)
+
+    def images(self, images):
+        """`images` `[N, C, H, W]` as a float32 tensor `[N, H, W, C]` on the model's device."""
+        if not isinstance(images, torch.Tensor):
+            try:
+                images = torch.as_tensor(np.asarray(images))
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise TypeError(
+                    f"images: expected a numeric array [N, C, H, W], got "
+                    f"{type(images).__name__} ({e})"
+                ) from None
+        if images.dtype == torch.bool or images.is_complex():
+            raise TypeError(f"images: expected a numeric array, got dtype {images.dtype}")
+        if images.ndim != 4:
+            raise ValueError(
+                f"images: expected shape [N, C, H, W], got shape {tuple(images.shape)}"
+            )
+        if images.shape[0] == 0:
+            raise ValueError(
+                f"images: expected at least one image, got shape {tuple(images.shape)}"
+            )
+        x = images.detach().to(self.device, torch.float32).permute(0, 2, 3, 1)
+        return x.clone(memory_format=torch.contiguous_format)  # not an inference tensor
+
+    # The model, called.
+
+    def _call(self, x, explained):
+        """The output `explained`'s target scores, for channels-last inputs `x`."""
+        layer = explained.target.layer
+        if layer is None:
+            return _targets.select_output(self.model(x.permute(0, 3, 1, 2)), explained.output)
+        module = self.resolve_module(layer, self._modules_by_name())
+        with _captured(module) as seen:
+            self.model(x.permute(0, 3, 1, 2))
+        return _channels_last(seen[-1])
+
+    def _rows(self, total):
+        for start in range(0, total, self.batch_size):
+            yield torch.arange(start, min(start + self.batch_size, total), device=self.device)
+
+    def num_classes(self):
+        return None  # checked against the outputs in `prepare`
+
+    def prepare(self, images, targets=None, target=None, output=None):
+        batch = super().prepare(images, targets, target, output)
+        if targets is not None and target is None and output is None:
+            with torch.no_grad():
+                outputs = self._call(batch.images[:1], batch.explained)
+            if outputs.ndim == 2:
+                checks.check_class_range(self.ops.numpy(batch.explained.classes), outputs.shape[1])
+        return batch
+
+    def class_scores(self, images, output=None):
+        """The model's scores `[N, classes]` (NumPy) for channels-last `images`."""
+        explained = _targets.Explained(_targets.classes(), None, output)
+        with torch.no_grad():
+            return torch.cat(
+                [
+                    self._check_scores(self._call(images[rows], explained))
+                    for rows in self._rows(len(images))
+                ]
+            )
+
+    def predicted(self, images, output=None):
+        return self.class_scores(images, output).argmax(1)
+
+    @staticmethod
+    def _check_scores(outputs):
+        if not isinstance(outputs, torch.Tensor) or outputs.ndim != 2:
+            raise ValueError(
+                f"model: expected outputs of shape [N, classes], got shape "
+                f"{tuple(getattr(outputs, 'shape', ()))}"
+            )
+        return outputs
+
+    def _rows_of(self, batch, points, npoints, aux, rows):
+        n = batch.n
+        k, i = rows // n, rows % n
+        x, weights = points(self.ops, batch.images, k, i, *aux)
+        return x, weights, i
+
+    def input_gradients(self, batch, points, npoints, *aux):
+        explained = batch.explained
+        total = torch.zeros_like(batch.images)
+        with self._relus():
+            for rows in self._rows(npoints * batch.n):
+                x, weights, i = self._rows_of(batch, points, npoints, aux, rows)
+                x = x.detach().requires_grad_()
+                score = explained.target.score(
+                    self._call(x, explained), explained.classes[i], self.ops
+                )
+                (grads,) = torch.autograd.grad(score.sum(), x)
+                total.index_add_(0, i, explained.target.modify(grads, self.ops) * weights)
+        return total
+
+    def gradient_function(self, batch):
+        def gradients_at(images):
+            moved = adapter.Batch(images, batch.explained)
+            return self.input_gradients(moved, adapter.image_points, 1)
+
+        return gradients_at
+
+    def scores(self, batch, points, npoints, *aux):
+        explained = batch.explained
+        out = []
+        with torch.no_grad(), self._relus():
+            for rows in self._rows(npoints * batch.n):
+                x, _, i = self._rows_of(batch, points, npoints, aux, rows)
+                score = explained.target.score(
+                    self._call(x, explained), explained.classes[i], self.ops
+                )
+                out.append(score.float().cpu().numpy())
+        return np.concatenate(out)
+
+    # Layers.
+
+    def _modules_by_name(self):
+        return {name: module for name, module in self.model.named_modules() if name}
+
+    def trace(self, images):
+        """The model's layers as `Candidate`s, in the order they run on `images`
+        (channels last; one image is enough), remembered for this module."""
+        names = {id(m): name for name, m in self.model.named_modules() if name}
+        order, hooks = [], []
+
+        def record(module, inputs, output):
+            if id(module) in names and isinstance(output, torch.Tensor):
+                order.append((module, tuple(output.shape[1:]), output.ndim))
+
+        for module in self.model.modules():
+            if module is not self.model:
+                hooks.append(module.register_forward_hook(record))
+        try:
+            with torch.no_grad():
+                self.model(images[:1].permute(0, 3, 1, 2))
+        finally:
+            for hook in hooks:
+                hook.remove()
+        seen = {}
+        for module, shape, ndim in order:  # the last call of a module that runs twice
+            seen.pop(id(module), None)
+            layout = (shape[1], shape[2], shape[0]) if ndim == 4 else shape
+            seen[id(module)] = Candidate(module, names[id(module)], _kind(module), layout)
+        _TRACES[self.model] = list(seen.values())
+        return _TRACES[self.model]
+
+    def _candidates(self):
+        if self.model not in _TRACES:
+            raise ValueError(
+                "layer: the model has not run yet, so its layers' order is unknown; "
+                "pass layer= (a module or its name in model.named_modules())"
+            )
+        return _TRACES[self.model]
+
+    def resolve_module(self, layer, modules=None):
+        """The module `layer` names (a module, or its name in `model.named_modules()`)."""
+        modules = self._modules_by_name() if modules is None else modules
+        if isinstance(layer, torch.nn.Module):
+            if any(m is layer for m in modules.values()):
+                return layer
+            raise ValueError("layer: expected a module of this model, got one that is not")
+        if layer not in modules:
+            raise ValueError(
+                f"layer: expected a layer of this model or its name, one of "
+                f"{list(modules)}; got {layer!r}"
+            )
+        return modules[layer]
+
+    def resolve_layer(self, layer=None, images=None):
+        """The module whose output the CAM methods weigh (`grad_cam.default_layer` when
+        `layer` is None, the rule Keras models follow too)."""
+        candidates = self.trace(images) if images is not None else self._candidates()
+        if layer is None:
+            chosen = default_layer([c for c in candidates if not _has_children(c.layer)])
+            if chosen is None:
+                raise ValueError(
+                    "layer: the model has no layer with a rank-4 output [N, channels, h, w]; "
+                    "pass layer="
+                )
+            return chosen.layer
+        module = self.resolve_module(layer)
+        found = [c for c in candidates if c.layer is module]
+        if found and found[0].spatial:
+            return module
+        spatial = [c.name for c in candidates if c.spatial]
+        why = f"its output has shape {found[0].shape}" if found else "it does not run"
+        raise ValueError(
+            f"layer: expected a layer of this model with a rank-4 output [N, channels, h, w] "
+            f"or its name, one of {spatial}; got {layer!r} ({why})"
+        )
+
+    def layer_name(self, layer=None):
+        if isinstance(layer, str) and layer in self._modules_by_name():
+            return layer
+        module = self.resolve_layer(layer)
+        return next(name for name, m in self._modules_by_name().items() if m is module)
+
+    def layer_gradients(self, batch, layer=None):
+        module = self.resolve_layer(layer, batch.images)
+        explained = batch.explained
+        acts, grads = [], []
+        with self._relus():
+            for rows in self._rows(batch.n):
+                x = batch.images[rows].detach().requires_grad_()
+                with _captured(module) as seen:
+                    outputs = self._call(x, explained)
+                score = explained.target.score(outputs, explained.classes[rows], self.ops)
+                (g,) = torch.autograd.grad(score.sum(), seen[-1])
+                acts.append(_channels_last(seen[-1]).detach().cpu().numpy())
+                grads.append(_channels_last(explained.target.modify(g, self.ops)).cpu().numpy())
+        return np.concatenate(acts), np.concatenate(grads)
+
+    # ReLU rules.
+
+    def with_relu_rule(self, rule, method):
+        relus = [m for m in self.model.modules() if type(m) is torch.nn.ReLU]
+        for name, module in self.model.named_modules():
+            if isinstance(module, _OTHER_RECTIFIERS):
+                raise ValueError(
+                    f"model: {method} rewrites ReLUs, and layer {name!r} is a "
+                    f"{type(module).__name__}, another rectifier; use a model with nn.ReLU"
+                )
+        if not relus:
+            raise ValueError(
+                f"model: {method} rewrites the model's nn.ReLU modules, and it has none "
+                f"(a torch.relu or F.relu call inside forward() cannot be rewritten)"
+            )
+        return TorchModel(self.model, self.batch_size, relu_rule=rule)
+
+    @contextlib.contextmanager
+    def _relus(self):
+        """The model's nn.ReLU modules following this adapter's rule, for a while."""
+        if self._relu_rule is None:
+            yield
+            return
+        relus = [m for m in self.model.modules() if type(m) is torch.nn.ReLU]
+        function = _GuidedRelu if self._relu_rule == "guided" else _DeconvRelu
+        for module in relus:
+            module.forward = function.apply
+        try:
+            yield
+        finally:
+            for module in relus:
+                del module.forward
+
+
+class _GuidedRelu(torch.autograd.Function):
+    """ReLU whose gradient is `relu(dy)` where its input was positive, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clamp(min=0)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        return dy.clamp(min=0) * (x > 0)
+
+
+class _DeconvRelu(torch.autograd.Function):
+    """ReLU whose gradient is `relu(dy)`, whatever its input was."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return dy.clamp(min=0)
+
+
+@contextlib.contextmanager
+def _captured(module):
+    """The outputs of `module` while the block runs (a list, in call order)."""
+    seen = []
+    hook = module.register_forward_hook(lambda m, i, out: seen.append(out))
+    try:
+        yield seen
+    finally:
+        hook.remove()
+
+
+def _channels_last(x):
+    return x.permute(0, 2, 3, 1) if x.ndim == 4 else x
+
+
+def _has_children(module):
+    return next(module.children(), None) is not None
+
+
+def _kind(module):
+    if isinstance(module, _CONVOLUTIONS):
+        return "convolution"
+    if isinstance(module, _POOLINGS):
+        return "pooling"
+    return "other"
