@@ -1,12 +1,16 @@
 // What one card shows (run, tag, step, sample, mask) and the data fetched for
 // it: the step list, the /sample answer, the image and the masks, and for
-// "per tag" normalisation the same mask at every kept step. No DOM.
+// Normalize "tag" the shown masks of the image at the kept steps. It keeps the
+// card's TagPool (pipeline/normalize.js), which its grid holds its rows in
+// too, and reads every clip of the single view through pipeline/normalize.js.
+// No DOM.
 //
 // Loads are numbered: begin() starts a new one and every earlier load stops
 // at its next await (a newer step or sample was asked for meanwhile).
 
-import { clipFromSorted, cutFromSorted } from "./pipeline/clip.js";
+import { cutFromSorted } from "./pipeline/clip.js";
 import { FILM_FRAMES, spreadSteps } from "./pipeline/batch.js";
+import { TagPool, clipPool, pooledClip } from "./pipeline/normalize.js";
 import { nearestKeptIndex } from "./steps.js";
 
 class CardData {
@@ -35,10 +39,19 @@ class CardData {
     this.image = null;
     /** @type {Map<string, object>} mask name -> BlobCache entry, of the shown sample. */
     this.masks = new Map();
-    this._tagMasks = null; // {key, entries}
+    /** @type {{key:string, masks:import("./pipeline/normalize.js").PoolMask[]}|null}
+     * Normalize "tag": the image's shown masks at the kept steps, and what they were loaded for. */
+    this._stepMasks = null;
+    /** @type {TagPool} the masks of the tag the card holds (Normalize "tag"): the
+     * single view's here, the grid's rows (view/grid.js), by name. */
+    this.tagPool = new TagPool();
+    this.tagPool.hold("single view", (name) => this._heldMasks(name));
     this._wantedStep = null; // a step asked for before the step list came
     /** @type {boolean} the step list is being fetched (for the newest load). */
     this.listing = false;
+    /** @type {boolean} the single view shows (not the grid): only then does
+     * Normalize "tag" load its image at the kept steps. */
+    this.singleView = true;
     this._token = 0;
   }
 
@@ -175,7 +188,7 @@ class CardData {
    * @param {object} s @param {boolean} sideBySide */
   missing(s, sideBySide) {
     if (this.neededMasks(s, sideBySide).some((m) => !this.masks.has(m.name))) return true;
-    return s.normalize === "tag" && (!this._tagMasks || this._tagMasks.key !== this._tagKey());
+    return this._acrossSteps(s) && this._stepMasks?.key !== this._stepKey(s, sideBySide);
   }
 
   /**
@@ -188,50 +201,70 @@ class CardData {
     const loaded = await Promise.all(needed.map((m) => this._cache.mask(m)));
     if (!this.current(token)) return false;
     needed.forEach((m, i) => this.masks.set(m.name, loaded[i]));
-    if (s.normalize === "tag") await this._loadTagMasks(token);
+    if (this._acrossSteps(s)) await this._loadStepMasks(token, s, sideBySide);
     return this.current(token);
   }
 
-  // "Per tag across steps": the selected mask of this sample at every kept step
-  // (at most FILM_FRAMES of them, evenly spread, as the filmstrip shows).
-  async _loadTagMasks(token) {
-    const key = this._tagKey();
-    if (this._tagMasks && this._tagMasks.key === key) return;
-    const pooled = new Set(spreadSteps(this.steps, FILM_FRAMES).map((s) => s.step));
-    const answers = (await this._api.samples(this.run, this.tag, this.sample)).filter((d) => pooled.has(d.step));
-    const entries = await Promise.all(
-      answers.map((d) => {
-        const info = d.masks.find((m) => m.name === this.maskName);
-        return info ? this._cache.mask(info) : null;
-      }),
-    );
-    if (!this.current(token)) return;
-    this._tagMasks = { key, entries: entries.filter(Boolean) };
+  // Whether the single view shows under Normalize "tag", so its masks are
+  // wanted at every kept step (the grid has its rows instead).
+  _acrossSteps(s) {
+    return s.normalize === "tag" && this.singleView;
   }
 
-  _tagKey() {
-    return `${this.steps.map((s) => s.step).join(",")}|${this.sample}|${this.maskName}`;
+  // Normalize "tag" in the single view: each mask it shows, of this image, at
+  // every kept step (at most FILM_FRAMES of them, evenly spread, as the
+  // filmstrip shows), so that its colours compare from step to step.
+  async _loadStepMasks(token, s, sideBySide) {
+    const key = this._stepKey(s, sideBySide);
+    if (this._stepMasks?.key === key) return;
+    const names = this.neededMasks(s, sideBySide).map((m) => m.name);
+    const pooled = new Set(spreadSteps(this.steps, FILM_FRAMES).map((step) => step.step));
+    const answers = (await this._api.samples(this.run, this.tag, this.sample)).filter((d) => pooled.has(d.step));
+    const infos = answers.flatMap((d) => d.masks.filter((m) => names.includes(m.name)));
+    const decoded = await Promise.all(infos.map((m) => this._cache.mask(m)));
+    if (!this.current(token)) return;
+    this._stepMasks = { key, masks: infos.map((m, i) => ({ name: m.name, url: m.url, mask: decoded[i] })) };
+  }
+
+  _stepKey(s, sideBySide) {
+    const names = this.neededMasks(s, sideBySide).map((m) => m.name);
+    return `${this.steps.map((step) => step.step).join(",")}|${this.sample}|${names.join(",")}`;
+  }
+
+  // What the single view holds in the card's TagPool of mask `name`: the
+  // shown image's, and the same image's at the kept steps.
+  _heldMasks(name) {
+    const out = this._shownMasks().filter((m) => m.name === name);
+    for (const m of this._stepMasks?.masks ?? []) if (m.name === name) out.push(m);
+    return out;
+  }
+
+  // The loaded masks of the shown image, as pool entries.
+  _shownMasks() {
+    if (!this.shown) return [];
+    return this.shown.masks
+      .filter((m) => this.masks.has(m.name))
+      .map((m) => ({ name: m.name, url: m.url, mask: this.masks.get(m.name) }));
   }
 
   /**
-   * The clip value (mask units) of mask `name` under settings `s`, over the
-   * masks its normalisation pools.
+   * The clip of mask `name` of the shown image under settings `s`, shared as
+   * Normalize says (pipeline/normalize.js), and the pool it is read from.
    * @param {string} name @param {{sign:string, clip:number, clipMode:string, normalize:string}} s
-   * @returns {number}
+   * @returns {{clip:number, sorted:Float32Array, count:number, range:{min:number, max:number}}}
+   */
+  clipOf(name, s) {
+    const imageMasks = this._shownMasks();
+    const own = imageMasks.find((m) => m.name === name);
+    return pooledClip(clipPool(s.normalize, own, { imageMasks, tagPool: this.tagPool }), s, this._strengths);
+  }
+
+  /**
+   * The clip value (mask units) of mask `name` under settings `s` (clipOf).
+   * @param {string} name @param {object} s @returns {number}
    */
   clipValue(name, s) {
-    let sorted;
-    if (s.normalize === "masks") {
-      const masks = this.shown.masks;
-      const key = `masks|${masks.map((m) => m.url).join(" ")}`;
-      sorted = this._strengths.pooled(key, () => masks.map((m) => this.masks.get(m.name).values), s.sign);
-    } else if (s.normalize === "tag" && name === this.maskName && this._tagMasks) {
-      const { key, entries } = this._tagMasks;
-      sorted = this._strengths.pooled(`tag|${this.run}|${this.tag}|${key}`, () => entries.map((e) => e.values), s.sign);
-    } else {
-      sorted = this.sortedOf(name, s.sign);
-    }
-    return clipFromSorted(sorted, s);
+    return this.clipOf(name, s).clip;
   }
 
   /** The threshold's strength cut of mask `name`. @param {string} name @param {object} s @returns {number} */

@@ -23,6 +23,7 @@ import "./pipeline/colorize.js";
 import "./pipeline/colormap.js";
 import "./pipeline/decode.js";
 import "./pipeline/format.js";
+import "./pipeline/normalize.js";
 import "./pipeline/readout.js";
 import "./pipeline/scores.js";
 import "./state.js";

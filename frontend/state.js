@@ -6,10 +6,7 @@
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
-
-/** Ways to pick the clip value: this mask alone, this mask over the tag's
- * kept steps (same sample), or every mask of this image together. */
-const NORMALIZE_MODES = Object.freeze(["image", "tag", "masks"]);
+import { NORMALIZE_MODES } from "./pipeline/normalize.js";
 
 /** Orders of the cards: by run then tag, or by tag then run (a tag's runs side by side). */
 const CARD_ORDERS = Object.freeze(["run", "tag"]);
@@ -349,7 +346,6 @@ class DisplayState {
 }
 
 export {
-  NORMALIZE_MODES,
   CARD_ORDERS,
   OVERRIDABLE,
   DEFAULTS,

@@ -41,7 +41,7 @@ class Card {
     /** Grid (the batch at a glance) or single view, and the switch between them. */
     this.modes = new CardModes(this);
     /** The chosen sample and mask at every kept step, when its box is ticked. */
-    this.film = new Filmstrip(app, run, tag, () => this.settings());
+    this.film = new Filmstrip(app, run, tag, () => this.settings(), this.data.tagPool);
     Object.assign(this, buildCard(this, run, tag, info));
     this.picture = new CardPicture(app.palette, this.data, this);
     this._syncControls();

@@ -2,7 +2,8 @@
 // overrides: one labelled input per setting of state.js.
 
 import { ALPHAS, TINT } from "../pipeline/colormap.js";
-import { NORMALIZE_MODES, OVERRIDABLE } from "../state.js";
+import { NORMALIZE_MEANINGS, NORMALIZE_MODES } from "../pipeline/normalize.js";
+import { OVERRIDABLE } from "../state.js";
 import { el, labelled, numberInput, select } from "./dom.js";
 
 const LABELS = {
@@ -152,6 +153,7 @@ function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
     "normalize",
     NORMALIZE_MODES.map((m) => [m, NORMALIZE_LABELS[m]]),
   );
+  controls.normalize = explainChoices(controls.normalize, NORMALIZE_MEANINGS);
   checkbox("actualSize");
   choice("scaling", [
     ["smooth", "Smooth"],
@@ -159,6 +161,22 @@ function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
   ]);
   checkbox("sideBySide");
   return controls;
+}
+
+/**
+ * Each option of a choice says what it means (its tooltip), and so does the
+ * control's row, of the option chosen.
+ * @param {{row:HTMLElement, input:HTMLSelectElement, set:(value:string) => void}} control
+ * @param {Object<string, string>} meanings option value -> its meaning.
+ * @returns {{row:HTMLElement, input:HTMLSelectElement, set:(value:string) => void}} the control, its row's tooltip following set() too.
+ */
+function explainChoices({ row, input, set }, meanings) {
+  for (const option of input.options) option.title = meanings[option.value];
+  const explain = () => (row.title = meanings[input.value] ?? "");
+  input.addEventListener("change", explain);
+  const control = { row, input, set: (v) => (set(v), explain()) };
+  explain();
+  return control;
 }
 
 // The number typed in `input` when it is in (lo, hi]; else null, and the input says it is invalid.

@@ -1,9 +1,13 @@
 // A card's filmstrip: the chosen sample and mask at every kept step in one
-// row, the step under each frame, every frame coloured with one clip value
-// pooled over all of them (one shared normalisation).
+// row, the step under each frame, every frame coloured with one clip value:
+// pooled over all the frames, or under Normalize "tag" over the card's pool of
+// that mask (pipeline/normalize.js; the single view holds the same frames in
+// it, with the grid's rows), so a frame has the colours of the single view and
+// the grid.
 
 import { filmFrames } from "../pipeline/batch.js";
-import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
+import { cutFromSorted } from "../pipeline/clip.js";
+import { pooledClip, withMasks } from "../pipeline/normalize.js";
 import { el } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
 
@@ -13,12 +17,15 @@ class Filmstrip {
    * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
    * @param {string} run @param {string} tag
    * @param {() => object} settings the card's settings.
+   * @param {import("../pipeline/normalize.js").TagPool} tagPool the card's pool (Normalize "tag").
    */
-  constructor(app, run, tag, settings) {
+  constructor(app, run, tag, settings, tagPool) {
     this._app = app;
     this._run = run;
     this._tag = tag;
     this._settings = settings;
+    this._tagPool = tagPool;
+    this._mask = null;
     this.root = el("div", { class: "filmstrip", role: "group", "aria-label": `Filmstrip of ${run} / ${tag}` });
     this._frames = [];
     this._key = null;
@@ -37,6 +44,7 @@ class Filmstrip {
       return;
     }
     this._key = key;
+    this._mask = mask;
     const token = ++this._token;
     this.root.dataset.loaded = "0";
     this._frames = frames.map((f) => {
@@ -77,15 +85,15 @@ class Filmstrip {
     );
   }
 
-  /** Colours and paints the loaded frames with the card's settings and one pooled clip. */
+  /** Colours and paints the loaded frames with the card's settings and one
+   * clip: over the frames, or under Normalize "tag" over the card's pool. */
   update() {
     const s = this._settings();
     const { palette, strengths } = this._app;
     const loaded = this._frames.filter((f) => f.image);
-    const masked = loaded.filter((f) => f.mask);
-    const key = `film|${masked.map((f) => f.url).join(" ")}`;
-    const sorted = masked.length ? strengths.pooled(key, () => masked.map((f) => f.mask.values), s.sign) : null;
-    const clip = sorted ? clipFromSorted(sorted, s) : 0;
+    const frames = this._poolFrames();
+    const pool = s.normalize === "tag" ? withMasks(this._tagPool.masks(this._mask), frames) : frames;
+    const clip = pool.length ? pooledClip(pool, s, strengths).clip : 0;
     const table = palette.table(s);
     for (const f of loaded) {
       f.view.resize(f.image.width, f.image.height);
@@ -94,6 +102,11 @@ class Filmstrip {
       f.view.paint(f.image.bitmap, s.showMask && f.mask ? s.opacity : 0);
     }
     this.root.dataset.loaded = String(loaded.length);
+  }
+
+  // The loaded frames' masks, as pool entries.
+  _poolFrames() {
+    return this._frames.filter((f) => f.mask).map((f) => ({ name: this._mask, url: f.url, mask: f.mask }));
   }
 }
 

@@ -1,9 +1,11 @@
 // A card's picture: the composite canvas brought up to date with the
 // settings, the colour bar, the side-by-side panels, the hover readout and
-// the PNG download. Clip values come from the card's data (sorted strengths),
-// the pixels from the pipeline through view/overlay.js.
+// the PNG download. Clip values come from the card's data (shared as
+// Normalize says, pipeline/normalize.js), the pixels from the pipeline through
+// view/overlay.js.
 
 import { downloadName } from "../pipeline/format.js";
+import { poolNote } from "../pipeline/normalize.js";
 import { pixelAt, readoutText } from "../pipeline/readout.js";
 import { compactScores } from "../pipeline/scores.js";
 import { TIMINGS, measure } from "../timing.js";
@@ -73,7 +75,8 @@ class CardPicture {
     const { root, view, bar } = this._els;
     view.resize(d.shown.image.width, d.shown.image.height);
     const mask = d.masks.get(d.maskName);
-    this.clipValue = mask ? d.clipValue(d.maskName, s) : 0;
+    const shared = mask ? d.clipOf(d.maskName, s) : null;
+    this.clipValue = shared ? shared.clip : 0;
     view.colour(mask, mask && this._colouring(d.maskName, s, this.clipValue));
     this.paint(s);
     Object.assign(root.dataset, { step: d.shown.step, sample: d.shown.sample });
@@ -82,6 +85,8 @@ class CardPicture {
     measure(TIMINGS.recolor, start);
     const top = mask ? d.sortedOf(d.maskName, s.sign).at(-1) || 0 : 0;
     drawColorbar(bar, { table: this._palette.table(s), settings: s, clipValue: this.clipValue, mask, top });
+    const note = shared ? poolNote(s.normalize, d.maskName, shared.count) : "";
+    if (note) bar.title += `. ${note}`;
     if (sideBySide) this._drawPanels(s);
   }
 
