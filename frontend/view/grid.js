@@ -2,18 +2,38 @@
 // of the batch (with its label); one group of columns per source (the card's
 // run at its step, and, to compare, the same run at a second step or the
 // other runs with this tag), each group the image column and one column per
-// mask, so image i of every source sits on the same row. Each mask is clipped
-// as Normalize says (alone, with its image's other masks, or with its whole
-// column) and each mask column has one colour bar. Rows fetch their blobs when they scroll into view inside the
-// card; clicking a cell opens that sample and mask in a single view.
+// mask, so image i of every source sits on the same row. The rows' data, load
+// state, order and hidden set are a model apart (grid_rows.js); this view
+// draws the rows it shows, in its order, each in an element built once and
+// handed to another row when its own row is hidden, so rows reorder, hide and
+// show again without a fetch. Each mask is clipped as Normalize says
+// (pipeline/normalize.js) and each mask column has one colour bar. Rows fetch
+// their blobs when they scroll into view inside the card; clicking a cell
+// opens that sample and mask in a single view.
 
+import { GridRows, rowLabel } from "../grid_rows.js";
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
-import { clipFromSorted, cutFromSorted } from "../pipeline/clip.js";
+import { cutFromSorted } from "../pipeline/clip.js";
+import { clipPool, eachClipped, poolNote, pooledClip } from "../pipeline/normalize.js";
 import { batchLines, compactScores } from "../pipeline/scores.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
 import { setChunks } from "./scores.js";
+
+/**
+ * A cell of a row element: the image column (`mask` null) or a mask's. An
+ * absent cell (past its source's batch) has no view.
+ * @typedef {{root:HTMLElement, view:OverlayCanvas|null, mask:string|null, caption:HTMLElement,
+ *   score:HTMLElement|null, colourKey:string|null}} GridCell
+ */
+
+/**
+ * The element of a row, bound to one row of the model at a time (`id`),
+ * with one group of cells per source.
+ * @typedef {{root:HTMLElement, label:HTMLElement, id:number|null,
+ *   groups:{present:boolean|null, cells:GridCell[]}[]}} RowElement
+ */
 
 /** The grid of a card. Its root carries `data-step` once listed, `data-sources`
  * (groups of columns) and `data-loaded` (rows painted); a painted row `data-loaded="1"`. */
@@ -21,7 +41,9 @@ class GridView {
   /**
    * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
    * @param {string} run @param {string} tag
-   * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void}} host the card.
+   * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void,
+   *   tagPool:import("../pipeline/normalize.js").TagPool}} host the card; the grid holds
+   *   its loaded rows in the card's tagPool (Normalize "tag").
    */
   constructor(app, run, tag, host) {
     this._app = app;
@@ -33,12 +55,17 @@ class GridView {
     this._body = el("div", { class: "grid-body" });
     this.root.append(this._head, this._body);
     this._observer = new IntersectionObserver((entries) => this._onIntersect(entries), { root: this.root });
-    this._rows = [];
+    /** @type {GridRows} the rows' data, load state, order and hidden set; render() draws them. */
+    this.rows = new GridRows((source, sample, masks) => this._fetchCell(source, sample, masks));
+    host.tagPool.hold("grid", (name) => this.rows.masksNamed(name));
+    /** @type {Map<number, RowElement>} the element of each row shown, by row id. */
+    this._elements = new Map();
+    /** @type {WeakMap<HTMLElement, RowElement>} */
+    this._byRoot = new WeakMap();
+    /** @type {RowElement[]} elements of rows no longer shown, for the next row shown. */
+    this._spare = [];
     this._bars = []; // {name, element, key}
-    this._sources = [];
-    this._masks = [];
-    this._key = null;
-    this._token = 0;
+    this._batchScores = [];
   }
 
   /**
@@ -47,12 +74,7 @@ class GridView {
    * @param {string[]} masks
    */
   show(sources, masks) {
-    const key = JSON.stringify([sources, masks]);
-    if (key === this._key) return;
-    this._key = key;
-    this._token++;
-    this._sources = sources;
-    this._masks = masks;
+    if (!this.rows.reset(sources, masks)) return;
     this.root.dataset.step = String(sources[0].step);
     this.root.dataset.sources = String(sources.length);
     this.root.dataset.loaded = "0";
@@ -86,220 +108,326 @@ class GridView {
     }
     heads.push(names);
     this._head.replaceChildren(...heads);
-    const rows = Math.max(...sources.map((s) => s.samples));
-    this._rows = Array.from({ length: rows }, (_, i) => this._row(i));
-    this._body.replaceChildren(...this._rows.map((r) => r.root));
+    // New columns: the elements of the rows before do not fit them.
+    this._elements = new Map();
+    this._spare = [];
+    this._body.replaceChildren();
     this.root.scrollTop = 0;
-    for (const r of this._rows) this._observer.observe(r.root);
+    this.render();
   }
 
-  _row(sample) {
-    const root = el("div", { class: "grid-row", "data-sample": sample });
-    const label = el("div", { class: "grid-label", text: `image ${sample + 1}` });
-    root.append(label);
-    const groups = this._sources.map((source, i) => {
-      const present = sample < source.samples;
-      const cells = [this._cell(source, sample, null, present)];
-      if (i) cells[0].root.classList.add("group-start");
-      for (const name of this._masks) cells.push(this._cell(source, sample, name, present));
-      for (const c of cells) root.append(c.root);
-      return { source, present, cells, image: null, label: null, masks: new Map(), urls: new Map() };
-    });
-    return { root, label, sample, groups, loaded: false, loading: false };
-  }
-
-  _cell(source, sample, mask, present) {
-    const where = this._sources.length > 1 ? ` of ${source.title}` : "";
-    const what = `image ${sample + 1}${mask ? ` with mask ${mask}` : ""}${where}`;
-    const text = present ? mask || "image" : "not in this batch";
-    const caption = el("span", { class: "grid-caption", text, title: text });
-    if (!present) {
-      const root = el("div", { class: "grid-cell grid-absent" });
-      root.append(caption);
-      return { root, view: null, mask, caption };
+  /**
+   * Lays out the rows the model shows, in its order: a row keeps its element,
+   * a row shown anew takes the element of a row no longer shown (or a new
+   * one), drawn from the row's data at once when it is loaded, else loaded
+   * when it scrolls into view. Call after `rows.order()` or `rows.hide()`.
+   */
+  render() {
+    const shown = this.rows.shown();
+    const keep = new Set(shown);
+    for (const [id, element] of this._elements) {
+      if (keep.has(id)) continue;
+      this._observer.unobserve(element.root);
+      this._elements.delete(id);
+      element.id = null;
+      this._spare.push(element);
     }
-    const view = new OverlayCanvas(what.charAt(0).toUpperCase() + what.slice(1));
+    const bound = [];
+    const roots = shown.map((id) => {
+      let element = this._elements.get(id);
+      if (!element) {
+        element = this._spare.pop() ?? this._rowElement();
+        this._bind(element, this.rows.row(id));
+        this._elements.set(id, element);
+        bound.push(element);
+      }
+      return element.root;
+    });
+    const current = this._body.children;
+    if (current.length !== roots.length || roots.some((root, i) => current[i] !== root)) {
+      this._body.replaceChildren(...roots);
+    }
+    for (const element of bound) this._observer.observe(element.root);
+    this.update();
+  }
+
+  // One image of one source with the masks of the columns, decoded (GridRows' fetchCell).
+  async _fetchCell(source, sample, masks) {
+    const { api, cache } = this._app;
+    const data = await api.sample(source.run, this._tag, source.step, sample);
+    const infos = data.masks.filter((m) => masks.includes(m.name));
+    const [image, ...decoded] = await Promise.all([cache.image(data.image.url), ...infos.map((m) => cache.mask(m))]);
+    return {
+      label: data.label ?? null,
+      scores: data.scores ?? {},
+      batchScores: data.batch_scores ?? {},
+      image,
+      masks: infos.map((m, i) => ({ name: m.name, url: m.url, mask: decoded[i] })),
+    };
+  }
+
+  // An empty row element, its groups built when first bound.
+  _rowElement() {
+    const element = {
+      root: el("div", { class: "grid-row" }),
+      label: el("div", { class: "grid-label" }),
+      id: null,
+      groups: this.rows.sources.map(() => ({ present: null, cells: [] })),
+    };
+    element.root.append(element.label);
+    this._byRoot.set(element.root, element);
+    return element;
+  }
+
+  // Gives `element` to `row`: its cells named for the row and blank until drawn
+  // (a group's cells built anew where the row's image is in its source's batch
+  // and the element's last row's was not, or the other way round).
+  _bind(element, row) {
+    element.id = row.id;
+    element.root.dataset.sample = String(row.id);
+    row.groups.forEach((g, i) => {
+      const group = element.groups[i];
+      if (group.present !== g.present) {
+        const cells = [null, ...this.rows.masks].map((mask) => this._cell(element, g.source, mask, g.present));
+        if (i) cells[0].root.classList.add("group-start");
+        if (group.cells.length) group.cells[0].root.before(...cells.map((c) => c.root));
+        else element.root.append(...cells.map((c) => c.root));
+        for (const c of group.cells) c.root.remove();
+        group.present = g.present;
+        group.cells = cells;
+      }
+      for (const cell of group.cells) this._nameCell(cell, g.source, row.id);
+    });
+    this._showRow(element, row);
+  }
+
+  _cell(element, source, mask, present) {
+    if (!present) {
+      const text = "not in this batch";
+      const root = el("div", { class: "grid-cell grid-absent" });
+      const caption = el("span", { class: "grid-caption", text, title: text });
+      root.append(caption);
+      return { root, view: null, mask, caption, score: null, colourKey: null };
+    }
+    const view = new OverlayCanvas("");
     view.canvas.className = "grid-canvas"; // not the single view's canvas.composite
-    const root = el("button", { type: "button", class: "grid-cell", "aria-label": `Open ${what}` });
+    const root = el("button", { type: "button", class: "grid-cell" });
+    const caption = el("span", { class: "grid-caption" });
     const score = el("span", { class: "grid-score", hidden: true });
     root.append(view.canvas, caption, score);
-    root.addEventListener("click", () => this._host.open(source, sample, mask));
+    root.addEventListener("click", () => {
+      if (element.id !== null) this._host.open(source, element.id, mask);
+    });
     return { root, view, mask, caption, score, colourKey: null };
+  }
+
+  // A cell's names for image `id`, its caption and no scores, its canvas blank.
+  _nameCell(cell, source, id) {
+    if (!cell.view) return; // absent: its caption says so
+    const where = this.rows.sources.length > 1 ? ` of ${source.title}` : "";
+    const what = `image ${id + 1}${cell.mask ? ` with mask ${cell.mask}` : ""}${where}`;
+    cell.view.canvas.setAttribute("aria-label", what.charAt(0).toUpperCase() + what.slice(1));
+    cell.root.setAttribute("aria-label", `Open ${what}`);
+    const text = cell.mask || "image";
+    cell.caption.textContent = text;
+    cell.caption.title = text;
+    cell.score.replaceChildren();
+    cell.score.title = "";
+    cell.score.hidden = true;
+    cell.colourKey = null;
+    cell.view.clear();
+  }
+
+  // The row's fields in its element: the label (or why it failed, in place of
+  // its cells, as a failed card does), each image's caption and scores.
+  _showRow(element, row) {
+    const failed = row.state === "error";
+    element.root.classList.toggle("failed", failed);
+    if (row.state === "loaded") element.root.dataset.loaded = "1";
+    else delete element.root.dataset.loaded;
+    const name = `image ${row.id + 1}`;
+    if (failed) {
+      element.label.textContent = `${name}: ${row.error}`;
+      return;
+    }
+    if (row.state !== "loaded") {
+      element.label.textContent = name;
+      return;
+    }
+    // One source: its label names the row. Several: each image's caption
+    // carries its own label (runs may predict differently).
+    const several = this.rows.sources.length > 1;
+    element.label.textContent = several ? name : (rowLabel(row) ?? name);
+    row.groups.forEach((g, i) => {
+      const cells = element.groups[i].cells;
+      if (several && g.image && g.label) {
+        cells[0].caption.textContent = g.label;
+        cells[0].caption.title = g.label;
+      }
+      this._showScores(cells, g);
+    });
+  }
+
+  // Each mask cell's scores for its image ("del 0.42 · ins 0.8", wrapping only
+  // between its pieces).
+  _showScores(cells, group) {
+    for (const cell of cells) {
+      if (!cell.mask || !cell.score) continue;
+      const { chunks, title } = compactScores(group.scores[cell.mask]);
+      setChunks(cell.score, chunks);
+      cell.score.title = title;
+      cell.score.hidden = chunks.length === 0;
+    }
+  }
+
+  // Once per source, the batch means under each mask's column title ("batch
+  // mean", then a line per score), from the first row loaded that has them.
+  _showBatchScores(row) {
+    row.groups.forEach((g, i) => {
+      if (!g.image) return;
+      for (const [name, element] of this._batchScores[i] ?? []) {
+        if (!element.hidden) continue;
+        const lines = batchLines(g.batchScores[name]);
+        element.replaceChildren(
+          el("div", { class: "grid-batch-label", text: "batch mean" }),
+          ...lines.map((line) => {
+            const div = el("div", { class: "grid-batch-line", title: line.title });
+            setChunks(div, line.chunks);
+            return div;
+          }),
+        );
+        element.hidden = lines.length === 0;
+      }
+    });
   }
 
   _onIntersect(entries) {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
-      const row = this._rows.find((r) => r.root === entry.target);
-      if (row) this._load(row);
+      const element = this._byRoot.get(entry.target);
+      if (element && element.id !== null && this.rows.row(element.id)?.state === "pending") this._load(element.id);
     }
   }
 
-  async _load(row) {
-    if (row.loading || row.loaded) return;
-    row.loading = true;
-    const token = this._token;
-    try {
-      const { api, cache } = this._app;
-      await Promise.all(
-        row.groups
-          .filter((g) => g.present)
-          .map(async (g) => {
-            const data = await api.sample(g.source.run, this._tag, g.source.step, row.sample);
-            const infos = data.masks.filter((m) => this._masks.includes(m.name));
-            const [image, ...masks] = await Promise.all([
-              cache.image(data.image.url),
-              ...infos.map((m) => cache.mask(m)),
-            ]);
-            if (token !== this._token) return;
-            infos.forEach((m, i) => {
-              g.masks.set(m.name, masks[i]);
-              g.urls.set(m.name, m.url);
-            });
-            g.image = image;
-            g.label = data.label ?? null;
-            this._showScores(g, data);
-          }),
-      );
-      if (token !== this._token) return;
-      row.loaded = true;
-      row.root.dataset.loaded = "1";
-      this._showLabels(row);
+  async _load(id) {
+    const row = await this.rows.load(id);
+    if (!row) return; // the grid shows other sources now
+    const element = this._elements.get(id);
+    if (element) this._showRow(element, row);
+    if (row.state === "loaded") {
+      this._showBatchScores(row);
       this.update();
-    } catch (e) {
-      if (token !== this._token) return;
-      // The row says why, in place of its cells (as a failed card does).
-      row.root.classList.add("failed");
-      row.label.textContent = `image ${row.sample + 1}: ${e && e.message ? e.message : e}`;
-    } finally {
-      row.loading = false;
     }
   }
 
-  // Each mask cell's scores for its image, and once per source the batch means
-  // under the mask's column title ("batch mean", then a line per score). Both
-  // wrap only between their pieces ("del 0.42 · ins 0.8", "del 0.42 · random 0.5").
-  _showScores(group, data) {
-    for (const cell of group.cells) {
-      if (!cell.mask || !cell.score) continue;
-      const { chunks, title } = compactScores(data.scores?.[cell.mask]);
-      setChunks(cell.score, chunks);
-      cell.score.title = title;
-      cell.score.hidden = chunks.length === 0;
-    }
-    const heads = this._batchScores[this._sources.indexOf(group.source)];
-    for (const [name, element] of heads ?? []) {
-      if (!element.hidden) continue;
-      const lines = batchLines(data.batch_scores?.[name]);
-      element.replaceChildren(
-        el("div", { class: "grid-batch-label", text: "batch mean" }),
-        ...lines.map((line) => {
-          const row = el("div", { class: "grid-batch-line", title: line.title });
-          setChunks(row, line.chunks);
-          return row;
-        }),
-      );
-      element.hidden = lines.length === 0;
-    }
-  }
-
-  // One source: its label names the row. Several: each image's caption
-  // carries its own label (runs may predict differently).
-  _showLabels(row) {
-    const first = row.groups.find((g) => g.image);
-    if (this._sources.length === 1) {
-      row.label.textContent = first?.label ?? `image ${row.sample + 1}`;
-      return;
-    }
-    for (const g of row.groups) {
-      if (!g.image || !g.label) continue;
-      g.cells[0].caption.textContent = g.label;
-      g.cells[0].caption.title = g.label;
-    }
-  }
-
-  /** Colours and paints every loaded row with the card's settings: the pixel
-   * loop only for cells whose colouring changed, a repaint for the rest.
-   * Normalize picks which cells share a clip value: "image", each cell alone;
-   * "masks", the masks of one image; "tag", a mask column over every loaded
-   * image of every source (its colour bar then reads in mask values). */
+  /** Colours and paints the loaded rows shown with the card's settings: the
+   * pixel loop only for cells whose colouring changed, a repaint for the rest.
+   * Each mask's clip is shared as Normalize says (pipeline/normalize.js). */
   update() {
     const s = this._host.settings();
     const { palette, strengths } = this._app;
-    const table = palette.table(s);
-    const tableKey = `${s.colormap}|${s.sign}|${s.tint}|${s.alpha}`;
-    const loaded = this._rows.filter((r) => r.loaded);
-    const groups = loaded.flatMap((r) => r.groups.filter((g) => g.image));
-    const opacity = s.showMask ? s.opacity : 0;
-    const smooth = s.scaling === "smooth";
-    // The clip value shared by `cells` ([mask, url] pairs), and their sorted strengths.
-    const shared = (cells) => {
-      if (!cells.length) return { clip: 0, sorted: null };
-      const sorted =
-        cells.length === 1
-          ? strengths.of(cells[0][0].values, s.sign)
-          : strengths.pooled(
-              `grid|${cells.map(([, url]) => url).join(" ")}`,
-              () => cells.map(([m]) => m.values),
-              s.sign,
-            );
-      return { clip: clipFromSorted(sorted, s), sorted };
+    const tagPool = this._host.tagPool;
+    const paint = {
+      s,
+      table: palette.table(s),
+      tableKey: `${s.colormap}|${s.sign}|${s.tint}|${s.alpha}`,
+      opacity: s.showMask ? s.opacity : 0,
+      smooth: s.scaling === "smooth",
     };
-    const cellsOf = (g, names) => names.filter((n) => g.masks.has(n)).map((n) => [g.masks.get(n), g.urls.get(n)]);
+    // Under "tag" a mask column shares one pool: every loaded cell is in it
+    // (the grid holds its loaded rows in the card's pool), so it is read once.
     const columns = new Map();
-    if (s.normalize === "tag") {
-      for (const name of this._masks) columns.set(name, shared(groups.flatMap((g) => cellsOf(g, [name]))));
+    paint.clipOf = (group, name) => {
+      if (columns.has(name)) return columns.get(name);
+      const own = group.masks.get(name);
+      const shared = pooledClip(
+        clipPool(s.normalize, own, { imageMasks: [...group.masks.values()], tagPool }),
+        s,
+        strengths,
+      );
+      if (s.normalize === "tag") columns.set(name, shared);
+      return shared;
+    };
+    const groups = [];
+    for (const id of this.rows.shown()) {
+      const row = this.rows.row(id);
+      const element = this._elements.get(id);
+      if (row.state !== "loaded" || !element) continue;
+      row.groups.forEach((g, i) => {
+        if (!g.image) return;
+        groups.push(g);
+        this._paintGroup(element.groups[i].cells, g, paint);
+      });
     }
-    this._drawBars(s, table, tableKey, groups, columns, new Set(loaded.map((r) => r.sample)).size);
-    for (const g of groups) {
-      const row = s.normalize === "masks" ? shared(cellsOf(g, this._masks)) : null;
-      for (const name of this._masks) {
-        const cell = g.cells.find((c) => c.mask === name);
-        const mask = g.masks.get(name);
-        cell.view.resize(g.image.width, g.image.height);
-        let colourKey = "none";
-        if (mask) {
-          const { clip } = columns.get(name) ?? row ?? shared([[mask, g.urls.get(name)]]);
-          const cut = cutFromSorted(strengths.of(mask.values, s.sign), s.threshold);
-          colourKey = `${g.urls.get(name)}|${tableKey}|${clip}|${cut}|${smooth}`;
-          if (cell.colourKey !== colourKey) cell.view.colour(mask, { table, clip, sign: s.sign, cut, smooth });
-        } else if (cell.colourKey !== colourKey) {
-          cell.view.colour(null);
-        }
-        cell.colourKey = colourKey;
-        cell.view.paint(g.image.bitmap, mask ? opacity : 0);
-      }
-      const cell = g.cells[0];
-      if (cell.colourKey === "image") continue; // drawn once: the image alone
-      cell.colourKey = "image";
-      cell.view.resize(g.image.width, g.image.height);
-      cell.view.colour(null);
-      cell.view.paint(g.image.bitmap, 0);
-    }
-    this.root.dataset.loaded = String(loaded.length);
+    this._drawBars(paint, groups, columns);
+    this.root.dataset.loaded = String(this.rows.shown().filter((id) => this.rows.row(id).state === "loaded").length);
   }
 
-  // One colour bar per mask column: in mask values when the column shares one
-  // clip ("tag"), else in units of each image's own clip.
-  _drawBars(s, table, tableKey, groups, columns, count) {
-    const each = s.normalize === "masks" ? "each image's masks together" : "each image";
+  // The image cell and each mask cell of one source's image.
+  _paintGroup(cells, group, { s, table, tableKey, opacity, smooth, clipOf }) {
+    const { strengths } = this._app;
+    const { image } = group;
+    for (const cell of cells) {
+      if (!cell.view) continue;
+      cell.view.resize(image.width, image.height);
+      if (!cell.mask) {
+        if (cell.colourKey === "image") continue; // drawn once: the image alone
+        cell.colourKey = "image";
+        cell.view.colour(null);
+        cell.view.paint(image.bitmap, 0);
+        continue;
+      }
+      const held = group.masks.get(cell.mask);
+      let colourKey = "none";
+      if (held) {
+        const { clip } = clipOf(group, cell.mask);
+        const cut = cutFromSorted(strengths.of(held.mask.values, s.sign), s.threshold);
+        colourKey = `${held.url}|${tableKey}|${clip}|${cut}|${smooth}`;
+        if (cell.colourKey !== colourKey) cell.view.colour(held.mask, { table, clip, sign: s.sign, cut, smooth });
+      } else if (cell.colourKey !== colourKey) {
+        cell.view.colour(null);
+      }
+      cell.colourKey = colourKey;
+      cell.view.paint(image.bitmap, held ? opacity : 0);
+    }
+  }
+
+  // One colour bar per mask column: under "tag" in mask values, over the
+  // column's one pool; else in units of each image's own clip.
+  _drawBars({ s, table, tableKey }, groups, columns) {
+    const each = eachClipped(s.normalize);
+    const loaded = this.rows.loaded().length;
     for (const bar of this._bars) {
-      const column = columns.get(bar.name);
-      const masks = groups.map((g) => g.masks.get(bar.name)).filter(Boolean);
-      const range = pooledRange(masks);
-      const top = column?.sorted?.at(-1) || 0;
-      const key = column
-        ? `${tableKey}|${s.clip}|${s.clipMode}|${column.clip}|${range?.min}|${range?.max}|${count}`
-        : `${tableKey}|${s.clip}|${s.clipMode}|${each}|${range ? 1 : 0}`;
-      if (bar.key === key) continue;
-      bar.key = key;
-      if (!column) {
+      if (each) {
+        const range = pooledRange(groups.map((g) => g.masks.get(bar.name)?.mask).filter(Boolean));
+        const key = `${tableKey}|${s.clip}|${s.clipMode}|${each}|${range ? 1 : 0}`;
+        if (bar.key === key) continue;
+        bar.key = key;
         drawColorbar(bar.element, { table, settings: s, mask: range, eachClipped: each });
         continue;
       }
-      drawColorbar(bar.element, { table, settings: s, clipValue: column.clip, mask: range, top });
-      bar.element.title += `. One clip for the column, over the ${count} of ${this._rows.length} images loaded`;
+      const column = columns.get(bar.name) ?? this._columnPool(bar.name, s);
+      const key = column
+        ? `${tableKey}|${s.clip}|${s.clipMode}|${column.clip}|${column.range.min}|${column.range.max}|${column.count}|${loaded}`
+        : `${tableKey}|none`;
+      if (bar.key === key) continue;
+      bar.key = key;
+      if (!column) {
+        drawColorbar(bar.element, { table, settings: s, mask: null });
+        continue;
+      }
+      const top = column.sorted.at(-1) || 0;
+      drawColorbar(bar.element, { table, settings: s, clipValue: column.clip, mask: column.range, top });
+      const note = poolNote(s.normalize, bar.name, column.count);
+      bar.element.title += `. ${note} (${loaded} of ${this.rows.size} rows of the grid)`;
     }
+  }
+
+  // Under "tag", the clip of mask column `name` when no cell of it is painted
+  // yet: the card's pool of that name (the single view's masks), or null.
+  _columnPool(name, s) {
+    const pool = this._host.tagPool.masks(name);
+    return pool.length ? pooledClip(pool, s, this._app.strengths) : null;
   }
 }
 
@@ -314,6 +442,7 @@ class CardModes {
     this.grid = new GridView(card.app, card.run, card.tag, {
       settings: () => card.settings(),
       open: (source, sample, mask) => this.openCell(source, sample, mask),
+      tagPool: card.data.tagPool,
     });
     /** @type {boolean} the grid shows. */
     this.gridMode = isBatch(card.data.info);
@@ -344,6 +473,7 @@ class CardModes {
   show() {
     const card = this._card;
     if (card.data.info.error) this.gridMode = false;
+    card.data.singleView = !this.gridMode;
     card.root.classList.toggle("grid-mode", this.gridMode);
     card.viewToggle.hidden = !isBatch(card.data.info) && !this.gridMode;
     card.viewToggle.textContent = this.gridMode ? "Single view" : "Back to grid";
@@ -354,6 +484,9 @@ class CardModes {
     this.gridMode = !this.gridMode;
     this.show();
     this.showBatch();
+    // Under Normalize "tag" the single view's clip pools the grid's rows,
+    // which may have loaded meanwhile: its picture is coloured again.
+    if (!this.gridMode) this._card.picture.invalidate();
     this._card.update();
   }
 

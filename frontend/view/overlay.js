@@ -79,6 +79,11 @@ class OverlayCanvas {
     }
     measure(TIMINGS.paint, start);
   }
+
+  /** Blanks the canvas (a grid cell given to another row, until that row is drawn). */
+  clear() {
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
 }
 
 /**
