@@ -1,6 +1,8 @@
 // Drives the Saliency tab of a running TensorBoard in headless Chromium and
 // checks the views of a whole batch: the grid, a cell opened alone, the
-// filmstrip, a second step beside the first and the runs side by side. Run by
+// filmstrip, a second step beside the first, Normalize "tag" read alike by the
+// grid, the single view and the filmstrip, the runs side by side, and the
+// grid's rows reordered, hidden and recycled from their model without a fetch. Run by
 // tests/test_frontend_batches.py (3 runs x 10 steps x 16 images x 4 masks,
 // with the pixels in the spec) and tests/test_demo.py (the demo's logs:
 // structure only, no pixels).
@@ -224,6 +226,65 @@ try {
   await card.getByLabel("Compare with step", { exact: true }).selectOption("");
   await setRange(card.getByLabel("Step", { exact: true }), spec.steps.length - 1);
 
+  // ------------------------------------------------------------ Normalize "tag": one meaning
+  // Under "tag" a mask name has one clip over every such mask the card has
+  // loaded: the grid's rows (the last step, the first beside it) and the single
+  // view's image at every kept step. So the single view opened from a cell, the
+  // grid's columns of both steps and the filmstrip read one clip, and the
+  // filmstrip's frame of the first step has the pixels of the grid's cell of
+  // the first step (the same mask values, the same colours).
+  const tagMask = spec.masks[1];
+  const k = spec.masks.indexOf(tagMask);
+  await normalize.selectOption("tag");
+  await card.getByLabel("Compare with step", { exact: true }).selectOption(String(first));
+  const allRowsOfTwo = () =>
+    frame.waitForFunction(
+      ([name, n]) => {
+        const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+        const g = c?.querySelector(".grid-view");
+        if (!g || g.dataset.sources !== "2") return false;
+        g.scrollTop += 200;
+        return Number(g.dataset.loaded) === n;
+      },
+      [NAME, spec.samples],
+      { timeout: 30000, polling: 100 },
+    );
+  await allRowsOfTwo();
+  const cellAt = (step) =>
+    rows
+      .nth(2)
+      .getByRole("button", { name: `Open image 3 with mask ${tagMask} of ${RUN} · step ${step}`, exact: true });
+  await cellAt(LAST).click();
+  await waitForCard(frame, NAME, { step: LAST, sample: 2, mask: tagMask });
+  await card.getByLabel("Filmstrip", { exact: true }).check();
+  await frame.waitForFunction(
+    ([name, n]) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      return Number(c?.querySelector(".filmstrip")?.dataset.loaded) === n;
+    },
+    [NAME, spec.steps.length],
+    { timeout: 30000 },
+  );
+  const singleClip = await card.getByLabel("Colour bar", { exact: true }).locator(".colorbar-mid").textContent();
+  const filmFirst = await canvasPixels(film.locator(".film-canvas").first());
+  await card.getByLabel("Filmstrip", { exact: true }).uncheck();
+  await card.getByRole("button", { name: "Back to grid" }).click();
+  await allRowsOfTwo();
+  const columnClips = await clips();
+  const gridFirst = await canvasPixels(cellAt(first).locator("canvas"));
+  const differing = gridFirst.filter((v, i) => v !== filmFirst[i]).length;
+  check(
+    "Normalize \"tag\": the grid's columns of both steps, the single view and its filmstrip read one clip; the filmstrip's first step has the grid's colours",
+    /^clip p99 = [0-9]/.test(singleClip) &&
+      columnClips[k] === singleClip &&
+      columnClips[spec.masks.length + k] === singleClip &&
+      gridFirst.length === filmFirst.length &&
+      differing === 0,
+    `single view ${singleClip}; grid ${columnClips}; ${differing} of ${gridFirst.length} pixel values differ`,
+  );
+  await normalize.selectOption("image");
+  await card.getByLabel("Compare with step", { exact: true }).selectOption("");
+
   // ------------------------------------------------------------ runs side by side
   if (spec.runs.length > 1) {
     const compare = card.getByLabel("Compare runs", { exact: true });
@@ -278,6 +339,100 @@ try {
     );
     check("a run hidden in the side panel leaves the comparison", true);
   }
+  // ------------------------------------------------------------ rows apart from their elements
+  // The grid's view (view/grid.js) over its row model (grid_rows.js), built in
+  // the page from the plugin's own modules: rows reordered, hidden, and shown
+  // again in the elements of other rows keep their data (no second /sample
+  // request) and their pixels.
+  const recycled = await frame.evaluate(
+    async ([run, tag, step, samples, masks]) => {
+      const load = (path) => import(new URL(`static/${path}`, document.baseURI).href);
+      const [{ GridView }, { api, staticJson }, { BlobCache, StrengthCache }, { Palette }, { TagPool }, { DEFAULTS }] =
+        await Promise.all(
+          ["view/grid.js", "api.js", "cache.js", "pipeline/colormap.js", "pipeline/normalize.js", "state.js"].map(load),
+        );
+      let requests = 0;
+      const counting = { ...api, sample: (...a) => (requests++, api.sample(...a)) };
+      const palette = new Palette(await staticJson("colormaps.json"));
+      const app = { api: counting, cache: new BlobCache(), strengths: new StrengthCache(), palette };
+      const host = { settings: () => ({ ...DEFAULTS }), open: () => {}, tagPool: new TagPool() };
+      const grid = new GridView(app, run, tag, host);
+      Object.assign(grid.root.style, { position: "fixed", top: "0", left: "0", width: "600px", maxHeight: "none" });
+      document.body.append(grid.root);
+      const until = async (done) => {
+        for (let i = 0; i < 300 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+        return done();
+      };
+      try {
+        grid.show([{ run, step, samples, title: `${run} · step ${step}` }], masks);
+        const allPainted = await until(() => Number(grid.root.dataset.loaded) === samples);
+        const rowEls = () => [...grid.root.querySelectorAll(".grid-body .grid-row")];
+        const pixels = (row) => {
+          const c = row.querySelectorAll("canvas.grid-canvas")[1]; // the first mask's cell
+          return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(",");
+        };
+        const painted = new Map(rowEls().map((r) => [r.dataset.sample, pixels(r)]));
+        const element = new Map(rowEls().map((r) => [r.dataset.sample, r]));
+        const fetched = requests;
+        const ids = grid.rows.ids();
+        const same = () => rowEls().every((r) => pixels(r) === painted.get(r.dataset.sample));
+
+        grid.rows.order([...ids].reverse());
+        grid.render();
+        const reordered =
+          rowEls()
+            .map((r) => r.dataset.sample)
+            .join(",") === [...ids].reverse().join(",") &&
+          rowEls().every((r) => element.get(r.dataset.sample) === r) &&
+          same();
+
+        const half = ids.slice(0, Math.floor(ids.length / 2));
+        const rest = ids.slice(half.length);
+        grid.rows.hide(half);
+        grid.render();
+        const hidden =
+          rowEls().length === rest.length &&
+          rowEls().every((r) => rest.includes(Number(r.dataset.sample))) &&
+          grid.root.dataset.loaded === String(rest.length);
+
+        // The hidden half comes back in the elements of the other half.
+        grid.rows.hide(rest);
+        grid.render();
+        await until(same);
+        const reused = rowEls().filter((r) => rest.some((id) => element.get(String(id)) === r)).length;
+        const back =
+          rowEls().length === half.length &&
+          rowEls().every((r) => half.includes(Number(r.dataset.sample)) && r.dataset.loaded === "1") &&
+          same();
+        grid.rows.hide([]);
+        grid.render();
+        return {
+          allPainted,
+          reordered,
+          hidden,
+          back,
+          reused,
+          half: half.length,
+          elements: rowEls().length,
+          refetched: requests - fetched,
+        };
+      } finally {
+        grid.root.remove();
+      }
+    },
+    [RUN, spec.tag, LAST, spec.samples, spec.masks],
+  );
+  check(
+    "grid rows reorder, hide, and show again in other rows' elements from the row model: same pixels, no second fetch",
+    recycled.allPainted &&
+      recycled.reordered &&
+      recycled.hidden &&
+      recycled.back &&
+      recycled.reused === recycled.half &&
+      recycled.elements === spec.samples &&
+      recycled.refetched === 0,
+    JSON.stringify(recycled),
+  );
   check("no script errors in the page", errors.length === 0, errors.join(" | "));
 } catch (e) {
   check("no unexpected error", false, e.stack || String(e));
