@@ -9,15 +9,13 @@ Example::
                          methods=("gradients", "smoothgrad"), labels=class_names)])
 """
 
-import inspect
-
 import numpy as np
 import tensorflow as tf
 
-from tensorboard_plugin_saliency import captions, summary, validate
-from tensorboard_plugin_saliency import methods as methods_lib
+from tensorboard_plugin_saliency import logging_flow, summary, validate
 from tensorboard_plugin_saliency.faithfulness import logged
-from tensorboard_plugin_saliency.methods import checks
+from tensorboard_plugin_saliency.methods import checks, table
+from tensorboard_plugin_saliency.methods.keras_model import KerasModel
 
 __all__ = ["SaliencyCallback"]
 
@@ -32,12 +30,13 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
       targets: optional true class per image: indices `[N]` or one-hot rows
         `[N, classes]`. Masks explain this class; without it, they explain the class
         the model predicts at that epoch.
-      methods: names from `methods.METHODS`, or a dict `{name: {param: value}}` to set
-        each method's parameters.
+      methods: names from `methods.METHODS` (the table shared with PyTorch), or a dict
+        `{name: {param: value}}` to set each method's parameters.
       every_n_epochs: log at the end of every n-th epoch (and of the last one).
       tag: the summary's tag.
-      labels: optional class names, indexed by class id, for the captions
+      class_names: optional class names, indexed by class id, for the captions
         ("true: cat · pred: dog 0.87"); class ids are shown without them.
+      captions: one caption per image, in place of those.
       max_outputs: log only the first `max_outputs` of `images` (None: all of them).
       batch_size: largest number of model inputs per model call inside the methods.
       faithfulness: curves to score every mask with: a tuple of "deletion" and
@@ -76,12 +75,18 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         methods=("gradients", "smoothgrad", "integrated_gradients"),
         every_n_epochs=1,
         tag="saliency",
-        labels=None,
+        class_names=None,
+        captions=None,
         max_outputs=None,
-        batch_size=methods_lib.DEFAULT_BATCH_SIZE,
+        batch_size=table.DEFAULT_BATCH_SIZE,
         faithfulness=None,
+        labels=None,
     ):
+        """`labels=` is the older spelling of `class_names=` (a DeprecationWarning)."""
         super().__init__()
+        class_names = logging_flow.renamed(
+            "labels", "class_names", labels, class_names, "SaliencyCallback"
+        )
         self._images = np.asarray(images, dtype=np.float32)
         if self._images.ndim != 4:
             raise ValueError("images: expected [N,H,W,C], got shape %s" % (self._images.shape,))
@@ -90,36 +95,23 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         validate.integer("every_n_epochs", every_n_epochs, minimum=1)
         if max_outputs is not None:
             validate.integer("max_outputs", max_outputs, minimum=1)
-        self._methods = self._method_settings(methods)
+        self._methods = table.settings(methods)
+        for name, params in self._methods.items():
+            if not isinstance(params, dict):
+                raise TypeError("methods[%r]: expected a dict of parameters" % name)
         self._faithfulness = logged.settings(faithfulness)
         self._every = every_n_epochs
         self._tag = tag
-        self._class_names = None if labels is None else [str(name) for name in labels]
+        self._class_names = None if class_names is None else [str(c) for c in class_names]
+        self._captions = None if captions is None else [str(c) for c in captions]
         self._max_outputs = max_outputs
-        self._batch_size = batch_size
+        self._batch_size = validate.integer("batch_size", batch_size, minimum=1)
         self._log_dir = log_dir
         self._writer = None
-        self._display = captions.display_images(self._images)
-
-    @staticmethod
-    def _method_settings(methods):
-        if isinstance(methods, str):
-            methods = (methods,)
-        settings = dict(methods) if isinstance(methods, dict) else {m: {} for m in methods}
-        if not settings:
-            raise ValueError("methods: expected at least one method name")
-        for name, params in settings.items():
-            if name not in methods_lib.METHODS:
-                raise ValueError(
-                    "methods: %r is not one of %s" % (name, ", ".join(sorted(methods_lib.METHODS)))
-                )
-            if not isinstance(params, dict):
-                raise TypeError("methods[%r]: expected a dict of parameters" % name)
-        return settings
 
     def on_epoch_end(self, epoch, logs=None):
         last = self.params.get("epochs") if self.params else None
-        if (epoch + 1) % self._every == 0 or (last is not None and epoch + 1 == last):
+        if logging_flow.due(epoch + 1, self._every, last):
             self.log(step=epoch + 1)
 
     def on_train_end(self, logs=None):
@@ -136,55 +128,25 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         if not is_chief(strategy):
             return False
         images = self._images[: self._max_outputs]
-        probabilities = captions.probabilities(np.asarray(self.model(images, training=False)))
-        predicted = probabilities.argmax(axis=1)
-        explained = predicted if self._targets is None else self._targets[: len(images)]
-        masks, params = {}, {}
-        for name, settings in self._methods.items():
-            function = methods_lib.METHODS[name]
-            kwargs = dict(settings)
-            if "batch_size" in _parameters(function):
-                kwargs.setdefault("batch_size", self._batch_size)
-            if "strategy" in _parameters(function):
-                kwargs.setdefault("strategy", strategy)
-            # A method given another score to explain (target=) takes no classes.
-            classes = None if kwargs.get("target") is not None else explained
-            masks[name] = function(self.model, images, classes, **kwargs)
-            params[name] = methods_lib.method_params(name, model=self.model, **settings)
-        mask_scores = logged.mask_scores(
-            self.model,
+        explained = logging_flow.explain(
+            KerasModel(self.model, self._batch_size, strategy),
             images,
-            masks,
-            explained,
-            self._faithfulness,
-            targets={name: s["target"] for name, s in self._methods.items() if s.get("target")},
-            batch_size=self._batch_size,
-            strategy=strategy,
+            methods=self._methods,
+            true_classes=None if self._targets is None else self._targets[: len(images)],
+            faithfulness=self._faithfulness,
+            captions=self._captions,
+            class_names=self._class_names,
         )
         if self._writer is None:
             self._writer = summary.SaliencyWriter(self._log_dir)
-        self._writer.add(
-            self._tag,
-            self._display[: len(images)],
-            masks,
+        logging_flow.write(
+            self._writer,
+            explained,
             step,
-            labels=captions.captions(
-                probabilities,
-                None if self._targets is None else self._targets[: len(images)],
-                self._class_names,
-            ),
-            max_outputs=len(images),
-            method_params=params,
+            tag=self._tag,
             description="Saliency of %d fixed images, logged by SaliencyCallback "
             "every %d epoch(s)." % (len(images), self._every),
-            scores=mask_scores if self._faithfulness else None,
         )
-        for name, named in mask_scores.items():
-            for score, values in named.items():
-                if score.endswith("_auc"):
-                    path = "%s/faithfulness/%s/%s" % (self._tag, name, score)
-                    self._writer.add_scalar(path, float(np.mean(values)), step)
-        self._writer.flush()
         return True
 
     def close(self):
@@ -236,7 +198,3 @@ def _strategy(model):
     """The `tf.distribute.Strategy` the model was built under (else the current one)."""
     strategy = getattr(model, "distribute_strategy", None)
     return strategy if isinstance(strategy, tf.distribute.Strategy) else None
-
-
-def _parameters(function):
-    return inspect.signature(function).parameters

@@ -1,6 +1,6 @@
 """The demo in PyTorch: the same synthetic shapes and the same small CNN, trained with
-a plain loop that logs Captum attributions every epoch (`torch.log_attributions`)
-into the same Saliency tab (`tensorboard-saliency demo --framework torch`)."""
+a plain loop that logs the same methods every epoch (`torch.log_attributions`) into
+the same Saliency tab (`tensorboard-saliency demo --framework torch`)."""
 
 import dataclasses
 import os
@@ -13,7 +13,7 @@ TORCH_METHODS = {
     "integrated_gradients": {"steps": 25},
     "smoothgrad": {"nsamples": 25},
     "grad_cam": {},
-    "saliency": {},
+    "gradients": {},
 }
 """The methods the torch demo logs, with the TF demo's parameters."""
 
@@ -117,14 +117,13 @@ def figures(model, valid):
     """The `Figures` of a trained torch demo `model` on the validation set `valid`."""
     import torch
 
-    from tensorboard_plugin_saliency.torch import attributions
+    from tensorboard_plugin_saliency.torch import methods
 
-    images = _nchw(valid.images[:64]).requires_grad_()
+    images = _nchw(valid.images[:64])
     classes = torch.as_tensor(valid.classes[:64])
-    model.eval()
     ratios = {}
-    for name in ("integrated_gradients", "smoothgrad", "saliency"):
-        masks = attributions.attribute(model, images, classes, name, TORCH_METHODS[name], 64)
+    for name in ("integrated_gradients", "smoothgrad", "gradients"):
+        masks = methods.METHODS[name](model, images, classes, **TORCH_METHODS[name])
         ratios[name] = demo.object_mass_ratio(masks.transpose(0, 2, 3, 1), valid.masks[:64])
     return Figures(_accuracy(model, valid), ratios)
 

@@ -8,19 +8,21 @@ order, onto a blurred copy of the image: a faithful mask makes it rise fast (a h
 area). The same curves under a random pixel order are the baseline of chance.
 
 Every perturbed copy of every image (`steps + 1` per curve, twice with the random
-baseline) runs through the methods' engine as one virtual batch, forward only, in
-chunks of at most `batch_size` model inputs.
+baseline) runs through the model's adapter as one virtual batch, forward only, in
+chunks of at most `batch_size` model inputs: the same curves for a Keras model and a
+PyTorch module (`methods.adapter`).
 """
 
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
 from tensorboard_plugin_saliency import arrays, validate
-from tensorboard_plugin_saliency.methods import checks, engine, targets
+from tensorboard_plugin_saliency.methods import checks, resize, targets
+from tensorboard_plugin_saliency.methods.adapter import Batch
 from tensorboard_plugin_saliency.methods.blur_ig import blur_matrices
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.methods.frameworks import adapter_for
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 
 SCORES = ("auto", "probability", "output")
 """What a curve records: the class probability (softmax of the outputs), the output
@@ -51,11 +53,13 @@ def deletion(model, images, masks, targets=None, *, steps=20, fill=0.0, **option
     """The model's score as the mask's most salient pixels are removed first.
 
     Args:
-      model, images, targets: as for the methods (`methods.gradients`); `target=` and
-        `output=` are taken too, with `score="output"`.
+      model, images, targets: as for the methods (`methods.gradients`): a Keras model
+        and images `[N, H, W, C]`, or a PyTorch module and images `[N, C, H, W]`;
+        `target=` and `output=` are taken too, with `score="output"`.
       masks: the masks ranking the pixels: `[N, h, w]`, or attributions `[N, H, W, C]`
-        (reduced per pixel with `channel_reduction`); a mask smaller than the images
-        (Grad-CAM) is resized to them (bilinear) first. Higher ranks first.
+        (`[N, C, H, W]` too; reduced per pixel with `channel_reduction`); a mask
+        smaller than the images (Grad-CAM) is resized to them (bilinear) first.
+        Higher ranks first.
       steps: the curve's steps: each removes another `1/steps` of the pixels.
       fill: what removed pixels become: a number (every channel; default 0, black as
         in RISE), "mean" (the image's mean colour) or "blur" (its blurred copy).
@@ -85,50 +89,62 @@ def _curves(
     classes,
     steps,
     *,
+    batch_size=DEFAULT_BATCH_SIZE,
+    strategy=None,
+    target=None,
+    output=None,
+    **options,
+):
+    adapter = adapter_for(model, batch_size, strategy)
+    with adapter.running():
+        batch = adapter.prepare(images, classes, target, output)
+        return curves_of(adapter, batch, kind, masks, steps, **options)
+
+
+def curves_of(
+    model,
+    batch,
+    kind,
+    masks,
+    steps=20,
+    *,
     fill=0.0,
     blur=5.0,
     score="auto",
     random_baseline=True,
     seed=0,
     channel_reduction="sum",
-    batch_size=DEFAULT_BATCH_SIZE,
-    strategy=None,
-    target=None,
-    output=None,
 ):
-    images, explained, batch_size, strategy = checks.prepare(
-        model, images, classes, batch_size, strategy, target, output
-    )
-    n, h, w = images.shape[:3]
+    """The `kind` ("deletion" or "insertion") curves of `batch` under `masks`, on a
+    model adapter: what `deletion` and `insertion` compute, for callers that hold a
+    prepared batch (the logging flow). Masks are channels last or `[N, h, w]`."""
+    ops = model.ops
+    n, h, w = batch.shape[:3]
     steps = checks.check_count("steps", steps)
     validate.choice("score", score, SCORES)
     if isinstance(blur, bool) or not isinstance(blur, (int, float)) or not blur >= 0:
         raise ValueError(f"blur: expected a sigma in pixels >= 0, got {blur!r}")
-    explained = _scored(explained, score)
+    explained = _scored(batch.explained, score)
+    images = ops.numpy(batch.images)
     ranks = [pixel_ranks(masks, images, channel_reduction)]
     if random_baseline:
         rng = np.random.default_rng(seed)
         ranks.append(np.stack([rng.permutation(h * w).reshape(h, w) for _ in range(n)]))
-    counts = np.round(np.arange(steps + 1) * (h * w) / steps).astype(np.int32)
+    counts = np.round(np.arange(steps + 1) * (h * w) / steps).astype(np.int64)
     if kind == "deletion":  # pixels of rank < count come from the fill, the rest stay
         start, source = images, _fill(images, fill, blur)
     else:  # pixels of rank < count come from the image, the rest stay blurred
         start, source = _blurred(images, blur), images
     copies = len(ranks)
-    scores = engine.over_points(
-        model,
+    starts = ops.constant(np.concatenate([start] * copies))
+    perturbed = Batch(batch.images, explained).again(starts, copies, ops)
+    scores = model.scores(
+        perturbed,
         _perturbed,
-        tf.concat([start] * copies, axis=0),
-        targets.Explained(
-            explained.target, tf.concat([explained.classes] * copies, 0), explained.output
-        ),
         steps + 1,
-        batch_size,
-        tf.concat([source] * copies, axis=0),
-        tf.constant(np.concatenate(ranks).astype(np.int32)),
-        tf.constant(counts),
-        backward=False,
-        strategy=strategy,
+        ops.constant(np.concatenate([source] * copies)),
+        ops.constant(np.concatenate(ranks), "int64"),
+        ops.constant(counts, "int64"),
     )
     curves = scores.reshape(steps + 1, copies * n).T.astype(np.float64)
     fractions = counts / (h * w)
@@ -142,10 +158,10 @@ def _curves(
     )
 
 
-def _perturbed(images, k, i, source, ranks, counts):
+def _perturbed(ops, images, k, i, source, ranks, counts):
     """Row (k, i): image i with its pixels of rank < counts[k] taken from `source`."""
-    taken = tf.gather(ranks, i) < tf.gather(counts, k)[:, None, None]
-    x = tf.where(taken[..., None], tf.gather(source, i), tf.gather(images, i))
+    taken = ops.gather(ranks, i) < ops.reshape(ops.gather(counts, k), [-1, 1, 1])
+    x = ops.where(taken[..., None], ops.gather(source, i), ops.gather(images, i))
     return x, 1.0
 
 
@@ -163,8 +179,7 @@ def pixel_ranks(masks, images, channel_reduction="sum"):
     """
     n, h, w = images.shape[:3]
     ((_, values),) = arrays.prepare_masks(masks, n, (h, w), channel_reduction)
-    if values.shape[1:] != (h, w):
-        values = tf.image.resize(values[..., None], (h, w), "bilinear").numpy()[..., 0]
+    values = resize.resize(values, (h, w), "bilinear")
     order = np.argsort(-values.reshape(n, -1), axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(h * w)[None, :], axis=1)
@@ -187,20 +202,22 @@ def _scored(explained, score):
 
 
 def _fill(images, fill, blur):
+    """float32 `[N, H, W, C]`: what removed pixels become."""
     if isinstance(fill, str):
         validate.choice("fill", fill, FILLS)
         if fill == "blur":
             return _blurred(images, blur)
-        return tf.broadcast_to(tf.reduce_mean(images, axis=(1, 2), keepdims=True), images.shape)
+        return np.broadcast_to(images.mean(axis=(1, 2), keepdims=True), images.shape).copy()
     if isinstance(fill, bool) or not isinstance(fill, (int, float)) or not np.isfinite(fill):
         raise ValueError(f"fill: expected a number, 'mean' or 'blur', got {fill!r}")
-    return tf.fill(images.shape, tf.constant(fill, tf.float32))
+    return np.full(images.shape, fill, np.float32)
 
 
 def _blurred(images, sigma):
     """The images blurred with a Gaussian of `sigma` pixels (zero padding); black at 0."""
     if sigma == 0:
-        return tf.zeros_like(images)
+        return np.zeros_like(images)
     rows = blur_matrices([float(sigma)], images.shape[1])[0]
     cols = blur_matrices([float(sigma)], images.shape[2])[0]
-    return tf.einsum("wv,nhvc->nhwc", cols, tf.einsum("hk,nkwc->nhwc", rows, images))
+    blurred = np.einsum("wv,nhvc->nhwc", cols, np.einsum("hk,nkwc->nhwc", rows, images))
+    return blurred.astype(np.float32)

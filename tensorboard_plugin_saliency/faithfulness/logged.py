@@ -29,35 +29,38 @@ def settings(faithfulness):
     return chosen
 
 
-def mask_scores(model, images, masks, classes, chosen, *, targets=None, **options):
+def mask_scores(model, images, masks, classes, chosen, *, targets=None):
     """`{mask name: {score name: array}}` for every mask in `masks`.
 
     Args:
-      model, images: the model and its inputs `[N, H, W, C]`.
-      masks: `{mask name: attributions or masks}` of those images.
+      model: the model's adapter (`methods.adapter.ModelAdapter`).
+      images: its inputs, in the framework's layout.
+      masks: `{mask name: attributions (channels last) or masks [N, h, w]}`.
       classes: each image's explained class `[N]`.
       chosen: `{kind: params}` (see `settings`).
-      targets: `{mask name: target}` for masks that explain another score (target=).
-      **options: passed to every curve (`batch_size`, `strategy`).
+      targets: `{mask name: (target, output)}` for masks that explain another score.
 
     The random baseline does not depend on the mask: it is computed once per kind
     (and target) and stored with every mask.
     """
     targets = targets or {}
     out = {name: {} for name in masks}
+    batches = {}
     for kind, params in chosen.items():
         baselines = {}
         for name, mask in masks.items():
-            target = targets.get(name)
-            key = id(target)
-            result = KINDS[kind](
+            target, output = targets.get(name, (None, None))
+            key = (id(target), output)
+            if key not in batches:
+                batches[key] = model.prepare(
+                    images, None if target is not None else classes, target, output
+                )
+            result = curves.curves_of(
                 model,
-                images,
+                batches[key],
+                kind,
                 mask,
-                None if target is not None else classes,
-                target=target,
-                random_baseline=key not in baselines,
-                **{**options, **params},
+                **{**params, "random_baseline": key not in baselines},
             )
             baselines.setdefault(key, result)
             baseline = baselines[key]

@@ -16,8 +16,9 @@ import keras
 import numpy as np
 
 from tensorboard_plugin_saliency import arrays
-from tensorboard_plugin_saliency.methods import checks, registry
-from tensorboard_plugin_saliency.methods.engine import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency import methods as methods_lib
+from tensorboard_plugin_saliency.methods.keras_model import KerasModel
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +82,8 @@ def randomization_check(
     if "batch_size" in inspect.signature(function).parameters:
         params.setdefault("batch_size", batch_size)
     copy = _clone(model)
-    images = checks.check_images(images)
-    classes = checks.check_targets(copy, images, targets, batch_size, None, None).numpy()
+    batch = KerasModel(copy, batch_size).prepare(images, targets)
+    images, classes = batch.images, batch.explained.classes.numpy()
     order = _stages(copy, layers)
     n, h, w = images.shape[:3]
 
@@ -124,12 +125,12 @@ def _ranks(values):
 def _method(method):
     if callable(method):
         return method
-    if method not in registry.METHODS:
+    if method not in methods_lib.METHODS:
         raise ValueError(
             "method: expected a callable or one of %s, got %r"
-            % (", ".join(sorted(registry.METHODS)), method)
+            % (", ".join(sorted(methods_lib.METHODS)), method)
         )
-    return registry.METHODS[method]
+    return methods_lib.METHODS[method]
 
 
 def _clone(model):

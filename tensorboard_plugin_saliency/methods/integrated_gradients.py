@@ -14,8 +14,10 @@ def path_rule(rule, steps):
     weight in the sum (they add up to 1).
 
     "pair": `linspace(0, 1, steps)`, both ends included, each weight `1 / steps`
-    (PAIR 0.2.1); Captum's: the trapezoid rule over `linspace(0, 1, steps)`, and left,
-    right and middle Riemann sums over `steps` equal intervals.
+    (PAIR 0.2.1). Captum's (0.9, `approximation_methods`): "riemann_trapezoid" the
+    same points and weights with the two ends' halved (so the weights add up to
+    `1 - 1 / steps`), and left, right and middle Riemann sums over `steps` equal
+    intervals.
     """
     checks.check_choice("rule", rule, RULES)
     if rule == "pair":
@@ -23,7 +25,7 @@ def path_rule(rule, steps):
     if rule == "riemann_trapezoid":
         if steps < 2:
             raise ValueError(f"steps: the trapezoid rule needs steps >= 2, got {steps}")
-        weights = np.full(steps, 1.0 / (steps - 1))
+        weights = np.full(steps, 1.0 / steps)
         weights[[0, -1]] /= 2
         return np.linspace(0, 1, steps), weights
     offset = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}[rule]

@@ -1,14 +1,19 @@
-"""Saliency logging for PyTorch: Captum attributions, one call, the same dashboard.
+"""Saliency for PyTorch: the methods of the Keras side, one call, the same dashboard.
 
+- `methods`: every method of the table (`methods.table`) as a function of PyTorch
+  modules, with the same names, parameters, defaults and math as for Keras models.
 - `log_attributions(writer, model, images, targets, step=...)`: computes each method
-  with Captum on a fixed batch and writes one saliency summary (`log`), with captions
-  from the model's softmax and each method's parameters as provenance.
-- `attributions`: the methods by name (`METHODS`) and the Captum class of each.
+  on a fixed batch and writes one saliency summary (`log`), with captions from the
+  model's softmax, each method's parameters as provenance and, optionally, deletion
+  and insertion scores; through the same logging flow as the Keras callback.
+- `METHODS`: each method's name and its default parameters; a Captum `Attribution`
+  passed by the user is logged as it is (`attributions`).
 - `SaliencyCallback`: a PyTorch Lightning callback that calls `log_attributions`
   every n-th validation epoch, on rank zero only (`lightning`).
 
-torch and captum are imported when first used (extra `[torch]`); Lightning only for
-`SaliencyCallback` (extra `[lightning]`).
+torch is imported when first used (extra `[torch]`, which brings Captum for the
+user's own attributions); Lightning only for `SaliencyCallback` (extra `[lightning]`).
+No TensorFlow is imported on this side.
 """
 
 from tensorboard_plugin_saliency.torch.attributions import METHODS

@@ -1,7 +1,9 @@
-"""`SaliencyCallback` for PyTorch Lightning: Captum attributions of fixed images,
-logged every n-th validation epoch through the trainer's TensorBoard logger."""
+"""`SaliencyCallback` for PyTorch Lightning: saliency of fixed images, logged every
+n-th validation epoch through the trainer's TensorBoard logger."""
 
-from tensorboard_plugin_saliency import validate
+from tensorboard_plugin_saliency import logging_flow, validate
+from tensorboard_plugin_saliency.faithfulness import logged
+from tensorboard_plugin_saliency.methods import table
 from tensorboard_plugin_saliency.torch import attributions
 from tensorboard_plugin_saliency.torch.log import DEFAULT_METHODS, log_attributions
 
@@ -27,13 +29,14 @@ class SaliencyCallback(Callback):
         module's device.
       targets: optional true class per image `[N]`: the masks explain it (else the
         predicted class) and the captions name it.
-      methods: as for `log_attributions`: names, `{name: params}`, or Captum
-        `Attribution` instances.
+      methods: as for `log_attributions` and the Keras callback: names of the
+        methods' table, `{name: params}`, or Captum `Attribution` instances.
       every_n_epochs: log at the end of every n-th validation epoch, and of the last.
       tag: the summary's tag.
       class_names: names of the classes, by index, for the captions.
+      captions: one caption per image, in place of "true: cat · pred: dog 0.87".
       log_dir: write here; default: through the trainer's `TensorBoardLogger`.
-      batch_size, max_outputs: as for `log_attributions`.
+      batch_size, max_outputs, faithfulness: as for `log_attributions`.
 
     The step is the trainer's `global_step`, so the masks line up with Lightning's
     own scalars. Under DDP only global rank zero computes and writes; the attributions
@@ -49,12 +52,17 @@ class SaliencyCallback(Callback):
         every_n_epochs=1,
         tag="saliency",
         class_names=None,
+        captions=None,
         log_dir=None,
-        batch_size=64,
+        batch_size=table.DEFAULT_BATCH_SIZE,
         max_outputs=None,
+        faithfulness=None,
     ):
         super().__init__()
-        self._methods = attributions.settings(methods)
+        self._methods = table.settings(methods)
+        attributions.split(self._methods)
+        self._faithfulness = logged.settings(faithfulness)
+        self._captions = captions
         self._every = validate.integer("every_n_epochs", every_n_epochs, minimum=1)
         validate.integer("batch_size", batch_size, minimum=1)
         if max_outputs is not None:
@@ -72,8 +80,7 @@ class SaliencyCallback(Callback):
     def on_validation_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
-        epoch = trainer.current_epoch + 1
-        if epoch % self._every and epoch != trainer.max_epochs:
+        if not logging_flow.due(trainer.current_epoch + 1, self._every, trainer.max_epochs):
             return
         log_attributions(
             self._target(trainer),
@@ -84,8 +91,10 @@ class SaliencyCallback(Callback):
             methods=self._methods,
             tag=self._tag,
             class_names=self._class_names,
+            captions=self._captions,
             batch_size=self._batch_size,
             max_outputs=self._max_outputs,
+            faithfulness=self._faithfulness,
         )
 
     def _target(self, trainer):

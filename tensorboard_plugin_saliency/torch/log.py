@@ -1,16 +1,16 @@
-"""`log_attributions`: one call that computes Captum attributions of a fixed batch and
-writes them as a saliency summary, laid out as the Keras callback lays them out."""
+"""`log_attributions`: one call that explains a fixed batch with the named methods and
+writes it as a saliency summary, through the logging flow the Keras callback uses."""
 
-import contextlib
 import os
 
-import numpy as np
-
-from tensorboard_plugin_saliency import captions, summary, validate
+from tensorboard_plugin_saliency import logging_flow, summary, validate
+from tensorboard_plugin_saliency.faithfulness import logged
+from tensorboard_plugin_saliency.methods import table
 from tensorboard_plugin_saliency.torch import attributions
+from tensorboard_plugin_saliency.torch.torch_model import TorchModel
 
-DEFAULT_METHODS = ("saliency", "smoothgrad", "integrated_gradients")
-"""The methods logged when none are named."""
+DEFAULT_METHODS = ("gradients", "smoothgrad", "integrated_gradients")
+"""The methods logged when none are named (as the Keras callback's)."""
 
 
 def log_attributions(
@@ -22,10 +22,12 @@ def log_attributions(
     step,
     methods=DEFAULT_METHODS,
     tag="saliency",
-    labels=None,
+    captions=None,
     class_names=None,
-    batch_size=64,
+    batch_size=table.DEFAULT_BATCH_SIZE,
     max_outputs=None,
+    faithfulness=None,
+    labels=None,
 ):
     """Computes each method's attributions of `images` and writes one saliency summary.
 
@@ -38,67 +40,69 @@ def log_attributions(
       targets: optional true class per image `[N]`: the masks explain it, and the
         captions name it; without it, the masks explain the predicted class.
       step: the summary's step.
-      methods: names of `attributions.METHODS`, a dict `{name: params}`, or
+      methods: names of the methods' table (`methods.table`, the same names and
+        parameters as for Keras models), a dict `{name: params}`, or
         `{name: captum Attribution instance}` (called as `.attribute(x, target=t)`).
       tag: the summary's tag.
-      labels: one caption per image, in place of "true: cat · pred: dog 0.87".
+      captions: one caption per image, in place of "true: cat · pred: dog 0.87".
       class_names: names of the classes, by index, for the captions.
-      batch_size: Captum's batch size (`internal_batch_size` and its kin).
+      batch_size: largest number of model inputs per model call.
       max_outputs: log only the first `max_outputs` images (None: all of them).
+      faithfulness: curves to score every mask with, as for the Keras callback: a
+        tuple of "deletion" and "insertion", or a dict `{kind: params}`. Each mask's
+        AUCs, random baselines and curves are stored with it, and the AUCs' means
+        written as scalars `<tag>/faithfulness/<method>/<kind>_auc`.
+      labels: the older spelling of `captions` (a DeprecationWarning).
 
     The model runs in `eval()` mode and goes back to its mode afterwards; gradients
     are taken with respect to the inputs only, so the parameters' `.grad` stay as they
     were. Works inside `torch.no_grad()` and `torch.inference_mode()` (validation).
 
     Returns:
-      `{method name: attributions (NumPy)}`, as written.
-    """
-    import torch
+      `{method name: attributions (NumPy)}`, as written: `[N, C, H, W]`, or `[N, h, w]`
+      for Grad-CAM and `[N, H, W]` for XRAI.
 
+    Raises:
+      ValueError, TypeError: an argument is not what it takes (nothing is written).
+    """
     validate.integer("step", step)
-    chosen = attributions.settings(methods)
+    captions = logging_flow.renamed("labels", "captions", labels, captions, "log_attributions")
+    chosen = table.settings(methods)
+    chosen, others = attributions.split(chosen)
+    chosen_faithfulness = logged.settings(faithfulness)
     if max_outputs is not None:
         validate.integer("max_outputs", max_outputs, minimum=1)
-    device = _device(model)
-    with torch.inference_mode(False), torch.enable_grad():
-        x = torch.as_tensor(np.asarray(_cpu(images)), dtype=torch.float32)[:max_outputs]
-        x = x.clone().to(device).requires_grad_()
-        if x.ndim != 4:
-            raise ValueError("images: expected [N, C, H, W], got shape %s" % (tuple(x.shape),))
-        with _eval_mode(model):
-            with torch.no_grad():
-                probabilities = captions.probabilities(model(x).detach().cpu().numpy())
-            if targets is None:
-                explained = probabilities.argmax(axis=1)
-            else:
-                explained = np.asarray(_cpu(targets)).reshape(-1)[: len(x)].astype(np.int64)
-            t = torch.as_tensor(explained, dtype=torch.long, device=device)
-            masks = {
-                name: attributions.attribute(model, x, t, name, params, batch_size)
-                for name, params in chosen.items()
-            }
-    if labels is None:
-        labels = captions.captions(
-            probabilities, None if targets is None else explained, class_names
-        )
-    display = captions.display_images(x.detach().cpu().numpy().transpose(0, 2, 3, 1))
+    adapter = TorchModel(model, batch_size)
+    images = attributions.numpy(images)
+    if images.ndim != 4:
+        raise ValueError(f"images: expected shape [N, C, H, W], got shape {images.shape}")
+    images = images[:max_outputs]
+    if targets is not None:
+        targets = attributions.numpy(targets).reshape(-1)[: len(images)]
+    explained = logging_flow.explain(
+        adapter,
+        images,
+        methods=chosen,
+        true_classes=targets,
+        faithfulness=chosen_faithfulness,
+        captions=captions,
+        class_names=class_names,
+        others={name: attributions.explainer(a, adapter) for name, a in others.items()},
+    )
     saliency_writer, owned = _writer(writer)
     try:
-        saliency_writer.add(
-            tag,
-            display,
-            masks,
+        logging_flow.write(
+            saliency_writer,
+            explained,
             step,
-            labels=list(labels)[: len(x)],
-            method_params={name: attributions.provenance(name, p) for name, p in chosen.items()},
-            description="Saliency of %d fixed images, logged with Captum by "
-            "tensorboard_plugin_saliency.torch." % len(x),
+            tag=tag,
+            description="Saliency of %d fixed images, logged by "
+            "tensorboard_plugin_saliency.torch." % len(images),
         )
-        saliency_writer.flush()
     finally:
         if owned:
             saliency_writer.close()
-    return masks
+    return {name: adapter.user_layout(mask) for name, mask in explained.masks.items()}
 
 
 def _writer(writer):
@@ -108,27 +112,3 @@ def _writer(writer):
     if isinstance(writer, (str, os.PathLike)):
         return summary.SaliencyWriter(writer), True
     return summary.SaliencyWriter(writer), False
-
-
-@contextlib.contextmanager
-def _eval_mode(model):
-    training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(training)
-
-
-def _device(model):
-    for parameter in model.parameters():
-        return parameter.device
-    import torch
-
-    return torch.device("cpu")
-
-
-def _cpu(value):
-    if hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    return value

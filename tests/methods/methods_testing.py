@@ -44,6 +44,22 @@ def small_cnn():
     )
 
 
+def small_torch_cnn():
+    """`small_cnn`'s shape as a PyTorch module (its own weights): Grad-CAM's layer is
+    the second convolution's ReLU (12 x 12)."""
+    import torch
+
+    torch.manual_seed(1)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(C, 8, 3),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 8, 3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8 * (H - 4) * (W - 4), CLASSES),
+    )
+
+
 def conv_then_pooling():
     """Conv2D -> MaxPooling2D -> GlobalAveragePooling2D -> Dense: the last
     spatial layer is a pooling layer."""

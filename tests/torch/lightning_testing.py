@@ -63,7 +63,7 @@ def ddp_main(logdir):
         devices=2,
         max_epochs=2,
         logger=TensorBoardLogger(logdir, name="ddp", version=0),
-        callbacks=[SaliencyCallback(x[:4], y[:4], methods=("saliency",))],
+        callbacks=[SaliencyCallback(x[:4], y[:4], methods=("gradients",))],
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,

@@ -47,7 +47,7 @@ def test_it_logs_every_epoch_with_captions_and_provenance(run):
     assert sorted(last.masks) == sorted(demo_torch.TORCH_METHODS)
     assert last.images.shape == (8, 48, 48, 3)
     assert all(re.fullmatch(r"true: \w+ · pred: \w+ \d\.\d\d", label) for label in last.labels)
-    assert last.method_params["integrated_gradients"]["captum"] == "IntegratedGradients"
+    assert last.method_params["integrated_gradients"] == {"steps": 25, "baseline": None}
 
 
 def test_the_model_learns_and_its_masks_sit_on_the_object(run):

@@ -1,14 +1,13 @@
-"""`tensorboard_plugin_saliency.torch.log_attributions`: Captum's values, our TF
-methods' values on the same weights, the summary it writes, and the model left as it
-was."""
+"""`tensorboard_plugin_saliency.torch.log_attributions`: Captum's values as the
+reference, the summary it writes (with faithfulness scores), older names, and the
+model left as it was. (The same masks as the Keras methods: tests/test_frameworks.py.)"""
 
 import numpy as np
 import pytest
-import tensorflow as tf
 import torch
 from captum import attr
 
-from tensorboard_plugin_saliency import methods, reader
+from tensorboard_plugin_saliency import reader
 from tensorboard_plugin_saliency.torch import METHODS, log_attributions
 
 N, C, H, W, CLASSES = 4, 3, 14, 14, 3
@@ -27,27 +26,6 @@ def _torch_model():
     )
 
 
-def _keras_twin(model):
-    """The same network in Keras (NHWC), with the torch model's weights."""
-    conv1, conv2, dense = model[0], model[2], model[6]
-    keras_model = tf.keras.Sequential(
-        [
-            tf.keras.Input((H, W, C)),
-            tf.keras.layers.Conv2D(6, 3, activation="relu"),
-            tf.keras.layers.Conv2D(8, 3, activation="relu"),
-            tf.keras.layers.GlobalAveragePooling2D(),
-            tf.keras.layers.Dense(CLASSES),
-        ]
-    )
-    for layer, conv in zip(keras_model.layers[:2], (conv1, conv2)):
-        kernel = conv.weight.detach().numpy().transpose(2, 3, 1, 0)
-        layer.set_weights([kernel, conv.bias.detach().numpy()])
-    keras_model.layers[3].set_weights(
-        [dense.weight.detach().numpy().T, dense.bias.detach().numpy()]
-    )
-    return keras_model
-
-
 @pytest.fixture(scope="module")
 def model():
     return _torch_model()
@@ -61,67 +39,80 @@ def images():
 TARGETS = torch.tensor([0, 1, 2, 1])
 
 
-def test_the_twins_agree(model, images):
-    keras_model = _keras_twin(model)
-    expected = model(images).detach().numpy()
-    np.testing.assert_allclose(
-        keras_model(images.numpy().transpose(0, 2, 3, 1)), expected, atol=1e-5
-    )
+def _coverage(size, stride, length):
+    """How many occlusion windows cover each index along one axis."""
+    starts = np.arange(0, length - size + 1, stride)
+    index = np.arange(length)
+    return ((index >= starts[:, None]) & (index < starts[:, None] + size)).sum(axis=0)
 
 
 def test_masks_equal_captums_and_are_written(model, images, tmp_path):
+    """Captum is the reference: where it has the method, our PyTorch masks are its."""
     masks = log_attributions(
         str(tmp_path),
         model,
         images,
         TARGETS,
         step=3,
-        methods=("saliency", "integrated_gradients", "grad_cam"),
+        methods={
+            "gradients": {},
+            "gradient_x_input": {},
+            "integrated_gradients": {"rule": "riemann_trapezoid"},
+            "grad_cam": {},
+            "guided_backprop": {},
+            "deconvnet": {},
+            "occlusion": {"size": 4, "stride": 2},
+        },
     )
     x = images.clone().requires_grad_()
+    windows = (C, 4, 4)
+    occluded = attr.Occlusion(model).attribute(
+        x, sliding_window_shapes=windows, strides=(C, 2, 2), baselines=0.0, target=TARGETS
+    )
     direct = {
-        "saliency": attr.Saliency(model).attribute(x, target=TARGETS, abs=False),
+        "gradients": attr.Saliency(model).attribute(x, target=TARGETS, abs=False),
+        "gradient_x_input": attr.InputXGradient(model).attribute(x, target=TARGETS),
         "integrated_gradients": attr.IntegratedGradients(model).attribute(
             x, baselines=0.0, target=TARGETS, n_steps=25, method="riemann_trapezoid"
         ),
-        "grad_cam": attr.LayerGradCam(model, model[2]).attribute(
+        # The default layer is the last convolution's output after its ReLU (model[3]),
+        # by the rule Keras models follow too.
+        "grad_cam": attr.LayerGradCam(model, model[3]).attribute(
             x, target=TARGETS, relu_attributions=True
         )[:, 0],
+        "guided_backprop": attr.GuidedBackprop(model).attribute(x, target=TARGETS),
+        "deconvnet": attr.Deconvolution(model).attribute(x, target=TARGETS),
+        # Captum averages the windows over each pixel, PAIR (and we) add them up.
+        "occlusion": occluded
+        * torch.as_tensor(np.outer(_coverage(4, 2, H), _coverage(4, 2, W)), dtype=torch.float32),
     }
     (record,) = reader.read_saliency(str(tmp_path))
     assert record.step == 3
     for name, expected in direct.items():
         expected = expected.detach().numpy()
-        np.testing.assert_allclose(masks[name], expected, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(masks[name], expected, rtol=1e-4, atol=1e-6, err_msg=name)
         reduced = expected.sum(axis=1) if expected.ndim == 4 else expected
         span = reduced.max() - reduced.min()
         # Stored as 16 bits over each mask's own range.
-        np.testing.assert_allclose(record.masks[name], reduced, atol=span / 65535 + 1e-7)
+        np.testing.assert_allclose(record.masks[name], reduced, atol=span / 65535 + 1e-6)
 
 
-def test_vanilla_and_ig_equal_our_tf_methods_on_the_same_weights(model, images, tmp_path):
-    keras_model = _keras_twin(model)
-    nhwc = images.numpy().transpose(0, 2, 3, 1)
-    ours = log_attributions(
-        str(tmp_path),
-        model,
-        images,
-        TARGETS,
-        step=0,
-        methods={"saliency": {}, "integrated_gradients": {"steps": 25}},
-    )
-    tf_gradients = methods.gradients(keras_model, nhwc, TARGETS.numpy())
-    saliency = ours["saliency"].transpose(0, 2, 3, 1)
-    assert np.max(np.abs(saliency - tf_gradients)) / np.max(np.abs(tf_gradients)) < 1e-4
-    # Our TF IG weighs the n path points (linspace(0, 1, n)) equally, 1/n each, as
-    # PAIR; Captum's riemann_trapezoid takes the same points and weights but halves
-    # the two ends'. From the same gradients: Captum = IG - (g(0) + g(x)) * x / (2n).
+def test_captums_trapezoid_is_pairs_sum_less_half_its_ends(model, images, tmp_path):
+    # PAIR's sum weighs the n path points (linspace(0, 1, n)) equally, 1/n each;
+    # Captum's riemann_trapezoid takes the same points and weights but halves the
+    # two ends'. From the same gradients: trapezoid = PAIR - (g(0) + g(x)) * x / (2n).
+    from tensorboard_plugin_saliency.torch import methods as torch_methods
+
     n = 25
-    tf_ig = methods.integrated_gradients(keras_model, nhwc, TARGETS.numpy(), steps=n)
-    at_zero = methods.gradients(keras_model, np.zeros_like(nhwc), TARGETS.numpy())
-    trapezoid = tf_ig - (at_zero + tf_gradients) * nhwc / (2 * n)
-    captum_ig = ours["integrated_gradients"].transpose(0, 2, 3, 1)
-    assert np.max(np.abs(captum_ig - trapezoid)) / np.max(np.abs(trapezoid)) < 1e-4
+    pair = torch_methods.integrated_gradients(model, images, TARGETS, steps=n)
+    trapezoid = torch_methods.integrated_gradients(
+        model, images, TARGETS, steps=n, rule="riemann_trapezoid"
+    )
+    at_x = torch_methods.gradients(model, images, TARGETS)
+    at_zero = torch_methods.gradients(model, torch.zeros_like(images), TARGETS)
+    x = images.numpy()
+    expected = pair - (at_zero + at_x) * x / (2 * n)
+    assert np.max(np.abs(trapezoid - expected)) / np.max(np.abs(expected)) < 1e-4
 
 
 def test_training_state_is_left_as_it_was(images, tmp_path):
@@ -132,7 +123,12 @@ def test_training_state_is_left_as_it_was(images, tmp_path):
     grads = [p.grad.clone() for p in model.parameters()]
     with torch.inference_mode():
         log_attributions(
-            str(tmp_path), model, images, step=0, methods=("saliency", "smoothgrad", "grad_cam")
+            str(tmp_path),
+            model,
+            images,
+            step=0,
+            methods=("gradients", "smoothgrad", "grad_cam"),
+            faithfulness=("deletion",),
         )
     assert model.training
     for before, parameter in zip(grads, model.parameters()):
@@ -159,18 +155,115 @@ def test_captions_provenance_and_instances(model, images, tmp_path):
             names[predicted],
             probabilities[i, predicted],
         )
-    assert record.method_params["smoothgrad"]["nsamples"] == 4
-    assert record.method_params["smoothgrad"]["noise"] == 0.15
-    assert record.method_params["smoothgrad"]["captum"].startswith("NoiseTunnel")
+    # The table's provenance, as the Keras callback records it; a Captum instance by
+    # its class.
+    assert record.method_params["smoothgrad"] == {
+        "base": "gradients",
+        "nsamples": 4,
+        "stdev_spread": 0.15,
+        "magnitude": True,
+        "seed": None,
+    }
     assert record.method_params["deeplift"]["captum"] == "DeepLift"
     assert record.masks["deeplift"].shape == (N, H, W)
 
 
-def test_every_named_method_runs(model, images, tmp_path):
-    masks = log_attributions(str(tmp_path), model, images, step=0, methods=tuple(METHODS))
+SMALL = {
+    "smoothgrad": {"nsamples": 3, "seed": 0},
+    "integrated_gradients": {"steps": 4},
+    "blur_integrated_gradients": {"steps": 4, "max_sigma": 4.0},
+    "occlusion": {"size": 6, "stride": 3},
+    "guided_integrated_gradients": {"steps": 4},
+    "xrai": {"steps": 4},
+}
+
+
+def test_every_method_of_the_table_runs(model, images, tmp_path):
+    chosen = {name: SMALL.get(name, {}) for name in METHODS}
+    masks = log_attributions(str(tmp_path), model, images, step=0, methods=chosen)
     assert sorted(masks) == sorted(METHODS)
     for name, values in masks.items():
         assert np.isfinite(values).all() and np.abs(values).max() > 0, name
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert record.method_params["grad_cam"] == {"layer": "3"}
+
+
+def test_older_names_and_spellings_warn_and_mean_the_same(model, images, tmp_path):
+    with pytest.warns(DeprecationWarning) as warned:
+        old = log_attributions(
+            str(tmp_path / "old"),
+            model,
+            images,
+            TARGETS,
+            step=0,
+            methods={
+                "saliency": {},
+                "input_x_gradient": {},
+                "deconvolution": {},
+                "smoothgrad": {"nsamples": 3, "noise": 0.2, "seed": 1},
+                "integrated_gradients": {"steps": 5, "method": "riemann_trapezoid"},
+            },
+            labels=["a", "b", "c", "d"],
+        )
+    said = " ".join(str(w.message) for w in warned)
+    for words in (
+        "'saliency' is now called 'gradients'",
+        "'input_x_gradient' is now called 'gradient_x_input'",
+        "'deconvolution' is now called 'deconvnet'",
+        "noise= is now stdev_spread=",
+        "method= is now rule=",
+        "labels= is now captions=",
+    ):
+        assert words in said
+    new = log_attributions(
+        str(tmp_path / "new"),
+        model,
+        images,
+        TARGETS,
+        step=0,
+        methods={
+            "gradients": {},
+            "gradient_x_input": {},
+            "deconvnet": {},
+            "smoothgrad": {"nsamples": 3, "stdev_spread": 0.2, "seed": 1},
+            "integrated_gradients": {"steps": 5, "rule": "riemann_trapezoid"},
+        },
+        captions=["a", "b", "c", "d"],
+    )
+    assert sorted(old) == sorted(new)
+    for name in new:
+        np.testing.assert_array_equal(old[name], new[name])
+    (record,) = reader.read_saliency(str(tmp_path / "old"))
+    assert record.labels == ["a", "b", "c", "d"]
+    assert record.method_params["integrated_gradients"]["rule"] == "riemann_trapezoid"
+
+
+def test_faithfulness_scores_for_pytorch_models(model, images, tmp_path):
+    log_attributions(
+        str(tmp_path),
+        model,
+        images,
+        TARGETS,
+        step=2,
+        methods=("gradients", "grad_cam"),
+        faithfulness={"deletion": {"steps": 4}, "insertion": {"steps": 4}},
+    )
+    (record,) = reader.read_saliency(str(tmp_path))
+    for name in ("gradients", "grad_cam"):
+        scores = record.scores[name]
+        for kind in ("deletion", "insertion"):
+            assert scores[kind + "_auc"].shape == (N,)
+            assert scores[kind + "_curve"].shape == (N, 5)
+            np.testing.assert_array_equal(
+                scores[kind + "_random_auc"], record.scores["gradients"][kind + "_random_auc"]
+            )
+    # The curves start from the image's own class probability.
+    probabilities = torch.softmax(model(images), dim=1).detach().numpy()
+    np.testing.assert_allclose(
+        record.scores["gradients"]["deletion_curve"][:, 0],
+        probabilities[np.arange(N), TARGETS.numpy()],
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,10 +274,13 @@ def test_every_named_method_runs(model, images, tmp_path):
         (
             {"methods": {"grad_cam": {"layer": "conv9"}}},
             ValueError,
-            "layer 'conv9' is not a module",
+            r"layer: expected a layer of this model or its name, one of \['0', .*got 'conv9'",
         ),
+        ({"methods": {"occlusion": {}}}, ValueError, r"size: expected a window of at most"),
+        ({"methods": {"saliency": object()}}, TypeError, "a Captum Attribution"),
+        ({"faithfulness": ("roar",)}, ValueError, "faithfulness: 'roar' is not one of"),
         ({"step": 1.5}, TypeError, "step"),
-        ({"images": torch.rand(3, 14, 14)}, ValueError, r"images: expected \[N, C, H, W\]"),
+        ({"images": torch.rand(3, 14, 14)}, ValueError, r"images: expected shape \[N, C, H, W\]"),
     ],
 )
 def test_clear_errors(model, images, tmp_path, kwargs, error, words):

@@ -1,0 +1,156 @@
+"""One logging flow for the Keras callback, the Lightning callback and
+`log_attributions`: settings, targets, masks, scores, captions, write.
+
+`explain` explains a fixed batch with the named methods on a model adapter (Keras
+or PyTorch, `methods.adapter`), scores the masks (deletion / insertion, optional) and
+captions each image ("true: cat · pred: dog 0.87"); `write` writes that as one
+saliency summary, with each method's parameters as provenance and the scores' batch
+means as scalars. Nothing is written until everything is computed, so a mistake found
+on the way leaves no file behind.
+`due` is the rule of which epochs log. The callers keep only what their framework
+needs: where the images and the writer come from, and who writes (the chief, rank
+zero). This module imports neither TensorFlow nor PyTorch.
+"""
+
+import dataclasses
+import warnings
+
+import numpy as np
+
+from tensorboard_plugin_saliency import captions as captions_lib
+from tensorboard_plugin_saliency.faithfulness import logged
+from tensorboard_plugin_saliency.methods import checks, registry, table
+
+
+def due(epoch, every, last=None):
+    """Whether epoch `epoch` (counted from 1) logs: every `every`-th epoch, and the
+    last one (`last`, the number of epochs, when known)."""
+    return epoch % every == 0 or (last is not None and epoch == last)
+
+
+def renamed(old, new, value, current, what):
+    """`value` given under an old spelling `old`, for `new` (a DeprecationWarning);
+    `current` when `value` is None. Both given is an error."""
+    if value is None:
+        return current
+    if current is not None:
+        raise TypeError(
+            f"{what}: pass {new}= (the old spelling {old}= is the same thing), not both"
+        )
+    warnings.warn(
+        f"{what}: {old}= is now {new}=; the old spelling will be removed",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Explained:
+    """A batch explained for logging: what `write` writes."""
+
+    display: np.ndarray
+    """The images to show, float `[N, H, W, C]` in [0, 1]."""
+    masks: dict
+    """`{name: mask}`, channels last or `[N, h, w]`."""
+    provenance: dict
+    """`{name: parameters}` as recorded beside each mask."""
+    scores: dict
+    """`{name: {score: values}}` (empty without faithfulness)."""
+    captions: list
+    """One caption per image."""
+
+
+def explain(
+    model,
+    images,
+    *,
+    methods,
+    true_classes=None,
+    faithfulness=None,
+    captions=None,
+    class_names=None,
+    others=None,
+):
+    """Explains `images` with `methods`, scores and captions them.
+
+    Args:
+      model: the model's adapter (`methods.adapter.ModelAdapter`).
+      images: the model inputs, in the framework's layout.
+      methods: `{method name: params}` of `table.settings` (canonical names, checked).
+      true_classes: each image's class `[N]`, or None: the masks explain the predicted
+        class and the captions name only the prediction.
+      faithfulness: `{kind: params}` of `faithfulness.logged.settings`, or None.
+      captions: one caption per image, in place of "true: cat · pred: dog 0.87".
+      class_names: names of the classes, by index, for the captions.
+      others: `{name: explain}` of masks the framework computes itself (a Captum
+        `Attribution`): `explain(images, classes) -> (mask, provenance)`.
+
+    Returns:
+      `Explained`.
+    """
+    with model.running():
+        pixels = model.images(images)
+        n = int(pixels.shape[0])
+        probabilities = captions_lib.probabilities(model.ops.numpy(model.class_scores(pixels)))
+        if true_classes is None:
+            explained = probabilities.argmax(axis=1)
+        else:
+            explained = checks.class_indices(true_classes, n)
+        masks, provenance, targets = {}, {}, {}
+        for name, params in methods.items():
+            method = table.METHODS[name]
+            params = dict(params)
+            target, output = params.pop("target", None), params.pop("output", None)
+            prepared = model.prepare(
+                images, None if target is not None else explained, target, output
+            )
+            masks[name] = method.compute(model, prepared, **{**method.defaults, **params})
+            provenance[name] = registry.method_params(
+                name, model=model.model, target=target, output=output, **params
+            )
+            if target is not None or output is not None:
+                targets[name] = (target, output)
+        for name, explain in (others or {}).items():
+            mask, provenance[name] = explain(images, explained)
+            masks[name] = model.channels_last(mask) if np.ndim(mask) == 4 else mask
+        scores = logged.mask_scores(
+            model, images, masks, explained, faithfulness or {}, targets=targets
+        )
+    if captions is None:
+        captions = captions_lib.captions(
+            probabilities, None if true_classes is None else explained, class_names
+        )
+    return Explained(
+        display=captions_lib.display_images(model.ops.numpy(pixels)),
+        masks=masks,
+        provenance=provenance,
+        scores=scores if faithfulness else {},
+        captions=list(captions)[:n],
+    )
+
+
+def write(writer, explained, step, *, tag="saliency", description=""):
+    """Writes an `Explained` batch as one saliency summary at `step`, and each score's
+    batch mean as a scalar `<tag>/faithfulness/<mask>/<score>`; flushes.
+
+    Args:
+      writer: a `summary.SaliencyWriter`.
+    """
+    writer.add(
+        tag,
+        explained.display,
+        explained.masks,
+        step,
+        labels=explained.captions,
+        max_outputs=len(explained.display),
+        method_params=explained.provenance,
+        description=description,
+        scores=explained.scores or None,
+    )
+    for name, named in explained.scores.items():
+        for score, values in named.items():
+            if score.endswith("_auc"):
+                path = "%s/faithfulness/%s/%s" % (tag, name, score)
+                writer.add_scalar(path, float(np.mean(values)), step)
+    writer.flush()
