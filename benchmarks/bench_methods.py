@@ -33,7 +33,8 @@ import saliency.core as saliency
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import faithfulness, methods
-from tensorboard_plugin_saliency.methods import checks, engine, xrai_segments
+from tensorboard_plugin_saliency.methods import xrai_segments
+from tensorboard_plugin_saliency.methods.keras_model import KerasModel
 
 METHODS = methods.METHODS
 
@@ -187,14 +188,8 @@ def main():
     # Guided IG's path is adaptive: each step needs the last one's gradients, so its
     # floor is one model call of BATCH rows per step (not batches of BATCH_SIZE): the
     # traced function it calls, 200 times in sequence, with nothing in between.
-    step_gradients = engine.gradients_of(
-        model,
-        engine.image_points,
-        checks.prepare(model, images, targets, BATCH_SIZE, None, None, None)[1],
-        BATCH,
-        BATCH_SIZE,
-        None,
-    )
+    adapter = KerasModel(model, BATCH_SIZE)
+    step_gradients = adapter.gradient_function(adapter.prepare(images, targets))
 
     def floor():
         for _ in range(200):

@@ -1,12 +1,15 @@
-"""Benchmark of tensorboard_plugin_saliency.torch (Captum) on the torch demo's CNN (CPU).
+"""Benchmark of tensorboard_plugin_saliency.torch on the torch demo's CNN (CPU).
 
 Prints one row per figure:
-- "log_attributions / one epoch": the time to log the default methods (saliency,
+- "log_attributions / one epoch": the time to log the default methods (gradients,
   SmoothGrad 25, IG 25) on 8 images, against one training epoch of the torch demo
   (3000 images, batches of 64): what logging every epoch costs.
-- "<method> / fwd+bwd": Captum's time for a method on 16 images, against plain
-  batched forward+backward passes (batches of 64) over the same number of model
-  inputs (16 for saliency, 16 x 25 for SmoothGrad and IG), already built in memory.
+- "<method> / fwd+bwd": our time for a method on 16 images (`torch.methods`, the
+  methods' shared math on the PyTorch adapter), against plain batched
+  forward+backward passes (batches of 64) over the same number of model inputs,
+  already built in memory (forward only for occlusion).
+- "<method> / Captum": our time against Captum's for the same method and parameters
+  (what `log_attributions` ran before the methods' table: an A/B in one run).
 
 Timings are medians of repeats after a warm-up call.
 Usage: python benchmarks/bench_torch.py [--quick]
@@ -23,9 +26,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from captum import attr  # noqa: E402
 
 from tensorboard_plugin_saliency import demo, demo_torch  # noqa: E402
-from tensorboard_plugin_saliency.torch import attributions, log_attributions  # noqa: E402
+from tensorboard_plugin_saliency.torch import log_attributions, methods  # noqa: E402
 
 BATCH_SIZE = 64
 
@@ -40,12 +44,70 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
-def forward_backward(model, inputs, targets):
+def forward_backward(model, inputs, targets, backward=True):
     """Plain batched forward+backward w.r.t. the inputs, batches of BATCH_SIZE."""
     for start in range(0, len(inputs), BATCH_SIZE):
-        x = inputs[start : start + BATCH_SIZE].clone().requires_grad_()
-        score = model(x).gather(1, targets[start : start + BATCH_SIZE, None]).sum()
-        torch.autograd.grad(score, x)
+        x = inputs[start : start + BATCH_SIZE].clone().requires_grad_(backward)
+        with torch.set_grad_enabled(backward):
+            score = model(x).gather(1, targets[start : start + BATCH_SIZE, None]).sum()
+        if backward:
+            torch.autograd.grad(score, x)
+
+
+def captum(model, name, images, targets):
+    """Captum's computation of method `name` with the parameters of `CASES`."""
+    x = images.clone().requires_grad_()
+    if name == "gradients":
+        return attr.Saliency(model).attribute(x, target=targets, abs=False)
+    if name == "gradient_x_input":
+        return attr.InputXGradient(model).attribute(x, target=targets)
+    if name == "smoothgrad":
+        stdevs = 0.15 * float(images.max() - images.min())
+        return attr.NoiseTunnel(attr.Saliency(model)).attribute(
+            x,
+            nt_type="smoothgrad_sq",
+            nt_samples=25,
+            nt_samples_batch_size=BATCH_SIZE // len(x),
+            stdevs=stdevs,
+            target=targets,
+            abs=False,
+        )
+    if name == "integrated_gradients":
+        return attr.IntegratedGradients(model).attribute(
+            x, baselines=0.0, target=targets, n_steps=25, internal_batch_size=BATCH_SIZE
+        )
+    if name == "grad_cam":
+        return attr.LayerGradCam(model, model[7]).attribute(
+            x, target=targets, relu_attributions=True
+        )
+    if name == "guided_backprop":
+        return attr.GuidedBackprop(model).attribute(x, target=targets)
+    if name == "deconvnet":
+        return attr.Deconvolution(model).attribute(x, target=targets)
+    return attr.Occlusion(model).attribute(  # occlusion
+        x,
+        sliding_window_shapes=(3, 15, 15),
+        strides=(3, 8, 8),
+        baselines=0.0,
+        target=targets,
+        perturbations_per_eval=BATCH_SIZE,
+    )
+
+
+CASES = [  # name, params, model inputs per image, backward?
+    ("gradients", {}, 1, True),
+    ("gradient_x_input", {}, 1, True),
+    ("smoothgrad", {"nsamples": 25, "seed": 0}, 25, True),
+    ("integrated_gradients", {"steps": 25, "rule": "riemann_trapezoid"}, 25, True),
+    ("blur_integrated_gradients", {"steps": 100}, 100, True),
+    ("grad_cam", {}, 1, True),
+    ("occlusion", {"size": 15, "stride": 8}, 1 + 5 * 5, False),
+    ("guided_backprop", {}, 1, True),
+    ("deconvnet", {}, 1, True),
+    ("guided_grad_cam", {}, 2, True),
+    ("guided_integrated_gradients", {"steps": 200}, 200, True),
+]
+"""Every method of the table but XRAI (its segmentation is timed by bench_methods)."""
 
 
 def one_epoch(model, x, y):
@@ -77,26 +139,33 @@ def main():
     rows.append(("log_attributions(default methods, 8 images) / one epoch", logging / epoch))
 
     model.eval()
-    images, targets = x[:16].clone().requires_grad_(), y[:16]
-    for name, count in [("saliency", 1), ("smoothgrad", 25), ("integrated_gradients", 25)]:
-        method = median_time(
-            lambda name=name: attributions.attribute(model, images, targets, name, {}, BATCH_SIZE),
+    images, targets = x[:16], y[:16]
+    for name, params, count, backward in CASES:
+        ours = median_time(
+            lambda name=name, params=params: methods.METHODS[name](
+                model, images, targets, batch_size=BATCH_SIZE, **params
+            ),
             repeats,
         )
         inputs = x[:16].repeat(count, 1, 1, 1)
         reference = median_time(
-            lambda inputs=inputs, count=count: forward_backward(
-                model, inputs, y[:16].repeat(count)
+            lambda inputs=inputs, count=count, backward=backward: forward_backward(
+                model, inputs, y[:16].repeat(count), backward
             ),
             repeats,
         )
+        label = ", ".join(f"{k}={v}" for k, v in params.items() if k != "seed")
         rows.append(
             (
-                f"{name} (Captum) / fwd+bwd over {16 * count} inputs; "
-                f"{method * 1e3 / 16:.2f} ms per image",
-                method / reference,
+                f"{name}({label}) / {'fwd+bwd' if backward else 'fwd'} over {16 * count} "
+                f"inputs; {ours * 1e3 / 16:.2f} ms per image",
+                ours / reference,
             )
         )
+        if name in ("blur_integrated_gradients", "guided_grad_cam", "guided_integrated_gradients"):
+            continue  # Captum has no such method
+        theirs = median_time(lambda name=name: captum(model, name, images, targets), repeats)
+        rows.append((f"{name} / Captum's, same parameters", ours / theirs))
 
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; "

@@ -5,6 +5,7 @@
     tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
         [--mask NAME] [--colormap NAME] [--opacity A] [--sign S] [--clip P]
         [--clip-mode percentile|mass] [--threshold K] --out FILE.png
+    tensorboard-saliency methods [NAME] [--markdown]
 
 `render` writes the same PNG as the plugin's `/render` route for the same arguments:
 both pick the step, sample and mask through `plugin.SaliencyData`, over TensorBoard's
@@ -198,10 +199,35 @@ def _demo(args):
 
 
 # ---------------------------------------------------------------------------
+# methods
+
+
+def _add_methods_parser(subparsers):
+    parser = subparsers.add_parser(
+        "methods",
+        help="list the saliency methods, or one method's parameters",
+        description="The methods' table, the same for Keras and PyTorch models: every "
+        "method, or one method's parameters, defaults, cost and names in other libraries.",
+    )
+    parser.add_argument("name", nargs="?", help="a method (or an older name)")
+    parser.add_argument(
+        "--markdown", action="store_true", help="the whole table in Markdown (the README's)"
+    )
+    parser.set_defaults(handler=_methods)
+    return parser
+
+
+def _methods(args):
+    from tensorboard_plugin_saliency.methods import describe
+
+    print(describe.markdown() if args.markdown else describe.text(args.name))
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 
 
-SUBCOMMANDS = [_add_render_parser, _add_demo_parser]
+SUBCOMMANDS = [_add_render_parser, _add_demo_parser, _add_methods_parser]
 """Functions `add(subparsers)` that each add one subcommand."""
 
 

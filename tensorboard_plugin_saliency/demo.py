@@ -135,7 +135,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
         valid.images[:shown],
         valid.classes[:shown],
         methods=DEMO_METHODS,
-        labels=CLASS_NAMES,
+        class_names=CLASS_NAMES,
         tag="validation/shapes",
         faithfulness=("deletion", "insertion"),
     )

@@ -35,7 +35,7 @@ def test_logs_every_n_epochs_and_the_last(tmp_path):
         classes[:3],
         methods=("gradients", "smoothgrad"),
         every_n_epochs=2,
-        labels=["cat", "dog"],
+        class_names=["cat", "dog"],
         tag="val/saliency",
     )
     _tiny_model().fit(images, classes, epochs=5, verbose=0, callbacks=[callback])
@@ -147,3 +147,27 @@ def test_every_new_method_and_a_target(tmp_path):
     assert record.masks["guided_backprop"].shape == (2, 12, 12)
     assert record.method_params["gradients"] == {"target": "decrease(1)"}
     assert record.method_params["guided_grad_cam"]["layer"] == model.layers[0].name
+
+
+def test_older_spellings_warn_and_captions_replace_the_default(tmp_path):
+    images, classes = _data(2)
+    model = _tiny_model()
+    with pytest.warns(DeprecationWarning, match="labels= is now class_names="):
+        old = SaliencyCallback(str(tmp_path / "old"), images, classes, labels=["cat", "dog"])
+    with pytest.warns(DeprecationWarning, match="'saliency' is now called 'gradients'"):
+        renamed = SaliencyCallback(str(tmp_path / "renamed"), images, methods=("saliency",))
+    own = SaliencyCallback(
+        str(tmp_path / "own"), images, methods=("gradients",), captions=["first", "second"]
+    )
+    for callback in (old, renamed, own):
+        callback.set_model(model)
+        assert callback.log(step=1)
+        callback.close()
+    (record,) = reader.read_saliency(str(tmp_path / "old"))
+    assert record.labels[0].startswith("true: %s · " % ["cat", "dog"][classes[0]])
+    (record,) = reader.read_saliency(str(tmp_path / "renamed"))
+    assert list(record.masks) == ["gradients"]
+    (record,) = reader.read_saliency(str(tmp_path / "own"))
+    assert record.labels == ["first", "second"]
+    with pytest.raises(TypeError, match="not both"):
+        SaliencyCallback(str(tmp_path), images, labels=["a"], class_names=["a"])

@@ -201,3 +201,20 @@ def test_console_script(logdir, client, tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_methods_lists_the_table(capsys):
+    from tensorboard_plugin_saliency.methods import describe, table
+
+    assert cli.main(["methods"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == list(table.METHODS)
+    assert cli.main(["methods", "integrated_gradients"]) == 0
+    one = capsys.readouterr().out
+    assert "steps=25: points on the path per image" in one
+    assert "rule='pair':" in one
+    assert "Sundararajan et al. 2017" in one
+    assert cli.main(["methods", "--markdown"]) == 0
+    assert capsys.readouterr().out.strip() == describe.markdown()
+    assert cli.main(["methods", "lime"]) == 2
+    assert "'lime' is not one of gradients" in capsys.readouterr().err

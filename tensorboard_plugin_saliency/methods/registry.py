@@ -11,8 +11,6 @@ import numpy as np
 from tensorboard_plugin_saliency.methods import table
 from tensorboard_plugin_saliency.methods.targets import Target
 
-_LAYER_METHODS = ("grad_cam", "guided_grad_cam")
-
 
 def _jsonable(value):
     if isinstance(value, Target):
@@ -58,8 +56,9 @@ def method_params(name, model=None, **params):
     Args:
       name: a method of the table (an older name warns).
       model: the model the method runs on (Keras or PyTorch), if known. Parameters
-        the method resolves from the model are then recorded as resolved:
-        Grad-CAM's `layer` becomes the name of the layer it uses.
+        the method resolves from the model are then recorded as resolved: the `layer`
+        of a method that reads a layer (Grad-CAM's) becomes the name of the layer it
+        uses.
       **params: the parameters the method is called with.
 
     Returns:
@@ -85,7 +84,7 @@ def method_params(name, model=None, **params):
             hidden |= {p.name for p in runs.params if p.recorded == "never"}
             out.update(preset)
     out.update(params)
-    if model is not None and runs.name in _LAYER_METHODS:
+    if model is not None and runs.needs == "layer":  # the layer it resolves, by name
         from tensorboard_plugin_saliency.methods.frameworks import adapter_for
 
         out["layer"] = adapter_for(model).layer_name(out.get("layer"))
