@@ -75,6 +75,7 @@ METHODS = {
         frameworks.keras_adapter,
         {"batch_size": DEFAULT_BATCH_SIZE, "strategy": None},
         "Keras",
+        __name__,
     )
     for name in table.METHODS
 }

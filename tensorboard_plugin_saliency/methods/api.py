@@ -10,6 +10,7 @@ parameters and refuse the same mistakes with the same messages.
 """
 
 import inspect
+import textwrap
 
 from tensorboard_plugin_saliency.methods import table
 
@@ -65,9 +66,9 @@ def docstring(method, options, framework):
         "    default: the model's predicted class.",
     ]
     for p in method.params:
-        lines.append(f"  {p.name}: {p.meaning} (default {p.default!r}).")
+        lines.append(_wrapped(f"{p.name}: {p.meaning} (default {p.default!r})."))
     for name in options:
-        lines.append(f"  {name}: {_OPTION_DOCS[name]}")
+        lines.append(_wrapped(f"{name}: {_OPTION_DOCS[name]}"))
     lines += [
         "  target: instead of a class, another score to explain: `methods.increase(i)`,",
         "    `decrease(i)`, `keep(i)`, `layer_filter(layer, filter)` or a callable",
@@ -85,12 +86,20 @@ def docstring(method, options, framework):
         "  TypeError, ValueError: an argument is not what the method takes (the message",
         "    names it, what it got and what was expected).",
         "",
-        f"Needs {table.NEEDS[method.needs]}; costs {method.cost} model calls per image.",
+        textwrap.fill(
+            f"Needs {table.NEEDS[method.needs]}; costs {method.cost} model calls per image.",
+            88,
+        ),
     ]
     return "\n".join(lines)
 
 
-def method_function(name, adapter_factory, options, framework):
+def _wrapped(text):
+    """An `Args:` entry, wrapped as the docstrings of this package are."""
+    return textwrap.fill(text, 88, initial_indent="  ", subsequent_indent="    ")
+
+
+def method_function(name, adapter_factory, options, framework, module=None):
     """The function that runs method `name` on a framework's models.
 
     Args:
@@ -98,6 +107,7 @@ def method_function(name, adapter_factory, options, framework):
       adapter_factory: `(model, **options) -> adapter.ModelAdapter`.
       options: `{option: default}` the adapter takes (`batch_size`, `strategy`).
       framework: "Keras" or "PyTorch", for the docstring.
+      module: the module the function is a part of (for `help()` and docs).
     """
     method = table.METHODS[name]
     sig = signature(method, options)
@@ -120,4 +130,6 @@ def method_function(name, adapter_factory, options, framework):
     function.__signature__ = sig
     function.__doc__ = docstring(method, options, framework)
     function.method_name = name
+    if module is not None:
+        function.__module__ = module
     return function

@@ -190,7 +190,7 @@ def _rows_fn(model, points, explained, backward, per_row=False, strategy=None):
     return traced(model, key if strategy is None else key + (strategy,), build)
 
 
-def gradients_of(model, points, targets, n, batch_size, strategy):
+def gradients_of(model, points, explained, n, batch_size, strategy):
     """`(images, *aux) -> d score / d input` for `n` images, one model input each.
 
     The chunks' row indices are made once, for callers that run it again and
@@ -198,14 +198,14 @@ def gradients_of(model, points, targets, n, batch_size, strategy):
     so their rows are the answer, with no per-image sum. Arguments as for
     `over_points`, with `strategy` already resolved.
     """
-    fn = _rows_fn(model, points, targets, True, per_row=True, strategy=strategy)
+    fn = _rows_fn(model, points, explained, True, per_row=True, strategy=strategy)
     parts = [
         (tf.constant(rows * 0, tf.int32), tf.constant(rows, tf.int32), int(valid.sum()))
         for rows, valid in chunks(n, batch_size, local_replicas(strategy))
     ]
 
     def rows_of(images, k, i, count, aux):
-        out = fn(images, targets.classes, k, i, i, *aux)
+        out = fn(images, explained.classes, k, i, i, *aux)
         return out if count == out.shape[0] else out[:count]
 
     def run(images, *aux):
@@ -216,7 +216,7 @@ def gradients_of(model, points, targets, n, batch_size, strategy):
 
 
 def over_points(
-    model, points, images, targets, npoints, batch_size, *aux, backward=True, strategy=None
+    model, points, images, explained, npoints, batch_size, *aux, backward=True, strategy=None
 ):
     """Runs `npoints` model inputs per image, for all images, in big batches.
 
@@ -228,7 +228,7 @@ def over_points(
       model: the model, a callable from `[rows, H, W, C]` to `[rows, classes]`.
       points: `(ops, images, k, i, *aux) -> (inputs, weights)`, traced.
       images: float32 tensor `[N, H, W, C]`.
-      targets: what is explained in each image: the `targets.Explained` of a
+      explained: what is explained in each image: the `targets.Explained` of a
         prepared `adapter.Batch`.
       npoints: model inputs per image.
       batch_size: largest number of rows per model call.
@@ -245,14 +245,14 @@ def over_points(
     strategy = resolve_strategy(strategy)
     replicas = local_replicas(strategy)
     if backward and npoints == 1:
-        return gradients_of(model, points, targets, n, batch_size, strategy)(images, *aux)
-    fn = _rows_fn(model, points, targets, backward, strategy=strategy)
+        return gradients_of(model, points, explained, n, batch_size, strategy)(images, *aux)
+    fn = _rows_fn(model, points, explained, backward, strategy=strategy)
     total, scores = 0.0, []
     for rows, valid in chunks(npoints * n, batch_size, replicas):
         k, i = np.divmod(rows, n)
         out = fn(
             images,
-            targets.classes,
+            explained.classes,
             tf.constant(k, tf.int32),
             tf.constant(i, tf.int32),
             tf.constant(np.where(valid, i, n), tf.int32),

@@ -19,7 +19,11 @@ from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep
 
 METHODS = {
     name: api.method_function(
-        name, frameworks.torch_adapter, {"batch_size": table.DEFAULT_BATCH_SIZE}, "PyTorch"
+        name,
+        frameworks.torch_adapter,
+        {"batch_size": table.DEFAULT_BATCH_SIZE},
+        "PyTorch",
+        __name__,
     )
     for name in table.METHODS
 }
