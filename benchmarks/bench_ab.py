@@ -11,7 +11,7 @@ The models: bench_methods' CNN (Keras, 16 images of 64x64) and the torch demo's 
 (16 images of 48x48). PyTorch methods go by the names and parameters both commits
 take (the older names warn on head).
 
-Usage: python benchmarks/bench_ab.py [--base COMMIT] [--rounds N] [--quick]
+Usage: python benchmarks/bench_ab.py [--base COMMIT] [--rounds N] [--quick] [--only a,b]
 """
 
 import argparse
@@ -58,7 +58,6 @@ import json, os, statistics, sys, tempfile, time, warnings
 warnings.simplefilter("ignore")
 import numpy as np
 framework, cases, repeats = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-sys.path.insert(0, os.path.join(os.getcwd(), "benchmarks"))
 out = {}
 
 def timed(fn):
@@ -71,9 +70,15 @@ def timed(fn):
     return statistics.median(times)
 
 if framework == "keras":
-    import bench_methods
+    import keras
     from tensorboard_plugin_saliency import faithfulness, methods
-    model = bench_methods.make_model()
+    keras.utils.set_random_seed(0)  # bench_methods' CNN: conv-BN-ReLU blocks, GAP, dense
+    layers = [keras.Input((64, 64, 3))]
+    for filters, stride in [(16, 2), (32, 1), (32, 2), (64, 1), (64, 2), (128, 1)]:
+        layers += [keras.layers.Conv2D(filters, 3, stride, "same", use_bias=False),
+                   keras.layers.BatchNormalization(), keras.layers.ReLU()]
+    model = keras.Sequential(layers + [keras.layers.GlobalAveragePooling2D(),
+                                       keras.layers.Dense(100)])
     images = np.random.default_rng(0).random((16, 64, 64, 3), np.float32)
     targets = model(images).numpy().argmax(1).astype(np.int32)
     mask = methods.gradients(model, images, targets)
@@ -133,21 +138,24 @@ def main():
     parser.add_argument("--base", default=BASE, help=f"the commit to compare (default {BASE})")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (default 2)")
     parser.add_argument("--quick", action="store_true", help="1 repeat per round, not 3")
+    parser.add_argument(
+        "--only", help="comma-separated method names to time (default: all of them)"
+    )
     args = parser.parse_args()
+    only = None if args.only is None else set(args.only.split(","))
+    suites = [
+        (framework, [case for case in cases if only is None or case[0] in only])
+        for framework, cases in (("keras", KERAS), ("torch", TORCH))
+    ]
+    suites = [(framework, cases) for framework, cases in suites if cases]
     repeats = 1 if args.quick else 3
     base_tree = worktree(args.base)
-    # bench_methods' model comes from head's benchmarks/, the same network for both.
-    os.makedirs(os.path.join(base_tree, "benchmarks"), exist_ok=True)
-    subprocess.run(
-        ["cp", os.path.join(HERE, "bench_methods.py"), os.path.join(base_tree, "benchmarks")],
-        check=True,
-    )
     times = {}
     started = time.perf_counter()
     try:
         for _ in range(args.rounds):
             for side, tree in (("base", base_tree), ("head", ROOT)):
-                for framework, cases in (("keras", KERAS), ("torch", TORCH)):
+                for framework, cases in suites:
                     for name, value in run(tree, framework, cases, repeats).items():
                         times.setdefault((framework, name), {}).setdefault(side, []).append(value)
     finally:

@@ -26,21 +26,19 @@ def adapter_for(model, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
     if is_torch_module(model):
         if strategy is not None:
             raise ValueError("strategy: a tf.distribute.Strategy runs Keras models, not PyTorch")
-        from tensorboard_plugin_saliency.torch.torch_model import TorchModel
-
-        return TorchModel(model, batch_size)
-    from tensorboard_plugin_saliency.methods.keras_model import KerasModel
-
-    return KerasModel(model, batch_size, strategy)
+        return torch_adapter(model, batch_size)
+    return keras_adapter(model, batch_size, strategy)
 
 
 def keras_adapter(model, batch_size=DEFAULT_BATCH_SIZE, strategy=None):
+    """`keras_model.KerasModel` (imports TensorFlow)."""
     from tensorboard_plugin_saliency.methods.keras_model import KerasModel
 
     return KerasModel(model, batch_size, strategy)
 
 
 def torch_adapter(model, batch_size=DEFAULT_BATCH_SIZE):
+    """`torch.torch_model.TorchModel` (imports torch)."""
     from tensorboard_plugin_saliency.torch.torch_model import TorchModel
 
     return TorchModel(model, batch_size)

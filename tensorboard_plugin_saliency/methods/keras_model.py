@@ -148,23 +148,17 @@ class KerasModel(adapter.ModelAdapter):
 
         key = ("layer", conv.name, explained.key)
         fn = engine.traced(self.model, key if strategy is None else key + (strategy,), build)
-        both = np.concatenate(
-            [
-                fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))[
-                    : valid.sum()
-                ].numpy()
-                for rows, valid in engine.chunks(
-                    batch.n, self.batch_size, engine.local_replicas(strategy)
-                )
-            ]
-        )
+        parts = []  # sliced in NumPy: a tensor's slice costs more than the rows
+        for rows, valid in engine.chunks(batch.n, self.batch_size, engine.local_replicas(strategy)):
+            out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
+            parts.append(out.numpy()[: valid.sum()])
+        both = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return np.split(both, 2, axis=-1)
 
     def with_relu_rule(self, rule, method):
-        copy = KerasModel.__new__(KerasModel)
-        copy.model = relu_rewrite.rewritten(self.model, rule, method)
-        copy.batch_size, copy.strategy = self.batch_size, self.strategy
-        return copy
+        """The same model, as a copy whose ReLUs follow `rule` (see `relu_rewrite`)."""
+        copy = relu_rewrite.rewritten(self.model, rule, method)
+        return KerasModel(copy, self.batch_size, self.strategy)
 
 
 def _output_shape(layer):

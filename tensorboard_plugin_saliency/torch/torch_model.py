@@ -162,9 +162,10 @@ class TorchModel(adapter.ModelAdapter):
             )
         return outputs
 
-    def _rows_of(self, batch, points, npoints, aux, rows):
-        n = batch.n
-        k, i = rows // n, rows % n
+    def _points(self, batch, points, aux, rows):
+        """`(inputs, weights, i)` of virtual-batch rows `rows`: point k = row // N of
+        image i = row % N."""
+        k, i = rows // batch.n, rows % batch.n
         x, weights = points(self.ops, batch.images, k, i, *aux)
         return x, weights, i
 
@@ -173,7 +174,7 @@ class TorchModel(adapter.ModelAdapter):
         total = torch.zeros_like(batch.images)
         with self._relus():
             for rows in self._rows(npoints * batch.n):
-                x, weights, i = self._rows_of(batch, points, npoints, aux, rows)
+                x, weights, i = self._points(batch, points, aux, rows)
                 x = x.detach().requires_grad_()
                 score = explained.target.score(
                     self._call(x, explained), explained.classes[i], self.ops
@@ -194,7 +195,7 @@ class TorchModel(adapter.ModelAdapter):
         out = []
         with torch.no_grad(), self._relus():
             for rows in self._rows(npoints * batch.n):
-                x, _, i = self._rows_of(batch, points, npoints, aux, rows)
+                x, _, i = self._points(batch, points, aux, rows)
                 score = explained.target.score(
                     self._call(x, explained), explained.classes[i], self.ops
                 )
