@@ -8,8 +8,9 @@
   (Adebayo et al. 2018).
 - `logged`: the scores `SaliencyCallback(faithfulness=...)` stores with the masks.
 
-Like `methods`, this package imports TensorFlow; `tensorboard_plugin_saliency`
-itself does not.
+The curves run on either framework's model adapter and import neither framework
+themselves; the randomisation check clones Keras models, and TensorFlow is imported
+when it is first asked for.
 """
 
 from tensorboard_plugin_saliency.faithfulness.curves import (
@@ -18,11 +19,17 @@ from tensorboard_plugin_saliency.faithfulness.curves import (
     insertion,
     pixel_ranks,
 )
-from tensorboard_plugin_saliency.faithfulness.randomization import (
-    Randomization,
-    randomization_check,
-    spearman,
-)
+
+_RANDOMIZATION = ("Randomization", "randomization_check", "spearman")
+
+
+def __getattr__(name):
+    if name in _RANDOMIZATION:
+        from tensorboard_plugin_saliency.faithfulness import randomization
+
+        return getattr(randomization, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
 
 __all__ = [
     "Curves",

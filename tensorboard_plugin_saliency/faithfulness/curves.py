@@ -217,7 +217,10 @@ def _blurred(images, sigma):
     """The images blurred with a Gaussian of `sigma` pixels (zero padding); black at 0."""
     if sigma == 0:
         return np.zeros_like(images)
-    rows = blur_matrices([float(sigma)], images.shape[1])[0]
-    cols = blur_matrices([float(sigma)], images.shape[2])[0]
-    blurred = np.einsum("wv,nhvc->nhwc", cols, np.einsum("hk,nkwc->nhwc", rows, images))
-    return blurred.astype(np.float32)
+    n, h, w, c = images.shape
+    rows = blur_matrices([float(sigma)], h)[0]
+    cols = blur_matrices([float(sigma)], w)[0]
+    # Two matrix products (BLAS), along the height, then along the width.
+    y = np.matmul(rows, images.reshape(n, h, w * c)).reshape(n, h, w, c)
+    y = np.matmul(cols, y.transpose(0, 2, 1, 3).reshape(n, w, h * c)).reshape(n, w, h, c)
+    return np.ascontiguousarray(y.transpose(0, 2, 1, 3), dtype=np.float32)

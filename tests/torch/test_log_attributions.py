@@ -288,3 +288,41 @@ def test_clear_errors(model, images, tmp_path, kwargs, error, words):
     with pytest.raises(error, match=words):
         log_attributions(str(tmp_path), model, arguments.pop("images"), **arguments)
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+NO_TENSORFLOW = """
+import sys
+sys.modules["tensorflow"] = None  # any "import tensorflow" now fails
+import numpy as np, torch
+from tensorboard_plugin_saliency import faithfulness
+from tensorboard_plugin_saliency.torch import log_attributions, methods
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(),
+    torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+images = torch.rand(2, 3, 12, 12)
+small = {"smoothgrad": {"nsamples": 2}, "integrated_gradients": {"steps": 3},
+    "blur_integrated_gradients": {"steps": 3, "max_sigma": 2.0},
+    "occlusion": {"size": 4, "stride": 4}, "guided_integrated_gradients": {"steps": 3},
+    "xrai": {"steps": 2, "min_pixel_diff": 1}}
+for name, function in methods.METHODS.items():
+    function(model, images, **small.get(name, {}))
+log_attributions(sys.argv[1], model, images, step=0, methods=("gradients", "grad_cam"),
+    faithfulness=("deletion", "insertion"))
+faithfulness.deletion(model, images, methods.gradients(model, images), steps=3)
+print("modules:", sorted(m for m in sys.modules if m.split(".")[0] in ("keras", "tensorflow")))
+"""
+
+
+def test_the_pytorch_side_imports_no_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TENSORFLOW, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "modules: ['tensorflow']" in done.stdout  # only the None placed above
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert sorted(record.scores) == ["grad_cam", "gradients"]
