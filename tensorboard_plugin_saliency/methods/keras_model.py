@@ -149,8 +149,12 @@ class KerasModel(adapter.ModelAdapter):
         key = ("layer", conv.name, explained.key)
         fn = engine.traced(self.model, key if strategy is None else key + (strategy,), build)
         parts = []  # sliced in NumPy: a tensor's slice costs more than the rows
-        for rows, valid in engine.chunks(batch.n, self.batch_size, engine.local_replicas(strategy)):
-            out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
+        replicas = engine.local_replicas(strategy)
+        for rows, valid in engine.chunks(batch.n, self.batch_size, replicas):
+            if len(rows) == batch.n and valid.all():  # one chunk: the batch as it is
+                out = fn(batch.images, explained.classes)
+            else:
+                out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
             parts.append(out.numpy()[: valid.sum()])
         both = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return np.split(both, 2, axis=-1)
