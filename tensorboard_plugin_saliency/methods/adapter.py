@@ -13,7 +13,8 @@ Both present images channels last, `[N, H, W, C]`, as framework tensors, and off
   moves step by step (Guided IG);
 - `scores(batch, points, npoints, *aux)`: every row's score, forward only;
 - `layer_gradients(batch, layer)`: a layer's activations and their gradients,
-  channels last, as NumPy (the CAM family);
+  channels last, as NumPy (the CAM family); `layer_activations(batch, layer)` the
+  activations alone, forward only;
 - `with_relu_rule(rule, method)`: the same model whose ReLUs pass gradients back by
   another rule ("guided" or "deconvnet");
 - `ops`: the few array operations a `points` function or a target uses (`Ops`).
@@ -70,7 +71,7 @@ class ModelAdapter:
 
     Subclasses set `ops` and `batch_size` and implement `images`, `predicted`,
     `num_classes`, `input_gradients`, `gradient_function`, `scores`,
-    `layer_gradients`, `resolve_layer`, `with_relu_rule`.
+    `layer_activations`, `layer_gradients`, `resolve_layer`, `with_relu_rule`.
     """
 
     ops = None

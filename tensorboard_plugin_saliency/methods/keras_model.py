@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tensorboard_plugin_saliency.methods import adapter, checks, engine, relu_rewrite
 from tensorboard_plugin_saliency.methods import targets as _targets
-from tensorboard_plugin_saliency.methods.grad_cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.cam import Candidate, default_layer
 from tensorboard_plugin_saliency.methods.tf_ops import OPS
 
 _LAYERS = tf.keras.layers
@@ -120,8 +120,15 @@ class KerasModel(adapter.ModelAdapter):
     def layer_name(self, layer=None):
         return self.resolve_layer(layer).name
 
+    def layer_activations(self, batch, layer=None):
+        """The layer's activations, NumPy `[N, h, w, channels]` (forward only)."""
+        return self._layer(batch, layer, backward=False)[0]
+
     def layer_gradients(self, batch, layer=None):
         """The layer's activations and their gradients, NumPy `[N, h, w, channels]`."""
+        return self._layer(batch, layer, backward=True)
+
+    def _layer(self, batch, layer, backward):
         conv = self.resolve_layer(layer)
         explained = batch.explained
         strategy = self.strategy
@@ -136,6 +143,8 @@ class KerasModel(adapter.ModelAdapter):
                 ) from None
 
             def both(x, classes):  # activations and gradients, side by side
+                if not backward:
+                    return sub(x, training=False)[0]
                 with tf.GradientTape() as tape:
                     acts, outputs = sub(x, training=False)
                     picked = explained.target.score(outputs, classes, OPS)
@@ -146,7 +155,7 @@ class KerasModel(adapter.ModelAdapter):
                 return tf.function(both)
             return engine.replicated(strategy, both, (0, 1), "concat")
 
-        key = ("layer", conv.name, explained.key)
+        key = ("layer" if backward else "layer forward", conv.name, explained.key)
         fn = engine.traced(self.model, key if strategy is None else key + (strategy,), build)
         parts = []  # sliced in NumPy: a tensor's slice costs more than the rows
         replicas = engine.local_replicas(strategy)
@@ -157,7 +166,7 @@ class KerasModel(adapter.ModelAdapter):
                 out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
             parts.append(out.numpy()[: valid.sum()])
         both = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        return np.split(both, 2, axis=-1)
+        return np.split(both, 2, axis=-1) if backward else (both,)
 
     def with_relu_rule(self, rule, method):
         """The same model, as a copy whose ReLUs follow `rule` (see `relu_rewrite`)."""
@@ -197,7 +206,7 @@ def _kind(layer):
 
 
 def _candidates(model):
-    """The model's top-level layers as `grad_cam.Candidate`s, in order."""
+    """The model's top-level layers as `cam.Candidate`s, in order."""
     out = []
     for layer in model.layers:
         if isinstance(layer, tf.keras.layers.InputLayer):
@@ -213,7 +222,7 @@ def grad_cam_layer(model, layer=None):
     Args:
       model: a Keras model.
       layer: a layer of `model` with a spatial output `[N, h, w, channels]`, or
-        its name. None picks the default (`grad_cam.default_layer`, the same rule for
+        its name. None picks the default (`cam.default_layer`, the same rule for
         PyTorch modules): the last convolution with a spatial output (or a nested
         block ending in one), together with the layers right after it that keep its
         output shape (batch normalisation, activations, a residual sum), never a

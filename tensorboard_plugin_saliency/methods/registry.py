@@ -84,7 +84,7 @@ def method_params(name, model=None, **params):
             hidden |= {p.name for p in runs.params if p.recorded == "never"}
             out.update(preset)
     out.update(params)
-    if model is not None and runs.needs == "layer":  # the layer it resolves, by name
+    if model is not None and "layer" in runs.defaults:  # the layer it resolves, by name
         from tensorboard_plugin_saliency.methods.frameworks import adapter_for
 
         out["layer"] = adapter_for(model).layer_name(out.get("layer"))

@@ -41,3 +41,21 @@ def resize(maps, size, method="bilinear"):
     lower = maps[:, bottom]
     rows = upper + (lower - upper) * dy[None, :, None]
     return rows[:, :, left] + (rows[:, :, right] - rows[:, :, left]) * dx[None, None, :]
+
+
+def interpolation_matrix(size_in, size_out):
+    """float32 `[size_out, size_in]`: bilinear interpolation with the corners aligned
+    (`align_corners=True`, as `torch.nn.UpsamplingBilinear2d` and `scipy.ndimage.zoom`
+    with `order=1` do), as a matrix: `M @ v` resizes `v` along one axis."""
+    matrix = np.zeros((size_out, size_in), np.float32)
+    if size_in == 1 or size_out == 1:
+        matrix[:, 0] = 1.0
+        return matrix
+    position = np.arange(size_out) * (size_in - 1) / (size_out - 1)
+    lower = np.minimum(np.floor(position).astype(np.int64), size_in - 1)
+    upper = np.minimum(lower + 1, size_in - 1)
+    lerp = (position - lower).astype(np.float32)
+    rows = np.arange(size_out)
+    np.add.at(matrix, (rows, lower), 1 - lerp)
+    np.add.at(matrix, (rows, upper), lerp)
+    return matrix

@@ -20,14 +20,20 @@ import warnings
 from tensorboard_plugin_saliency.methods import (
     blur_ig,
     deconvnet,
+    eigen_cam,
     grad_cam,
+    grad_cam_plus_plus,
     gradients,
     guided_backprop,
     guided_grad_cam,
     guided_ig,
+    hires_cam,
     integrated_gradients,
+    layer_cam,
     occlusion,
+    score_cam,
     smoothgrad,
+    xgrad_cam,
     xrai,
 )
 
@@ -39,6 +45,7 @@ NEEDS = {
     "layer": "a layer's activations and their gradients",
     "forward": "forward passes only",
     "relu gradients": "input gradients through ReLUs with another backward rule",
+    "layer activations": "a layer's activations and forward passes only",
 }
 """What a method needs from the model, by key of `Method.needs`."""
 
@@ -76,6 +83,8 @@ class Method:
     returns: str = "[N, H, W, C]"
     takes_base_params: bool = False
     """Whether other keyword arguments go on to a base method (SmoothGrad, XRAI)."""
+    explains_target: bool = True
+    """Whether the map depends on what is explained (EigenCAM's does not)."""
 
     def param(self, name):
         return next(p for p in self.params if p.name == name)
@@ -186,7 +195,129 @@ TABLE = (
             "PAIR": "GradCam",
             "Captum": "LayerGradCam(relu_attributions=True)",
             "keras-vis": "Gradcam",
+            "pytorch-grad-cam": "GradCAM",
         },
+        returns="[N, h, w]",
+    ),
+    Method(
+        "hires_cam",
+        hires_cam.hires_cam,
+        "a layer's gradients times its activations, summed over channels, rectified",
+        params=(Param("layer", None, _LAYER),),
+        needs="layer",
+        paper="Draelos & Carin 2020",
+        peers={"pytorch-grad-cam": "HiResCAM"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "grad_cam_elementwise",
+        hires_cam.grad_cam_elementwise,
+        "a layer's rectified gradients times activations, summed over channels",
+        params=(Param("layer", None, _LAYER),),
+        needs="layer",
+        paper="Gildenblat, pytorch-grad-cam",
+        peers={"pytorch-grad-cam": "GradCAMElementWise"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "grad_cam_plus_plus",
+        grad_cam_plus_plus.compute,
+        "a layer's channels weighed by their positive gradients, each position's by alpha",
+        params=(
+            Param("layer", None, _LAYER),
+            Param(
+                "normalize_alpha",
+                False,
+                "divide alpha by its sum over positions (tf-keras-vis); False: the "
+                "paper's closed form (pytorch-grad-cam)",
+            ),
+        ),
+        needs="layer",
+        paper="Chattopadhay et al. 2018",
+        peers={"pytorch-grad-cam": "GradCAMPlusPlus", "keras-vis": "GradcamPlusPlus"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "xgrad_cam",
+        xgrad_cam.compute,
+        "a layer's gradients weighed by each activation's share of its channel's sum",
+        params=(Param("layer", None, _LAYER),),
+        needs="layer",
+        paper="Fu et al. 2020",
+        peers={"pytorch-grad-cam": "XGradCAM"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "layer_cam",
+        layer_cam.compute,
+        "a layer's activations weighed by their own positive gradients",
+        params=(Param("layer", None, _LAYER),),
+        needs="layer",
+        paper="Jiang et al. 2021",
+        peers={"pytorch-grad-cam": "LayerCAM", "keras-vis": "Layercam"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "score_cam",
+        score_cam.compute,
+        "a layer's channels weighed by the score of the image masked by each",
+        params=(
+            Param("layer", None, _LAYER),
+            Param(
+                "max_n",
+                None,
+                "keep each image's n channels of largest spatial spread (Faster Score-CAM); "
+                "None: all",
+            ),
+            Param(
+                "weights",
+                "probability",
+                "'probability' (the class probability of each masked image: the paper, "
+                "tf-keras-vis) or 'channel_softmax' (pytorch-grad-cam)",
+            ),
+        ),
+        needs="layer activations",
+        cost="1 forward per channel (or `max_n`)",
+        paper="Wang et al. 2020",
+        peers={"pytorch-grad-cam": "ScoreCAM", "keras-vis": "Scorecam"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "eigen_cam",
+        eigen_cam.eigen_cam,
+        "a layer's activations projected on their first principal component",
+        params=(
+            Param("layer", None, _LAYER),
+            Param(
+                "sign_correction",
+                True,
+                "orient the component along the layer's response; False: LAPACK's sign "
+                "(pytorch-grad-cam)",
+            ),
+        ),
+        needs="layer activations",
+        cost="1 forward",
+        paper="Muhammad & Yeasin 2020",
+        explains_target=False,
+        peers={"pytorch-grad-cam": "EigenCAM"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "eigen_grad_cam",
+        eigen_cam.eigen_grad_cam,
+        "a layer's gradients times activations projected on their first principal component",
+        params=(
+            Param("layer", None, _LAYER),
+            Param(
+                "sign_correction",
+                True,
+                "orient the component along the product's response; False: LAPACK's "
+                "sign (pytorch-grad-cam)",
+            ),
+        ),
+        needs="layer",
+        paper="Gildenblat, pytorch-grad-cam",
+        peers={"pytorch-grad-cam": "EigenGradCAM"},
         returns="[N, h, w]",
     ),
     Method(

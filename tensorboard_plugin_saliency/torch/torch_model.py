@@ -19,7 +19,7 @@ import torch
 
 from tensorboard_plugin_saliency.methods import adapter, checks
 from tensorboard_plugin_saliency.methods import targets as _targets
-from tensorboard_plugin_saliency.methods.grad_cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.cam import Candidate, default_layer
 from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 from tensorboard_plugin_saliency.torch.torch_ops import TorchOps
 
@@ -257,7 +257,7 @@ class TorchModel(adapter.ModelAdapter):
         return modules[layer]
 
     def resolve_layer(self, layer=None, images=None):
-        """The module whose output the CAM methods weigh (`grad_cam.default_layer` when
+        """The module whose output the CAM methods weigh (`cam.default_layer` when
         `layer` is None, the rule Keras models follow too)."""
         candidates = self.trace(images) if images is not None else self._candidates()
         if layer is None:
@@ -284,6 +284,17 @@ class TorchModel(adapter.ModelAdapter):
             return layer
         module = self.resolve_layer(layer)
         return next(name for name, m in self._modules_by_name().items() if m is module)
+
+    def layer_activations(self, batch, layer=None):
+        """The layer's activations, NumPy `[N, h, w, channels]` (forward only)."""
+        module = self.resolve_layer(layer, batch.images)
+        acts = []
+        with torch.no_grad(), self._relus():
+            for rows in self._rows(batch.n):
+                with _captured(module) as seen:
+                    self.model(batch.images[rows].permute(0, 3, 1, 2))
+                acts.append(_channels_last(seen[-1]).cpu().numpy())
+        return np.concatenate(acts)
 
     def layer_gradients(self, batch, layer=None):
         module = self.resolve_layer(layer, batch.images)

@@ -54,15 +54,18 @@ def test_every_method_equals_the_single_device_result(mirrored, name):
 
 def test_every_kind_of_traced_function_ran_on_the_replicas(mirrored):
     # Each (points, backward, per_row) of the engine, the forward pass that
-    # finds the predicted classes, and the layer gradients of the CAM methods.
+    # finds the predicted classes, and the layer activations (with and without
+    # gradients) of the CAM methods.
     # Every key ends with what is explained: the class of each image, first output.
     explained = "('class', None)"
     assert mirrored["distributed"] == [
         f"_blur_points/(True, False, {explained})",
+        "_masked_points/(False, False, ('probability (auto)', None))",  # Score-CAM
         f"_occluded_points/(False, False, {explained})",
         "forward/(None,)",
         f"image_points/(False, False, {explained})",
         f"image_points/(True, True, {explained})",
+        f"layer forward/('conv2', {explained})",
         f"layer/('conv2', {explained})",
         f"line_points/(True, False, {explained})",
     ]

@@ -1,0 +1,84 @@
+"""What the class-activation-map family shares, for Keras layers and PyTorch modules
+alike: the rule that picks a layer, and the sums and projections the methods weigh a
+layer's channels with. Each method (`grad_cam`, `hires_cam`, `grad_cam_plus_plus`,
+...) is a short module over these and a model adapter's `layer_gradients` or
+`layer_activations` (channels last, `[N, h, w, C]`). Maps are raw, at the layer's
+resolution: the dashboard clips and resizes.
+"""
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A layer of a model as the default-layer rule sees it, in the order it runs."""
+
+    layer: object
+    """The framework's layer (a Keras layer, a PyTorch module)."""
+    name: str
+    kind: str
+    """"convolution" (or a block ending in one), "pooling" or "other"."""
+    shape: tuple | None
+    """Its output's shape without the batch, channels last; None: not one tensor."""
+
+    @property
+    def spatial(self):
+        return self.shape is not None and len(self.shape) == 3
+
+
+def default_layer(candidates):
+    """The default Grad-CAM layer among `candidates` (in the order they run), or None.
+
+    The last convolution (or block ending in one) with a spatial output, then any
+    layers right after it that keep its output's shape (batch normalisation,
+    activations, dropout, a residual sum): the block's output, after its ReLU. Never a
+    pooling layer. Without a convolution, the last spatial layer that is not a pooling
+    layer.
+    """
+    spatial = [j for j, c in enumerate(candidates) if c.spatial]
+    convolutions = [j for j in spatial if candidates[j].kind == "convolution"]
+    if not convolutions:
+        rest = [j for j in spatial if candidates[j].kind != "pooling"]
+        return candidates[rest[-1]] if rest else None
+    chosen = candidates[convolutions[-1]]
+    for candidate in candidates[convolutions[-1] + 1 :]:
+        if candidate.kind == "pooling" or candidate.shape != chosen.shape:
+            break
+        chosen = candidate
+    return chosen
+
+
+def weighted(activations, weights):
+    """`relu(sum_c weights_c A_c)`: float32 `[N, h, w]` from activations
+    `[N, h, w, C]` and one weight per image and channel `[N, C]`."""
+    maps = np.einsum("nhwc,nc->nhw", activations, weights.astype(np.float32))
+    return np.maximum(maps, 0).astype(np.float32)
+
+
+def rectified(maps):
+    """float32 `[N, h, w]`, negative values set to 0 (the family's final ReLU)."""
+    return np.maximum(maps, 0).astype(np.float32)
+
+
+def first_component(values, sign_correction=True):
+    """Each image's values `[N, h, w, C]` projected on their first principal component:
+    float32 `[N, h, w]`.
+
+    The `[h * w, C]` matrix of each image is centred on its mean over positions and
+    projected on its first right singular vector (EigenCAM). A singular vector's sign
+    is arbitrary; with `sign_correction` it is chosen so that the projection
+    correlates positively with the sum of the values over channels, so that the map
+    points where the layer responds. Without, the sign is LAPACK's (pytorch-grad-cam).
+    """
+    n, h, w, c = values.shape
+    out = np.empty((n, h * w), np.float32)
+    for i, image in enumerate(np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)):
+        centred = image - image.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=True)
+        projection = centred @ vt[0]
+        if sign_correction and np.dot(projection, image.sum(axis=1) - image.sum(axis=1).mean()) < 0:
+            projection = -projection
+        out[i] = projection
+    return out.reshape(n, h, w)
