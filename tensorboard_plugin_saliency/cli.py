@@ -21,7 +21,6 @@ sets `handler=` (a function of the parsed args returning an exit code, raising
 import argparse
 import os
 import sys
-import types
 
 PROG = "tensorboard-saliency"
 
@@ -240,19 +239,6 @@ def build_parser():
     return parser
 
 
-def _without_tensorflow():
-    """Makes TensorBoard read event files with its TF stub rather than TensorFlow.
-
-    Only for a fresh `tensorboard-saliency` process: importing TensorFlow takes
-    seconds and reading local event files does not need it. (TensorBoard picks its
-    stub when `tensorboard.compat.notf` can be imported.)
-    """
-    if "tensorflow" not in sys.modules:
-        sys.modules.setdefault(
-            "tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf")
-        )
-
-
 def main(argv=None):
     """Runs the command line; returns the exit code (2 for a user's mistake).
 
@@ -260,7 +246,9 @@ def main(argv=None):
     which then also skips importing TensorFlow).
     """
     if argv is None and sys.argv[1:2] != ["demo"]:
-        _without_tensorflow()
+        from tensorboard_plugin_saliency import reader
+
+        reader.without_tensorflow()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter.
     from tensorboard_plugin_saliency import plugin
 

@@ -13,7 +13,9 @@ read from its run's directory: `run_directory(logdir, multiplexer, run)` says wh
 
 import dataclasses
 import os
+import sys
 import tempfile
+import types
 
 import numpy as np
 from tensorboard.backend.event_processing import plugin_event_multiplexer
@@ -38,6 +40,21 @@ class SaliencyRecord:
     scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
 
 
+def without_tensorflow():
+    """Makes TensorBoard read event files with its own stub rather than TensorFlow, unless
+    TensorFlow is loaded already.
+
+    TensorBoard's loaders reach the file system through `tensorboard.compat.tf`, which
+    imports TensorFlow when it is installed (seconds, and in a PyTorch process a crash
+    once torchvision loads after it); it picks its stub when `tensorboard.compat.notf`
+    can be imported. Local event files need nothing more.
+    """
+    if "tensorflow" not in sys.modules:
+        sys.modules.setdefault(
+            "tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf")
+        )
+
+
 def load_logdir(logdir, *, run=None):
     """An `EventMultiplexer` over `logdir` that keeps every saliency step, loaded.
 
@@ -59,6 +76,7 @@ def load_logdir(logdir, *, run=None):
     if not os.path.isdir(logdir):
         what = "a file" if os.path.exists(logdir) else "not found"
         raise ValueError("logdir: expected a log directory, got %r (%s)" % (logdir, what))
+    without_tensorflow()  # a local directory: TensorBoard's stub reads it
     multiplexer = plugin_event_multiplexer.EventMultiplexer(
         tensor_size_guidance={metadata.PLUGIN_NAME: 0}
     )

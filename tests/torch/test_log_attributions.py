@@ -326,3 +326,32 @@ def test_the_pytorch_side_imports_no_tensorflow(tmp_path):
     assert "modules: ['tensorflow']" in done.stdout  # only the None placed above
     (record,) = reader.read_saliency(str(tmp_path))
     assert sorted(record.scores) == ["grad_cam", "gradients"]
+
+
+TENSORFLOW_INSTALLED = """
+import sys
+import torch
+from tensorboard_plugin_saliency import reader
+from tensorboard_plugin_saliency.torch import log_attributions
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(),
+    torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+log_attributions(sys.argv[1], model, torch.rand(2, 3, 12, 12), step=0, methods=("grad_cam",))
+(record,) = reader.read_saliency(sys.argv[1])
+print("read", sorted(record.masks), "tensorflow loaded:", "tensorflow" in sys.modules)
+"""
+
+
+def test_writing_and_reading_back_load_no_tensorflow_where_it_is_installed(tmp_path):
+    # TensorFlow before torchvision crashes a process here: a PyTorch user who logs,
+    # reads back, then builds a timm model must not have loaded it through us.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", TENSORFLOW_INSTALLED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "read ['grad_cam'] tensorflow loaded: False" in done.stdout
