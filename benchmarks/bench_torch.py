@@ -94,6 +94,18 @@ def captum(model, name, images, targets):
     )
 
 
+CAPTUM_NAMES = (
+    "gradients",
+    "gradient_x_input",
+    "smoothgrad",
+    "integrated_gradients",
+    "grad_cam",
+    "guided_backprop",
+    "deconvnet",
+    "occlusion",
+)
+"""The methods Captum has, timed against ours by `captum`."""
+
 CASES = [  # name, params, model inputs per image, backward?
     ("gradients", {}, 1, True),
     ("gradient_x_input", {}, 1, True),
@@ -101,6 +113,12 @@ CASES = [  # name, params, model inputs per image, backward?
     ("integrated_gradients", {"steps": 25, "rule": "riemann_trapezoid"}, 25, True),
     ("blur_integrated_gradients", {"steps": 100}, 100, True),
     ("grad_cam", {}, 1, True),
+    ("hires_cam", {}, 1, True),
+    ("grad_cam_plus_plus", {}, 1, True),
+    ("xgrad_cam", {}, 1, True),
+    ("layer_cam", {}, 1, True),
+    ("eigen_cam", {}, 1, False),
+    ("score_cam", {}, 1 + 64, False),  # the last layer's 64 channels
     ("occlusion", {"size": 15, "stride": 8}, 1 + 5 * 5, False),
     ("guided_backprop", {}, 1, True),
     ("deconvnet", {}, 1, True),
@@ -162,7 +180,7 @@ def main():
                 ours / reference,
             )
         )
-        if name in ("blur_integrated_gradients", "guided_grad_cam", "guided_integrated_gradients"):
+        if name not in CAPTUM_NAMES:
             continue  # Captum has no such method
         theirs = median_time(lambda name=name: captum(model, name, images, targets), repeats)
         rows.append((f"{name} / Captum's, same parameters", ours / theirs))
