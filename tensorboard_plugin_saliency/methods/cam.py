@@ -73,12 +73,13 @@ def first_component(values, sign_correction=True):
     points where the layer responds. Without, the sign is LAPACK's (pytorch-grad-cam).
     """
     n, h, w, c = values.shape
-    out = np.empty((n, h * w), np.float32)
-    for i, image in enumerate(np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)):
-        centred = image - image.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=True)
-        projection = centred @ vt[0]
-        if sign_correction and np.dot(projection, image.sum(axis=1) - image.sum(axis=1).mean()) < 0:
-            projection = -projection
-        out[i] = projection
-    return out.reshape(n, h, w)
+    matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
+    centred = matrices - matrices.mean(axis=1, keepdims=True)
+    # All images in one batched SVD; the economy one when the sign is chosen here.
+    vt = np.linalg.svd(centred, full_matrices=not sign_correction)[2]
+    out = np.einsum("npc,nc->np", centred, vt[:, 0])
+    if sign_correction:
+        response = matrices.sum(axis=2)
+        response -= response.mean(axis=1, keepdims=True)
+        out *= np.where(np.einsum("np,np->n", out, response) < 0, -1.0, 1.0)[:, None]
+    return out.reshape(n, h, w).astype(np.float32)

@@ -18,13 +18,13 @@ def compute(model, batch, layer=None, normalize_alpha=False):
     0.8 does.
     """
     activations, gradients = model.layer_gradients(batch, layer)
-    g = gradients.astype(np.float64)
-    a = activations.astype(np.float64)
-    squared = g**2
-    denominator = 2 * squared + a.sum(axis=(1, 2), keepdims=True) * g**3 + EPSILON
-    alpha = np.where(g != 0, squared / denominator, 0.0)
+    g = gradients.astype(np.float64)  # 2 g^2 + sum(A) g^3 cancels where g < 0
+    squared = g * g
+    sums = activations.sum(axis=(1, 2), keepdims=True, dtype=np.float64)
+    denominator = 2 * squared + sums * squared * g
+    alpha = np.divide(squared, denominator + EPSILON, out=np.zeros_like(g), where=g != 0)
     if normalize_alpha:
         total = alpha.sum(axis=(1, 2), keepdims=True)
         alpha = alpha / np.where(total != 0, total, 1.0)
-    weights = (np.maximum(g, 0) * alpha).sum(axis=(1, 2))
+    weights = (np.maximum(g, 0) * alpha).sum(axis=(1, 2), dtype=np.float64)
     return cam.weighted(activations, weights)
