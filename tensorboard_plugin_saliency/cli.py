@@ -138,7 +138,7 @@ def _add_demo_parser(subparsers):
         "shape is the class), trains a small CNN for a few epochs with "
         "SaliencyCallback logging gradients, SmoothGrad, Integrated "
         "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
-        "Needs TensorFlow, or with --framework torch, PyTorch and Captum.",
+        "Needs TensorFlow, or with --framework torch, PyTorch.",
     )
     parser.add_argument("--logdir", required=True, help="the log directory to write")
     parser.add_argument(
@@ -146,7 +146,7 @@ def _add_demo_parser(subparsers):
         choices=("tf", "torch"),
         default="tf",
         help="train with Keras and SaliencyCallback (tf, the default), or with a PyTorch "
-        "loop logging Captum attributions (torch)",
+        "loop logging the same methods with log_attributions (torch)",
     )
     parser.add_argument(
         "--epochs", type=_positive_int, default=8, help="training epochs (default: 8)"
@@ -175,13 +175,12 @@ def _positive_int(text):
 def _demo(args):
     if args.framework == "torch":
         try:
-            import captum  # noqa: F401
             import torch  # noqa: F401
 
             from tensorboard_plugin_saliency import demo_torch as chosen
         except ImportError as e:
             raise CommandError(
-                "the torch demo needs PyTorch and Captum: "
+                "the torch demo needs PyTorch: "
                 "pip install 'tensorboard-plugin-saliency[torch]' (%s)" % e
             ) from None
     else:
