@@ -105,7 +105,7 @@ def explain(
             prepared = model.prepare(
                 images, None if target is not None else explained, target, output
             )
-            masks[name] = method.compute(model, prepared, **{**method.defaults, **params})
+            masks[name] = method.run(model, prepared, params)
             provenance[name] = registry.method_params(
                 name, model=model.model, target=target, output=output, **params
             )

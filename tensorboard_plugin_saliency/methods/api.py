@@ -123,7 +123,7 @@ def method_function(name, adapter_factory, options, framework, module=None):
         adapter = adapter_factory(model, **arguments)
         with adapter.running():
             batch = adapter.prepare(images, **explained)
-            result = method.compute(adapter, batch, **{**method.defaults, **params})
+            result = method.run(adapter, batch, params)
         return adapter.user_layout(result)
 
     function.__name__ = function.__qualname__ = name

@@ -1,53 +1,18 @@
 """What the class-activation-map family shares, for Keras layers and PyTorch modules
-alike: the rule that picks a layer, and the sums and projections the methods weigh a
-layer's channels with. Each method (`grad_cam`, `hires_cam`, `grad_cam_plus_plus`,
-...) is a short module over these and a model adapter's `layer_gradients` or
-`layer_activations` (channels last, `[N, h, w, C]`). Maps are raw, at the layer's
-resolution: the dashboard clips and resizes.
+alike: the sums and projections the methods weigh a layer's channels with. Each
+method (`grad_cam`, `hires_cam`, `grad_cam_plus_plus`, ...) is a short module over
+these and a model adapter's `layer_gradients` or `layer_activations` (channels last,
+`[N, h, w, C]`); which layer, and how its output is read as a map, is
+`layer_choice`'s. Maps are raw, at the layer's resolution: the dashboard clips and
+resizes.
 """
-
-import dataclasses
 
 import numpy as np
 
-
-@dataclasses.dataclass(frozen=True)
-class Candidate:
-    """A layer of a model as the default-layer rule sees it, in the order it runs."""
-
-    layer: object
-    """The framework's layer (a Keras layer, a PyTorch module)."""
-    name: str
-    kind: str
-    """"convolution" (or a block ending in one), "pooling" or "other"."""
-    shape: tuple | None
-    """Its output's shape without the batch, channels last; None: not one tensor."""
-
-    @property
-    def spatial(self):
-        return self.shape is not None and len(self.shape) == 3
-
-
-def default_layer(candidates):
-    """The default Grad-CAM layer among `candidates` (in the order they run), or None.
-
-    The last convolution (or block ending in one) with a spatial output, then any
-    layers right after it that keep its output's shape (batch normalisation,
-    activations, dropout, a residual sum): the block's output, after its ReLU. Never a
-    pooling layer. Without a convolution, the last spatial layer that is not a pooling
-    layer.
-    """
-    spatial = [j for j, c in enumerate(candidates) if c.spatial]
-    convolutions = [j for j in spatial if candidates[j].kind == "convolution"]
-    if not convolutions:
-        rest = [j for j in spatial if candidates[j].kind != "pooling"]
-        return candidates[rest[-1]] if rest else None
-    chosen = candidates[convolutions[-1]]
-    for candidate in candidates[convolutions[-1] + 1 :]:
-        if candidate.kind == "pooling" or candidate.shape != chosen.shape:
-            break
-        chosen = candidate
-    return chosen
+from tensorboard_plugin_saliency.methods.layer_choice import (  # noqa: F401 (moved there)
+    Candidate,
+    default_layer,
+)
 
 
 def weighted(activations, weights):

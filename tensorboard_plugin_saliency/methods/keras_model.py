@@ -4,9 +4,9 @@
 import numpy as np
 import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import adapter, checks, engine, relu_rewrite
+from tensorboard_plugin_saliency.methods import adapter, checks, engine, layer_choice, relu_rewrite
 from tensorboard_plugin_saliency.methods import targets as _targets
-from tensorboard_plugin_saliency.methods.cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.layer_choice import Candidate, default_layer
 from tensorboard_plugin_saliency.methods.tf_ops import OPS
 
 _LAYERS = tf.keras.layers
@@ -115,21 +115,29 @@ class KerasModel(adapter.ModelAdapter):
         )
 
     def resolve_layer(self, layer=None):
-        return grad_cam_layer(self.model, layer)
+        return grad_cam_layer(self.model, layer_choice.choice(layer).layer)
 
     def layer_name(self, layer=None):
         return self.resolve_layer(layer).name
 
     def layer_activations(self, batch, layer=None):
-        """The layer's activations, NumPy `[N, h, w, channels]` (forward only)."""
-        return self._layer(batch, layer, backward=False)[0]
+        """The layer's activations as maps, NumPy `[N, h, w, channels]` (forward only;
+        `layer` a layer, its name or a `layer_choice.LayerChoice`)."""
+        return self._maps(batch, layer, backward=False)[0]
 
     def layer_gradients(self, batch, layer=None):
-        """The layer's activations and their gradients, NumPy `[N, h, w, channels]`."""
-        return self._layer(batch, layer, backward=True)
+        """The layer's activations and their gradients as maps, NumPy `[N, h, w, channels]`."""
+        return self._maps(batch, layer, backward=True)
 
-    def _layer(self, batch, layer, backward):
-        conv = self.resolve_layer(layer)
+    def _maps(self, batch, layer, backward):
+        chosen = layer_choice.choice(layer)
+        conv = self.resolve_layer(chosen.layer)
+        values = self._layer(batch, conv, backward)
+        if chosen.reshape_transform is not None:
+            values = [np.asarray(chosen.reshape_transform(v)) for v in values]
+        return [layer_choice.as_grid(v, batch.shape[1:3], chosen.tokens, conv.name) for v in values]
+
+    def _layer(self, batch, conv, backward):
         explained = batch.explained
         strategy = self.strategy
 
@@ -190,9 +198,12 @@ def _sublayers(layer):
 
 
 def _kind(layer):
-    """ "convolution" for a convolution or a block ending in one, "pooling", or "other"."""
+    """ "convolution" for a convolution or a block ending in one, "pooling",
+    "attention", or "other"."""
     if isinstance(layer, _POOLINGS):
         return "pooling"
+    if isinstance(layer, _LAYERS.MultiHeadAttention) or "Attention" in type(layer).__name__:
+        return "attention"
     if isinstance(layer, _CONVOLUTIONS):
         return "convolution"
     inner = _sublayers(layer)
@@ -206,7 +217,7 @@ def _kind(layer):
 
 
 def _candidates(model):
-    """The model's top-level layers as `cam.Candidate`s, in order."""
+    """The model's top-level layers as `layer_choice.Candidate`s, in order."""
     out = []
     for layer in model.layers:
         if isinstance(layer, tf.keras.layers.InputLayer):
@@ -217,40 +228,38 @@ def _candidates(model):
 
 
 def grad_cam_layer(model, layer=None):
-    """The Keras layer whose output Grad-CAM weighs.
+    """The Keras layer whose output the CAM methods weigh.
 
     Args:
       model: a Keras model.
-      layer: a layer of `model` with a spatial output `[N, h, w, channels]`, or
-        its name. None picks the default (`cam.default_layer`, the same rule for
-        PyTorch modules): the last convolution with a spatial output (or a nested
-        block ending in one), together with the layers right after it that keep its
-        output shape (batch normalisation, activations, a residual sum), never a
-        pooling layer.
+      layer: a layer of `model` with a spatial output `[N, h, w, channels]` or a
+        token sequence `[N, tokens, channels]`, or its name. None picks the default
+        (`layer_choice.default_layer`, the same rule for PyTorch modules): in a
+        convolutional network the last convolution with a spatial output (or a
+        nested block ending in one), with the layers right after it that keep its
+        grid, never a pooling layer; in a vision transformer the input of the last
+        attention when there is a class token, else the last token map.
 
     Returns:
       The layer.
 
     Raises:
       TypeError: `model` is not a Keras model.
-      ValueError: `layer` is not a layer of `model` with a spatial output (the
-        message names it and lists the candidates), or None is given and the
-        model has no such layer.
+      ValueError: `layer` is not a layer of `model` with such an output (the
+        message names it and lists the candidates with their shapes), or None is
+        given and the model has no such layer.
     """
     if not isinstance(model, tf.keras.Model):
         raise TypeError(f"model: grad_cam needs a Keras model, got {type(model).__name__}")
     candidates = _candidates(model)
     if layer is None:
-        chosen = default_layer(candidates)
+        chosen = default_layer(candidates, _image_size(model))
         if chosen is None:
-            raise ValueError(
-                "layer: the model has no layer with a rank-4 output [N, h, w, channels]; "
-                "pass layer="
-            )
+            raise ValueError(layer_choice.no_default(candidates, "[N, h, w, channels]"))
         return chosen.layer
-    spatial = [c for c in candidates if c.spatial]
-    for candidate in spatial:
-        if candidate.layer is layer or (isinstance(layer, str) and candidate.name == layer):
+    for candidate in candidates:
+        named = isinstance(layer, str) and candidate.name == layer
+        if (candidate.layer is layer or named) and (candidate.spatial or candidate.sequence):
             return candidate.layer
     found = [
         c for c in candidates if c.layer is layer or (isinstance(layer, str) and c.name == layer)
@@ -260,10 +269,16 @@ def grad_cam_layer(model, layer=None):
         if found
         else "the model has no such layer"
     )
-    raise ValueError(
-        f"layer: expected a layer of this model with a rank-4 output [N, h, w, channels] "
-        f"or its name, one of {[c.name for c in spatial]}; got {layer!r} ({why})"
-    )
+    raise ValueError(layer_choice.not_a_map(layer, why, candidates, "[N, h, w, channels]"))
+
+
+def _image_size(model):
+    """The model's input `(H, W)` when Keras knows it, else None."""
+    try:
+        shape = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    return shape[1:3] if len(shape) == 4 and None not in shape[1:3] else None
 
 
 def _scored(model, explained):

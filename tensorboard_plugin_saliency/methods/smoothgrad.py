@@ -101,7 +101,7 @@ def compute(
         count = len(noisy)
         noisy += x
         copies = batch.again(ops.constant(noisy.reshape((count * n,) + x.shape[1:])), count, ops)
-        attributions = base_method.compute(model, copies, **base_params)
+        attributions = base_method.run(model, copies, base_params)
         if magnitude:
             attributions = np.square(attributions)
         total += attributions.reshape((count, n) + attributions.shape[1:]).sum(0)

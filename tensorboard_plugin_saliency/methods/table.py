@@ -30,6 +30,7 @@ from tensorboard_plugin_saliency.methods import (
     hires_cam,
     integrated_gradients,
     layer_cam,
+    layer_choice,
     occlusion,
     score_cam,
     smoothgrad,
@@ -89,6 +90,14 @@ class Method:
     def param(self, name):
         return next(p for p in self.params if p.name == name)
 
+    def run(self, model, batch, params):
+        """The method's result on `batch`: `compute` with the defaults and `params`
+        (a method that reads a layer through `layer_choice.run`)."""
+        params = {**self.defaults, **params}
+        if "layer" in params:
+            return layer_choice.run(self.compute, model, batch, params)
+        return self.compute(model, batch, **params)
+
     @property
     def defaults(self):
         return {p.name: p.default for p in self.params}
@@ -102,8 +111,34 @@ _STEPS = "points on the path per image (an int >= 1)"
 _BASELINE = "the path's start, anything broadcastable to the images; None: zeros (black)"
 _LAYER = (
     "the layer (or its name) whose activations are weighed; None: the last convolution's "
-    "output, with the layers after it that keep its shape (activation, batch norm), "
-    "never a pooling layer"
+    "output, with the layers after it that keep its grid (activation, batch norm), "
+    "never a pooling layer; in a vision transformer, the input of the last attention "
+    "(with a class token) or the last token map"
+)
+_READ = _keyword_only(
+    Param(
+        "tokens",
+        None,
+        "a token sequence's grid (h, w) or (h, w, leading tokens); None: guessed from "
+        "the image's aspect ratio",
+        recorded="changed",
+    ),
+    Param(
+        "reshape_transform",
+        None,
+        "a function of the layer's output to its map (PyTorch [N, C, h, w], as "
+        "pytorch-grad-cam takes it; Keras [N, h, w, C]), instead of the guess",
+        recorded="changed",
+    ),
+)
+_LAYERS = _keyword_only(
+    Param(
+        "layers",
+        None,
+        "several layers, each map scaled to [0, 1], resized to the image and averaged "
+        "(as pytorch-grad-cam combines target_layers); None: `layer` alone",
+        recorded="changed",
+    ),
 )
 
 TABLE = (
@@ -188,7 +223,7 @@ TABLE = (
         "grad_cam",
         grad_cam.compute,
         "a layer's channels weighed by their mean gradient, rectified",
-        params=(Param("layer", None, _LAYER),),
+        params=(Param("layer", None, _LAYER), *_READ, *_LAYERS),
         needs="layer",
         paper="Selvaraju et al. 2017",
         peers={
@@ -203,7 +238,7 @@ TABLE = (
         "hires_cam",
         hires_cam.hires_cam,
         "a layer's gradients times its activations, summed over channels, rectified",
-        params=(Param("layer", None, _LAYER),),
+        params=(Param("layer", None, _LAYER), *_READ, *_LAYERS),
         needs="layer",
         paper="Draelos & Carin 2020",
         peers={"pytorch-grad-cam": "HiResCAM"},
@@ -213,7 +248,7 @@ TABLE = (
         "grad_cam_elementwise",
         hires_cam.grad_cam_elementwise,
         "a layer's rectified gradients times activations, summed over channels",
-        params=(Param("layer", None, _LAYER),),
+        params=(Param("layer", None, _LAYER), *_READ, *_LAYERS),
         needs="layer",
         paper="Gildenblat, pytorch-grad-cam",
         peers={"pytorch-grad-cam": "GradCAMElementWise"},
@@ -231,6 +266,8 @@ TABLE = (
                 "divide alpha by its sum over positions (tf-keras-vis); False: the "
                 "paper's closed form (pytorch-grad-cam)",
             ),
+            *_READ,
+            *_LAYERS,
         ),
         needs="layer",
         paper="Chattopadhay et al. 2018",
@@ -241,7 +278,7 @@ TABLE = (
         "xgrad_cam",
         xgrad_cam.compute,
         "a layer's gradients weighed by each activation's share of its channel's sum",
-        params=(Param("layer", None, _LAYER),),
+        params=(Param("layer", None, _LAYER), *_READ, *_LAYERS),
         needs="layer",
         paper="Fu et al. 2020",
         peers={"pytorch-grad-cam": "XGradCAM"},
@@ -251,7 +288,7 @@ TABLE = (
         "layer_cam",
         layer_cam.compute,
         "a layer's activations weighed by their own positive gradients",
-        params=(Param("layer", None, _LAYER),),
+        params=(Param("layer", None, _LAYER), *_READ, *_LAYERS),
         needs="layer",
         paper="Jiang et al. 2021",
         peers={"pytorch-grad-cam": "LayerCAM", "keras-vis": "Layercam"},
@@ -275,6 +312,8 @@ TABLE = (
                 "'probability' (the class probability of each masked image: the paper, "
                 "tf-keras-vis) or 'channel_softmax' (pytorch-grad-cam)",
             ),
+            *_READ,
+            *_LAYERS,
         ),
         needs="layer activations",
         cost="1 forward per channel (or `max_n`)",
@@ -294,6 +333,8 @@ TABLE = (
                 "orient the component along the layer's response; False: LAPACK's sign "
                 "(pytorch-grad-cam)",
             ),
+            *_READ,
+            *_LAYERS,
         ),
         needs="layer activations",
         cost="1 forward",
@@ -314,6 +355,8 @@ TABLE = (
                 "orient the component along the product's response; False: LAPACK's "
                 "sign (pytorch-grad-cam)",
             ),
+            *_READ,
+            *_LAYERS,
         ),
         needs="layer",
         paper="Gildenblat, pytorch-grad-cam",
@@ -360,6 +403,7 @@ TABLE = (
         params=(
             Param("layer", None, _LAYER),
             Param("interpolation", "bilinear", "how the map is upsampled: 'bilinear' or 'nearest'"),
+            *_READ,
         ),
         needs="layer",
         cost="2",

@@ -54,13 +54,13 @@ def _base_attributions(model, batch, base, baselines, steps, base_params):
     if steps is not None and "steps" in method.defaults and "steps" not in preset:
         params["steps"] = base_params.get("steps", steps)
     if "baseline" not in method.defaults or "baseline" in preset or "baseline" in base_params:
-        return method.compute(model, batch, **params)
+        return method.run(model, batch, params)
     if baselines is None:  # PAIR: each image's darkest and brightest values.
         x = model.ops.numpy(batch.images)
         lows = x.min(axis=(1, 2, 3), keepdims=True)
         highs = x.max(axis=(1, 2, 3), keepdims=True)
         baselines = [lows, highs]
-    runs = [method.compute(model, batch, **dict(params, baseline=b)) for b in baselines]
+    runs = [method.run(model, batch, dict(params, baseline=b)) for b in baselines]
     return np.mean(np.stack(runs), axis=0)
 
 

@@ -13,13 +13,14 @@ layer) only, so the parameters' `.grad` stay as they were, and the model runs in
 
 import contextlib
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from tensorboard_plugin_saliency.methods import adapter, checks
+from tensorboard_plugin_saliency.methods import adapter, checks, layer_choice
 from tensorboard_plugin_saliency.methods import targets as _targets
-from tensorboard_plugin_saliency.methods.cam import Candidate, default_layer
+from tensorboard_plugin_saliency.methods.layer_choice import Candidate, default_layer
 from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 from tensorboard_plugin_saliency.torch.torch_ops import TorchOps
 
@@ -46,7 +47,19 @@ _OTHER_RECTIFIERS = (
 )
 
 _TRACES = weakref.WeakKeyDictionary()
-"""module -> its layers as `Candidate`s, in the order the last traced input ran them."""
+"""module -> `Trace` of the last input it ran."""
+
+
+class Trace(NamedTuple):
+    """A model's layers as the last traced input ran them."""
+
+    candidates: list
+    """`Candidate`s in the order they ran, for the default layer."""
+    image_hw: tuple
+    """That input's `(H, W)`."""
+    every: dict
+    """`id(module)` -> its `Candidate`, for every module that made one tensor (a
+    container that passes on its last module's output among them)."""
 
 
 class TorchModel(adapter.ModelAdapter):
@@ -209,17 +222,39 @@ class TorchModel(adapter.ModelAdapter):
 
     def trace(self, images):
         """The model's layers as `Candidate`s, in the order they run on `images`
-        (channels last; one image is enough), remembered for this module."""
+        (channels last; one image is enough), remembered for this module.
+
+        A module is listed where its output is made (an attention module where it
+        starts, so that the layers before it are the ones that feed it). Outputs
+        that are not one tensor of the image's batch (attention windows), and
+        containers that pass on their last module's output unchanged, are left out.
+        """
         names = {id(m): name for name, m in self.model.named_modules() if name}
-        order, hooks = [], []
+        image_hw = tuple(int(d) for d in images.shape[1:3])
+        order, hooks, made, every = [], [], set(), {}
+
+        def started(module, inputs):
+            if _kind(module) == "attention":
+                order.append(Candidate(module, names[id(module)], "attention", None))
 
         def record(module, inputs, output):
-            if id(module) in names and isinstance(output, torch.Tensor):
-                order.append((module, tuple(output.shape[1:]), output.ndim))
+            if not isinstance(output, torch.Tensor) or output.ndim < 3 or output.shape[0] != 1:
+                return
+            shape = tuple(output.shape[1:])
+            if output.ndim == 4 and layer_choice.channels_first(shape, image_hw):
+                shape = (shape[1], shape[2], shape[0])
+            candidate = Candidate(module, names[id(module)], _kind(module), shape)
+            every[id(module)] = candidate
+            if id(output) not in made and candidate.kind != "attention":
+                made.add(id(output))
+                order.append(candidate)
 
+        outputs = []  # kept alive, so that no output's id is reused within the call
         for module in self.model.modules():
             if module is not self.model:
+                hooks.append(module.register_forward_pre_hook(started))
                 hooks.append(module.register_forward_hook(record))
+                hooks.append(module.register_forward_hook(lambda m, i, o: outputs.append(o)))
         try:
             with torch.no_grad():
                 self.model(images[:1].permute(0, 3, 1, 2))
@@ -227,14 +262,13 @@ class TorchModel(adapter.ModelAdapter):
             for hook in hooks:
                 hook.remove()
         seen = {}
-        for module, shape, ndim in order:  # the last call of a module that runs twice
-            seen.pop(id(module), None)
-            layout = (shape[1], shape[2], shape[0]) if ndim == 4 else shape
-            seen[id(module)] = Candidate(module, names[id(module)], _kind(module), layout)
-        _TRACES[self.model] = list(seen.values())
+        for candidate in order:  # the last call of a module that runs twice
+            seen.pop(id(candidate.layer), None)
+            seen[id(candidate.layer)] = candidate
+        _TRACES[self.model] = Trace(list(seen.values()), image_hw, every)
         return _TRACES[self.model]
 
-    def _candidates(self):
+    def _traced(self):
         if self.model not in _TRACES:
             raise ValueError(
                 "layer: the model has not run yet, so its layers' order is unknown; "
@@ -257,47 +291,68 @@ class TorchModel(adapter.ModelAdapter):
         return modules[layer]
 
     def resolve_layer(self, layer=None, images=None):
-        """The module whose output the CAM methods weigh (`cam.default_layer` when
-        `layer` is None, the rule Keras models follow too)."""
-        candidates = self.trace(images) if images is not None else self._candidates()
+        """The module whose output the CAM methods weigh (`layer_choice.default_layer`
+        when `layer` is None, the rule Keras models follow too)."""
+        layer = layer_choice.choice(layer).layer
+        trace = self.trace(images) if images is not None else self._traced()
         if layer is None:
-            chosen = default_layer([c for c in candidates if not _has_children(c.layer)])
+            chosen = default_layer(trace.candidates, trace.image_hw)
             if chosen is None:
-                raise ValueError(
-                    "layer: the model has no layer with a rank-4 output [N, channels, h, w]; "
-                    "pass layer="
-                )
+                raise ValueError(layer_choice.no_default(trace.candidates, "[N, channels, h, w]"))
             return chosen.layer
         module = self.resolve_module(layer)
-        found = [c for c in candidates if c.layer is module]
-        if found and found[0].spatial:
+        found = trace.every.get(id(module))
+        if found is not None and (found.spatial or found.sequence):
             return module
-        spatial = [c.name for c in candidates if c.spatial]
-        why = f"its output has shape {found[0].shape}" if found else "it does not run"
+        why = f"its output has shape {found.shape}" if found else "it makes no tensor of the batch"
         raise ValueError(
-            f"layer: expected a layer of this model with a rank-4 output [N, channels, h, w] "
-            f"or its name, one of {spatial}; got {layer!r} ({why})"
+            layer_choice.not_a_map(layer, why, trace.candidates, "[N, channels, h, w]")
         )
 
     def layer_name(self, layer=None):
-        if isinstance(layer, str) and layer in self._modules_by_name():
-            return layer
-        module = self.resolve_layer(layer)
+        chosen = layer_choice.choice(layer).layer
+        if isinstance(chosen, str) and chosen in self._modules_by_name():
+            return chosen
+        module = self.resolve_layer(chosen)
         return next(name for name, m in self._modules_by_name().items() if m is module)
 
+    def _maps(self, values, chosen, batch, module):
+        """The layer's outputs (activations or gradients, tensors) as NumPy maps
+        `[N, h, w, C]`: through `reshape_transform` (to `[N, C, h, w]`) when given,
+        else channels last by `layer_choice.channels_first`, token grids laid out."""
+        if chosen.reshape_transform is not None:
+            values = chosen.reshape_transform(values)
+            if not isinstance(values, torch.Tensor) or values.ndim != 4:
+                raise ValueError(
+                    f"reshape_transform: expected a function returning [N, C, h, w], got "
+                    f"shape {tuple(getattr(values, 'shape', ()))}"
+                )
+            values = values.permute(0, 2, 3, 1)
+        elif values.ndim == 4 and layer_choice.channels_first(values.shape[1:], batch.shape[1:3]):
+            values = values.permute(0, 2, 3, 1)
+        return values.detach().float().cpu().numpy()
+
+    def _gridded(self, parts, chosen, batch, module):
+        name = next((n for n, m in self._modules_by_name().items() if m is module), "layer")
+        return layer_choice.as_grid(np.concatenate(parts), batch.shape[1:3], chosen.tokens, name)
+
     def layer_activations(self, batch, layer=None):
-        """The layer's activations, NumPy `[N, h, w, channels]` (forward only)."""
-        module = self.resolve_layer(layer, batch.images)
+        """The layer's activations as maps, NumPy `[N, h, w, channels]` (forward only;
+        `layer` a module, its name or a `layer_choice.LayerChoice`)."""
+        chosen = layer_choice.choice(layer)
+        module = self.resolve_layer(chosen.layer, batch.images)
         acts = []
         with torch.no_grad(), self._relus():
             for rows in self._rows(batch.n):
                 with _captured(module) as seen:
                     self.model(batch.images[rows].permute(0, 3, 1, 2))
-                acts.append(_channels_last(seen[-1]).cpu().numpy())
-        return np.concatenate(acts)
+                acts.append(self._maps(seen[-1], chosen, batch, module))
+        return self._gridded(acts, chosen, batch, module)
 
     def layer_gradients(self, batch, layer=None):
-        module = self.resolve_layer(layer, batch.images)
+        """The layer's activations and their gradients as maps, NumPy `[N, h, w, channels]`."""
+        chosen = layer_choice.choice(layer)
+        module = self.resolve_layer(chosen.layer, batch.images)
         explained = batch.explained
         acts, grads = [], []
         with self._relus():
@@ -307,9 +362,14 @@ class TorchModel(adapter.ModelAdapter):
                     outputs = self._call(x, explained)
                 score = explained.target.score(outputs, explained.classes[rows], self.ops)
                 (g,) = torch.autograd.grad(score.sum(), seen[-1])
-                acts.append(_channels_last(seen[-1]).detach().cpu().numpy())
-                grads.append(_channels_last(explained.target.modify(g, self.ops)).cpu().numpy())
-        return np.concatenate(acts), np.concatenate(grads)
+                acts.append(self._maps(seen[-1], chosen, batch, module))
+                grads.append(
+                    self._maps(explained.target.modify(g, self.ops), chosen, batch, module)
+                )
+        return (
+            self._gridded(acts, chosen, batch, module),
+            self._gridded(grads, chosen, batch, module),
+        )
 
     # ReLU rules.
 
@@ -387,13 +447,13 @@ def _channels_last(x):
     return x.permute(0, 2, 3, 1) if x.ndim == 4 else x
 
 
-def _has_children(module):
-    return next(module.children(), None) is not None
-
-
 def _kind(module):
     if isinstance(module, _CONVOLUTIONS):
         return "convolution"
     if isinstance(module, _POOLINGS):
         return "pooling"
+    if isinstance(module, torch.nn.MultiheadAttention) or type(module).__name__.endswith(
+        "Attention"
+    ):
+        return "attention"
     return "other"

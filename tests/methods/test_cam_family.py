@@ -49,7 +49,10 @@ def test_grad_cam_plus_plus(model, images, targets, by_hand, normalize_alpha):
         maps = np.zeros(acts.shape[:2])
         for c in range(acts.shape[-1]):
             gc, ac = grads[..., c], acts[..., c]
-            alpha = gc**2 / (2 * gc**2 + ac.sum() * gc**3 + 1e-6)
+            # pytorch-grad-cam's epsilon in the paper's form; tf-keras-vis' none.
+            epsilon = 0.0 if normalize_alpha else 1e-6
+            with np.errstate(divide="ignore", invalid="ignore"):
+                alpha = gc**2 / (2 * gc**2 + ac.sum() * gc**3 + epsilon)
             alpha[gc == 0] = 0
             if normalize_alpha and alpha.sum():
                 alpha = alpha / alpha.sum()
