@@ -48,3 +48,13 @@ def first_component(values, sign_correction=True):
         response -= response.mean(axis=1, keepdims=True)
         out *= np.where(np.einsum("np,np->n", out, response) < 0, -1.0, 1.0)[:, None]
     return out.reshape(n, h, w).astype(np.float32)
+
+
+def kept_channels(activations, max_n):
+    """int `[N, n]`: each image's channels, all of them or the `max_n` of largest
+    spatial standard deviation (Faster Score-CAM, tf-keras-vis' `max_N`)."""
+    n, _, _, channels = activations.shape
+    if max_n is None or max_n >= channels:
+        return np.tile(np.arange(channels), (n, 1))
+    spread = activations.std(axis=(1, 2))
+    return np.argsort(-spread, axis=1, kind="stable")[:, :max_n]

@@ -4,7 +4,14 @@
 import numpy as np
 import tensorflow as tf
 
-from tensorboard_plugin_saliency.methods import adapter, checks, engine, layer_choice, relu_rewrite
+from tensorboard_plugin_saliency.methods import (
+    adapter,
+    checks,
+    engine,
+    keras_ablation,
+    layer_choice,
+    relu_rewrite,
+)
 from tensorboard_plugin_saliency.methods import targets as _targets
 from tensorboard_plugin_saliency.methods.layer_choice import Candidate, default_layer
 from tensorboard_plugin_saliency.methods.tf_ops import OPS
@@ -175,6 +182,36 @@ class KerasModel(adapter.ModelAdapter):
             parts.append(out.numpy()[: valid.sum()])
         both = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return np.split(both, 2, axis=-1) if backward else (both,)
+
+    def ablated_scores(self, batch, layer, kept):
+        """float `[n, N]`: the explained score of image i with channel `kept[i, k]` of
+        the layer set to zero (-1: none), row k; forward only, in equal chunks (on one
+        device: the copy's mask is one variable)."""
+        conv = self.resolve_layer(layer)
+        copy, mask = keras_ablation.ablatable(self.model, conv)
+        explained = batch.explained
+        count, n = kept.shape[1], batch.n
+        channels = kept.T.reshape(-1)  # row k * N + i
+
+        def build(ref):
+            pick = engine.outputs_of(explained, copy)
+
+            def scores(x, classes, masks):
+                mask.assign(masks)
+                return explained.target.score(pick(x), classes, OPS)
+
+            return tf.function(scores)
+
+        fn = engine.traced(self.model, ("ablated", conv.name, explained.key), build)
+        out = []
+        for rows, valid in engine.chunks(count * n, self.batch_size):
+            masks = np.ones((len(rows), mask.shape[1]), np.float32)
+            hit = channels[rows] >= 0
+            masks[np.flatnonzero(hit), channels[rows][hit]] = 0
+            i = rows % n
+            score = fn(tf.gather(batch.images, i), tf.gather(explained.classes, i), masks)
+            out.append(score.numpy().astype(np.float64)[: valid.sum()])
+        return np.concatenate(out).reshape(count, n)
 
     def with_relu_rule(self, rule, method):
         """The same model, as a copy whose ReLUs follow `rule` (see `relu_rewrite`)."""

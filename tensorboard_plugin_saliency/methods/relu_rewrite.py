@@ -150,7 +150,7 @@ def _check(model, method, prefix=""):
             ) from None
 
 
-class _Wrapped(_LAYERS.Layer):
+class Wrapped(_LAYERS.Layer):
     """A layer of the user's model inside the copy: calls it (or its linear twin,
     then `relu`), without tracking it, so that the copy's layers are the wrappers."""
 
@@ -187,10 +187,10 @@ def _clone_function(relu):
     def clone(layer):
         kind = _kind(layer)
         if kind == "relu":
-            return _Wrapped(layer, call=_first, relu=relu)
+            return Wrapped(layer, call=_first, relu=relu)
         if kind == "activated":
-            return _Wrapped(layer, call=_linear_twin(layer), relu=relu)
-        return _Wrapped(layer)
+            return Wrapped(layer, call=_linear_twin(layer), relu=relu)
+        return Wrapped(layer)
 
     return clone
 

@@ -24,16 +24,6 @@ def _masked_points(ops, images, k, i, maps, rows_matrix, cols_matrix):
     return ops.gather(images, i) * mask[..., None], 1.0
 
 
-def _kept_channels(activations, max_n):
-    """int `[N, n]`: each image's channels, all of them or the `max_n` of largest
-    spatial standard deviation (Faster Score-CAM, tf-keras-vis' `max_N`)."""
-    n, _, _, channels = activations.shape
-    if max_n is None or max_n >= channels:
-        return np.tile(np.arange(channels), (n, 1))
-    spread = activations.std(axis=(1, 2))
-    return np.argsort(-spread, axis=1, kind="stable")[:, :max_n]
-
-
 def _unit_masks(activations, kept, size):
     """float32 `[n, N, h, w]`: each kept channel scaled so that its upsampled mask runs
     from 0 to 1 (as pytorch-grad-cam scales the upsampled channel)."""
@@ -69,7 +59,7 @@ def compute(model, batch, layer=None, max_n=None, weights="probability"):
     if max_n is not None:
         max_n = checks.check_count("max_n", max_n)
     activations = model.layer_activations(batch, layer)
-    kept = _kept_channels(activations, max_n)
+    kept = cam.kept_channels(activations, max_n)
     masks, rows, cols = _unit_masks(activations, kept, batch.shape[1:3])
     count, n = masks.shape[:2]
     explained = batch.explained

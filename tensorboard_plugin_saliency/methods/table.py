@@ -18,6 +18,7 @@ import dataclasses
 import warnings
 
 from tensorboard_plugin_saliency.methods import (
+    ablation_cam,
     blur_ig,
     deconvnet,
     eigen_cam,
@@ -319,6 +320,27 @@ TABLE = (
         cost="1 forward per channel (or `max_n`)",
         paper="Wang et al. 2020",
         peers={"pytorch-grad-cam": "ScoreCAM", "keras-vis": "Scorecam"},
+        returns="[N, h, w]",
+    ),
+    Method(
+        "ablation_cam",
+        ablation_cam.compute,
+        "a layer's channels weighed by the drop in score when each is set to zero",
+        params=(
+            Param("layer", None, _LAYER),
+            Param(
+                "max_n",
+                None,
+                "ablate each image's n channels of largest spatial spread (the others "
+                "weigh 0); None: all",
+            ),
+            *_READ,
+            *_LAYERS,
+        ),
+        needs="layer activations",
+        cost="1 forward per channel (or `max_n`) + 1",
+        paper="Desai & Ramaswamy 2020",
+        peers={"pytorch-grad-cam": "AblationCAM"},
         returns="[N, h, w]",
     ),
     Method(

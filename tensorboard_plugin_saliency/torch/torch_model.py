@@ -371,6 +371,37 @@ class TorchModel(adapter.ModelAdapter):
             self._gridded(grads, chosen, batch, module),
         )
 
+    def ablated_scores(self, batch, layer, kept):
+        """float `[n, N]`: the explained score of image i with channel `kept[i, k]` of
+        the layer set to zero (-1: none), row k; forward only, in chunks."""
+        chosen = layer_choice.choice(layer)
+        module = self.resolve_layer(chosen.layer, batch.images)
+        explained = batch.explained
+        count, n = kept.shape[1], batch.n
+        channels = torch.as_tensor(kept.T.reshape(-1), device=self.device)  # row k * N + i
+        out = []
+        with torch.no_grad(), self._relus():
+            for rows in self._rows(count * n):
+                i = rows % n
+
+                def ablate(module, inputs, output, rows=rows):
+                    axis = _channel_axis(output, batch.shape[1:3])
+                    mask = torch.ones(len(rows), output.shape[axis], device=output.device)
+                    hit = channels[rows] >= 0
+                    mask[hit.nonzero()[:, 0], channels[rows][hit]] = 0
+                    shape = [len(rows)] + [1] * (output.ndim - 1)
+                    shape[axis] = output.shape[axis]
+                    return output * mask.reshape(shape)
+
+                hook = module.register_forward_hook(ablate)
+                try:
+                    outputs = self._call(batch.images[i], explained)
+                finally:
+                    hook.remove()
+                score = explained.target.score(outputs, explained.classes[i], self.ops)
+                out.append(score.double().cpu().numpy())
+        return np.concatenate(out).reshape(count, n)
+
     # ReLU rules.
 
     def with_relu_rule(self, rule, method):
@@ -441,6 +472,14 @@ def _captured(module):
         yield seen
     finally:
         hook.remove()
+
+
+def _channel_axis(output, image_hw):
+    """The channel axis of a layer's output: 1 for PyTorch's `[N, C, h, w]`, the last
+    for channels-last token maps and token sequences."""
+    if output.ndim == 4 and layer_choice.channels_first(tuple(output.shape[1:]), image_hw):
+        return 1
+    return output.ndim - 1
 
 
 def _channels_last(x):

@@ -22,6 +22,7 @@ CASES = [
     ("xgrad_cam", {}),
     ("layer_cam", {}),
     ("score_cam", {"max_n": 4}),
+    ("ablation_cam", {"max_n": 4}),
     ("eigen_cam", {}),
     ("eigen_grad_cam", {}),
     ("occlusion", {"size": 6, "stride": 3}),

@@ -129,3 +129,24 @@ def test_score_cam_runs_its_masked_copies_in_batches(model, images, targets):
         methods.score_cam(model, images, targets, weights="softmax")
     with pytest.raises(ValueError, match="max_n: expected an int >= 1"):
         methods.score_cam(model, images, targets, max_n=0)
+
+
+def test_ablation_cam_is_the_relative_drop_of_each_zeroed_channel(model, images, targets):
+    acts = keras.Model(model.inputs[0], model.get_layer("conv2").output)(images).numpy()
+    head = keras.Sequential([keras.Input(acts.shape[1:]), *model.layers[2:]])
+    rows = np.arange(N)
+
+    def score(values):
+        return head(values).numpy()[rows, targets].astype(np.float64)
+
+    full = score(acts)
+    expected = np.zeros(acts.shape[:3])
+    for c in range(acts.shape[-1]):
+        ablated = acts.copy()
+        ablated[..., c] = 0
+        expected += ((full - score(ablated)) / full)[:, None, None] * acts[..., c]
+    expected = _relu(expected)
+    ours = methods.ablation_cam(model, images, targets)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-6 * expected.max())
+    # max_n: only each image's n channels of largest spread are ablated.
+    assert not np.allclose(methods.ablation_cam(model, images, targets, max_n=2), ours)

@@ -175,12 +175,16 @@ RETRACING = textwrap.dedent("""
         methods.grad_cam(model, batch, target=methods.decrease(0))
         methods.gradients(model, batch, target=methods.increase(1))
         methods.occlusion(model, batch, size=4)
+        for name in ("grad_cam_plus_plus", "layer_cam", "score_cam", "ablation_cam", "eigen_cam"):
+            methods.METHODS[name](model, batch, layer="conv")
     # ... and the callback over epochs.
     callback = SaliencyCallback(sys.argv[1], x[:4], y[:4], methods={
         "gradients": {},
         "smoothgrad": {"nsamples": 4},
         "integrated_gradients": {"steps": 8},
         "grad_cam": {"target": methods.layer_filter("conv", 1)},
+        "ablation_cam": {},
+        "score_cam": {"max_n": 2},
     })
     model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[callback])
     callback.close()
