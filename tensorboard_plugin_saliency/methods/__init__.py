@@ -16,8 +16,10 @@ where `images` is `[N, H, W, C]` and `targets` holds one class index per image
 (default: the model's predicted class). Any other score is explained with
 `target=`: `increase(i)`, `decrease(i)`, `keep(i)` (a regression or any output
 unit, as keras-vis), `layer_filter(layer, filter)` (what a filter of an
-intermediate layer looks for) or a callable `outputs -> [N]` scores; `output=`
-picks one output of a model with several (see `targets`). Attributions have the shape
+intermediate layer looks for), `segmentation(class_index, mask)` (a class over a
+pixel region of a dense output), `detection(boxes, labels)` (the detections that
+match given boxes) or a callable `outputs -> [N]` scores; `output=` picks one
+output of a model with several (see `targets` and `region_targets`). Attributions have the shape
 of `images`, except Grad-CAM's, which are `[N, h, w]` at the layer's resolution, and
 XRAI's, `[N, H, W]`.
 
@@ -65,6 +67,7 @@ Example::
 """
 
 from tensorboard_plugin_saliency.methods import api, frameworks, table
+from tensorboard_plugin_saliency.methods.region_targets import detection, segmentation
 from tensorboard_plugin_saliency.methods.registry import default_params, method_params
 from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep, layer_filter
@@ -97,9 +100,11 @@ __all__ = [
     *METHODS,
     "decrease",
     "default_params",
+    "detection",
     "grad_cam_layer",
     "increase",
     "keep",
     "layer_filter",
     "method_params",
+    "segmentation",
 ]

@@ -36,7 +36,9 @@ class Ops:
     `as_tensor`, `constant(array, dtype)`, `numpy`, `gather(x, rows)` (along the first
     axis), `pick(scores, columns)` (one column per row), `reshape`, `transpose`,
     `concat`, `where`, `abs`, `relu`, `softmax` (last axis), `sum`/`min`/`mean(x, axis,
-    keepdims)`, `mean_per_row`, `einsum`, `zeros_like`, `broadcast_to`. Arithmetic
+    keepdims)`, `max(x, axis)`, `argmax(x, axis)`, `mean_per_row`, `einsum`,
+    `zeros_like`, `broadcast_to`; `channels_first`: where a dense output keeps its
+    classes (PyTorch's `[N, K, H, W]`, Keras' `[N, H, W, K]`). Arithmetic
     operators work on the tensors themselves. See `tf_ops.TfOps`, `torch_ops.TorchOps`.
     """
 
@@ -122,8 +124,11 @@ class ModelAdapter:
                 "targets and target: pass class indices (targets=) or another score "
                 "(target=), not both"
             )
-        zeros = self.ops.constant(np.zeros([n], np.int64), self.class_dtype)
-        return Batch(images, _targets.Explained(_targets.from_callable(target), zeros, output))
+        target = _targets.from_callable(target)
+        # A target of per-image regions reads each row's image index where a class goes.
+        rows = np.arange(n) if target.per_image else np.zeros([n], np.int64)
+        indices = self.ops.constant(rows, self.class_dtype)
+        return Batch(images, _targets.Explained(target, indices, output))
 
     def baseline(self, value, batch):
         """`value` (a number or an array; None: zeros) as a float32 tensor like the images."""

@@ -136,9 +136,10 @@ def outputs_of(explained, model):
         names = model.output_names
         output = names.index(output) if output in names and len(names) > 1 else output
     keras = isinstance(model, tf.keras.Model)
+    explained = _targets.Explained(explained.target, None, output)
 
     def run(x):
-        return _targets.select_output(model(x, training=False) if keras else model(x), output)
+        return _targets.scored_output(model(x, training=False) if keras else model(x), explained)
 
     return run
 

@@ -323,6 +323,8 @@ def _scored(model, explained):
     target = explained.target
     if target.layer is not None:
         return engine.find_layer(model, target.layer).output
+    if target.whole_output:
+        return model.output
     outputs = model.outputs
     output = explained.output
     if isinstance(output, str):

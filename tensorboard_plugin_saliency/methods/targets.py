@@ -25,12 +25,28 @@ class Target:
       uses_classes: whether it reads one class index per image (the class target).
       layer: a layer whose output it scores instead of the model's, or None.
       key: equal for targets that score alike (their traced functions are shared).
+      per_image: whether it reads each input's image index (regions given per
+        image: `segmentation`, `detection`) where a class target reads its class.
+      whole_output: whether it scores the model's whole output (a list of
+        detections per image) rather than one output of several.
     """
 
     def __init__(
-        self, text, score, *, uses_classes=False, layer=None, modifier=None, key=None, ops=True
+        self,
+        text,
+        score,
+        *,
+        uses_classes=False,
+        layer=None,
+        modifier=None,
+        key=None,
+        ops=True,
+        per_image=False,
+        whole_output=False,
     ):
         self.text = text
+        self.per_image = per_image
+        self.whole_output = whole_output
         self._uses_ops = ops
         self.key = text if key is None else key  # equal keys: the same traced functions
         self.uses_classes = uses_classes
@@ -40,7 +56,7 @@ class Target:
 
     def score(self, outputs, classes, ops):
         """`[rows]` scores of `outputs` (the selected output); `classes` `[rows]` ints."""
-        if self.uses_classes:
+        if self.uses_classes or self.per_image:
             scores = self._score(outputs, classes, ops)
         elif self._uses_ops:
             scores = self._score(outputs, ops)
@@ -179,6 +195,14 @@ def from_callable(fn):
             f"layer_filter) or a callable outputs -> [N] scores, got {type(fn).__name__}"
         )
     return Target(getattr(fn, "__name__", "callable"), fn, key=("callable", fn), ops=False)
+
+
+def scored_output(outputs, explained):
+    """What `explained`'s target scores of a model's `outputs`: all of them for a
+    target of the whole output (detections), else `select_output`."""
+    if explained.target.whole_output:
+        return outputs
+    return select_output(outputs, explained.output)
 
 
 def select_output(outputs, output):

@@ -8,6 +8,8 @@ class TfOps:
     """`adapter.Ops` on TensorFlow tensors; every operation also runs traced."""
 
     name = "tensorflow"
+    channels_first = False
+    """Where a dense output (segmentation scores) keeps its classes: `[N, H, W, K]`."""
 
     @staticmethod
     def as_tensor(x):
@@ -28,6 +30,14 @@ class TfOps:
     @staticmethod
     def pick(scores, columns):
         return tf.gather(scores, tf.cast(columns, tf.int32), batch_dims=1)
+
+    @staticmethod
+    def argmax(x, axis):
+        return tf.argmax(x, axis=axis, output_type=tf.int32)
+
+    @staticmethod
+    def max(x, axis):
+        return tf.reduce_max(x, axis=axis)
 
     @staticmethod
     def reshape(x, shape):

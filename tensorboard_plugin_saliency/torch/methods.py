@@ -15,6 +15,7 @@ Example::
 """
 
 from tensorboard_plugin_saliency.methods import api, frameworks, table
+from tensorboard_plugin_saliency.methods.region_targets import detection, segmentation
 from tensorboard_plugin_saliency.methods.targets import decrease, increase, keep, layer_filter
 
 METHODS = {
@@ -31,4 +32,13 @@ METHODS = {
 
 globals().update(METHODS)
 
-__all__ = ["METHODS", *METHODS, "decrease", "increase", "keep", "layer_filter"]
+__all__ = [
+    "METHODS",
+    *METHODS,
+    "decrease",
+    "detection",
+    "increase",
+    "keep",
+    "layer_filter",
+    "segmentation",
+]

@@ -130,7 +130,7 @@ class TorchModel(adapter.ModelAdapter):
         """The output `explained`'s target scores, for channels-last inputs `x`."""
         layer = explained.target.layer
         if layer is None:
-            return _targets.select_output(self.model(x.permute(0, 3, 1, 2)), explained.output)
+            return _targets.scored_output(self.model(x.permute(0, 3, 1, 2)), explained)
         module = self.resolve_module(layer, self._modules_by_name())
         with _captured(module) as seen:
             self.model(x.permute(0, 3, 1, 2))

@@ -8,6 +8,8 @@ class TorchOps:
     """`methods.adapter.Ops` on torch tensors, made on `device`."""
 
     name = "torch"
+    channels_first = True
+    """Where a dense output (segmentation scores) keeps its classes: `[N, K, H, W]`."""
 
     def __init__(self, device):
         self.device = device
@@ -30,6 +32,14 @@ class TorchOps:
     @staticmethod
     def pick(scores, columns):
         return scores.gather(1, columns.long()[:, None])[:, 0]
+
+    @staticmethod
+    def argmax(x, axis):
+        return x.argmax(axis)
+
+    @staticmethod
+    def max(x, axis):
+        return x.amax(axis)
 
     @staticmethod
     def reshape(x, shape):
