@@ -213,10 +213,99 @@ class KerasModel(adapter.ModelAdapter):
             out.append(score.numpy().astype(np.float64)[: valid.sum()])
         return np.concatenate(out).reshape(count, n)
 
+    def bias_gradients(self, batch):
+        """FullGrad's bias terms: for every top-level convolution or batch
+        normalisation with a bias whose output is a map, its bias times the gradient
+        of the explained score with respect to its pre-activation output, NumPy
+        `[N, h, w, channels]` (single device)."""
+        layers = _biased_layers(self.model)
+        explained = batch.explained
+
+        def build(ref):
+            sub = tf.keras.Model(
+                ref().inputs, [layer.output for layer in layers] + [_scored(ref(), explained)]
+            )
+            biases = [_bias(layer) for layer in layers]
+
+            def terms(x, classes):
+                with tf.GradientTape() as tape:
+                    *outs, outputs = sub(x, training=False)
+                    picked = explained.target.score(outputs, classes, OPS)
+                grads = tape.gradient(picked, outs)
+                out = []
+                for layer, value, grad, bias in zip(layers, outs, grads, biases):
+                    if _activation(layer) == "relu":  # the gradient before the ReLU
+                        grad = grad * tf.cast(value > 0, grad.dtype)
+                    out.append(explained.target.modify(grad, OPS) * bias)
+                return out
+
+            return tf.function(terms)
+
+        fn = engine.traced(self.model, ("full_grad", explained.key), build)
+        parts = []
+        for rows, valid in engine.chunks(batch.n, self.batch_size):
+            out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
+            parts.append([t.numpy()[: valid.sum()] for t in out])
+        return [np.concatenate(layer) for layer in zip(*parts)]
+
     def with_relu_rule(self, rule, method):
         """The same model, as a copy whose ReLUs follow `rule` (see `relu_rewrite`)."""
         copy = relu_rewrite.rewritten(self.model, rule, method)
         return KerasModel(copy, self.batch_size, self.strategy)
+
+
+_BIASED = (
+    _LAYERS.Conv2D,
+    _LAYERS.DepthwiseConv2D,
+    _LAYERS.SeparableConv2D,
+    _LAYERS.BatchNormalization,
+)
+
+
+def _activation(layer):
+    """ "linear" or "relu": the activation a biased layer applies after its bias."""
+    fn = getattr(layer, "activation", None)
+    if fn is None or fn is tf.keras.activations.linear:
+        return "linear"
+    if fn in (tf.keras.activations.relu, tf.nn.relu):
+        return "relu"
+    raise ValueError(
+        f"model: full_grad needs each bias's gradient, and layer {layer.name!r} applies "
+        f"the activation {getattr(fn, '__name__', fn)!r} after its bias; use a separate "
+        f"Activation layer or a ReLU"
+    )
+
+
+def _biased_layers(model):
+    """The model's top-level convolutions and batch normalisations with a bias and a
+    map output, in order."""
+    layers = []
+    for layer in getattr(model, "layers", []):
+        if not isinstance(layer, _BIASED) or len(_output_shape(layer) or ()) != 4:
+            continue
+        has_bias = getattr(layer, "use_bias", None) or getattr(layer, "center", False)
+        if isinstance(layer, _LAYERS.BatchNormalization):
+            has_bias = True  # its moving mean acts as one
+        if has_bias:
+            _activation(layer)
+            layers.append(layer)
+    if not layers:
+        raise ValueError(
+            "model: full_grad reads the biases of the model's top-level convolution and "
+            "batch normalisation layers, and it has none with a bias"
+        )
+    return layers
+
+
+def _bias(layer):
+    """The bias a layer adds, as a constant: a convolution's own; a batch
+    normalisation's `beta - moving_mean * gamma / sqrt(moving_variance + epsilon)`."""
+    if isinstance(layer, _LAYERS.BatchNormalization):
+        gamma = layer.gamma if layer.scale else 1.0
+        beta = layer.beta if layer.center else 0.0
+        scale = gamma / tf.sqrt(layer.moving_variance + layer.epsilon)
+        return tf.convert_to_tensor(beta - layer.moving_mean * scale)
+    return tf.convert_to_tensor(layer.bias)
 
 
 def _output_shape(layer):

@@ -22,6 +22,7 @@ from tensorboard_plugin_saliency.methods import (
     blur_ig,
     deconvnet,
     eigen_cam,
+    full_grad,
     grad_cam,
     grad_cam_plus_plus,
     gradients,
@@ -48,6 +49,7 @@ NEEDS = {
     "forward": "forward passes only",
     "relu gradients": "input gradients through ReLUs with another backward rule",
     "layer activations": "a layer's activations and forward passes only",
+    "biases": "input gradients and every biased layer's output gradients",
 }
 """What a method needs from the model, by key of `Method.needs`."""
 
@@ -384,6 +386,24 @@ TABLE = (
         paper="Gildenblat, pytorch-grad-cam",
         peers={"pytorch-grad-cam": "EigenGradCAM"},
         returns="[N, h, w]",
+    ),
+    Method(
+        "full_grad",
+        full_grad.compute,
+        "input gradients times the input plus every bias times its output's gradient",
+        params=(
+            Param(
+                "scale",
+                "layer",
+                "how each term is rescaled per image: 'layer' (over the whole layer: the "
+                "paper's code) or 'channel' (channel by channel: pytorch-grad-cam)",
+            ),
+        ),
+        needs="biases",
+        cost="2",
+        paper="Srinivas & Fleuret 2019",
+        peers={"pytorch-grad-cam": "FullGrad"},
+        returns="[N, H, W]",
     ),
     Method(
         "occlusion",

@@ -402,6 +402,44 @@ class TorchModel(adapter.ModelAdapter):
                 out.append(score.double().cpu().numpy())
         return np.concatenate(out).reshape(count, n)
 
+    def bias_gradients(self, batch):
+        """FullGrad's bias terms: for every call of a convolution or batch
+        normalisation with a bias (in the order they run) whose output is a map, its
+        bias times the gradient of the explained score with respect to its output,
+        NumPy `[N, h, w, channels]`."""
+        modules = [
+            m
+            for m in self.model.modules()
+            if isinstance(m, _BIASED) and getattr(m, "bias", None) is not None
+        ]
+        if not modules:
+            raise ValueError(
+                "model: full_grad reads the biases of the model's Conv2d and BatchNorm2d "
+                "modules, and it has none with a bias"
+            )
+        explained = batch.explained
+        terms, seen = [], []
+        hooks = [m.register_forward_hook(lambda m, i, out: seen.append((m, out))) for m in modules]
+        try:
+            with self._relus():
+                for rows in self._rows(batch.n):
+                    seen.clear()
+                    x = batch.images[rows].detach().requires_grad_()
+                    outputs = self._call(x, explained)
+                    maps = [(m, out) for m, out in seen if out.ndim == 4]
+                    score = explained.target.score(outputs, explained.classes[rows], self.ops)
+                    grads = torch.autograd.grad(score.sum(), [out for _, out in maps])
+                    part = []
+                    for (module, _), g in zip(maps, grads):
+                        g = explained.target.modify(g, self.ops)
+                        term = g * _bias(module)[None, :, None, None]
+                        part.append(term.permute(0, 2, 3, 1).detach().cpu().numpy())
+                    terms.append(part)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        return [np.concatenate(layer) for layer in zip(*terms)]
+
     # ReLU rules.
 
     def with_relu_rule(self, rule, method):
@@ -472,6 +510,19 @@ def _captured(module):
         yield seen
     finally:
         hook.remove()
+
+
+_BIASED = (torch.nn.Conv2d, torch.nn.BatchNorm2d)
+
+
+def _bias(module):
+    """The bias a module adds: a convolution's own; a batch normalisation's in
+    evaluation, `bias - running_mean * weight / sqrt(running_var + eps)`."""
+    if isinstance(module, torch.nn.BatchNorm2d) and module.running_mean is not None:
+        weight = module.weight if module.weight is not None else 1.0
+        scale = weight / torch.sqrt(module.running_var + module.eps)
+        return (module.bias - module.running_mean * scale).detach()
+    return module.bias.detach()
 
 
 def _channel_axis(output, image_hw):

@@ -25,6 +25,7 @@ CASES = [
     ("ablation_cam", {"max_n": 4}),
     ("eigen_cam", {}),
     ("eigen_grad_cam", {}),
+    ("full_grad", {}),
     ("occlusion", {"size": 6, "stride": 3}),
     ("guided_backprop", {}),
     ("deconvnet", {}),

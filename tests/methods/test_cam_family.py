@@ -150,3 +150,37 @@ def test_ablation_cam_is_the_relative_drop_of_each_zeroed_channel(model, images,
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-6 * expected.max())
     # max_n: only each image's n channels of largest spread are ablated.
     assert not np.allclose(methods.ablation_cam(model, images, targets, max_n=2), ours)
+
+
+@pytest.mark.parametrize("scale", ["layer", "channel"])
+def test_full_grad_sums_the_rescaled_input_and_bias_terms(model, images, targets, scale):
+    from tensorboard_plugin_saliency.methods import resize
+
+    convs = [model.get_layer("conv1"), model.get_layer("conv2")]
+    sub = keras.Model(model.inputs[0], [c.output for c in convs] + [model.outputs[0]])
+    x = tf.constant(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        *outs, scores = sub(x)
+        picked = tf.gather(scores, targets, batch_dims=1)
+    *grads, input_grad = tape.gradient(picked, outs + [x])
+    terms = [input_grad.numpy() * images]
+    for conv, out, grad in zip(convs, outs, grads):  # before each convolution's ReLU
+        terms.append(grad.numpy() * (out.numpy() > 0) * conv.bias.numpy())
+    expected = np.zeros(images.shape[:3])
+    for term in terms:
+        term = np.abs(term.astype(np.float64))
+        axes = (1, 2, 3) if scale == "layer" else (1, 2)
+        term = term - term.min(axis=axes, keepdims=True)
+        term = term / (term.max(axis=axes, keepdims=True) + (1e-6 if scale == "layer" else 1e-7))
+        summed = term.sum(-1)
+        if scale == "channel":
+            summed = resize.resize(summed, images.shape[1:3])
+        else:
+            rows = resize.interpolation_matrix(summed.shape[1], images.shape[1])
+            cols = resize.interpolation_matrix(summed.shape[2], images.shape[2])
+            summed = np.einsum("Hh,nhw,Ww->nHW", rows, summed, cols)
+        expected += summed
+    ours = methods.full_grad(model, images, targets, scale=scale)
+    assert ours.shape == images.shape[:3]
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-5)

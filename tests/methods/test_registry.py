@@ -10,7 +10,7 @@ from tensorboard_plugin_saliency import methods
 def test_every_public_method_is_registered():
     functions = {name for name in methods.__all__ if callable(getattr(methods, name))}
     helpers = {"method_params", "default_params", "grad_cam_layer"}
-    helpers |= {"increase", "decrease", "keep", "layer_filter"}  # targets, not methods
+    helpers |= {"increase", "decrease", "keep", "layer_filter", "segmentation", "detection"}
     assert set(methods.METHODS) == functions - helpers
     assert all(methods.METHODS[name] is getattr(methods, name) for name in methods.METHODS)
 
