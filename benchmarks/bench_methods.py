@@ -186,6 +186,10 @@ def main():
         # Score-CAM: one forward for the activations, one per channel (128) and image.
         ("score_cam", {}, BATCH * (1 + 128), False),
         ("score_cam", {"max_n": 16}, BATCH * (1 + 16), False),
+        # Ablation-CAM: the activations, the unablated score, one per channel and image.
+        ("ablation_cam", {"max_n": 16}, BATCH * (2 + 16), False),
+        # FullGrad: the input gradients, then every biased layer's output gradients.
+        ("full_grad", {}, 2 * BATCH, True),
         ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
         ("guided_backprop", {}, BATCH, True),
         ("deconvnet", {}, BATCH, True),

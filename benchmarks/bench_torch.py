@@ -114,11 +114,15 @@ CASES = [  # name, params, model inputs per image, backward?
     ("blur_integrated_gradients", {"steps": 100}, 100, True),
     ("grad_cam", {}, 1, True),
     ("hires_cam", {}, 1, True),
+    ("grad_cam_elementwise", {}, 1, True),
     ("grad_cam_plus_plus", {}, 1, True),
     ("xgrad_cam", {}, 1, True),
     ("layer_cam", {}, 1, True),
     ("eigen_cam", {}, 1, False),
+    ("eigen_grad_cam", {}, 1, True),
     ("score_cam", {}, 1 + 64, False),  # the last layer's 64 channels
+    ("ablation_cam", {}, 2 + 64, False),  # and the unablated score
+    ("full_grad", {}, 2, True),
     ("occlusion", {"size": 15, "stride": 8}, 1 + 5 * 5, False),
     ("guided_backprop", {}, 1, True),
     ("deconvnet", {}, 1, True),

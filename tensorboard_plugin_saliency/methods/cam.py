@@ -40,9 +40,13 @@ def first_component(values, sign_correction=True):
     n, h, w, c = values.shape
     matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
-    # All images in one batched SVD; the economy one when the sign is chosen here.
-    vt = np.linalg.svd(centred, full_matrices=not sign_correction)[2]
-    out = np.einsum("npc,nc->np", centred, vt[:, 0])
+    if sign_correction:
+        # The first right singular vector is the top eigenvector of the channels'
+        # scatter matrix [C, C]: one batched eigh, cheaper than the SVD of [hw, C].
+        component = np.linalg.eigh(np.einsum("npc,npd->ncd", centred, centred))[1][..., -1]
+    else:  # LAPACK's SVD and its sign, as pytorch-grad-cam
+        component = np.linalg.svd(centred, full_matrices=True)[2][:, 0]
+    out = np.einsum("npc,nc->np", centred, component)
     if sign_correction:
         response = matrices.sum(axis=2)
         response -= response.mean(axis=1, keepdims=True)
