@@ -35,22 +35,25 @@ def first_component(values, sign_correction=True):
     projected on its first right singular vector (EigenCAM). A singular vector's sign
     is arbitrary; with `sign_correction` it is chosen so that the projection
     correlates positively with the sum of the values over channels, so that the map
-    points where the layer responds. Without, the sign is LAPACK's (pytorch-grad-cam).
+    points where the layer responds. Without, the sign is LAPACK's on the float32
+    matrix, as pytorch-grad-cam's `get_2d_projection` computes it (a centred matrix of
+    fewer positions than channels is rank-deficient, and its rounding decides the sign).
     """
     n, h, w, c = values.shape
+    if not sign_correction:  # LAPACK's SVD of the float32 matrix, as pytorch-grad-cam
+        matrices = np.nan_to_num(values.astype(np.float32)).reshape(n, h * w, c)
+        centred = matrices - matrices.mean(axis=1, keepdims=True)
+        component = np.linalg.svd(centred, full_matrices=True)[2][:, 0]
+        return np.einsum("npc,nc->np", centred, component).reshape(n, h, w).astype(np.float32)
     matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
-    if sign_correction:
-        # The first right singular vector is the top eigenvector of the channels'
-        # scatter matrix [C, C]: one batched eigh, cheaper than the SVD of [hw, C].
-        component = np.linalg.eigh(np.einsum("npc,npd->ncd", centred, centred))[1][..., -1]
-    else:  # LAPACK's SVD and its sign, as pytorch-grad-cam
-        component = np.linalg.svd(centred, full_matrices=True)[2][:, 0]
+    # The first right singular vector is the top eigenvector of the channels' scatter
+    # matrix [C, C]: one batched eigh, cheaper than the SVD of [hw, C].
+    component = np.linalg.eigh(np.einsum("npc,npd->ncd", centred, centred))[1][..., -1]
     out = np.einsum("npc,nc->np", centred, component)
-    if sign_correction:
-        response = matrices.sum(axis=2)
-        response -= response.mean(axis=1, keepdims=True)
-        out *= np.where(np.einsum("np,np->n", out, response) < 0, -1.0, 1.0)[:, None]
+    response = matrices.sum(axis=2)
+    response -= response.mean(axis=1, keepdims=True)
+    out *= np.where(np.einsum("np,np->n", out, response) < 0, -1.0, 1.0)[:, None]
     return out.reshape(n, h, w).astype(np.float32)
 
 

@@ -39,10 +39,12 @@ Also recorded: the default layer each model's Grad-CAM takes (no `layer=`), by
 `registry.method_params("grad_cam", model=model)["layer"]` after a call, and that map
 against pytorch-grad-cam's on that layer (`*_default`).
 
-Two known differences, strict xfails (see their reasons): Eigen-Grad-CAM's sign on one
-image of the small Swin (ours centres and projects in float64, pytorch-grad-cam in
-float32, and LAPACK's sign follows the rounding of a rank-deficient matrix), and
-`layers=` before `aggregate_multi_layers`' last rescaling, which ours leaves out.
+With `sign_correction=False`, the Eigen methods take LAPACK's sign of the float32
+matrix as pytorch-grad-cam does: on the small Swin (2 x 2 positions, 256 channels) the
+centred matrix is rank-deficient and its rounding decides the sign
+(`test_eigen_sign_is_lapacks_at_float32`). `layers=` gives the combined map before
+`aggregate_multi_layers`' last rescaling (raw, as every map we store); after it, the two
+are equal.
 """
 
 import json
@@ -362,28 +364,8 @@ def measured():
     return answer
 
 
-EIGEN_SIGN = (
-    "EigenGradCAM on the small Swin's layers.3 (2 x 2 positions, 256 channels): image 1's "
-    "map has the other sign. Ours centres and projects in float64 (cam.first_component), "
-    "pytorch-grad-cam in float32 (get_2d_projection). Centred on 4 positions, the matrix "
-    "has rank 3: its 4th singular value is 5e-18 in ours, float32 rounding (6e-9) in "
-    "theirs, and the sign LAPACK gives the first singular vector differs between the two "
-    "(test_eigen_sign_is_lapacks_at_float32). To match, first_component with "
-    "sign_correction=False would compute as get_2d_projection does, in float32."
-)
-LAST_SCALING = (
-    "layers=: layer_choice.combined returns the mean of the layers' scaled, resized "
-    "maps, without aggregate_multi_layers' last scale_cam_image of that mean; where "
-    "the layers peak in different places the mean's maximum is below 1, and the two "
-    "differ by up to 0.5 (equal after that scaling: the test above)"
-)
-
-
 def _param(model, method):
-    marks = ()
-    if (model, method) == ("swin_small", "eigen_grad_cam"):
-        marks = pytest.mark.xfail(strict=True, reason=EIGEN_SIGN)
-    return pytest.param(model, method, marks=marks, id="%s/%s" % (model, method))
+    return pytest.param(model, method, id="%s/%s" % (model, method))
 
 
 @needs_vision
@@ -395,35 +377,6 @@ def test_raw_maps_equal_grad_cam_after_its_post_processing(measured, model, meth
     assert all(low < 0.01 for low in case["theirs_min"]), case
     assert case["shape"] == SHAPES[model if model in SHAPES else model.partition("_")[0]]
     assert case["diff"] <= ATOL, case
-
-
-@needs_vision
-@pytest.mark.xfail(strict=True, reason=LAST_SCALING)
-@pytest.mark.parametrize("method", METHODS)
-def test_layers_equal_grad_cam_as_they_are(measured, method):
-    case = measured["cases"]["cnn_layers/%s" % method]
-    assert case["unscaled_diff"] <= ATOL, case
-
-
-@needs_vision
-def test_eigen_sign_is_lapacks_at_float32(measured):
-    """The cause of the Eigen-Grad-CAM mismatch on Swin: on pytorch-grad-cam's own
-    activations times gradients, our projection equals theirs up to its sign in each
-    image, and a float32 replica of `get_2d_projection` (centred in float32) on our
-    channels-last layout equals theirs, sign and all."""
-    sign = measured["eigen_sign"]
-    tolerance = 1e-5 * sign["scale"]
-    for same, opposite in zip(sign["same_sign_diff"], sign["opposite_sign_diff"]):
-        assert min(same, opposite) <= tolerance, sign
-    assert sign["float32_replica_diff"] <= tolerance, sign
-    # Rank 3 (4 positions, centred): the 4th singular value is rounding, float32's in
-    # theirs, none in ours.
-    for values in sign["singular_values_float32"]:
-        assert 1e-12 * values[0] < values[3] < 1e-5 * values[0], sign
-    for values in sign["singular_values_float64"]:
-        assert values[3] < 1e-12 * values[0], sign
-    flipped = [i for i, same in enumerate(sign["same_sign_diff"]) if same > tolerance]
-    print("images whose sign differs: %s" % flipped)
 
 
 @needs_vision
