@@ -84,10 +84,16 @@ def method_params(name, model=None, **params):
             hidden |= {p.name for p in runs.params if p.recorded == "never"}
             out.update(preset)
     out.update(params)
-    if model is not None and "layer" in runs.defaults:  # the layer it resolves, by name
+    if out.get("layers") is not None:  # several layers: no single one
+        out.pop("layer", None)
+    if model is not None and "layer" in runs.defaults:  # the layers it resolves, by name
         from tensorboard_plugin_saliency.methods.frameworks import adapter_for
 
-        out["layer"] = adapter_for(model).layer_name(out.get("layer"))
+        adapter = adapter_for(model)
+        if out.get("layers") is not None:
+            out["layers"] = [adapter.layer_name(layer) for layer in out["layers"]]
+        else:
+            out["layer"] = adapter.layer_name(out.get("layer"))
     for key in ("target", "output"):  # recorded when not each image's class of output 0
         if out.get(key) is None:
             out.pop(key, None)

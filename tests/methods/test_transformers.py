@@ -212,7 +212,9 @@ def test_layers_are_combined_as_pytorch_grad_cam_combines_them():
     with pytest.raises(ValueError, match="layers: expected a non-empty list"):
         torch_methods.grad_cam(model, images, layers="norm")
     provenance = registry.method_params("grad_cam", model=model, layers=names)
-    assert provenance["layers"] == names
+    assert provenance["layers"] == names and "layer" not in provenance
+    blocks = [model.blocks[0].norm1, model.blocks[1].norm1]  # modules, recorded by name
+    assert registry.method_params("grad_cam", model=model, layers=blocks)["layers"] == names
 
 
 def test_vits_log_through_log_attributions_and_the_callback(tmp_path):
