@@ -44,16 +44,16 @@ def first_component(values, sign_correction=True):
         matrices = np.nan_to_num(values.astype(np.float32)).reshape(n, h * w, c)
         centred = matrices - matrices.mean(axis=1, keepdims=True)
         component = np.linalg.svd(centred, full_matrices=True)[2][:, 0]
-        return np.einsum("npc,nc->np", centred, component).reshape(n, h, w).astype(np.float32)
+        return (centred @ component[..., None]).reshape(n, h, w).astype(np.float32)
     matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
     # The first right singular vector is the top eigenvector of the channels' scatter
     # matrix [C, C]: one batched eigh, cheaper than the SVD of [hw, C].
-    component = np.linalg.eigh(np.einsum("npc,npd->ncd", centred, centred))[1][..., -1]
-    out = np.einsum("npc,nc->np", centred, component)
+    component = np.linalg.eigh(centred.transpose(0, 2, 1) @ centred)[1][..., -1]
+    out = (centred @ component[..., None])[..., 0]
     response = matrices.sum(axis=2)
     response -= response.mean(axis=1, keepdims=True)
-    out *= np.where(np.einsum("np,np->n", out, response) < 0, -1.0, 1.0)[:, None]
+    out *= np.where((out * response).sum(axis=1) < 0, -1.0, 1.0)[:, None]
     return out.reshape(n, h, w).astype(np.float32)
 
 

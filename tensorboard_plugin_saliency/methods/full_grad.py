@@ -31,7 +31,7 @@ def _scaled_sum(term, size, scale):
         return resize.resize(summed, size).astype(np.float64)
     rows = resize.interpolation_matrix(summed.shape[1], size[0]).astype(np.float64)
     cols = resize.interpolation_matrix(summed.shape[2], size[1]).astype(np.float64)
-    return np.einsum("Hh,nhw,Ww->nHW", rows, summed, cols)
+    return rows @ summed @ cols.T
 
 
 def compute(model, batch, scale="layer"):
