@@ -52,6 +52,7 @@ bench:
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_methods.py
 	$(PY) benchmarks/bench_torch.py
+	$(PY) benchmarks/bench_grad_cam.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
 
 reliability:
