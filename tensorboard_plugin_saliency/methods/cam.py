@@ -43,13 +43,11 @@ def first_component(values, sign_correction=True):
     if not sign_correction:  # LAPACK's SVD of the float32 matrix, as pytorch-grad-cam
         matrices = np.nan_to_num(values.astype(np.float32)).reshape(n, h * w, c)
         centred = matrices - matrices.mean(axis=1, keepdims=True)
-        component = np.linalg.svd(centred, full_matrices=True)[2][:, 0]
+        component = np.linalg.svd(centred, full_matrices=False)[2][:, 0]
         return (centred @ component[..., None]).reshape(n, h, w).astype(np.float32)
     matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
-    # The first right singular vector is the top eigenvector of the channels' scatter
-    # matrix [C, C]: one batched eigh, cheaper than the SVD of [hw, C].
-    component = np.linalg.eigh(centred.transpose(0, 2, 1) @ centred)[1][..., -1]
+    component = np.linalg.svd(centred, full_matrices=False)[2][:, 0]  # batched, economy
     out = (centred @ component[..., None])[..., 0]
     response = matrices.sum(axis=2)
     response -= response.mean(axis=1, keepdims=True)

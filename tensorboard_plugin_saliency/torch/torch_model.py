@@ -60,6 +60,8 @@ class Trace(NamedTuple):
     every: dict
     """`id(module)` -> its `Candidate`, for every module that made one tensor (a
     container that passes on its last module's output among them)."""
+    modules: int
+    """How many modules the model had: another count is another model to trace."""
 
 
 class TorchModel(adapter.ModelAdapter):
@@ -225,13 +227,20 @@ class TorchModel(adapter.ModelAdapter):
         (channels last; one image is enough), remembered for this module.
 
         A module is listed where its output is made (an attention module where it
-        starts, so that the layers before it are the ones that feed it). Outputs
-        that are not one tensor of the image's batch (attention windows), and
-        containers that pass on their last module's output unchanged, are left out.
+        starts, so that the layers before it are the ones that feed it); a container
+        that returns its last module's output as it is (the same tensor, not changed
+        in place since) is listed in that module's place, as users name it
+        (`layer4`, not `layer4.1.relu`). Outputs that are not one tensor of the
+        image's batch (attention windows) are left out. Traced once per module and
+        image size.
         """
-        names = {id(m): name for name, m in self.model.named_modules() if name}
         image_hw = tuple(int(d) for d in images.shape[1:3])
-        order, hooks, made, every = [], [], set(), {}
+        count = sum(1 for _ in self.model.modules())
+        known = _TRACES.get(self.model)
+        if known is not None and known.image_hw == image_hw and known.modules == count:
+            return known
+        names = {id(m): name for name, m in self.model.named_modules() if name}
+        order, hooks, made, every = [], [], {}, {}
 
         def started(module, inputs):
             if _kind(module) == "attention":
@@ -245,9 +254,15 @@ class TorchModel(adapter.ModelAdapter):
                 shape = (shape[1], shape[2], shape[0])
             candidate = Candidate(module, names[id(module)], _kind(module), shape)
             every[id(module)] = candidate
-            if id(output) not in made and candidate.kind != "attention":
-                made.add(id(output))
-                order.append(candidate)
+            if candidate.kind == "attention":
+                return
+            value = (id(output), output._version)  # a tensor changed in place is new
+            if value in made:  # passed on: by a container of its maker, or as it is
+                if not any(inner is made[value].layer for inner in module.modules()):
+                    return
+                order.remove(made[value])
+            made[value] = candidate
+            order.append(candidate)
 
         outputs = []  # kept alive, so that no output's id is reused within the call
         for module in self.model.modules():
@@ -265,7 +280,7 @@ class TorchModel(adapter.ModelAdapter):
         for candidate in order:  # the last call of a module that runs twice
             seen.pop(id(candidate.layer), None)
             seen[id(candidate.layer)] = candidate
-        _TRACES[self.model] = Trace(list(seen.values()), image_hw, every)
+        _TRACES[self.model] = Trace(list(seen.values()), image_hw, every, count)
         return _TRACES[self.model]
 
     def _traced(self):
@@ -419,7 +434,11 @@ class TorchModel(adapter.ModelAdapter):
             )
         explained = batch.explained
         terms, seen = [], []
-        hooks = [m.register_forward_hook(lambda m, i, out: seen.append((m, out))) for m in modules]
+        def keep(module, inputs, output):  # the output as made (see `_captured`)
+            seen.append((module, output))
+            return output.clone()
+
+        hooks = [m.register_forward_hook(keep) for m in modules]
         try:
             with self._relus():
                 for rows in self._rows(batch.n):
@@ -503,9 +522,17 @@ class _DeconvRelu(torch.autograd.Function):
 
 @contextlib.contextmanager
 def _captured(module):
-    """The outputs of `module` while the block runs (a list, in call order)."""
+    """The outputs of `module` while the block runs (a list, in call order), as the
+    module made them: the model goes on with a copy, so that an in-place operation
+    after the module (a ResNet block's `+=` and ReLU) changes neither the values
+    read nor the tensor whose gradient is taken."""
     seen = []
-    hook = module.register_forward_hook(lambda m, i, out: seen.append(out))
+
+    def keep(module, inputs, output):
+        seen.append(output)
+        return output.clone() if isinstance(output, torch.Tensor) else output
+
+    hook = module.register_forward_hook(keep)
     try:
         yield seen
     finally:

@@ -139,7 +139,8 @@ def test_channels_last_token_maps_are_read_as_maps():
     images = _first_chw(_images())
     maps = torch_methods.grad_cam(model, images, [0, 1])
     assert maps.shape == (2, 4, 4) and maps.max() > 0
-    assert registry.method_params("grad_cam", model=model)["layer"] == "stages.1"
+    # The last stage's output, named as the container that returns it.
+    assert registry.method_params("grad_cam", model=model)["layer"] == "stages"
     seen = []
     hook = model.stages[1].register_forward_hook(lambda m, i, o: seen.append(o))
     scores = model(images)

@@ -40,9 +40,9 @@ On the token layers (a layer norm, a Swin stage) it gets `ZeroingAblationLayer`,
 FullGrad (`scale="channel"`) against pytorch-grad-cam's `FullGrad`, whose map is the
 sum `scale_cam_image` scales (no rectification): on a small CNN with `BatchNorm2d`
 (`fullgrad_bn`) and on torchvision's ResNet-18 (`fullgrad_resnet18`), their batch
-norms' statistics drawn at random (fresh ones add no bias). ResNet-18's in-place ReLUs
-overwrite its batch norms' outputs, which ours then differentiates (a strict xfail,
-`IN_PLACE`); with copying ReLUs (`fullgrad_resnet18_copying_relu`) the two agree.
+norms' statistics drawn at random (fresh ones add no bias), with its in-place ReLUs as
+built and with copying ReLUs (`fullgrad_resnet18_copying_relu`): ours reads each
+layer's output as the layer made it, before the in-place operations after it.
 
 The targets were chosen so that every compared map is a real map on both sides (not
 all zeros, as a rectified map of random weights can be): the tests check that
@@ -54,9 +54,9 @@ Also recorded: the default layer each model's Grad-CAM takes (no `layer=`), by
 against pytorch-grad-cam's on that layer (`*_default`); and on more models (`MORE`:
 timm's DeiT-Tiny distilled and ConvNeXt-Atto, torchvision's ResNet-18, a small
 VisionTransformer and Swin-T), the layer, the map's shape and the map against
-pytorch-grad-cam's Grad-CAM on the layer it should be. On ResNet-18 the map is
-layer4's but the recorded name is `layer4.1.bn2` (a strict xfail: its in-place
-operations return bn2's output tensor itself).
+pytorch-grad-cam's Grad-CAM on the layer it should be. On ResNet-18 the layer is
+recorded as `layer4`, the container that returns the last block's output (its
+in-place `+=` and ReLU return bn2's tensor, changed).
 
 With `sign_correction=False`, the Eigen methods take LAPACK's sign of the float32
 matrix as pytorch-grad-cam does: on the small Swin (2 x 2 positions, 256 channels) the
@@ -550,15 +550,6 @@ GRADIENT_METHODS = tuple(m for m in METHODS if m not in ("score_cam", "ablation_
 
 # FullGrad on torchvision's ResNet-18, whose ReLUs work in place (see the module's
 # docstring): what tensorboard_plugin_saliency/torch/torch_model.py would have to change.
-IN_PLACE = (
-    "TorchModel.bias_gradients takes torch.autograd.grad(score, outputs) of the outputs "
-    "its forward hooks saved; ResNet's ReLU(inplace=True) (and `out += identity`) then "
-    "overwrite bn1's and bn2's outputs in place, so that the gradient is taken with "
-    "respect to the rectified values, without the ReLU's mask (0.21 off; "
-    "pytorch-grad-cam's output.register_hook gets the gradient of the value as the BN "
-    "made it). Its hook `lambda m, i, out: seen.append((m, out))` should also return "
-    "out.clone() (checked: 1.8e-6 off); with copying ReLUs the two agree to 1.8e-6"
-)
 CASES = (
     [("cnn", m) for m in METHODS]
     + [("cnn_layers", m) for m in METHODS]
@@ -569,6 +560,7 @@ CASES = (
     + [("swin_rt16", "score_cam"), ("swin_default", "grad_cam")]
     + [("swin_small", m) for m in METHODS]
     + [("fullgrad_bn", "full_grad"), ("fullgrad_resnet18_copying_relu", "full_grad")]
+    + [("fullgrad_resnet18", "full_grad")]
 )
 SHAPES = {
     "cnn": [2, 16, 16],
@@ -603,8 +595,7 @@ def _param(model, method, marks=()):
 @needs_vision
 @pytest.mark.parametrize(
     "model,method",
-    [_param(*case) for case in CASES]
-    + [_param("fullgrad_resnet18", "full_grad", pytest.mark.xfail(strict=True, reason=IN_PLACE))],
+    [_param(*case) for case in CASES],
 )
 def test_raw_maps_equal_grad_cam_after_its_post_processing(measured, model, method):
     case = measured["cases"]["%s/%s" % (model, method)]
@@ -641,8 +632,9 @@ def test_ablation_zeroes_as_grad_cam_does_after_a_relu(measured):
     [
         # DeiT: a class and a distillation token before the 4 x 4 patches.
         ("deit", "blocks.11.norm1", [2, 4, 4]),
-        # ConvNeXt: its last block, whose output is its last stage's (stages.3).
-        ("convnext", "stages.3.blocks.1", [2, 2, 2]),
+        # ConvNeXt: `stages`, the outermost container that returns its last stage's
+        # output (stages.3's, its last block's).
+        ("convnext", "stages", [2, 2, 2]),
         ("tv_vit", "encoder.layers.encoder_layer_1.ln_1", [2, 4, 4]),
         # torchvision's Swin-T: `permute`, the final norm's output [N, 2, 2, 768] moved
         # to channels first ([N, 768, 2, 2]) for the pooling: the same map as `norm`'s.
@@ -670,20 +662,6 @@ def test_resnet18_default_map_is_its_last_blocks(measured):
 
 
 @needs_vision
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "our default layer is recorded as layer4.1.bn2: BasicBlock's `out += identity` "
-        "and ReLU(inplace=True) return bn2's output tensor itself, so TorchModel.trace "
-        "(`id(output) not in made`) lists no later module (layer4.1.relu, layer4.1, "
-        "layer4) and layer_choice.default_layer extends the last conv to bn2. The map "
-        "is layer4's (the tensor is read after the in-place ops), but pytorch-grad-cam "
-        "given layer4.1.bn2 differs by 0.30 (and given layer4.1.relu, called twice, by "
-        "1.0). trace would have to count an output seen again whose _version changed as "
-        "made anew, and record the outermost module returning a value (layer4.1 or "
-        "layer4), not the one that made it"
-    ),
-)
 def test_resnet18_default_layer_is_named_as_its_last_block(measured):
     found = measured["more_default_layers"]["resnet18"]
-    assert found["layer"] in ("layer4", "layer4.1"), found
+    assert found["layer"] == "layer4", found
