@@ -388,34 +388,62 @@ class TorchModel(adapter.ModelAdapter):
 
     def ablated_scores(self, batch, layer, kept):
         """float `[n, N]`: the explained score of image i with channel `kept[i, k]` of
-        the layer set to zero (-1: none), row k; forward only, in chunks."""
+        the layer set to zero (-1: none), row k; forward only, in chunks.
+
+        The layer's outputs are computed once; the ablated passes take them from
+        there instead of running the layer again (as pytorch-grad-cam's ablation
+        layer does), unless the layer runs more than once per pass.
+        """
         chosen = layer_choice.choice(layer)
         module = self.resolve_layer(chosen.layer, batch.images)
         explained = batch.explained
         count, n = kept.shape[1], batch.n
         channels = torch.as_tensor(kept.T.reshape(-1), device=self.device)  # row k * N + i
+
+        def ablated(output, rows):
+            axis = _channel_axis(output, batch.shape[1:3])
+            mask = torch.ones(len(rows), output.shape[axis], device=output.device)
+            hit = channels[rows] >= 0
+            mask[hit.nonzero()[:, 0], channels[rows][hit]] = 0
+            shape = [len(rows)] + [1] * (output.ndim - 1)
+            shape[axis] = output.shape[axis]
+            return output * mask.reshape(shape)
+
         out = []
         with torch.no_grad(), self._relus():
+            made = self._outputs_once(module, batch)
             for rows in self._rows(count * n):
                 i = rows % n
-
-                def ablate(module, inputs, output, rows=rows):
-                    axis = _channel_axis(output, batch.shape[1:3])
-                    mask = torch.ones(len(rows), output.shape[axis], device=output.device)
-                    hit = channels[rows] >= 0
-                    mask[hit.nonzero()[:, 0], channels[rows][hit]] = 0
-                    shape = [len(rows)] + [1] * (output.ndim - 1)
-                    shape[axis] = output.shape[axis]
-                    return output * mask.reshape(shape)
-
-                hook = module.register_forward_hook(ablate)
+                if made is not None:
+                    values = ablated(made[i], rows)
+                    module.forward = lambda *args, values=values, **kwargs: values
+                    hook = None
+                else:
+                    hook = module.register_forward_hook(
+                        lambda m, inputs, output, rows=rows: ablated(output, rows)
+                    )
                 try:
                     outputs = self._call(batch.images[i], explained)
                 finally:
-                    hook.remove()
+                    if hook is None:
+                        del module.forward
+                    else:
+                        hook.remove()
                 score = explained.target.score(outputs, explained.classes[i], self.ops)
                 out.append(score.double().cpu().numpy())
         return np.concatenate(out).reshape(count, n)
+
+    def _outputs_once(self, module, batch):
+        """The module's outputs for the batch's images `[N, ...]`, or None when it runs
+        more than once per pass or its output is not one tensor."""
+        made = []
+        for rows in self._rows(batch.n):
+            with _captured(module) as seen:
+                self.model(batch.images[rows].permute(0, 3, 1, 2))
+            if len(seen) != 1 or not isinstance(seen[0], torch.Tensor):
+                return None
+            made.append(seen[0])
+        return torch.cat(made)
 
     def bias_gradients(self, batch):
         """FullGrad's bias terms: for every call of a convolution or batch
@@ -434,6 +462,7 @@ class TorchModel(adapter.ModelAdapter):
             )
         explained = batch.explained
         terms, seen = [], []
+
         def keep(module, inputs, output):  # the output as made (see `_captured`)
             seen.append((module, output))
             return output.clone()
