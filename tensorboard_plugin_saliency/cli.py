@@ -1,7 +1,7 @@
 """The `tensorboard-saliency` command line.
 
-    tensorboard-saliency demo --logdir DIR [--framework tf|torch] [--epochs N] [--no-serve]
-        [--port P]
+    tensorboard-saliency demo --logdir DIR [--framework tf|torch] [--model cnn|vit]
+        [--epochs N] [--no-serve] [--port P]
     tensorboard-saliency render --logdir DIR --run RUN --tag TAG [--step S] [--sample I]
         [--mask NAME] [--colormap NAME] [--opacity A] [--sign S] [--clip P]
         [--clip-mode percentile|mass] [--threshold K] --out FILE.png
@@ -138,6 +138,7 @@ def _add_demo_parser(subparsers):
         "shape is the class), trains a small CNN for a few epochs with "
         "SaliencyCallback logging gradients, SmoothGrad, Integrated "
         "Gradients and Grad-CAM, then serves TensorBoard on 127.0.0.1. "
+        "With --model vit, a small vision transformer instead (Keras only). "
         "Needs TensorFlow, or with --framework torch, PyTorch.",
     )
     parser.add_argument("--logdir", required=True, help="the log directory to write")
@@ -147,6 +148,14 @@ def _add_demo_parser(subparsers):
         default="tf",
         help="train with Keras and SaliencyCallback (tf, the default), or with a PyTorch "
         "loop logging the same methods with log_attributions (torch)",
+    )
+    parser.add_argument(
+        "--model",
+        choices=("cnn", "vit"),
+        default="cnn",
+        help="the model to train: the small CNN (cnn, the default), or a small vision "
+        "transformer with a class token (vit: 8x8 tokens; logs Grad-CAM and LayerCAM at "
+        "its token grid, in the runs vit/saliency and vit/keras, beside the CNN's)",
     )
     parser.add_argument(
         "--epochs", type=_positive_int, default=8, help="training epochs (default: 8)"
@@ -173,6 +182,10 @@ def _positive_int(text):
 
 
 def _demo(args):
+    if args.framework == "torch" and args.model != "cnn":
+        raise CommandError(
+            "--model %s: the torch demo trains the CNN only; use --framework tf" % args.model
+        )
     if args.framework == "torch":
         try:
             import torch  # noqa: F401
@@ -192,7 +205,8 @@ def _demo(args):
             raise CommandError(
                 "the demo needs TensorFlow: pip install 'tensorboard-plugin-saliency[tf]' (%s)" % e
             ) from None
-    chosen.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port)
+    options = {"model": args.model} if args.framework == "tf" else {}
+    chosen.run(args.logdir, epochs=args.epochs, no_serve=args.no_serve, port=args.port, **options)
     return 0
 
 

@@ -2,8 +2,9 @@
 
 Each image holds one shape (circle, square or triangle: the class) at a random place on
 textured clutter, so where the evidence lies is known exactly: `ShapesDataset.masks`
-marks the object's pixels. The demo trains a small CNN with `SaliencyCallback`, then
-serves TensorBoard.
+marks the object's pixels. The demo trains a small CNN with `SaliencyCallback` (or,
+with `model="vit"`, the small vision transformer of `demo_vit`), then serves
+TensorBoard.
 """
 
 import dataclasses
@@ -118,8 +119,35 @@ DEMO_METHODS = {
 }
 
 
-def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
-    """Trains the demo CNN, logging saliency of `shown` validation images each epoch.
+MODELS = ("cnn", "vit")
+"""The demo's models: the CNN above, or the vision transformer of `demo_vit`."""
+
+
+def model_methods(model="cnn"):
+    """The methods (`{name: params}`) the demo logs for `model` ("cnn" or "vit")."""
+    if model == "vit":
+        from tensorboard_plugin_saliency import demo_vit
+
+        return demo_vit.METHODS
+    _check_model(model)
+    return DEMO_METHODS
+
+
+def run_directory(logdir, model="cnn"):
+    """Where the demo writes `model`'s runs: `logdir` itself for the CNN (runs
+    `saliency`, `keras`), `logdir/vit` for the ViT (`vit/saliency`, `vit/keras`)."""
+    _check_model(model)
+    return logdir if model == "cnn" else os.path.join(logdir, "vit")
+
+
+def _check_model(model):
+    if model not in MODELS:
+        raise ValueError("model: expected one of %s, got %r" % (", ".join(MODELS), model))
+
+
+def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2, model="cnn"):
+    """Trains the demo's `model` ("cnn", or "vit": `demo_vit`), logging saliency of
+    `shown` validation images each epoch (runs: see `run_directory`).
 
     Returns `(model, validation dataset)`.
     """
@@ -127,29 +155,39 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2):
 
     from tensorboard_plugin_saliency.callbacks import SaliencyCallback
 
+    methods = model_methods(model)
+    directory = run_directory(logdir, model)
     data = make_shapes(train_size, seed=seed)
     valid = make_shapes(256, seed=seed + 1)
-    model = build_model(seed=seed)
+    if model == "vit":
+        from tensorboard_plugin_saliency import demo_vit
+
+        batch_size = demo_vit.BATCH_SIZE
+        steps = epochs * -(-train_size // batch_size)
+        net = demo_vit.build_model(IMAGE_SIZE, NUM_CLASSES, seed=seed, steps=steps)
+    else:
+        batch_size = 64
+        net = build_model(seed=seed)
     saliency = SaliencyCallback(
-        os.path.join(logdir, "saliency"),
+        os.path.join(directory, "saliency"),
         valid.images[:shown],
         valid.classes[:shown],
-        methods=DEMO_METHODS,
+        methods=methods,
         class_names=CLASS_NAMES,
         tag="validation/shapes",
         faithfulness=("deletion", "insertion"),
     )
-    model.fit(
+    net.fit(
         data.images,
         data.classes,
-        batch_size=64,
+        batch_size=batch_size,
         epochs=epochs,
         verbose=verbose,
         validation_data=(valid.images, valid.classes),
-        callbacks=[saliency, tf.keras.callbacks.TensorBoard(os.path.join(logdir, "keras"))],
+        callbacks=[saliency, tf.keras.callbacks.TensorBoard(os.path.join(directory, "keras"))],
     )
     saliency.close()
-    return model, valid
+    return net, valid
 
 
 @dataclasses.dataclass
@@ -163,6 +201,10 @@ class Figures:
     unrelated); `randomization`: `{method: faithfulness.Randomization}`, every stage.
     `deletion`, `insertion`: `{mask: faithfulness.Curves}` of the 64 images, for each
     demo method, the object's region and the background (masks of known pixels).
+    `cam_ratio`: `{method: ratio per image}` of the ViT's CAMs, at their token grid.
+    The ViT has no randomisation figures (`randomization` empty, the correlations
+    NaN): `faithfulness.randomization_check` cannot re-initialise Keras'
+    `MultiHeadAttention`, whose initializers are private.
     """
 
     accuracy: float
@@ -173,8 +215,21 @@ class Figures:
     deletion: dict = dataclasses.field(default_factory=dict)
     insertion: dict = dataclasses.field(default_factory=dict)
     randomization: dict = dataclasses.field(default_factory=dict)
+    cam_ratio: dict = dataclasses.field(default_factory=dict)
 
     def lines(self):
+        cams = [
+            "%s %.1fx (median %.1fx)" % (name, ratio.mean(), np.median(ratio))
+            for name, ratio in self.cam_ratio.items()
+        ]
+        randomization = [
+            "rank correlation with the masks of the model re-initialised from the top, "
+            "layer by layer (32 images):",
+        ] + [
+            "  %-22s %s"
+            % (name, ", ".join("%s %.2f" % stage for stage in zip(check.layers, check.mean)))
+            for name, check in self.randomization.items()
+        ]
         return (
             [
                 "validation accuracy %.3f" % self.accuracy,
@@ -186,14 +241,9 @@ class Figures:
                     self.smoothgrad_ratio.mean(),
                     np.median(self.smoothgrad_ratio),
                 ),
-                "rank correlation with the masks of the model re-initialised from the top, "
-                "layer by layer (32 images):",
             ]
-            + [
-                "  %-22s %s"
-                % (name, ", ".join("%s %.2f" % stage for stage in zip(check.layers, check.mean)))
-                for name, check in self.randomization.items()
-            ]
+            + (["the same at the CAMs' token grid (64 images): " + ", ".join(cams)] if cams else [])
+            + (randomization if self.randomization else [])
             + [
                 "deletion AUC (lower is better) / insertion AUC (higher is better), 64 images, "
                 "random pixel order %.3f / %.3f:"
@@ -211,43 +261,86 @@ class Figures:
 
 
 def object_mass_ratio(masks, objects):
-    """Share of |mask| mass on the object / the object's share of the image, per image."""
+    """Share of |mask| mass on the object / the object's share of the image, per image.
+
+    A mask smaller than the image by whole factors (a CAM's grid: the ViT's 8x8 tokens
+    of 6x6 pixels) is weighed against the share of each cell the object covers (each
+    cell's mass spread evenly over its pixels, as a nearest-neighbour upsampling would
+    spread it). A mask with no mass at all (a rectified CAM can be all zeros) scores 0.
+    """
     mass = np.abs(masks).sum(-1) if masks.ndim == 4 else np.abs(masks)
-    inside = (mass * objects).sum(axis=(1, 2)) / mass.sum(axis=(1, 2))
+    objects = np.asarray(objects, np.float32)
+    n, height, width = objects.shape
+    h, w = mass.shape[1:3]
+    if height % h or width % w:
+        raise ValueError(
+            "masks: expected the objects' size %dx%d or a whole fraction of it, got %dx%d"
+            % (height, width, h, w)
+        )
+    cells = objects.reshape(n, h, height // h, w, width // w).mean(axis=(2, 4))
+    total = mass.sum(axis=(1, 2))
+    inside = (mass * cells).sum(axis=(1, 2)) / np.where(total > 0, total, 1)
     return inside / objects.mean(axis=(1, 2))
 
 
-def figures(model, valid):
-    """The `Figures` of a trained demo `model` on the validation set `valid`."""
+def cam_ratios(model, valid, names, n=64):
+    """`{method: object_mass_ratio}` of the CAM methods `names` on the first `n`
+    validation images, each at its own resolution (the ViT's 8x8 token grid)."""
+    from tensorboard_plugin_saliency import methods
+
+    images, classes, objects = valid.images[:n], valid.classes[:n], valid.masks[:n]
+    return {
+        name: object_mass_ratio(methods.METHODS[name](model, images, classes), objects)
+        for name in names
+    }
+
+
+def figures(model, valid, which="cnn"):
+    """The `Figures` of a trained demo `model` ("cnn" or "vit": `which`) on the
+    validation set `valid`."""
     from tensorboard_plugin_saliency import faithfulness, methods
 
+    chosen = model_methods(which)
     accuracy = float((np.asarray(model(valid.images)).argmax(1) == valid.classes).mean())
     images, classes, objects = valid.images[:64], valid.classes[:64], valid.masks[:64]
     ig = methods.integrated_gradients(model, images, classes)
     sg = methods.smoothgrad(model, images, classes, seed=0)
     masks = {"integrated_gradients": ig, "smoothgrad": sg}
-    for name in ("grad_cam", "gradients"):
-        masks[name] = methods.METHODS[name](model, images, classes, **DEMO_METHODS[name])
+    for name in chosen:
+        if name not in masks:
+            masks[name] = methods.METHODS[name](model, images, classes, **chosen[name])
+    cams = {}
+    if which == "vit":
+        from tensorboard_plugin_saliency import demo_vit
+
+        cams = {name: object_mass_ratio(masks[name], objects) for name in demo_vit.CAMS}
     masks["object region"] = objects.astype(np.float32)
     masks["background"] = 1.0 - objects.astype(np.float32)
     # IG is signed and its sign is part of the explanation (|IG| inherits the image's
     # edges through the x * gradient factor, as Adebayo et al. found).
     few, few_classes = images[:32], classes[:32]
-    randomization = {
-        "smoothgrad": faithfulness.randomization_check(
-            model, few, "smoothgrad", few_classes, params={"seed": 0}
-        ),
-        "integrated_gradients": faithfulness.randomization_check(
-            model, few, "integrated_gradients", few_classes
-        ),
-    }
+    randomization = {}
+    if which == "cnn":
+        randomization = {
+            "smoothgrad": faithfulness.randomization_check(
+                model, few, "smoothgrad", few_classes, params={"seed": 0}
+            ),
+            "integrated_gradients": faithfulness.randomization_check(
+                model, few, "integrated_gradients", few_classes
+            ),
+        }
     return Figures(
         accuracy=accuracy,
         ig_ratio=object_mass_ratio(ig, objects),
         smoothgrad_ratio=object_mass_ratio(sg, objects),
-        smoothgrad_rank_correlation=float(randomization["smoothgrad"].mean[-1]),
-        ig_rank_correlation=float(randomization["integrated_gradients"].mean[-1]),
+        smoothgrad_rank_correlation=float(
+            randomization["smoothgrad"].mean[-1] if randomization else np.nan
+        ),
+        ig_rank_correlation=float(
+            randomization["integrated_gradients"].mean[-1] if randomization else np.nan
+        ),
         randomization=randomization,
+        cam_ratio=cams,
         deletion={
             name: faithfulness.deletion(model, images, mask, classes)
             for name, mask in masks.items()
@@ -269,12 +362,12 @@ def serve(logdir, host="127.0.0.1", port=6006):
     board.main()
 
 
-def run(logdir, epochs=8, no_serve=False, port=6006):
-    """The `tensorboard-saliency demo` command."""
+def run(logdir, epochs=8, no_serve=False, port=6006, model="cnn"):
+    """The `tensorboard-saliency demo` command (`model`: "cnn" or "vit")."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    model, valid = train(logdir, epochs=epochs)
-    print("Wrote saliency summaries to %s" % logdir, flush=True)
-    for line in figures(model, valid).lines():
+    net, valid = train(logdir, epochs=epochs, model=model)
+    print("Wrote saliency summaries to %s" % run_directory(logdir, model), flush=True)
+    for line in figures(net, valid, which=model).lines():
         print(line, flush=True)
     if not no_serve:
         serve(logdir, port=port)
