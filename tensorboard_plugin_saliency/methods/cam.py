@@ -47,12 +47,23 @@ def first_component(values, sign_correction=True):
         return (centred @ component[..., None]).reshape(n, h, w).astype(np.float32)
     matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
-    component = np.linalg.svd(centred, full_matrices=False)[2][:, 0]  # batched, economy
-    out = (centred @ component[..., None])[..., 0]
+    out = _first_projection(centred)
     response = matrices.sum(axis=2)
     response -= response.mean(axis=1, keepdims=True)
     out *= np.where((out * response).sum(axis=1) < 0, -1.0, 1.0)[:, None]
     return out.reshape(n, h, w).astype(np.float32)
+
+
+def _first_projection(centred):
+    """Each matrix `[P, C]` of `centred` `[N, P, C]` projected on its first right
+    singular vector, `[N, P]`, up to its sign: from the top eigenvector of the smaller
+    Gram matrix (`[P, P]` or `[C, C]`), one batched `eigh`, cheaper and steadier in
+    time than the SVD of `[P, C]`."""
+    if centred.shape[1] <= centred.shape[2]:  # X X^T u = s^2 u, and X v = s u
+        values, vectors = np.linalg.eigh(centred @ centred.transpose(0, 2, 1))
+        return vectors[..., -1] * np.sqrt(np.maximum(values[:, -1:], 0))
+    vectors = np.linalg.eigh(centred.transpose(0, 2, 1) @ centred)[1]
+    return (centred @ vectors[..., -1:])[..., 0]
 
 
 def kept_channels(activations, max_n):
