@@ -87,16 +87,7 @@ class KerasModel(adapter.ModelAdapter):
         return tf.cast(tf.argmax(self.class_scores(images, output), axis=1), tf.int32)
 
     def input_gradients(self, batch, points, npoints, *aux):
-        return engine.over_points(
-            self.model,
-            points,
-            batch.images,
-            batch.explained,
-            npoints,
-            self.batch_size,
-            *aux,
-            strategy=self.strategy,
-        )
+        return self._over_points(batch, points, npoints, aux, backward=True)
 
     def gradient_function(self, batch):
         return engine.gradients_of(
@@ -109,6 +100,9 @@ class KerasModel(adapter.ModelAdapter):
         )
 
     def scores(self, batch, points, npoints, *aux):
+        return self._over_points(batch, points, npoints, aux, backward=False)
+
+    def _over_points(self, batch, points, npoints, aux, backward):
         return engine.over_points(
             self.model,
             points,
@@ -117,7 +111,7 @@ class KerasModel(adapter.ModelAdapter):
             npoints,
             self.batch_size,
             *aux,
-            backward=False,
+            backward=backward,
             strategy=self.strategy,
         )
 
