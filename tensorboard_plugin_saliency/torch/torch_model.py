@@ -98,7 +98,7 @@ class TorchModel(adapter.ModelAdapter):
         training = self.model.training
         self.model.eval()
         try:
-            with torch.inference_mode(False), torch.enable_grad():
+            with torch.inference_mode(False), torch.enable_grad(), super().running():
                 yield
         finally:
             self.model.train(training)
