@@ -189,7 +189,7 @@ def main():
         # Ablation-CAM: the activations, the unablated score, one per channel and image.
         ("ablation_cam", {"max_n": 16}, BATCH * (2 + 16), False),
         # FullGrad: the input gradients, then every biased layer's output gradients.
-        ("full_grad", {}, 2 * BATCH, True),
+        ("full_grad", {}, BATCH, True),
         ("occlusion", {"size": 15, "stride": 4}, BATCH * (1 + 13 * 13), False),
         ("guided_backprop", {}, BATCH, True),
         ("deconvnet", {}, BATCH, True),

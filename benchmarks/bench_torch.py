@@ -122,7 +122,7 @@ CASES = [  # name, params, model inputs per image, backward?
     ("eigen_grad_cam", {}, 1, True),
     ("score_cam", {}, 1 + 64, False),  # the last layer's 64 channels
     ("ablation_cam", {}, 2 + 64, False),  # and the unablated score
-    ("full_grad", {}, 2, True),
+    ("full_grad", {}, 1, True),
     ("occlusion", {"size": 15, "stride": 8}, 1 + 5 * 5, False),
     ("guided_backprop", {}, 1, True),
     ("deconvnet", {}, 1, True),

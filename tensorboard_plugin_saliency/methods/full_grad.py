@@ -6,7 +6,6 @@ summed over channels and layers. No layer is chosen: every bias counts."""
 import numpy as np
 
 from tensorboard_plugin_saliency.methods import checks, resize
-from tensorboard_plugin_saliency.methods.adapter import image_points
 
 SCALES = ("layer", "channel")
 """How each term is rescaled to [0, 1] per image before it is summed: over the whole
@@ -19,12 +18,21 @@ EPSILON = {"layer": 1e-6, "channel": 1e-7}
 
 def _scaled_sum(term, size, scale):
     """float64 `[N, H, W]`: one term `[N, h, w, C]`, made non-negative, rescaled,
-    summed over channels and upsampled to `size`."""
-    term = np.abs(term.astype(np.float64))
-    axes = (1, 2, 3) if scale == "layer" else (1, 2)
-    term = term - term.min(axis=axes, keepdims=True)
-    term = term / (term.max(axis=axes, keepdims=True) + EPSILON[scale])
-    summed = term.sum(axis=3)  # upsampling is linear: sum first
+    summed over channels and upsampled to `size`.
+
+    Rescaling is linear, so it is applied to the channels' sum: `sum_c (a_c - lo) /
+    (hi - lo + eps)`, with `lo`, `hi` the layer's (or each channel's) extremes."""
+    term = np.abs(term.astype(np.float32))
+    channels = term.shape[3]
+    if scale == "layer":
+        low = term.min(axis=(1, 2, 3)).astype(np.float64)[:, None, None]
+        span = term.max(axis=(1, 2, 3)).astype(np.float64)[:, None, None] - low + EPSILON[scale]
+        summed = (term.sum(axis=3, dtype=np.float64) - channels * low) / span
+    else:
+        low = term.min(axis=(1, 2)).astype(np.float64)
+        span = term.max(axis=(1, 2)).astype(np.float64) - low + EPSILON[scale]
+        weighted = np.einsum("nhwc,nc->nhw", term, (1 / span).astype(np.float32))
+        summed = weighted.astype(np.float64) - (low / span).sum(axis=1)[:, None, None]
     if summed.shape[1:] == tuple(size):
         return summed
     if scale == "channel":
@@ -39,13 +47,13 @@ def compute(model, batch, scale="layer"):
     non-negative, rescaled to [0, 1] per image (over the layer or channel by channel,
     see `SCALES`) and upsampled to the image, `[N, H, W]`.
 
-    Costs two backward passes: one for the input gradients, one for every layer's
-    output gradients.
+    Costs one forward and one backward pass, which give the input's gradients and
+    every layer's output gradients.
     """
     checks.check_choice("scale", scale, SCALES)
     size = batch.shape[1:3]
-    gradients = model.ops.numpy(model.input_gradients(batch, image_points, 1))
+    gradients, terms = model.full_gradients(batch)
     total = _scaled_sum(gradients * model.ops.numpy(batch.images), size, scale)
-    for term in model.bias_gradients(batch):
+    for term in terms:
         total += _scaled_sum(term, size, scale)
     return total.astype(np.float32)

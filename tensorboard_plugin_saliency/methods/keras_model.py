@@ -207,11 +207,11 @@ class KerasModel(adapter.ModelAdapter):
             out.append(score.numpy().astype(np.float64)[: valid.sum()])
         return np.concatenate(out).reshape(count, n)
 
-    def bias_gradients(self, batch):
-        """FullGrad's bias terms: for every top-level convolution or batch
-        normalisation with a bias whose output is a map, its bias times the gradient
-        of the explained score with respect to its pre-activation output, NumPy
-        `[N, h, w, channels]` (single device)."""
+    def full_gradients(self, batch):
+        """FullGrad's gradients, from one backward pass: the input gradients `[N, H, W, C]`
+        and, for every top-level convolution or batch normalisation with a bias whose
+        output is a map, its bias times the gradient of the explained score with respect
+        to its pre-activation output, `[N, h, w, channels]`; NumPy (single device)."""
         layers = _biased_layers(self.model)
         explained = batch.explained
 
@@ -223,10 +223,11 @@ class KerasModel(adapter.ModelAdapter):
 
             def terms(x, classes):
                 with tf.GradientTape() as tape:
+                    tape.watch(x)
                     *outs, outputs = sub(x, training=False)
                     picked = explained.target.score(outputs, classes, OPS)
-                grads = tape.gradient(picked, outs)
-                out = []
+                grad_x, *grads = tape.gradient(picked, [x, *outs])
+                out = [explained.target.modify(grad_x, OPS)]
                 for layer, value, grad, bias in zip(layers, outs, grads, biases):
                     if _activation(layer) == "relu":  # the gradient before the ReLU
                         grad = grad * tf.cast(value > 0, grad.dtype)
@@ -240,7 +241,8 @@ class KerasModel(adapter.ModelAdapter):
         for rows, valid in engine.chunks(batch.n, self.batch_size):
             out = fn(tf.gather(batch.images, rows), tf.gather(explained.classes, rows))
             parts.append([t.numpy()[: valid.sum()] for t in out])
-        return [np.concatenate(layer) for layer in zip(*parts)]
+        input_gradients, *terms = [np.concatenate(layer) for layer in zip(*parts)]
+        return input_gradients, terms
 
     def with_relu_rule(self, rule, method):
         """The same model, as a copy whose ReLUs follow `rule` (see `relu_rewrite`)."""

@@ -400,7 +400,7 @@ TABLE = (
             ),
         ),
         needs="biases",
-        cost="2",
+        cost="1",
         paper="Srinivas & Fleuret 2019",
         peers={"pytorch-grad-cam": "FullGrad"},
         returns="[N, H, W]",

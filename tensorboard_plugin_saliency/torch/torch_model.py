@@ -445,11 +445,11 @@ class TorchModel(adapter.ModelAdapter):
             made.append(seen[0])
         return torch.cat(made)
 
-    def bias_gradients(self, batch):
-        """FullGrad's bias terms: for every call of a convolution or batch
-        normalisation with a bias (in the order they run) whose output is a map, its
-        bias times the gradient of the explained score with respect to its output,
-        NumPy `[N, h, w, channels]`."""
+    def full_gradients(self, batch):
+        """FullGrad's gradients, from one backward pass: the input gradients `[N, H, W, C]`
+        and, for every call of a convolution or batch normalisation with a bias (in the
+        order they run) whose output is a map, its bias times the gradient of the
+        explained score with respect to its output, `[N, h, w, channels]`; NumPy."""
         modules = [
             m
             for m in self.model.modules()
@@ -461,11 +461,14 @@ class TorchModel(adapter.ModelAdapter):
                 "modules, and it has none with a bias"
             )
         explained = batch.explained
-        terms, seen = [], []
+        parts, seen = [], []
 
         def keep(module, inputs, output):  # the output as made (see `_captured`)
             seen.append((module, output))
             return output.clone()
+
+        def numpy(tensor):
+            return tensor.detach().cpu().numpy()
 
         hooks = [m.register_forward_hook(keep) for m in modules]
         try:
@@ -476,17 +479,20 @@ class TorchModel(adapter.ModelAdapter):
                     outputs = self._call(x, explained)
                     maps = [(m, out) for m, out in seen if out.ndim == 4]
                     score = explained.target.score(outputs, explained.classes[rows], self.ops)
-                    grads = torch.autograd.grad(score.sum(), [out for _, out in maps])
-                    part = []
+                    grad_x, *grads = torch.autograd.grad(
+                        score.sum(), [x] + [out for _, out in maps]
+                    )
+                    part = [numpy(explained.target.modify(grad_x, self.ops))]
                     for (module, _), g in zip(maps, grads):
                         g = explained.target.modify(g, self.ops)
                         term = g * _bias(module)[None, :, None, None]
-                        part.append(term.permute(0, 2, 3, 1).detach().cpu().numpy())
-                    terms.append(part)
+                        part.append(numpy(term.permute(0, 2, 3, 1)))
+                    parts.append(part)
         finally:
             for hook in hooks:
                 hook.remove()
-        return [np.concatenate(layer) for layer in zip(*terms)]
+        input_gradients, *terms = [np.concatenate(layer) for layer in zip(*parts)]
+        return input_gradients, terms
 
     # ReLU rules.
 
