@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 import numpy as np  # noqa: E402
 import numpy_crc32c  # noqa: E402
 
-from tensorboard_plugin_saliency import encoding, event_writer, summary  # noqa: E402
+from tensorboard_plugin_saliency import event_writer, summary  # noqa: E402
+from tensorboard_plugin_saliency.format import encoding
 
 
 def make_batch(seed=0, n=8, size=224):

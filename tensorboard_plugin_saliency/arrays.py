@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tensorboard_plugin_saliency import manifest, validate
+from tensorboard_plugin_saliency import validate
+from tensorboard_plugin_saliency.format import manifest
 
 MAX_SIDE = 8192
 """Largest side, in pixels, of an image or mask."""

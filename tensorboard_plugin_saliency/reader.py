@@ -21,7 +21,8 @@ import numpy as np
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import encoding, metadata, storage
+from tensorboard_plugin_saliency import storage
+from tensorboard_plugin_saliency.format import encoding, metadata
 
 
 @dataclasses.dataclass

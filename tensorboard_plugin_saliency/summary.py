@@ -19,15 +19,8 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import (
-    arrays,
-    assets,
-    encoding,
-    event_writer,
-    metadata,
-    storage,
-    validate,
-)
+from tensorboard_plugin_saliency import arrays, event_writer, storage, validate
+from tensorboard_plugin_saliency.format import assets, encoding, metadata
 
 
 def _blob_tensor_proto(blobs):

@@ -45,8 +45,9 @@ from helpers import saliency_logdir
 from helpers.browser_tools import ROOT, require_browser
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-from tensorboard_plugin_saliency import assets, codec, encoding, reader
-from tensorboard_plugin_saliency.manifest import AssetInfo
+from tensorboard_plugin_saliency import reader
+from tensorboard_plugin_saliency.format import assets, codec, encoding
+from tensorboard_plugin_saliency.format.manifest import AssetInfo
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 TAG = "sal/val"

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from tensorboard_plugin_saliency import codec
-from tensorboard_plugin_saliency.manifest import MaskInfo
+from tensorboard_plugin_saliency.format import codec
+from tensorboard_plugin_saliency.format.manifest import MaskInfo
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from tensorboard_plugin_saliency import encoding, metadata
-from tensorboard_plugin_saliency.manifest import (
+from tensorboard_plugin_saliency.format import encoding, metadata
+from tensorboard_plugin_saliency.format.manifest import (
     AssetInfo,
     ImageInfo,
     Manifest,

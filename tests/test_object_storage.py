@@ -17,7 +17,8 @@ from helpers import saliency_logdir
 from helpers.s3_server import BUCKET, client, s3_server, server_missing
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-from tensorboard_plugin_saliency import assets, cli, reader, summary
+from tensorboard_plugin_saliency import cli, reader, summary
+from tensorboard_plugin_saliency.format import assets
 
 STEPS = (0, 5, 10)
 

@@ -10,15 +10,8 @@ import pytest
 from helpers import saliency_logdir, tb_backends
 from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import (
-    assets,
-    encoding,
-    manifest,
-    metadata,
-    reader,
-    scores,
-    summary,
-)
+from tensorboard_plugin_saliency import reader, scores, summary
+from tensorboard_plugin_saliency.format import assets, encoding, manifest, metadata
 
 IMAGES = np.random.default_rng(0).random((3, 8, 8, 3)).astype(np.float32)
 MASKS = {"a": np.random.default_rng(1).random((3, 8, 8)), "b": np.ones((3, 4, 4))}

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from helpers import tb_backends
 
-from tensorboard_plugin_saliency import encoding, reader, summary
+from tensorboard_plugin_saliency import reader, summary
+from tensorboard_plugin_saliency.format import encoding
 
 RNG = np.random.default_rng(7)
 IMAGES = RNG.integers(0, 256, size=(3, 20, 24, 3), dtype=np.uint8)

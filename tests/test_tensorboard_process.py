@@ -9,7 +9,7 @@ import pytest
 from helpers import saliency_logdir
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-from tensorboard_plugin_saliency import encoding
+from tensorboard_plugin_saliency.format import encoding
 
 LOAD_FAST = ("false", "true")
 TRAIN = {"run": "train", "tag": "saliency/cls"}

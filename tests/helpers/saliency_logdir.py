@@ -22,8 +22,9 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import assets, encoding, metadata, reader, summary
-from tensorboard_plugin_saliency.manifest import AssetInfo, Manifest
+from tensorboard_plugin_saliency import reader, summary
+from tensorboard_plugin_saliency.format import assets, encoding, metadata
+from tensorboard_plugin_saliency.format.manifest import AssetInfo, Manifest
 
 TRAIN_STEPS = (0, 10, 20, 30, 40)
 DESCRIPTION = "Saliency of the **classifier**"

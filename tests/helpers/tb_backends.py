@@ -20,7 +20,8 @@ from tensorboard.data import provider as provider_lib
 from tensorboard.data.proto import data_provider_pb2_grpc
 from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import metadata, plugin
+from tensorboard_plugin_saliency import plugin
+from tensorboard_plugin_saliency.format import metadata
 
 BACKENDS = ("python", "rust")
 

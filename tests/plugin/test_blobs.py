@@ -6,7 +6,7 @@ import pytest
 from helpers import saliency_logdir, tb_backends
 from tensorboard import context
 
-from tensorboard_plugin_saliency import assets
+from tensorboard_plugin_saliency.format import assets
 from tensorboard_plugin_saliency.plugin import blobs
 from tensorboard_plugin_saliency.plugin.run_directories import RunDirectories
 from tensorboard_plugin_saliency.summary import SaliencyWriter

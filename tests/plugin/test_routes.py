@@ -12,7 +12,8 @@ from helpers import saliency_logdir, tb_backends
 from tensorboard.plugins import base_plugin
 from werkzeug.test import Client
 
-from tensorboard_plugin_saliency import codec, encoding, plugin, render, static_files
+from tensorboard_plugin_saliency import plugin, render, static_files
+from tensorboard_plugin_saliency.format import codec, encoding
 from tensorboard_plugin_saliency.plugin import blobs
 
 P = "/data/plugin/saliency/"

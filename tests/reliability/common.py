@@ -24,7 +24,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
 from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
-from tensorboard_plugin_saliency import encoding  # noqa: E402
+from tensorboard_plugin_saliency.format import encoding  # noqa: E402
 
 BACKENDS = ("python", "rust")
 LOAD_FAST = {"python": "false", "rust": "true"}

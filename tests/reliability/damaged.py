@@ -31,8 +31,8 @@ import numpy as np
 from helpers.saliency_logdir import blobs_pb
 from tensorboard.compat.proto import event_pb2
 
-from tensorboard_plugin_saliency import encoding, metadata
 from tensorboard_plugin_saliency.event_writer import EventFileWriter
+from tensorboard_plugin_saliency.format import encoding, metadata
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 from tests.reliability import sites
 from tests.reliability.common import Result
