@@ -1,20 +1,36 @@
 // The rows of a card's grid as data, apart from their elements: one row per
-// image of the batch, its id the sample index (image i of every source sits on
-// row i), holding per source (group of columns) the image's label and scores,
+// image of the batch, its id the sample index of the card's own step; each
+// other source (group of columns) shows on row i its image i, or, when the
+// source is aligned to the card's table by image id (`map`), the image with
+// row i's id. A row holds per source the image's label and scores,
 // its decoded image and masks, and the row's load state. view/grid.js draws
 // the rows this model shows, in its order; reordering, hiding and showing
 // rows again change only the order and the hidden set, never the data, so no
-// row is fetched twice. No DOM: runs under Node's test runner
-// (grid_rows.test.mjs).
+// row is fetched twice. A row's record is made when first asked for, so a
+// step of 100,000 images costs only its order until rows are drawn. No DOM:
+// runs under Node's test runner (grid_rows.test.mjs).
 
 /** A row's load states: not asked for yet, being fetched, ready to draw, or
  * failed (its `error` says why). */
 const ROW_STATES = Object.freeze(["pending", "loading", "loaded", "error"]);
 
 /**
- * A group of columns of the grid (pipeline/batch.js gridSources).
- * @typedef {{run:string, step:number, samples:number, title:string}} GridSource
+ * A group of columns of the grid (pipeline/batch.js gridSources). `map`, when
+ * set, aligns it by image id: entry i is the sample of this source with the id
+ * of the card's row i, or -1 when it lacks that image (table_data.js
+ * alignByIds); `aligned` names the tables it was made from.
+ * @typedef {{run:string, step:number, samples:number, title:string, map?:Int32Array, aligned?:string}} GridSource
  */
+
+/**
+ * Which sample of `source` row `id` shows: its image with the row's id when
+ * aligned, else image `id`; -1 when the source has none.
+ * @param {GridSource} source @param {number} id @returns {number}
+ */
+function sampleOf(source, id) {
+  if (source.map) return id < source.map.length ? source.map[id] : -1;
+  return id < source.samples ? id : -1;
+}
 
 /**
  * A decoded mask with its name and URL (pipeline/normalize.js).
@@ -27,9 +43,10 @@ const ROW_STATES = Object.freeze(["pending", "loading", "loaded", "error"]);
  */
 
 /**
- * What a row holds of one source. `present` is false past the source's batch
- * (its cells say "not in this batch"); the data fields are set once the row is loaded.
- * @typedef {{source:GridSource, present:boolean, label:string|null, scores:object,
+ * What a row holds of one source: `sample`, the source's image the row shows
+ * (sampleOf); `present` is false where the source has none (its cells say
+ * "not in this batch"); the data fields are set once the row is loaded.
+ * @typedef {{source:GridSource, sample:number, present:boolean, label:string|null, scores:object,
  *   batchScores:object, image:object|null, masks:Map<string, PoolMask>}} RowGroup
  */
 
@@ -45,7 +62,8 @@ const ROW_STATES = Object.freeze(["pending", "loading", "loaded", "error"]);
 function pendingRow(id, sources) {
   const groups = sources.map((source) => ({
     source,
-    present: id < source.samples,
+    sample: sampleOf(source, id),
+    present: sampleOf(source, id) >= 0,
     label: null,
     scores: {},
     batchScores: {},
@@ -77,7 +95,9 @@ class GridRows {
     this.masks = [];
     this._key = null;
     this._generation = 0;
-    /** @type {Map<number, GridRow>} */
+    /** @type {number} how many rows there are (ids 0 .. count - 1). */
+    this._count = 0;
+    /** @type {Map<number, GridRow>} the rows asked for so far. */
     this._rows = new Map();
     /** @type {number[]} every id, in display order. */
     this._order = [];
@@ -85,29 +105,36 @@ class GridRows {
     this._hidden = new Set();
     /** @type {Map<number, Promise<GridRow|null>>} loads under way or done, of this generation. */
     this._loads = new Map();
+    /** @type {number[]|null} shown(), until the order or the hidden set changes. */
+    this._shown = null;
   }
 
   /**
    * Shows `sources` and `masks`: one pending row per image of the largest
-   * batch among the sources. Unchanged sources and masks keep every row and
-   * its data. The order and the hidden rows carry over (ids are sample
-   * indices): an id the new batch lacks drops out, a new one goes last.
+   * batch among the sources, or, when the other sources are aligned by image
+   * id, per image of the first (the card's own). Unchanged sources and masks
+   * keep every row and its data. The order and the hidden rows carry over
+   * (ids are sample indices): an id the new batch lacks drops out, a new one goes last.
    * @param {GridSource[]} sources @param {string[]} masks
    * @returns {boolean} whether the rows changed (and their data was dropped).
    */
   reset(sources, masks) {
-    const key = JSON.stringify([sources, masks]);
+    const key = JSON.stringify([sources.map(({ map, ...named }) => ({ ...named, rows: map?.length })), masks]);
     if (key === this._key) return false;
     this._key = key;
     this._generation++;
     this.sources = sources;
     this.masks = masks;
-    const count = Math.max(0, ...sources.map((s) => s.samples));
-    this._rows = new Map(Array.from({ length: count }, (_, id) => [id, pendingRow(id, sources)]));
+    const aligned = sources.some((s) => s.map);
+    const count = aligned ? sources[0].samples : Math.max(0, ...sources.map((s) => s.samples));
+    this._count = count;
+    this._rows = new Map();
     this._loads = new Map();
+    this._shown = null;
     const kept = this._order.filter((id) => id < count);
-    const known = new Set(kept);
-    for (let id = 0; id < count; id++) if (!known.has(id)) kept.push(id);
+    const known = new Uint8Array(count);
+    for (const id of kept) known[id] = 1;
+    for (let id = 0; id < count; id++) if (!known[id]) kept.push(id);
     this._order = kept;
     this._hidden = new Set([...this._hidden].filter((id) => id < count));
     return true;
@@ -115,12 +142,17 @@ class GridRows {
 
   /** How many rows there are, hidden ones included. @returns {number} */
   get size() {
-    return this._rows.size;
+    return this._count;
   }
 
-  /** Row `id`, or undefined. @param {number} id @returns {GridRow|undefined} */
+  /** Row `id` (made pending when first asked for), or undefined. @param {number} id @returns {GridRow|undefined} */
   row(id) {
-    return this._rows.get(id);
+    let row = this._rows.get(id);
+    if (!row && Number.isInteger(id) && id >= 0 && id < this._count) {
+      row = pendingRow(id, this.sources);
+      this._rows.set(id, row);
+    }
+    return row;
   }
 
   /** Every id, in display order (hidden ones included). @returns {number[]} */
@@ -128,14 +160,16 @@ class GridRows {
     return [...this._order];
   }
 
-  /** The ids of the rows shown, in display order. @returns {number[]} */
+  /** The ids of the rows shown, in display order (the same array until the
+   * order or the hidden set changes: do not modify it). @returns {number[]} */
   shown() {
-    return this._order.filter((id) => !this._hidden.has(id));
+    if (!this._shown) this._shown = this._hidden.size ? this._order.filter((id) => !this._hidden.has(id)) : this._order;
+    return this._shown;
   }
 
   /** The loaded rows, in display order (hidden ones included). @returns {GridRow[]} */
   loaded() {
-    return this._order.map((id) => this._rows.get(id)).filter((row) => row.state === "loaded");
+    return this._order.map((id) => this._rows.get(id)).filter((row) => row?.state === "loaded");
   }
 
   /**
@@ -144,9 +178,10 @@ class GridRows {
    * @param {number[]} ids
    */
   order(ids) {
-    const first = [...new Set(ids)].filter((id) => this._rows.has(id));
+    const first = [...new Set(ids)].filter((id) => this._known(id));
     const listed = new Set(first);
     this._order = [...first, ...this._order.filter((id) => !listed.has(id))];
+    this._shown = null;
   }
 
   /**
@@ -155,7 +190,32 @@ class GridRows {
    * @param {number[]} ids
    */
   hide(ids) {
-    this._hidden = new Set(ids.filter((id) => this._rows.has(id)));
+    this._hidden = new Set(ids.filter((id) => this._known(id)));
+    this._shown = null;
+  }
+
+  /**
+   * Shows exactly the rows `ids`, in that order (a table view's rows,
+   * table_view.js); every other row is hidden, after them in its present order.
+   * @param {number[]} ids
+   */
+  view(ids) {
+    const listed = new Uint8Array(this._count);
+    const first = [];
+    for (const id of ids) {
+      if (this._known(id) && !listed[id]) {
+        listed[id] = 1;
+        first.push(id);
+      }
+    }
+    const rest = this._order.filter((id) => !listed[id]);
+    this._order = first.concat(rest);
+    this._hidden = new Set(rest);
+    this._shown = first;
+  }
+
+  _known(id) {
+    return Number.isInteger(id) && id >= 0 && id < this._count;
   }
 
   /**
@@ -167,7 +227,7 @@ class GridRows {
    *   rows were reset meanwhile (or there is no such row).
    */
   load(id) {
-    const row = this._rows.get(id);
+    const row = this.row(id);
     if (!row) return Promise.resolve(null);
     let load = this._loads.get(id);
     if (!load) {
@@ -181,7 +241,7 @@ class GridRows {
     row.state = "loading";
     const present = row.groups.filter((g) => g.present);
     try {
-      const cells = await Promise.all(present.map((g) => this._fetchCell(g.source, row.id, this.masks)));
+      const cells = await Promise.all(present.map((g) => this._fetchCell(g.source, g.sample, this.masks)));
       present.forEach((g, i) => {
         const cell = cells[i];
         g.label = cell.label ?? null;
@@ -225,4 +285,4 @@ function rowLabel(row) {
   return row.groups.find((g) => g.image)?.label ?? null;
 }
 
-export { ROW_STATES, GridRows, rowLabel };
+export { ROW_STATES, GridRows, rowLabel, sampleOf };

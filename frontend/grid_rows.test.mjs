@@ -1,7 +1,7 @@
 // Tests of grid_rows.js: node --test frontend/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GridRows, ROW_STATES, rowLabel } from "./grid_rows.js";
+import { GridRows, ROW_STATES, rowLabel, sampleOf } from "./grid_rows.js";
 
 const A = { run: "a", step: 9, samples: 4, title: "a · step 9" };
 const B = { run: "b", step: 9, samples: 2, title: "b · step 9" };
@@ -176,4 +176,40 @@ test("reset to other sources: new pending rows; a load under way answers null; o
   assert.deepEqual(calls, ["a/9/2", "a/0/2"]);
   rows.reset([A], MASKS);
   assert.deepEqual(rows.ids(), [1, 0, 2, 3], "a new id goes last");
+});
+
+test("aligned sources: rows are the card's own images; another source shows on row i its image with row i's id", async () => {
+  const { calls, fetchCell } = fakeFetch();
+  const rows = new GridRows(fetchCell);
+  // Run b holds the same images shuffled, without a's image 3.
+  const aligned = { ...B, samples: 3, map: Int32Array.of(2, 0, 1, -1), aligned: "a@9|b@9" };
+  rows.reset([A, aligned], MASKS);
+  assert.equal(rows.size, 4);
+  assert.deepEqual(
+    rows.row(0).groups.map((g) => [g.sample, g.present]),
+    [
+      [0, true],
+      [2, true],
+    ],
+  );
+  assert.equal(rows.row(3).groups[1].present, false);
+  await rows.load(0);
+  await rows.load(3);
+  assert.deepEqual(calls, ["a/9/0", "b/9/2", "a/9/3"]);
+  assert.equal(sampleOf(aligned, 1), 0);
+  assert.equal(sampleOf(B, 5), -1);
+  const other = { ...aligned, map: Int32Array.of(0, 1, 2, -1), aligned: "a@9|b@9 again" };
+  assert.equal(rows.reset([A, other], MASKS), true, "another alignment is new rows");
+});
+
+test("view: exactly the rows listed, in that order; the others hidden and kept", async () => {
+  const rows = new GridRows(fakeFetch().fetchCell);
+  rows.reset([A], MASKS);
+  await rows.load(2);
+  rows.view([2, 0, 9, 2]);
+  assert.deepEqual(rows.shown(), [2, 0]);
+  assert.deepEqual(rows.ids(), [2, 0, 1, 3]);
+  assert.equal(rows.row(2).state, "loaded");
+  rows.hide([]);
+  assert.deepEqual(rows.shown(), [2, 0, 1, 3]);
 });
