@@ -136,6 +136,9 @@ const api = {
   /** One image at every kept step, oldest first (a step with a smaller batch: its last image).
    * @param {string} run @param {string} tag @param {number} sample @returns {Promise<object[]>} */
   samples: (run, tag, sample) => getJson(`samples?run=${q(run)}&tag=${q(tag)}&sample=${q(sample)}`),
+  /** A step's per-image table as columns (ids, captions, fields, scores); read by table_data.js.
+   * @param {string} run @param {string} tag @param {number} step @returns {Promise<object>} */
+  table: (run, tag, step) => getJson(`table?run=${q(run)}&tag=${q(tag)}&step=${q(step)}`),
 };
 
 /**

@@ -167,6 +167,13 @@ class GridRows {
     return this._shown;
   }
 
+  /** How many rows shown are loaded. @returns {number} */
+  loadedShown() {
+    let n = 0;
+    for (const row of this._rows.values()) if (row.state === "loaded" && !this._hidden.has(row.id)) n++;
+    return n;
+  }
+
   /** The loaded rows, in display order (hidden ones included). @returns {GridRow[]} */
   loaded() {
     return this._order.map((id) => this._rows.get(id)).filter((row) => row?.state === "loaded");

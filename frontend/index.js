@@ -16,6 +16,7 @@ import { addStylesheet, followDarkMode } from "./view/page.js";
 import "./cache.js";
 import "./card_data.js";
 import "./grid_rows.js";
+import "./grid_window.js";
 import "./pipeline/batch.js";
 import "./pipeline/check.js";
 import "./pipeline/clip.js";
@@ -29,16 +30,23 @@ import "./pipeline/readout.js";
 import "./pipeline/scores.js";
 import "./state.js";
 import "./steps.js";
+import "./table_csv.js";
+import "./table_data.js";
+import "./table_url.js";
+import "./table_view.js";
 import "./view/card.js";
 import "./view/card_dom.js";
 import "./view/colorbar.js";
 import "./view/controls.js";
 import "./view/filmstrip.js";
 import "./view/grid.js";
+import "./view/grid_table.js";
+import "./view/location.js";
 import "./view/overlay.js";
 import "./view/picture.js";
 import "./view/scores.js";
 import "./view/sidebar.js";
+import "./view/table_panel.js";
 
 /**
  * Builds the dashboard into document.body and connects it to TensorBoard.

@@ -9,15 +9,21 @@
 // show again without a fetch. Each mask is clipped as Normalize says
 // (pipeline/normalize.js) and each mask column has one colour bar. Rows fetch
 // their blobs when they scroll into view inside the card; clicking a cell
-// opens that sample and mask in a single view.
+// opens that sample and mask in a single view. The rows shown can come in
+// groups, each under a header with its count. A long grid (more than
+// WINDOW_FROM rows shown) is windowed: rows of one fixed height, and only the
+// rows in or near view have an element (grid_window.js); the card's table
+// (grid_table.js) picks, orders and groups the rows.
 
-import { GridRows, rowLabel } from "../grid_rows.js";
+import { GridRows, rowLabel, sampleOf } from "../grid_rows.js";
+import { gridLayout, WINDOW_FROM } from "../grid_window.js";
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { cutFromSorted } from "../pipeline/clip.js";
 import { clipPool, eachClipped, poolNote, pooledClip } from "../pipeline/normalize.js";
 import { batchLines, compactScores } from "../pipeline/scores.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
+import { GridTable } from "./grid_table.js";
 import { OverlayCanvas } from "./overlay.js";
 import { setChunks } from "./scores.js";
 
@@ -35,8 +41,15 @@ import { setChunks } from "./scores.js";
  *   groups:{present:boolean|null, cells:GridCell[]}[]}} RowElement
  */
 
+/** Height of a group header in a windowed grid, in CSS pixels. */
+const HEADER_HEIGHT = 28;
+
+/** Height of a windowed row beyond its images (label, caption, scores, gaps), in CSS pixels. */
+const ROW_EXTRA = 60;
+
 /** The grid of a card. Its root carries `data-step` once listed, `data-sources`
- * (groups of columns) and `data-loaded` (rows painted); a painted row `data-loaded="1"`. */
+ * (groups of columns), `data-loaded` (rows painted), `data-shown` (rows its
+ * table shows) and class `grid-windowed` when windowed; a painted row `data-loaded="1"`. */
 class GridView {
   /**
    * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
@@ -66,6 +79,36 @@ class GridView {
     this._spare = [];
     this._bars = []; // {name, element, key}
     this._batchScores = [];
+    /** @type {{title:string, count:number, start:number}[]} groups of the rows shown (table_view.js). */
+    this._groups = [];
+    /** @type {HTMLElement[]} the group headers' elements, by group. */
+    this._headers = [];
+    /** @type {() => void} arranges the rows' order and groups after their sources change (the card's table). */
+    this.arrange = () => {};
+    this._frame = 0; // a scheduled render of the window
+    this._loadTimer = 0; // a scheduled load of the rows in the window
+    this.root.addEventListener("scroll", () => this._schedule(), { passive: true });
+    new ResizeObserver(() => this._schedule()).observe(this.root);
+  }
+
+  // A windowed grid draws the window again on the next frame.
+  _schedule() {
+    if (this._frame || !this.root.classList.contains("grid-windowed")) return;
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this.render();
+    });
+  }
+
+  /**
+   * The groups of the rows shown, each under a header with its title and count.
+   * @param {{title:string, count:number, start:number}[]} groups start: its first row among the rows shown.
+   */
+  setGroups(groups) {
+    this._groups = groups;
+    this._headers = groups.map((g) =>
+      el("div", { class: "grid-group-header", role: "heading", "aria-level": "4", text: `${g.title} (${g.count})` }),
+    );
   }
 
   /**
@@ -113,18 +156,37 @@ class GridView {
     this._spare = [];
     this._body.replaceChildren();
     this.root.scrollTop = 0;
+    this.arrange();
     this.render();
   }
 
   /**
-   * Lays out the rows the model shows, in its order: a row keeps its element,
-   * a row shown anew takes the element of a row no longer shown (or a new
-   * one), drawn from the row's data at once when it is loaded, else loaded
-   * when it scrolls into view. Call after `rows.order()` or `rows.hide()`.
+   * Lays out the rows the model shows, in its order, under their group
+   * headers: a row keeps its element, a row shown anew takes the element of a
+   * row no longer shown (or a new one), drawn from the row's data at once when
+   * it is loaded, else loaded when it scrolls into view. A windowed grid lays
+   * out only the rows in or near view. Call after `rows.order()`,
+   * `rows.hide()` or `rows.view()`.
    */
   render() {
     const shown = this.rows.shown();
-    const keep = new Set(shown);
+    const windowed = shown.length > WINDOW_FROM;
+    this.root.classList.toggle("grid-windowed", windowed);
+    let ids = shown;
+    let headers = this._groups.map((_, g) => g);
+    let layout = null;
+    let first = 0;
+    if (windowed) {
+      layout = this._layout(shown.length);
+      const top = this.root.scrollTop - this._body.offsetTop;
+      const view = layout.visible(top, top + this.root.clientHeight);
+      ({ headers, first } = view);
+      ids = shown.slice(view.first, view.last);
+      this._body.style.height = `${layout.height}px`;
+    } else {
+      this._body.style.height = "";
+    }
+    const keep = new Set(ids);
     for (const [id, element] of this._elements) {
       if (keep.has(id)) continue;
       this._observer.unobserve(element.root);
@@ -133,7 +195,7 @@ class GridView {
       this._spare.push(element);
     }
     const bound = [];
-    const roots = shown.map((id) => {
+    const roots = ids.map((id, k) => {
       let element = this._elements.get(id);
       if (!element) {
         element = this._spare.pop() ?? this._rowElement();
@@ -141,14 +203,61 @@ class GridView {
         this._elements.set(id, element);
         bound.push(element);
       }
+      element.root.style.top = layout ? `${layout.rowTop(first + k)}px` : "";
       return element.root;
     });
+    // Each group's header goes before its first row (windowed: at its place).
+    const starts = new Map(headers.map((g) => [this._groups[g].start, this._headers[g]]));
+    const children = [];
+    if (layout) {
+      for (const g of headers) {
+        this._headers[g].style.top = `${layout.headerTop(g)}px`;
+        children.push(this._headers[g]);
+      }
+      children.push(...roots);
+    } else {
+      roots.forEach((root, k) => {
+        if (starts.has(k)) {
+          starts.get(k).style.top = "";
+          children.push(starts.get(k));
+        }
+        children.push(root);
+      });
+    }
     const current = this._body.children;
-    if (current.length !== roots.length || roots.some((root, i) => current[i] !== root)) {
-      this._body.replaceChildren(...roots);
+    if (current.length !== children.length || children.some((child, i) => current[i] !== child)) {
+      this._body.replaceChildren(...children);
+    }
+    if (windowed) {
+      this._loadSoon();
+      if (bound.length) this.update();
+      return;
     }
     for (const element of bound) this._observer.observe(element.root);
     this.update();
+  }
+
+  // The fixed-height layout of `count` rows shown in their groups; the row
+  // height follows the width of a cell (images drawn at most 160 px tall).
+  _layout(count) {
+    const columns = Math.max(1, this.rows.sources.length * (this.rows.masks.length + 1));
+    const width = this._body.clientWidth || this.root.clientWidth || 600;
+    const image = Math.round(Math.min(160, Math.max(48, width / columns - 8)));
+    this.root.style.setProperty("--grid-image-height", `${image}px`);
+    this.root.style.setProperty("--grid-row-height", `${image + ROW_EXTRA}px`);
+    this.root.style.setProperty("--grid-header-height", `${HEADER_HEIGHT}px`);
+    return gridLayout({ count, groups: this._groups, rowHeight: image + ROW_EXTRA, headerHeight: HEADER_HEIGHT });
+  }
+
+  // A windowed grid loads the rows still in its window a moment after the
+  // last scroll, so that rows scrolled past quickly fetch nothing.
+  _loadSoon() {
+    clearTimeout(this._loadTimer);
+    this._loadTimer = setTimeout(() => {
+      for (const [id, element] of this._elements) {
+        if (element.id === id && this.rows.row(id)?.state === "pending") this._load(id);
+      }
+    }, 60);
   }
 
   // One image of one source with the masks of the columns, decoded (GridRows' fetchCell).
@@ -216,7 +325,7 @@ class GridView {
     const score = el("span", { class: "grid-score", hidden: true });
     root.append(view.canvas, caption, score);
     root.addEventListener("click", () => {
-      if (element.id !== null) this._host.open(source, element.id, mask);
+      if (element.id !== null) this._host.open(source, sampleOf(source, element.id), mask);
     });
     return { root, view, mask, caption, score, colourKey: null };
   }
@@ -349,10 +458,9 @@ class GridView {
       return shared;
     };
     const groups = [];
-    for (const id of this.rows.shown()) {
+    for (const [id, element] of this._elements) {
       const row = this.rows.row(id);
-      const element = this._elements.get(id);
-      if (row.state !== "loaded" || !element) continue;
+      if (row.state !== "loaded") continue;
       row.groups.forEach((g, i) => {
         if (!g.image) return;
         groups.push(g);
@@ -360,7 +468,7 @@ class GridView {
       });
     }
     this._drawBars(paint, groups, columns);
-    this.root.dataset.loaded = String(this.rows.shown().filter((id) => this.rows.row(id).state === "loaded").length);
+    this.root.dataset.loaded = String(this.rows.loadedShown());
   }
 
   // The image cell and each mask cell of one source's image.
@@ -451,6 +559,10 @@ class CardModes {
     /** @type {boolean} the other runs with this tag are shown beside it. */
     this.compareRuns = false;
     this._runSteps = new Map(); // run -> its kept steps of this tag
+    /** The step's table: which rows show, in which order and groups; the compared sources aligned by image id. */
+    this.table = new GridTable(card.app, card.run, card.tag, this.grid);
+    this.grid.arrange = () => this.table.apply();
+    this._shows = 0; // counts showBatch calls: an older one whose fetches end late draws nothing
     this._buildTools();
   }
 
@@ -466,7 +578,7 @@ class CardModes {
       this.showBatch();
     });
     this._runsRow = labelled("Compare runs", this._runsInput);
-    this.grid.tools.append(labelled("Beside step", this._stepSelect), this._runsRow);
+    this.grid.tools.append(labelled("Beside step", this._stepSelect), this._runsRow, this.table.panel.root);
   }
 
   /** Shows the mode: the card's class and the toggle's text. */
@@ -525,6 +637,7 @@ class CardModes {
   /** TensorBoard reloaded: the other runs' steps are listed again when needed. */
   refresh() {
     this._runSteps.clear();
+    this.table.refresh();
   }
 
   /** The grid follows the card's chosen step and what it compares. */
@@ -532,6 +645,7 @@ class CardModes {
     const card = this._card;
     const d = card.data;
     if (!this.gridMode || !d.steps) return;
+    const call = ++this._shows;
     this._syncTools();
     const others = this.compareRuns ? card.app.runsWithTag(card.run, card.tag) : [];
     const runs = [];
@@ -544,8 +658,10 @@ class CardModes {
       runs.push({ run, steps: this._runSteps.get(run) });
     }
     const main = { run: card.run, step: d.step, samples: d.samples };
-    const sources = gridSources(main, { steps: d.steps, compareStep: this.compareStep, runs });
+    const sources = await this.table.align(gridSources(main, { steps: d.steps, compareStep: this.compareStep, runs }));
+    if (call !== this._shows || !this.gridMode || card.data !== d) return;
     this.grid.show(sources, d.info.masks);
+    this.table.applyIfNew();
     this.grid.update();
   }
 
