@@ -55,12 +55,16 @@ class GridTable {
 
   /**
    * The grid's sources with the card's table read and every other source
-   * aligned to it by image id (where both tables can be read).
+   * aligned to it by image id (where both tables can be read and share an id;
+   * else by row number).
    * @param {import("../grid_rows.js").GridSource[]} sources the first is the card's own step.
    * @returns {Promise<import("../grid_rows.js").GridSource[]>}
    */
   async align(sources) {
     const tables = await Promise.all(sources.map((s) => this._load(s.run, s.step)));
+    // Only the tables shown stay held (a table of 100,000 rows is several MB).
+    const used = new Set(sources.map((s) => `${s.run}\u0000${s.step}`));
+    for (const key of this._tables.keys()) if (!used.has(key)) this._tables.delete(key);
     const [main] = tables;
     this.table = main;
     this._step = sources[0].step;
@@ -70,8 +74,12 @@ class GridTable {
       if (i === 0) return { ...s, samples: main.samples };
       const other = tables[i];
       if (!other) return s;
+      // Steps that share no id (written without ids: each add call names its
+      // own part) line up by row number, as before ids existed.
+      const map = alignByIds(main.ids, other.ids);
+      if (!map.some((j) => j >= 0)) return s;
       const aligned = `${name(sources[0], main)}|${name(s, other)}`;
-      return { ...s, samples: other.samples, map: alignByIds(main.ids, other.ids), aligned };
+      return { ...s, samples: other.samples, map, aligned };
     });
   }
 
