@@ -144,6 +144,18 @@ try {
     `${g.visible.slice(0, 5)} vs ${byLoss.slice(0, 5)}`,
   );
 
+  // Grouped and windowed: the headers in view at their place, each group's rows under it.
+  await control("Group by").selectOption("true");
+  await settled(N);
+  g = await grid();
+  const circles = byLoss.filter((i) => spec.true[i] === 0);
+  check(
+    "group by true class, windowed: the first group's header with its count, its rows by loss",
+    g.windowed && g.headers[0] === `true ${spec.classes[0]} (${circles.length})` && leads(g.visible, circles),
+    `${g.headers} / ${g.visible.slice(0, 3)} vs ${circles.slice(0, 3)}`,
+  );
+  await control("Group by").selectOption("none");
+
   // ------------------------------------------------------------ filter
   await control("Show rows").selectOption("wrong");
   const wrong = expected((i) => !spec.correct[i], "loss", true);

@@ -47,6 +47,11 @@ const HEADER_HEIGHT = 28;
 /** Height of a windowed row beyond its images (label, caption, scores, gaps), in CSS pixels. */
 const ROW_EXTRA = 60;
 
+/** The tallest a windowed grid's body gets, in CSS pixels: under the height
+ * browsers lay out (Firefox stops near 17.9 million), so that the last of
+ * 100,000 rows can be scrolled to; the rows' images shrink to fit. */
+const MAX_BODY_HEIGHT = 15e6;
+
 /** The grid of a card. Its root carries `data-step` once listed, `data-sources`
  * (groups of columns), `data-loaded` (rows painted), `data-shown` (rows its
  * table shows) and class `grid-windowed` when windowed; a painted row `data-loaded="1"`. */
@@ -238,11 +243,13 @@ class GridView {
   }
 
   // The fixed-height layout of `count` rows shown in their groups; the row
-  // height follows the width of a cell (images drawn at most 160 px tall).
+  // height follows the width of a cell (images drawn 48 to 160 px tall, less
+  // when the rows would pass MAX_BODY_HEIGHT).
   _layout(count) {
     const columns = Math.max(1, this.rows.sources.length * (this.rows.masks.length + 1));
     const width = this._body.clientWidth || this.root.clientWidth || 600;
-    const image = Math.round(Math.min(160, Math.max(48, width / columns - 8)));
+    const fits = (MAX_BODY_HEIGHT - this._groups.length * HEADER_HEIGHT) / count - ROW_EXTRA;
+    const image = Math.floor(Math.max(16, Math.min(160, Math.max(48, width / columns - 8), fits)));
     this.root.style.setProperty("--grid-image-height", `${image}px`);
     this.root.style.setProperty("--grid-row-height", `${image + ROW_EXTRA}px`);
     this.root.style.setProperty("--grid-header-height", `${HEADER_HEIGHT}px`);
