@@ -39,6 +39,14 @@ class SaliencyRecord:
     method_params: dict  # mask name -> dict
     description: str = ""
     scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
+    fields: list = dataclasses.field(default_factory=list)
+    """One `{name: value}` per image: its typed fields (`format/fields.py`)."""
+    ids: list = dataclasses.field(default_factory=list)
+    """One id per image (None for images of steps written before format 5)."""
+    class_names: list | None = None
+    """The names of the class indices in `fields`, if written."""
+    parts: tuple = (1, None)
+    """(parts of the step found, parts its writers said it has or None)."""
 
 
 def without_tensorflow():
@@ -132,6 +140,11 @@ def decode_blobs(blobs, run_directory=None):
     return decoded.images, decoded.masks, decoded.labels, decoded.method_params
 
 
+def _in_parts(blobs):
+    """Whether a summary's blobs are the record of a step written in parts."""
+    return len(blobs) == 1 and b'"parts"' in bytes(blobs[0])
+
+
 def read_saliency(logdir, *, run=None, tag=None):
     """Every saliency summary under `logdir`, as `SaliencyRecord`s.
 
@@ -153,9 +166,14 @@ def read_saliency(logdir, *, run=None, tag=None):
                 continue
             description = multiplexer.SummaryMetadata(run_name, tag_name).summary_description
             directory = run_directory(logdir, multiplexer, run_name)
+            parted = set()  # steps in parts: every writer wrote the same record
             for event in multiplexer.Tensors(run_name, tag_name):
                 blobs = list(tensor_util.make_ndarray(event.tensor_proto).reshape(-1))
+                if event.step in parted and _in_parts(blobs):
+                    continue
                 decoded = encoding.decode_summary(blobs, directory)
+                if decoded.manifest.part is not None:
+                    parted.add(event.step)
                 records.append(
                     SaliencyRecord(
                         run=run_name,
@@ -168,6 +186,10 @@ def read_saliency(logdir, *, run=None, tag=None):
                         method_params=decoded.method_params,
                         description=description,
                         scores=decoded.scores,
+                        fields=decoded.fields,
+                        ids=decoded.ids,
+                        class_names=decoded.class_names,
+                        parts=decoded.parts,
                     )
                 )
     records.sort(key=lambda r: (r.run, r.tag, r.step))

@@ -109,8 +109,9 @@ def cut(scores, kept):
 
 
 def is_curve(values):
-    """Whether a score's values (one per image) are curves rather than numbers."""
-    return bool(values) and isinstance(values[0], list)
+    """Whether a score's values (one per image; None where an image of a step
+    written in parts has none) are curves rather than numbers."""
+    return isinstance(next((v for v in values if v is not None), None), list)
 
 
 def split_curves(scores):
@@ -150,11 +151,11 @@ def means(scores):
     """`{mask: {score name: mean over the images}}`, for the scores that are numbers."""
     out = {}
     for mask, named in scores.items():
-        numbers = {
-            name: math.fsum(values) / len(values)
-            for name, values in named.items()
-            if values and not is_curve(values)
-        }
+        numbers = {}
+        for name, values in named.items():
+            present = [v for v in values if v is not None]
+            if present and not is_curve(present):
+                numbers[name] = math.fsum(present) / len(present)
         if numbers:
             out[mask] = numbers
     return out

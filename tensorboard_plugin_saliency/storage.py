@@ -121,6 +121,22 @@ class LocalLocation:
             f.seek(start)
             return f.read(end - start)
 
+    def list_names(self, relative):
+        """The names of the files in the directory `relative`, sorted; [] when there
+        is no such directory. Temporary files of writes under way are left out."""
+        try:
+            names = os.listdir(self.join(*relative.split("/")))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(n for n in names if not n.startswith("."))
+
+    def delete(self, relative):
+        """Removes the file at `relative`; nothing when it is already gone."""
+        try:
+            os.unlink(self.join(*relative.split("/")))
+        except FileNotFoundError:
+            pass
+
 
 def _fsync_directory(path):
     """Makes a rename in `path` durable (where the OS lets a directory be synced)."""
@@ -187,6 +203,19 @@ class GFileLocation:
             f.seek(start)
             return f.read(end - start)
 
+    def list_names(self, relative):
+        """The names of the objects in the directory `relative`, sorted; [] when none."""
+        directory = self.join(relative)
+        if not self._gfile.isdir(directory):
+            return []
+        return sorted(n.rstrip("/") for n in self._gfile.listdir(directory))
+
+    def delete(self, relative):
+        """Removes the object at `relative`; nothing when it is already gone."""
+        path = self.join(relative)
+        if self._gfile.exists(path):
+            self._gfile.remove(path)
+
 
 class FsspecLocation:
     """A URL on an fsspec file system (`s3://`, `gs://` via gcsfs, `memory://`, ...)."""
@@ -246,6 +275,24 @@ class FsspecLocation:
         ranged request on object storage."""
         path = posixpath.join(self._root.rstrip("/"), relative)
         return self._fs.cat_file(path, start=start, end=end)
+
+    def list_names(self, relative):
+        """The names of the objects in the directory `relative`, sorted; [] when none
+        (listed afresh: another process may have added parts since)."""
+        directory = posixpath.join(self._root.rstrip("/"), relative)
+        self._fs.invalidate_cache(directory)
+        try:
+            found = self._fs.ls(directory, detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(posixpath.basename(p.rstrip("/")) for p in found)
+
+    def delete(self, relative):
+        """Removes the object at `relative`; nothing when it is already gone."""
+        try:
+            self._fs.rm_file(posixpath.join(self._root.rstrip("/"), relative))
+        except FileNotFoundError:
+            pass
 
 
 def _fsspec_package(kind):

@@ -11,6 +11,7 @@ The TF2 op and `saliency_pb` cannot know where their event file lives: their
 summaries hold their pixels (formats 1 and 2), as `SaliencyWriter(assets=False)`.
 """
 
+import dataclasses
 import os
 import time
 
@@ -21,6 +22,8 @@ from tensorboard.util import tensor_util
 
 from tensorboard_plugin_saliency import arrays, event_writer, storage, validate
 from tensorboard_plugin_saliency.format import assets, encoding, metadata
+from tensorboard_plugin_saliency.format import parts as parts_lib
+from tensorboard_plugin_saliency.format.manifest import PartInfo
 
 
 def _blob_tensor_proto(blobs):
@@ -41,6 +44,9 @@ def saliency_pb(
     method_params=None,
     channel_reduction="sum",
     scores=None,
+    fields=None,
+    class_names=None,
+    ids=None,
 ):
     """A `Summary` proto holding a batch of images with their saliency masks.
 
@@ -59,6 +65,10 @@ def saliency_pb(
       scores: optional `{mask name: {score name: values}}`, one number or curve (a
         list of numbers) per image: how far to trust each mask, e.g.
         `{"smoothgrad": {"deletion_auc": [0.12, 0.31]}}` (see `scores`).
+      fields: optional `{name: one value per image}`, typed per-image fields (see
+        `SaliencyWriter.add`); captions are made from them unless `labels` are given.
+      class_names: optional names of the class indices in `fields`.
+      ids: optional distinct id per image.
 
     Raises:
       ValueError, TypeError: for bad input; the message names the argument.
@@ -73,6 +83,9 @@ def saliency_pb(
         channel_reduction=channel_reduction,
         tag=tag,
         scores=scores,
+        fields=fields,
+        class_names=class_names,
+        ids=ids,
     )
     return _summary(tag, blobs, description)
 
@@ -180,9 +193,14 @@ class SaliencyWriter:
     below the run's directory, `plugins/saliency/` (see `assets`), written whole
     before the event that names it; `assets=False` keeps them in the event file
     (format 1 and 2, as plugin versions before 3 read).
+
+    With asset files, every `add` writes a part of its step (format 5, see
+    `format/parts.py`): several calls for one step, from this process or others, make
+    one step. `parts=False` writes one record per call instead (format 4, as plugin
+    versions 3 and 4 read), where TensorBoard shows the last call of a step only.
     """
 
-    def __init__(self, target, *, assets=True):
+    def __init__(self, target, *, assets=True, parts=True):
         self._owned = None
         self._add_summary = None
         self._run_directory = None
@@ -223,6 +241,7 @@ class SaliencyWriter:
             )
         self._target = target
         self._closed = False
+        self._parts = bool(parts)
         if not assets:
             self._run_directory = None
 
@@ -249,12 +268,41 @@ class SaliencyWriter:
         channel_reduction="sum",
         scores=None,
         walltime=None,
+        fields=None,
+        class_names=None,
+        ids=None,
+        part=None,
+        parts=None,
     ):
-        """Writes one saliency summary at `step`; arguments as in `saliency_pb`."""
+        """Writes one saliency summary at `step`, or one part of it; arguments as in
+        `saliency_pb`, and:
+
+        Args:
+          fields: `{name: one value per image}`: `true` and `predicted` class indices,
+            `confidence`, `loss`, `correct`, `probabilities` `[N, classes]`, and any
+            field of the user's own (numbers, true/false or text); None: missing.
+            Captions are made from them unless `labels` are given.
+          class_names: the names of the class indices.
+          ids: one distinct id per image (default: `<part key>:<position>`).
+          part: the key of this part of the step (1 to 64 letters, digits, '_' or
+            '-'). Several calls, in this process or others, with different keys write
+            one step holding all their images, ordered by key; a key written again
+            replaces its images. None: a new key, after those written before.
+          parts: how many parts the step has, if known (the page says how many have
+            arrived).
+
+        A writer with asset files writes every call as a part (format 5); one that
+        writes its pixels into the summary (`assets=False`, a PyTorch or
+        tensorboardX writer without a log directory) writes one record per call and
+        takes no `part`.
+        """
         if self._closed:
             raise ValueError("SaliencyWriter: add() after close()")
         validate.integer("step", step)
         arrays.check_tag(tag)
+        parts_lib.check_expected(parts)
+        if part is not None:
+            parts_lib.check_key(part)
         manifest, pixel_blobs = encoding.encode_parts(
             image,
             masks,
@@ -264,13 +312,31 @@ class SaliencyWriter:
             channel_reduction=channel_reduction,
             tag=tag,
             scores=scores,
+            fields=fields,
+            class_names=class_names,
+            ids=ids,
         )
+        if self._run_directory is None or not self._parts:
+            if part is not None or parts is not None:
+                raise ValueError(
+                    "part, parts: a step in parts needs asset files: write with "
+                    "SaliencyWriter(logdir) (assets=True, parts=True)"
+                )
         if self._run_directory is None:
             blobs = [manifest.to_json()] + pixel_blobs
-        else:  # the pixels are whole on disk before the record that names them
+        elif not self._parts:
             manifest, data = assets.pack(manifest, pixel_blobs, tag, int(step))
             assets.write(self._run_directory, manifest.asset, data)
             blobs = [manifest.to_json()]
+        else:  # pixels, then the part record, whole on disk before the record naming them
+            manifest, data = assets.pack(manifest, pixel_blobs, tag, int(step))
+            manifest = dataclasses.replace(
+                manifest, part=PartInfo(part or parts_lib.new_key(), parts)
+            )
+            location = storage.location(self._run_directory)
+            assets.write(self._run_directory, manifest.asset, data)
+            parts_lib.write(location, manifest, tag, int(step))
+            blobs = [parts_lib.step_manifest(manifest, tag, int(step)).to_json()]
         summary = _summary(tag, blobs, description)
         self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
 

@@ -76,7 +76,7 @@ WRITER = (
     + inspect.getsource(batch)
     + textwrap.dedent(
         """
-        writer = SaliencyWriter(sys.argv[1])
+        writer = SaliencyWriter(sys.argv[1], parts=False)
         announce = sys.argv[2] == "announce"
         print("ready", flush=True)
         step = 0
@@ -196,7 +196,7 @@ def write_damaged(run_directory):
     """Steps 0, 1 and 2, each one image with one mask (a card's single view, not a
     grid); step 1's asset file deleted, a byte of step 2's flipped. Returns their
     paths."""
-    with SaliencyWriter(run_directory) as writer:
+    with SaliencyWriter(run_directory, parts=False) as writer:
         for step in (GOOD, MISSING, DAMAGED):
             images, masks = batch(step)
             writer.add(TAG, images[:1], {"grad": masks["grad"][:1]}, step)
@@ -209,7 +209,7 @@ def write_damaged(run_directory):
 def write_grid(run_directory):
     """Steps 0, 1 and 2 of two images with two masks (a grid); step 1's asset file
     deleted, a byte of step 2's second image flipped. Returns their paths."""
-    with SaliencyWriter(run_directory) as writer:
+    with SaliencyWriter(run_directory, parts=False) as writer:
         for step in (GOOD, MISSING, DAMAGED):
             writer.add(TAG, *batch(step), step)
     _, manifest, _ = manifests(run_directory)[DAMAGED]
@@ -249,7 +249,7 @@ def write_mixed(run_directory):
             assert summary.saliency(TAG, images, masks, step=step)
     tf_writer.close()
     _next_second()
-    with SaliencyWriter(run_directory) as writer:
+    with SaliencyWriter(run_directory, parts=False) as writer:
         for step in (4, 5):
             writer.add(TAG, *batch(step), step)
     _next_second()
@@ -372,7 +372,7 @@ def test_a_writer_killed_while_writing_never_records_a_step_without_its_pixels(t
 )
 def test_read_saliency_names_the_missing_or_damaged_file(tmp_path, how, error, words):
     run = str(tmp_path / "run")
-    with SaliencyWriter(run) as writer:
+    with SaliencyWriter(run, parts=False) as writer:
         for step in (0, 1, 2):
             writer.add(TAG, *batch(step), step)
     path = damage(run, how, 1)

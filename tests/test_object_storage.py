@@ -81,9 +81,11 @@ def test_s3_round_trip_bit_for_bit(s3, tmp_path):
         o["Key"] for o in client().list_objects_v2(Bucket=BUCKET, Prefix="roundtrip/")["Contents"]
     ]
     events = [k for k in keys if k.startswith("roundtrip/run1/events.out.tfevents.")]
-    asset_files = [k for k in keys if k.startswith("roundtrip/run1/plugins/saliency/sal%2Fval/")]
-    assert events and len(asset_files) == len(STEPS)
-    assert sorted(events + asset_files) == sorted(keys)
+    below = "roundtrip/run1/plugins/saliency/sal%2Fval/"
+    asset_files = [k for k in keys if k.startswith(below) and k.endswith(".bin")]
+    part_records = [k for k in keys if k.startswith(below) and k.endswith(".json")]
+    assert events and len(asset_files) == len(part_records) == len(STEPS)
+    assert sorted(events + asset_files + part_records) == sorted(keys)
     run = "s3://%s/roundtrip/run1" % BUCKET
     assert saliency_logdir.assert_blobs_read_alone(run, "sal/val") == list(STEPS)
 

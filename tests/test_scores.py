@@ -29,7 +29,7 @@ def _manifest_record(blobs):
 
 
 def test_scores_round_trip_through_a_log_directory(tmp_path):
-    with summary.SaliencyWriter(str(tmp_path)) as writer:
+    with summary.SaliencyWriter(str(tmp_path), parts=False) as writer:
         writer.add("t", IMAGES, MASKS, 1, scores=GOOD)
         writer.add("t", IMAGES, MASKS, 2)
     first, second = reader.read_saliency(str(tmp_path))
@@ -46,7 +46,7 @@ def test_version_2_only_when_there_are_scores():
     assert _manifest_record(with_scores)["version"] == manifest.SCORES_VERSION == 2
     assert _manifest_record(without)["version"] == 1
     assert "scores" not in _manifest_record(without)
-    assert metadata.FORMAT_VERSION == 4  # asset files (formats 3 and 4) are newer still
+    assert metadata.FORMAT_VERSION == 5  # asset files (3, 4) and fields and parts (5) are newer
 
 
 def test_a_version_1_manifest_has_no_scores_even_if_it_names_some():
@@ -101,7 +101,7 @@ def test_per_sample_and_batch_views():
 def test_add_scalar(tmp_path):
     from tensorboard.backend.event_processing import event_accumulator
 
-    with summary.SaliencyWriter(str(tmp_path)) as writer:
+    with summary.SaliencyWriter(str(tmp_path), parts=False) as writer:
         writer.add_scalar("t/faithfulness/a/deletion_auc", 0.25, 7)
         with pytest.raises(ValueError, match="value: expected a finite number"):
             writer.add_scalar("t/x", float("nan"), 1)
@@ -123,7 +123,7 @@ def _curves_logdir(tmp_path):
     """Run `run`, tag `t`: step 1 with `GOOD` scores (a curve among numbers), in an
     asset file; returns `(logdir, run directory)`."""
     run = str(tmp_path / "run")
-    with summary.SaliencyWriter(run) as writer:
+    with summary.SaliencyWriter(run, parts=False) as writer:
         writer.add("t", IMAGES, MASKS, 1, scores=GOOD)
     return str(tmp_path), run
 

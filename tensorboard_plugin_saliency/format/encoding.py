@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tensorboard_plugin_saliency import scores as score_lib
+from tensorboard_plugin_saliency import storage
 from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
     CHANNEL_REDUCTIONS,
     DEFAULT_MASK_NAME,
@@ -31,6 +32,8 @@ from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
     to_numpy,
 )
 from tensorboard_plugin_saliency.format import assets, codec
+from tensorboard_plugin_saliency.format import fields as field_lib
+from tensorboard_plugin_saliency.format import parts as parts_lib
 from tensorboard_plugin_saliency.format.codec import (  # noqa: F401
     decode_mask,
     decode_png,
@@ -39,6 +42,7 @@ from tensorboard_plugin_saliency.format.codec import (  # noqa: F401
 )
 from tensorboard_plugin_saliency.format.manifest import (
     MASK_ENCODING,  # noqa: F401
+    MAX_ID,
     ImageInfo,
     Manifest,
     MaskSpec,
@@ -71,6 +75,11 @@ class DecodedSummary:
     labels: list | None  # one string per image, or None
     method_params: dict  # mask name -> dict
     scores: dict = dataclasses.field(default_factory=dict)  # mask -> score name -> array
+    fields: list = dataclasses.field(default_factory=list)  # one {name: value} per image
+    ids: list = dataclasses.field(default_factory=list)  # one id per image, or None
+    class_names: list | None = None
+    parts: tuple = (1, None)
+    """(parts found, parts the writers said the step has, or None)."""
 
 
 def encode_summary(image, masks, **kwargs):
@@ -90,11 +99,16 @@ def encode_parts(
     channel_reduction="sum",
     tag=None,
     scores=None,
+    fields=None,
+    class_names=None,
+    ids=None,
 ):
     """`(Manifest, image and mask blobs)` of one saliency summary; raises on bad input.
 
     `max_outputs` keeps only the first images of the batch (None: all of them); a
     cut batch is logged once per `tag`. `scores`: see `scores.prepare_scores`.
+    `fields`, `class_names`: see `fields.check_fields`; without `labels`, each image's
+    caption is made from its fields. `ids`: one distinct text per image.
     """
     if max_outputs is not None:
         check_max_outputs(max_outputs)
@@ -102,6 +116,11 @@ def encode_parts(
     n = images.shape[0]
     prepared = prepare_masks(masks, n, images.shape[1:3], channel_reduction)
     label_list = prepare_labels(labels, n)
+    class_names = field_lib.check_class_names(class_names)
+    rows = field_lib.check_fields(fields, n, class_names)
+    id_list = prepare_ids(ids, n)
+    if label_list is None and any(rows):
+        label_list = [field_lib.caption(row, class_names) for row in rows]
     params = prepare_params(method_params, [name for name, _ in prepared])
     mask_scores = score_lib.prepare_scores(scores, [name for name, _ in prepared], n)
     kept = n if max_outputs is None else min(n, int(max_outputs))
@@ -118,6 +137,8 @@ def encode_parts(
             label=label_list[i] if label_list is not None else None,
             image=ImageInfo(width=int(w), height=int(h), channels=int(c)),
             masks=tuple(info for _, info in encoded[i * len(prepared) : (i + 1) * len(prepared)]),
+            id=id_list[i] if id_list is not None else None,
+            fields=rows[i],
         )
         for i in range(kept)
     )
@@ -126,6 +147,7 @@ def encode_parts(
         samples=samples,
         channel_reduction=channel_reduction,
         scores=score_lib.cut(mask_scores, kept),
+        class_names=None if class_names is None else tuple(class_names),
     )
     pixel_blobs = image_blobs + [blob for blob, _ in encoded]
     total = sum(len(b) for b in pixel_blobs)
@@ -136,6 +158,27 @@ def encode_parts(
             % (kept, total / 2**20, MAX_SUMMARY_BYTES // 2**20)
         )
     return manifest, pixel_blobs
+
+
+def prepare_ids(ids, n):
+    """`ids` as `n` distinct strings of at most `MAX_ID` characters (None stays None)."""
+    if ids is None:
+        return None
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+        raise TypeError("ids: expected one text per image, got %s" % type(ids).__name__)
+    out = [str(i.item() if isinstance(i, np.generic) else i) for i in ids]
+    if len(out) != n:
+        raise ValueError("ids: expected one per image (%d), got %d" % (n, len(out)))
+    long = [i for i in out if len(i) > MAX_ID]
+    if long:
+        raise ValueError("ids: expected at most %d characters, got %r" % (MAX_ID, long[0][:40]))
+    if len(set(out)) != n:
+        twice = sorted({i for i in out if out.count(i) > 1})
+        raise ValueError(
+            "ids: expected distinct ids, got %s more than once"
+            % ", ".join(repr(i) for i in twice[:5])
+        )
+    return out
 
 
 def _say_cut(tag, kept, n):
@@ -171,15 +214,89 @@ def decode_summary(blobs, run_directory=None):
             "saliency summary holds %d blobs, its manifest expects %d"
             % (len(blobs), manifest.blob_count)
         )
-    if manifest.asset is not None:
-        if run_directory is None:
-            raise ValueError(
-                "this saliency summary keeps its images and masks in %s beside the event "
-                "files: read it with read_saliency(logdir), or pass run_directory"
-                % manifest.asset.path
-            )
-        data = assets.read(run_directory, manifest.asset)
-        blobs = [blobs[0]] + assets.split(data, manifest.asset)
+    if manifest.asset is None and manifest.parts is None:
+        return _decoded(manifest, blobs)
+    if run_directory is None:
+        where = manifest.asset.path if manifest.asset else manifest.parts.directory
+        raise ValueError(
+            "this saliency summary keeps its images and masks in %s beside the event "
+            "files: read it with read_saliency(logdir), or pass run_directory" % where
+        )
+    if manifest.parts is None:
+        return _decoded(manifest, _asset_blobs(manifest, run_directory))
+    return _joined_parts(manifest, run_directory)
+
+
+def _asset_blobs(manifest, run_directory):
+    """Blob 0 and the image and mask blobs of a summary whose pixels are in an asset file."""
+    data = assets.read(run_directory, manifest.asset)
+    return [manifest.to_json()] + assets.split(data, manifest.asset)
+
+
+def _joined_parts(step, run_directory):
+    """The `DecodedSummary` of a step written in parts: its parts' images, in order."""
+    location = storage.location(run_directory)
+    where = step.parts.directory
+    names = parts_lib.newest(location.list_names(where))
+    if not names:
+        raise assets.MissingAssetError(
+            "the images and masks of this step are missing: no part records in %s"
+            % location.join(*where.split("/"))
+        )
+    decoded = []
+    for name in names:
+        try:
+            part = parts_lib.read(location, where, name)
+        except FileNotFoundError:  # replaced since the listing: its newer record was listed
+            continue
+        decoded.append(_decoded(part, _asset_blobs(part, run_directory)))
+    parts_lib.check_same_masks([d.manifest for d in decoded], location.join(*where.split("/")))
+    sizes = {d.images.shape[1:] for d in decoded}
+    if len(sizes) > 1:
+        raise ValueError(
+            "the parts of this step hold images of different sizes %s: read_saliency "
+            "returns a step as one array" % sorted(sizes)
+        )
+    joined = parts_lib.joined([d.manifest for d in decoded], step.parts.expected)
+    first = decoded[0]
+    labels = [label for d in decoded for label in (d.labels or [None] * len(d.images))]
+    return DecodedSummary(
+        manifest=joined,
+        images=np.concatenate([d.images for d in decoded]),
+        masks={k: np.concatenate([d.masks[k] for d in decoded]) for k in first.masks},
+        labels=None if all(label is None for label in labels) else labels,
+        method_params=first.method_params,
+        scores=_joined_scores([d.scores for d in decoded], [len(d.images) for d in decoded]),
+        fields=[row for d in decoded for row in d.fields],
+        ids=[s.id for s in joined.samples],
+        class_names=None if joined.class_names is None else list(joined.class_names),
+        parts=(len(decoded), joined.part.expected),
+    )
+
+
+def _joined_scores(per_part, sizes):
+    """Each part's scores `{mask: {name: array}}` one after the other; a number a part
+    lacks is NaN; a curve a part lacks, or of another length, leaves the score out."""
+    out = {}
+    for mask in dict.fromkeys(m for scores in per_part for m in scores):
+        for name in dict.fromkeys(n for scores in per_part for n in scores.get(mask, {})):
+            arrays_ = [scores.get(mask, {}).get(name) for scores in per_part]
+            shapes = {a.shape[1:] for a in arrays_ if a is not None}
+            if len(shapes) != 1:
+                continue
+            (shape,) = shapes
+            if shape and any(a is None for a in arrays_):
+                continue
+            filled = [
+                a if a is not None else np.full((size,) + shape, np.nan)
+                for a, size in zip(arrays_, sizes)
+            ]
+            out.setdefault(mask, {})[name] = np.concatenate(filled)
+    return out
+
+
+def _decoded(manifest, blobs):
+    """The `DecodedSummary` of one manifest and its blobs (blob 0, then its pixels)."""
     all_scores = manifest.scores
     if manifest.asset is not None and manifest.asset.curves:
         all_scores = assets.join_curves(manifest, blobs[-1])
@@ -201,7 +318,18 @@ def decode_summary(blobs, run_directory=None):
         mask: {name: np.asarray(values, np.float64) for name, values in named.items()}
         for mask, named in all_scores.items()
     }
-    return DecodedSummary(manifest, images, masks, labels, params, mask_scores)
+    ids = parts_lib.image_ids(manifest) if manifest.part else [s.id for s in manifest.samples]
+    return DecodedSummary(
+        manifest,
+        images,
+        masks,
+        labels,
+        params,
+        mask_scores,
+        fields=[dict(s.fields) for s in manifest.samples],
+        ids=ids,
+        class_names=None if manifest.class_names is None else list(manifest.class_names),
+    )
 
 
 # v1 names.

@@ -8,8 +8,12 @@ hold each mask's scores (`scores`), one value per image; from version 3 on, the
 images and masks may live in a file beside the event files (`asset`), and the summary
 then holds the manifest alone (version 3 names the file by its SHA-256; version 4 by
 its CRC-32C, with the CRC-32C of each blob, so that one blob can be read and checked
-alone). `Manifest.from_json` is the one parser; everything
-else reads these dataclasses, never the JSON keys.
+alone). From version 5 on, each image may carry an `id` and typed `fields`
+(`fields.py`), a manifest may name its `class_names`, and a step may be written in
+parts: its event's manifest then holds only `parts` (where the part records are),
+and each part record, a file beside the event files, is a manifest of its own with
+its `part` key and its images (see `parts.py`). `Manifest.from_json` is the one
+parser; everything else reads these dataclasses, never the JSON keys.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import numpy as np
 
 from tensorboard_plugin_saliency import scores
+from tensorboard_plugin_saliency.format import fields as _fields
 from tensorboard_plugin_saliency.format import metadata
 
 SCORES_VERSION = 2
@@ -34,6 +39,9 @@ ASSET_VERSION = 4
 """The format version of a manifest whose pixels live in an asset file named by its
 CRC-32C, with a CRC-32C per blob (the one written)."""
 
+FIELDS_VERSION = 5
+"""The format version of a manifest with image ids, fields, class names or parts."""
+
 ASSET_DIRECTORY = "plugins/saliency"
 """Where asset files live, relative to their run's directory (TensorBoard's
 convention for files a plugin owns)."""
@@ -41,6 +49,12 @@ convention for files a plugin owns)."""
 _ASSET_NAME = re.compile(r"^[A-Za-z0-9._%+-]+$")
 _CRC32C = re.compile(r"^[0-9a-f]{8}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+PART_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""A part's key: it names the part's record file."""
+
+MAX_ID = 256
+"""The longest image id, in characters."""
 
 MASK_ENCODING = "u16planes+gzip"
 """The mask encoding this package writes: 16-bit values, byte planes, gzip."""
@@ -72,11 +86,16 @@ class MaskInfo:
 
 @dataclasses.dataclass(frozen=True)
 class SampleInfo:
-    """One image of the batch: its label, its size, and one `MaskInfo` per mask."""
+    """One image of the batch: its label, its size, one `MaskInfo` per mask, and
+    (version 5) its id and typed fields."""
 
     label: str | None
     image: ImageInfo
     masks: tuple[MaskInfo, ...]
+    id: str | None = None
+    """The writer's id of the image; None: its part key and position stand for it."""
+    fields: dict = dataclasses.field(default_factory=dict)
+    """`{name: value}`, typed as `fields.py` says."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +104,24 @@ class MaskSpec:
 
     name: str
     params: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class PartInfo:
+    """What a part record says of itself: its key, and how many parts the step has."""
+
+    key: str
+    expected: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PartsInfo:
+    """What a step written in parts holds in its event: where its part records are."""
+
+    directory: str
+    """Relative to the run's directory, "/"-separated, below `ASSET_DIRECTORY`."""
+    expected: int | None = None
+    """How many parts the writer said the step has; None when it did not say."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,6 +224,13 @@ class Manifest:
     """`{mask name: {score name: list}}`: one number or curve per sample."""
     asset: AssetInfo | None = None
     """The file holding the images and masks, or None when the summary holds them."""
+    class_names: tuple[str, ...] | None = None
+    """The names of the class indices in the images' `true` and `predicted` fields."""
+    part: PartInfo | None = None
+    """In a part record: its key (and the parts the step has)."""
+    parts: PartsInfo | None = None
+    """In the event of a step written in parts: where its part records are. The
+    manifest then lists no images (`samples` is empty)."""
 
     @property
     def mask_names(self) -> list[str]:
@@ -198,10 +242,22 @@ class Manifest:
         return len(self.samples) * (1 + len(self.masks))
 
     @property
+    def has_fields(self) -> bool:
+        """Whether it needs version 5: image ids, fields, class names or parts."""
+        return bool(
+            self.class_names is not None
+            or self.part is not None
+            or self.parts is not None
+            or any(s.id is not None or s.fields for s in self.samples)
+        )
+
+    @property
     def blob_count(self) -> int:
         """Number of blobs a summary with this manifest holds: the manifest, then its
-        images and masks unless they live in an asset file."""
-        return 1 if self.asset is not None else 1 + self.pixel_blob_count
+        images and masks unless they live in an asset file or in parts."""
+        if self.asset is not None or self.parts is not None:
+            return 1
+        return 1 + self.pixel_blob_count
 
     def image_index(self, sample: int) -> int:
         """Index, in the blob sequence, of the image of `sample`."""
@@ -214,19 +270,20 @@ class Manifest:
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
         oldest = self.asset.version if self.asset else SCORES_VERSION if self.scores else 1
+        if self.has_fields:
+            oldest = FIELDS_VERSION
         record = {
             "version": max(self.version, oldest),
             "channel_reduction": self.channel_reduction,
             "masks": [{"name": m.name, "params": m.params} for m in self.masks],
-            "samples": [
-                {
-                    "label": s.label,
-                    "image": dataclasses.asdict(s.image),
-                    "masks": [dataclasses.asdict(info) for info in s.masks],
-                }
-                for s in self.samples
-            ],
+            "samples": [_sample_record(s) for s in self.samples],
         }
+        if self.class_names is not None:
+            record["class_names"] = list(self.class_names)
+        if self.part is not None:
+            record["part"] = {"key": self.part.key, "expected": self.part.expected}
+        if self.parts is not None:
+            record["parts"] = {"directory": self.parts.directory, "expected": self.parts.expected}
         if self.scores:
             record["scores"] = self.scores
         if self.asset is not None:
@@ -265,6 +322,12 @@ class Manifest:
             if asset is not None:
                 blobs = len(infos) * (1 + len(specs))
                 asset = AssetInfo.from_dict(asset, blobs, record["version"])
+            later = record if record["version"] >= FIELDS_VERSION else {}
+            class_names = later.get("class_names")
+            if class_names is not None:
+                class_names = tuple(_fields.check_class_names(class_names))
+            part = _part(later.get("part"))
+            parts = _parts(later.get("parts"))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ManifestError("saliency manifest: malformed entry (%s)" % _short(e)) from None
         return cls(
@@ -274,7 +337,47 @@ class Manifest:
             version=record["version"],
             scores=mask_scores,
             asset=asset,
+            class_names=class_names,
+            part=part,
+            parts=parts,
         )
+
+
+def _sample_record(sample):
+    record = {
+        "label": sample.label,
+        "image": dataclasses.asdict(sample.image),
+        "masks": [dataclasses.asdict(info) for info in sample.masks],
+    }
+    if sample.id is not None:
+        record["id"] = sample.id
+    if sample.fields:
+        record["fields"] = sample.fields
+    return record
+
+
+def _expected(value):
+    if value is not None and (type(value) is not int or value < 1):
+        raise ValueError("expected parts: a positive integer or null, got %r" % (value,))
+    return value
+
+
+def _part(record):
+    if record is None:
+        return None
+    key = record["key"]
+    if not isinstance(key, str) or not PART_KEY.match(key):
+        raise ValueError("part key %r is not 1 to 64 letters, digits, '_' or '-'" % (key,))
+    return PartInfo(key, _expected(record.get("expected")))
+
+
+def _parts(record):
+    if record is None:
+        return None
+    directory = record["directory"]
+    if not isinstance(directory, str) or not check_asset_path(directory):
+        raise ValueError("parts directory %r is not below %s/" % (directory, ASSET_DIRECTORY))
+    return PartsInfo(directory, _expected(record.get("expected")))
 
 
 def _sample(record, mask_count):
@@ -295,7 +398,15 @@ def _sample(record, mask_count):
             )
             for m in record["masks"]
         ),
+        id=_image_id(record.get("id")),
+        fields=_fields.read_row(record.get("fields")),
     )
+
+
+def _image_id(value):
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_ID):
+        raise ValueError("image id: expected text of at most %d characters" % MAX_ID)
+    return value
 
 
 def _short(error):

@@ -9,10 +9,11 @@ PLUGIN_NAME = "saliency"
 # Newest version of the stored format (plugin data and manifest) that this package
 # writes; readers accept every version up to this one. Version 2 added the manifest's
 # `scores`, version 3 its `asset` (images and masks in a file beside the event files,
-# named by its SHA-256), version 4 names that file by its CRC-32C and adds one per blob.
+# named by its SHA-256), version 4 names that file by its CRC-32C and adds one per blob,
+# version 5 adds image ids, typed fields, class names and steps written in parts.
 # A summary is written in the oldest version that holds it (version 1 without scores
 # or asset), so that older readers keep reading what they can.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 PLUGIN_DATA_VERSION = 1
 """The version written in the plugin data, whose layout has not changed since 1."""

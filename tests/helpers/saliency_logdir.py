@@ -22,8 +22,8 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from tensorboard.util import tensor_util
 
-from tensorboard_plugin_saliency import reader, summary
-from tensorboard_plugin_saliency.format import assets, encoding, metadata
+from tensorboard_plugin_saliency import reader, storage, summary
+from tensorboard_plugin_saliency.format import assets, encoding, metadata, parts
 from tensorboard_plugin_saliency.format.manifest import AssetInfo, Manifest
 
 TRAIN_STEPS = (0, 10, 20, 30, 40)
@@ -83,13 +83,21 @@ def assert_blobs_read_alone(run_directory, tag):
     read) and checked, is its bytes in the whole file. Returns the steps."""
     steps = []
     for step, manifest, _ in manifests(run_directory, tag):
-        whole = assets.split(assets.read(run_directory, manifest.asset), manifest.asset)
-        alone = [
-            assets.read_blob(run_directory, manifest.asset, i) for i in range(1, len(whole) + 1)
-        ]
-        assert alone == whole, step
+        for asset in _assets(run_directory, manifest):
+            whole = assets.split(assets.read(run_directory, asset), asset)
+            alone = [assets.read_blob(run_directory, asset, i) for i in range(1, len(whole) + 1)]
+            assert alone == whole, step
         steps.append(step)
     return steps
+
+
+def _assets(run_directory, manifest):
+    """The asset files of a step: its own, or each of its parts' (format 5)."""
+    if manifest.parts is None:
+        return [manifest.asset]
+    location = storage.location(run_directory)
+    where = manifest.parts.directory
+    return [parts.read(location, where, n).asset for n in parts.newest(location.list_names(where))]
 
 
 def _future(blobs):
@@ -100,7 +108,7 @@ def _future(blobs):
 
 def write_logdir(logdir):
     expected = {}
-    with summary.SaliencyWriter(os.path.join(logdir, "train")) as writer:
+    with summary.SaliencyWriter(os.path.join(logdir, "train"), parts=False) as writer:
         for step in TRAIN_STEPS:
             images, masks = images_and_masks(step)
             labels = ["label %d/%d" % (step, i) for i in range(3)]
@@ -127,7 +135,7 @@ def write_logdir(logdir):
                 ),
             )
         )
-    with summary.SaliencyWriter(os.path.join(logdir, "eval")) as writer:
+    with summary.SaliencyWriter(os.path.join(logdir, "eval"), parts=False) as writer:
         rng = np.random.default_rng(99)
         image = rng.integers(0, 256, size=(8, 8), dtype=np.uint8)
         mask = rng.standard_normal((8, 8)).astype(np.float32)

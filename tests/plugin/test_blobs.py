@@ -25,7 +25,7 @@ def batch(step):
 def logdir(tmp_path_factory):
     """Run `new`: steps 0, 1, 2 in format 4. Run `old`: step 0 in format 3."""
     root = tmp_path_factory.mktemp("logs")
-    with SaliencyWriter(str(root / "new")) as writer:
+    with SaliencyWriter(str(root / "new"), parts=False) as writer:
         for step in range(3):
             writer.add(TAG, *batch(step), step)
     saliency_logdir.write_format_3(str(root / "old"), TAG, *batch(0), 0)
@@ -100,7 +100,7 @@ def test_checking_a_sample_reads_its_image_and_masks_for_the_requests_that_follo
 
 
 def test_a_damaged_blob_is_refused_and_its_neighbours_served(tmp_path, provider):
-    with SaliencyWriter(str(tmp_path / "new")) as writer:
+    with SaliencyWriter(str(tmp_path / "new"), parts=False) as writer:
         writer.add(TAG, *batch(0), 0)
     with tb_backends.data_provider(str(tmp_path), "python") as provider:
         reader, ctx, found = steps_of(str(tmp_path), provider, "new")

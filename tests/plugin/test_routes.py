@@ -558,7 +558,7 @@ def test_steps_cache_follows_new_data(tmp_path):
     multiplexer = plugin_event_multiplexer.EventMultiplexer(tensor_size_guidance={"saliency": 0})
     multiplexer.AddRunsFromDirectory(logdir)
     client = Client(make_app(mux_provider.MultiplexerDataProvider(multiplexer, logdir), logdir))
-    with SaliencyWriter(str(tmp_path / "run")) as writer:
+    with SaliencyWriter(str(tmp_path / "run"), parts=False) as writer:
         for step in (1, 2):
             images, masks = saliency_logdir.images_and_masks(step, n=1)
             writer.add("t", images, masks, step)
