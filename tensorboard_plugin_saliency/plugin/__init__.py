@@ -11,7 +11,7 @@
 loads; the other names here are the ones v1 code imported from `plugin`.
 """
 
-from tensorboard_plugin_saliency.metadata import PLUGIN_NAME
+from tensorboard_plugin_saliency.format.metadata import PLUGIN_NAME
 from tensorboard_plugin_saliency.plugin.data import (
     DEFAULT_SAMPLES_PER_TAG,
     SaliencyData,

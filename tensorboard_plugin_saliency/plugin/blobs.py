@@ -14,15 +14,19 @@ kept in the same byte-bounded cache.
 
 import base64
 import concurrent.futures
+import dataclasses
 import json
 import logging
 import threading
+import time
 
 from tensorboard import errors as tb_errors
 from tensorboard.data import provider as provider_lib
 
-from tensorboard_plugin_saliency import assets, metadata
-from tensorboard_plugin_saliency.manifest import Manifest
+from tensorboard_plugin_saliency import storage
+from tensorboard_plugin_saliency.format import assets, metadata
+from tensorboard_plugin_saliency.format import parts as parts_lib
+from tensorboard_plugin_saliency.format.manifest import Manifest
 from tensorboard_plugin_saliency.plugin.errors import (
     NewerFormatError,
     NotFoundError,
@@ -52,6 +56,32 @@ _BLOB_CACHE_BYTES = 64 * 1024 * 1024
 _BLOB_CACHE_ITEM_BYTES = 32 * 1024 * 1024
 
 ASSET_KEY_PREFIX = "asset."
+
+PART_PREFIX = "part:"
+"""Marks, in an asset key, a part record's path where a manifest's blob key goes."""
+
+PARTS_LISTING_SECONDS = 1.0
+"""How long a step's listing of parts is reused before the directory is listed again
+(parts may still be arriving)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StepParts:
+    """A step written in parts, as found below its run's directory."""
+
+    records: tuple
+    """Each part record's path (relative to the run's directory), in the step's order."""
+    manifests: tuple
+    """Each part's `Manifest` (with its own asset file), in the same order."""
+    joined: Manifest
+    """The step's manifest: every part's images in order (`parts.joined`)."""
+
+    def locate(self, sample):
+        """`(record path, part manifest, image number in the part)` of `sample`."""
+        number, local = parts_lib.locate(self.manifests, sample)
+        return self.records[number], self.manifests[number], local
+
+
 """Blob keys of images and masks in asset files start with this."""
 
 _NOT_FOUND_ERRORS = (
@@ -79,6 +109,7 @@ class BlobReader:
         self._newer_warned = threading.Event()
         self._loading = {}  # asset being read -> its lock: one reader per file
         self._loading_lock = threading.Lock()
+        self._listings = LRU(_MANIFEST_CACHE_SIZE)  # (run, directory) -> (time, StepParts)
 
     def read_blob(self, ctx, key):
         """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know
@@ -88,7 +119,10 @@ class BlobReader:
             return data
         if key.startswith(ASSET_KEY_PREFIX):
             run, manifest_key, index = parse_asset_key(key)
-            manifest = self.manifest(ctx, manifest_key)
+            if manifest_key.startswith(PART_PREFIX):
+                manifest = self.part_manifest(run, manifest_key[len(PART_PREFIX) :])
+            else:
+                manifest = self.manifest(ctx, manifest_key)
             if manifest.asset is None or not 1 <= index <= manifest.pixel_blob_count:
                 raise NotFoundError("no blob with key %r" % (key,))
             return self._asset_blob(run, manifest_key, manifest, index)
@@ -228,6 +262,86 @@ class BlobReader:
             message = "run %r: cannot read %s: %s" % (run, asset.path, short(e))
             raise UnreadableError(message) from None
 
+    def part_manifest(self, run, record):
+        """The `Manifest` of the part record at `record` (a path below `run`'s
+        directory); `NotFoundError` if it is gone, `UnreadableError` if malformed.
+        Kept in the manifest cache: a record's name is never reused."""
+        key = (PART_PREFIX, run, record)
+        cached = self._manifests.get(key)
+        if cached is None:
+            where, _, file_name = record.rpartition("/")
+            name = parts_lib.parse_name(file_name)
+            if name is None or parts_lib.directory_of(record) is None:
+                raise NotFoundError("no part record %r" % (record,))
+            try:
+                cached = parts_lib.read(self._location(run, record), where, name)
+            except FileNotFoundError:
+                raise NotFoundError(
+                    "run %r: the part record %s was deleted" % (run, record)
+                ) from None
+            except metadata.FormatVersionError as e:
+                cached = NewerFormatError(
+                    "this step needs a newer tensorboard-plugin-saliency: %s" % e
+                )
+            except ValueError as e:
+                cached = UnreadableError(
+                    "run %r: malformed part record %s: %s" % (run, record, short(e))
+                )
+            except OSError as e:
+                raise UnreadableError(
+                    "run %r: cannot read %s: %s" % (run, record, short(e))
+                ) from None
+            self._manifests.put(key, cached, size=4096)
+        if isinstance(cached, Exception):
+            raise cached
+        return cached
+
+    def step_parts(self, run, manifest):
+        """The `StepParts` of a step whose event `manifest` names its parts; the
+        directory is listed again after `PARTS_LISTING_SECONDS`. A part replaced
+        between the listing and its reading is left for the next listing."""
+        directory = manifest.parts.directory
+        cached = self._listings.get((run, directory))
+        if cached is not None and time.monotonic() - cached[0] < PARTS_LISTING_SECONDS:
+            return cached[1]
+        try:
+            names = parts_lib.newest(self._location(run, directory).list_names(directory))
+        except OSError as e:
+            raise UnreadableError(
+                "run %r: cannot list %s: %s" % (run, directory, short(e))
+            ) from None
+        records, manifests = [], []
+        for name in names:
+            record = "%s/%s" % (directory, name.file_name)
+            try:
+                manifests.append(self.part_manifest(run, record))
+            except NotFoundError:
+                continue
+            records.append(record)
+        if not manifests:
+            raise NotFoundError(
+                "run %r: the images and masks of this step are missing: no part records in "
+                "%s (deleted, or not copied with the event files)" % (run, directory)
+            )
+        try:
+            joined = parts_lib.joined(manifests, manifest.parts.expected)
+        except ValueError as e:
+            raise UnreadableError("run %r: %s" % (run, e)) from None
+        joined = dataclasses.replace(
+            joined, parts=dataclasses.replace(manifest.parts, expected=joined.part.expected)
+        )
+        found = StepParts(tuple(records), tuple(manifests), joined)
+        self._listings.put((run, directory), (time.monotonic(), found))
+        return found
+
+    def _location(self, run, path):
+        if self._run_directory is None:
+            raise UnreadableError(
+                "run %r keeps its images and masks in %s, and this TensorBoard does not "
+                "say where the run's directory is" % (run, path)
+            )
+        return storage.location(self._run_directory(run))
+
     def known_manifest(self, key):
         """The cached `Manifest` or error of blob `key`, or None if not read yet."""
         return self._manifests.get(key)
@@ -245,6 +359,8 @@ class BlobReader:
                     "run %r, tag %r, step %d holds %d blobs, its manifest expects %d"
                     % (run, tag, datum.step, len(datum.values), manifest.blob_count)
                 )
+            if manifest.parts is not None:
+                return self.step_parts(run, manifest).joined
         except UnreadableError as e:
             self.skipped(run, tag, datum.step, e)
             raise

@@ -12,10 +12,14 @@ import urllib.parse
 
 from tensorboard import plugin_util
 
-from tensorboard_plugin_saliency import codec, scores
-from tensorboard_plugin_saliency.manifest import Manifest
+from tensorboard_plugin_saliency import scores
+from tensorboard_plugin_saliency.format import codec
+from tensorboard_plugin_saliency.format import fields as field_lib
+from tensorboard_plugin_saliency.format.manifest import Manifest
 from tensorboard_plugin_saliency.plugin.blobs import (
+    PART_PREFIX,
     BlobReader,
+    StepParts,
     asset_key,
     check_plugin_data,
     short,
@@ -49,6 +53,8 @@ class Selection:
     datum: object  # provider_lib.BlobSequenceDatum
     manifest: Manifest
     sample: int
+    parts: StepParts | None = None
+    """The step's parts, when it was written in parts."""
 
     @property
     def step(self):
@@ -70,16 +76,27 @@ class Selection:
             )
         return names.index(name)
 
+    def source(self):
+        """`(manifest key, manifest, image number)` that hold this sample's pixels: its
+        part's record, manifest and place in it for a step in parts, else the step's."""
+        if self.parts is not None:
+            record, manifest, local = self.parts.locate(self.sample)
+            return PART_PREFIX + record, manifest, local
+        return self.datum.values[0].blob_key, self.manifest, self.sample
+
     def _key(self, index):
-        if self.manifest.asset is not None:
-            return asset_key(self.run, self.datum.values[0].blob_key, index)
+        key, manifest, _ = self.source()
+        if manifest.asset is not None:
+            return asset_key(self.run, key, index)
         return self.datum.values[index].blob_key
 
     def image_key(self):
-        return self._key(self.manifest.image_index(self.sample))
+        _, manifest, sample = self.source()
+        return self._key(manifest.image_index(sample))
 
     def mask_key(self, number):
-        return self._key(self.manifest.mask_index(self.sample, number))
+        _, manifest, sample = self.source()
+        return self._key(manifest.mask_index(sample, number))
 
 
 class SaliencyData:
@@ -205,6 +222,11 @@ class SaliencyData:
         count = len(datum.values)
         if known is None and count:
             known = self.reader.known_manifest(datum.values[0].blob_key)
+        if isinstance(known, Manifest) and known.parts is not None:
+            try:
+                return len(self.reader.step_parts(run, known).joined.samples)
+            except (UnreadableError, NotFoundError):
+                return None
         if isinstance(known, Manifest):
             return len(known.samples) if known.blob_count == count else None
         if isinstance(known, Exception):
@@ -239,25 +261,42 @@ class SaliencyData:
                 "no sample %d at run %r, tag %r, step %d: it holds %d"
                 % (sample, run, tag, datum.step, count)
             )
-        return Selection(run, tag, datum, manifest, sample)
+        return Selection(run, tag, datum, manifest, sample, self._parts(ctx, run, datum))
+
+    def _parts(self, ctx, run, datum):
+        """The `StepParts` of `datum`'s step, or None when it is not in parts."""
+        event = self.reader.manifest(ctx, datum.values[0].blob_key)
+        return self.reader.step_parts(run, event) if event.parts is not None else None
 
     def check_pixels(self, ctx, selection):
         """Reads and checks the image and masks of `selection` from its step's asset
         file (kept in the blob cache for the requests that follow); raises
         `NotFoundError` if the file is missing and `UnreadableError` if they are
         damaged. Nothing to do for a step that holds them."""
-        if selection.manifest.asset is not None:
-            key = selection.datum.values[0].blob_key
-            self.reader.check_asset(selection.run, key, selection.manifest, selection.sample)
+        key, manifest, sample = selection.source()
+        if manifest.asset is not None:
+            self.reader.check_asset(selection.run, key, manifest, sample)
 
     def scores_of(self, selection):
         """The scores of `selection`'s step, curves included: read from its asset
         file (and checked) when they live there."""
-        manifest = selection.manifest
+        key, manifest, sample = selection.source()
         if manifest.asset is None or not manifest.asset.curves:
-            return manifest.scores
-        key = selection.datum.values[0].blob_key
-        return self.reader.asset_scores(selection.run, key, manifest)
+            return selection.manifest.scores
+        part_scores = self.reader.asset_scores(selection.run, key, manifest)
+        if selection.parts is None:
+            return part_scores
+        # The step's numbers, with this sample's curves in its row.
+        joined = {
+            m: {n: list(v) for n, v in named.items()}
+            for m, named in selection.manifest.scores.items()
+        }
+        for mask, named in scores.split_curves(part_scores)[1].items():
+            for name, values in named.items():
+                row = [None] * len(selection.manifest.samples)
+                row[selection.sample] = values[sample]
+                joined.setdefault(mask, {})[name] = row
+        return joined
 
     def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
         """The `Selection` of `sample` at every kept readable step, oldest first; at a
@@ -273,8 +312,15 @@ class SaliencyData:
                 continue
             manifest = self.reader.datum_manifest(ctx, run, tag, datum)
             count = len(manifest.samples)
-            out.append(Selection(run, tag, datum, manifest, min(sample, count - 1)))
+            chosen = min(sample, count - 1)
+            out.append(Selection(run, tag, datum, manifest, chosen, self._parts(ctx, run, datum)))
         return out
+
+    def table(self, ctx, experiment_id, run, tag, step=None):
+        """The `/table` answer of `step` (the latest readable one when None): its
+        per-image table as columns (see `http_api.md`)."""
+        selection = self.select(ctx, experiment_id, run, tag, step, 0)
+        return table_json(selection)
 
     def overlay_png(
         self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None, options=None
@@ -339,6 +385,39 @@ def sample_json(selection, mask_scores, url_prefix="blob?key="):
         "masks": masks,
         "scores": scores.of_sample(mask_scores, selection.sample),
         "batch_scores": scores.means(mask_scores),
+    }
+
+
+def table_json(selection):
+    """The `/table` answer of `selection`'s step: ids, captions, typed fields and
+    numeric scores, one entry per image."""
+    manifest = selection.manifest
+    samples = manifest.samples
+    rows = [s.fields for s in samples]
+    kinds = field_lib.table_fields(rows)
+    if selection.parts is not None:
+        ids = [s.id for s in samples]  # filled in by the join
+        found, expected = len(selection.parts.manifests), manifest.parts.expected
+    else:
+        ids = [s.id if s.id is not None else "%d" % i for i, s in enumerate(samples)]
+        found, expected = 1, None
+    columns = {"id": ids, "label": [s.label for s in samples]}
+    for kind in kinds:
+        name = kind["name"]
+        vector = kind["type"] == "vector"
+        columns[name] = [None if vector else row.get(name) for row in rows]
+    numbers = scores.numbers_only(manifest.scores)
+    return {
+        "run": selection.run,
+        "tag": selection.tag,
+        "step": selection.datum.step,
+        "samples": len(samples),
+        "parts": {"found": found, "expected": expected},
+        "masks": manifest.mask_names,
+        "class_names": None if manifest.class_names is None else list(manifest.class_names),
+        "fields": kinds,
+        "columns": columns,
+        "scores": numbers,
     }
 
 

@@ -16,6 +16,7 @@ ROUTE_PARAMS = {
     "steps": ("run", "tag"),
     "sample": _SAMPLE,
     "samples": ("run", "tag", "sample"),
+    "table": ("run", "tag", "step"),
     "blob": ("key",),
     "render": _SAMPLE + ("mask",) + tuple(render_options.specs()),
     "static": (),

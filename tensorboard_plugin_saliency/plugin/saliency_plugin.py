@@ -16,7 +16,8 @@ from tensorboard.backend import http_util
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tensorboard_plugin_saliency import codec, metadata, static_files
+from tensorboard_plugin_saliency import static_files
+from tensorboard_plugin_saliency.format import codec, metadata
 from tensorboard_plugin_saliency.plugin import params, run_directories
 from tensorboard_plugin_saliency.plugin.blobs import is_grpc_not_found
 from tensorboard_plugin_saliency.plugin.data import (
@@ -95,6 +96,7 @@ class SaliencyPlugin(base_plugin.TBPlugin):
             "/steps": self._serve_steps,
             "/sample": self._serve_sample,
             "/samples": self._serve_samples,
+            "/table": self._serve_table,
             "/blob": self._serve_blob,
             "/render": self._serve_render,
             "/static/*": self._serve_static,
@@ -126,6 +128,11 @@ class SaliencyPlugin(base_plugin.TBPlugin):
         # Pre-encoded and cached: a long listing costs no JSON or gzip work.
         payload = self._data.steps_gzip(ctx, eid, run, tag)
         return http_util.Respond(request, payload, "application/json", content_encoding="gzip")
+
+    @route("table")
+    def _serve_table(self, request, args, ctx, eid):
+        run, tag, step, _ = params.sample_args(args)
+        return _json(request, self._data.table(ctx, eid, run, tag, step))
 
     @route("sample")
     def _serve_sample(self, request, args, ctx, eid):

@@ -13,6 +13,7 @@ def test_every_route_lists_its_parameters():
         "steps",
         "sample",
         "samples",
+        "table",
         "blob",
         "render",
         "static",
