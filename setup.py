@@ -31,6 +31,7 @@ TEST_REQUIRES = [
     "s3fs>=2025.3",
     "boto3",
     "scikit-image>=0.22",  # XRAI's segmentation
+    "pandas>=2.2",  # reading the exported CSV tables back as users do
 ]
 
 setuptools.setup(

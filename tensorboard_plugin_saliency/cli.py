@@ -6,6 +6,9 @@
         [--mask NAME] [--colormap NAME] [--opacity A] [--sign S] [--clip P]
         [--clip-mode percentile|mass] [--threshold K] --out FILE.png
     tensorboard-saliency methods [NAME] [--markdown]
+    tensorboard-saliency table --logdir DIR --run RUN --tag TAG [--step S]
+        [--correct | --wrong] [--true CLASS] [--predicted CLASS] [--text TEXT]
+        [--sort FIELD [--descending]] [--out FILE.csv]
 
 `render` writes the same PNG as the plugin's `/render` route for the same arguments:
 both pick the step, sample and mask through `plugin.SaliencyData`, over TensorBoard's
@@ -236,10 +239,69 @@ def _methods(args):
 
 
 # ---------------------------------------------------------------------------
+# table
+
+
+def _add_table_parser(subparsers):
+    parser = subparsers.add_parser(
+        "table",
+        help="export one step's per-image table (ids, fields, scores) as CSV",
+        description="One step's images as CSV rows: id, caption, typed fields and "
+        "numeric scores (the /table route's data, the columns of the page's export), "
+        "filtered and sorted as asked.",
+    )
+    parser.add_argument("--logdir", required=True, help="the log directory")
+    parser.add_argument("--run", required=True, help='run name ("." for the logdir itself)')
+    parser.add_argument("--tag", required=True, help="saliency tag")
+    parser.add_argument("--step", help="step (default: the latest readable one)")
+    right = parser.add_mutually_exclusive_group()
+    right.add_argument("--correct", action="store_true", help="only right predictions")
+    right.add_argument("--wrong", action="store_true", help="only wrong predictions")
+    parser.add_argument("--true", help="only this true class (index or name)")
+    parser.add_argument("--predicted", help="only this predicted class (index or name)")
+    parser.add_argument("--text", help="only captions containing this text")
+    parser.add_argument("--sort", help="a field, or MASK/SCORE, to sort by")
+    parser.add_argument("--descending", action="store_true", help="sort from the largest")
+    parser.add_argument("--out", help="the CSV file to write (default: standard output)")
+    parser.set_defaults(handler=_table)
+    return parser
+
+
+def _table(args):
+    from tensorboard import context
+
+    from tensorboard_plugin_saliency import plugin, table_export
+
+    step = None if args.step is None else plugin.parse_index(args.step, "--step")
+    data = load_run(args.logdir, args.run)
+    table = data.table(context.RequestContext(), "", args.run, args.tag, step)
+    rows = table_export.select(
+        table,
+        correct=True if args.correct else False if args.wrong else None,
+        true=args.true,
+        predicted=args.predicted,
+        text=args.text,
+        sort=args.sort,
+        descending=args.descending,
+    )
+    text = table_export.csv_text(table, rows)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as e:
+        raise CommandError("--out: cannot write %r: %s" % (args.out, e.strerror or e)) from None
+    print("wrote %d of %d images to %s" % (len(rows), table["samples"], args.out))
+    return 0
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 
 
-SUBCOMMANDS = [_add_render_parser, _add_demo_parser, _add_methods_parser]
+SUBCOMMANDS = [_add_render_parser, _add_demo_parser, _add_methods_parser, _add_table_parser]
 """Functions `add(subparsers)` that each add one subcommand."""
 
 
