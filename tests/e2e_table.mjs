@@ -8,9 +8,10 @@
 //
 //   node tests/e2e_table.mjs --url http://127.0.0.1:PORT --spec spec.json [--shot PREFIX]
 //
+// The exported CSV is also written to SPEC.csv (beside the spec file).
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { arg, checker, launchChromium, pluginFrame } from "./browser.mjs";
 
 const url = arg("url");
@@ -233,7 +234,9 @@ try {
     page.waitForEvent("download"),
     card().getByRole("button", { name: "Export CSV", exact: true }).click(),
   ]);
-  const csv = parseCsv(readFileSync(await download.path(), "utf8"));
+  const csvText = readFileSync(await download.path(), "utf8");
+  writeFileSync(`${arg("spec")}.csv`, csvText); // the Python runner reads it back with pandas
+  const csv = parseCsv(csvText);
   const header = ["id", "label", "true", "predicted", "confidence", "loss", "correct", "site", "m deletion_auc"];
   const body = csv.slice(1);
   check(

@@ -113,3 +113,25 @@ def validation_set(tmp_path_factory):
 def test_grid_sort_filter_group_export_in_chromium(validation_set, tmp_path, load_fast):
     logdir, spec = validation_set
     run_page_script("e2e_table.mjs", spec, logdir, load_fast, tmp_path)
+    # The CSV the page exported (the wrong rows, by loss descending), as pandas reads it.
+    pd = pytest.importorskip("pandas")
+    table = pd.read_csv(tmp_path / ("spec-%s.json.csv" % load_fast))
+    wrong = sorted(
+        (k for k in range(SAMPLES) if not spec["correct"][k]), key=lambda k: (-spec["loss"][k], k)
+    )
+    assert list(table.columns) == [
+        "id",
+        "label",
+        "true",
+        "predicted",
+        "confidence",
+        "loss",
+        "correct",
+        "site",
+        "m deletion_auc",
+    ]
+    assert list(table["id"]) == [spec["ids"][k] for k in wrong]
+    assert list(table["site"]) == [spec["site"][k] for k in wrong]
+    assert list(table["loss"]) == [spec["loss"][k] for k in wrong]
+    assert list(table["predicted"]) == [spec["predicted"][k] for k in wrong]
+    assert table["correct"].dtype == bool and not table["correct"].any()
