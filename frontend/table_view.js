@@ -197,6 +197,25 @@ function groupRows(table, rows, by) {
 }
 
 /**
+ * The part of `spec` that `table` can apply: a sort, range or value filter
+ * on a column the table lacks (a link made on another step) is dropped, and
+ * so is a class filter past the table's classes, rather than hiding every row.
+ * @param {import("./table_data.js").Table} table @param {ViewSpec} spec
+ * @returns {ViewSpec}
+ */
+function usableSpec(table, spec) {
+  const out = { ...spec };
+  const has = (key, types) => table.columns.has(key) && types.includes(table.columns.get(key).type);
+  if (out.sort !== null && !table.columns.has(out.sort)) out.sort = null;
+  if (out.range && !has(out.range.field, ["number"])) out.range = null;
+  if (out.value && !has(out.value.field, ["string", "bool"])) out.value = null;
+  const classes = classCount(table);
+  if (out.trueClass !== null && (!table.columns.has("true") || out.trueClass >= classes)) out.trueClass = null;
+  if (out.predicted !== null && (!table.columns.has("predicted") || out.predicted >= classes)) out.predicted = null;
+  return out;
+}
+
+/**
  * What the grid shows for `spec`: the rows in order and their groups.
  * @param {import("./table_data.js").Table} table @param {ViewSpec} spec
  * @returns {{rows:number[], groups:RowGroup[]}}
@@ -248,4 +267,15 @@ function summarize(table, rows) {
   };
 }
 
-export { GROUPINGS, CORRECTNESS, DEFAULT_SPEC, correctness, filterRows, sortRows, groupRows, tableView, summarize };
+export {
+  GROUPINGS,
+  CORRECTNESS,
+  DEFAULT_SPEC,
+  correctness,
+  filterRows,
+  sortRows,
+  groupRows,
+  tableView,
+  summarize,
+  usableSpec,
+};

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { alignByIds, classCount, distinctValues, readTable } from "./table_data.js";
-import { DEFAULT_SPEC, filterRows, groupRows, sortRows, summarize, tableView } from "./table_view.js";
+import { DEFAULT_SPEC, filterRows, groupRows, sortRows, summarize, tableView, usableSpec } from "./table_view.js";
 
 /** The /table answer of http_api.md's example, with two more rows. */
 const ANSWER = {
@@ -162,6 +162,25 @@ test("summarize: images, shown, accuracy over the shown rows, confusion matrix c
   assert.equal(some.accuracy, 1 / 2);
   assert.deepEqual(some.matrix[1], [1, 1, 0]);
   assert.equal(summarize(t, []).accuracy, null);
+});
+
+test("usableSpec: a sort or filter on a column the table lacks is dropped, the rest kept", () => {
+  const t = readTable(ANSWER);
+  const wanted = spec({
+    sort: "nope",
+    range: { field: "site", min: 0, max: 1 },
+    value: { field: "age", value: "3" },
+    trueClass: 7,
+    predicted: 1,
+    correct: "wrong",
+  });
+  assert.deepEqual(usableSpec(t, wanted), spec({ predicted: 1, correct: "wrong" }));
+  const fine = spec({
+    sort: "loss",
+    range: { field: "confidence", min: 0.5, max: null },
+    value: { field: "correct", value: "true" },
+  });
+  assert.deepEqual(usableSpec(t, fine), fine);
 });
 
 test("alignByIds: each row's row in the other table by id, -1 where it lacks the image", () => {

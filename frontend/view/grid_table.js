@@ -9,7 +9,7 @@ import { api as defaultApi } from "../api.js";
 import { csvName, tableCsv } from "../table_csv.js";
 import { alignByIds, readTable } from "../table_data.js";
 import { hashWithSpec, specFromHash } from "../table_url.js";
-import { summarize, tableView } from "../table_view.js";
+import { summarize, tableView, usableSpec } from "../table_view.js";
 import { readHash, writeHash } from "./location.js";
 import { TablePanel } from "./table_panel.js";
 
@@ -102,10 +102,12 @@ class GridTable {
       delete this.grid.root.dataset.shown;
       return;
     }
-    this.view = tableView(this.table, this.spec);
+    // The URL keeps the spec as given; the grid applies what this step's table can.
+    const spec = usableSpec(this.table, this.spec);
+    this.view = tableView(this.table, spec);
     rows.view(this.view.rows);
     this.grid.setGroups(this.view.groups);
-    this.panel.show(this.table, this.spec);
+    this.panel.show(this.table, spec);
     this.panel.showSummary(summarize(this.table, this.view.rows));
     this.grid.root.dataset.shown = String(this.view.rows.length);
   }
