@@ -89,7 +89,7 @@ const cases = [
   ],
   [
     "filter caption text, sort by score",
-    () => tableView(table, spec({ text: "CLASS 3", sort: "score:grad_cam:deletion_auc" })),
+    () => tableView(table, spec({ text: "CLASS 3", sort: "grad_cam/deletion_auc" })),
   ],
   ["group by confusion pair, sorted by loss", () => tableView(table, spec({ group: "pair", sort: "loss" }))],
   ["summary (accuracy, confusion matrix)", () => summarize(table, all)],

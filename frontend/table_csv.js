@@ -1,10 +1,14 @@
 // The shown rows of a grid as CSV (RFC 4180: comma-separated, CRLF line
-// ends, a field with a comma, quote, line break or edge space quoted with its
-// quotes doubled), readable by pandas.read_csv: a header line, then one line
-// per row in the grid's order with its id, caption, every field that has a
-// column (class fields as class indices) and every numeric score
-// ("MASK SCORE"). A missing value is an empty field. No DOM: runs under
-// Node's test runner (table_csv.test.mjs).
+// ends, a field with a comma, quote or line break quoted with its quotes
+// doubled), readable by pandas.read_csv, with the columns `tensorboard-saliency
+// table` writes (table_export.py): a header line, then one line per row in the
+// grid's order with its id, its caption (`label`), every field that has a
+// column (a class field as its index, followed by `FIELD_name` when the step
+// names its classes; bools true/false), then every numeric score
+// (`MASK/SCORE`). A missing value is an empty field. No DOM: runs under
+// Node's test runner (table_url.test.mjs).
+
+import { fieldsOfType } from "./table_data.js";
 
 /**
  * One CSV field.
@@ -13,7 +17,7 @@
 function csvField(value) {
   if (value === null || value === undefined) return "";
   const text = String(value);
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
@@ -22,9 +26,19 @@ function csvField(value) {
  * @returns {string}
  */
 function tableCsv(table, rows) {
-  const columns = [...table.columns.values()];
-  const lines = [columns.map((c) => csvField(c.key === "label" ? "label" : c.title)).join(",")];
-  for (const i of rows) lines.push(columns.map((c) => csvField(c.values[i])).join(","));
+  const named = table.classNames?.length ? table.classNames : null;
+  // [header, value of row i] per CSV column.
+  const columns = [
+    ["id", (i) => table.ids[i]],
+    ["label", (i) => table.labels[i]],
+  ];
+  for (const f of fieldsOfType(table, ["class", "number", "bool", "string"])) {
+    columns.push([f.key, (i) => f.values[i]]);
+    if (f.type === "class" && named) columns.push([`${f.key}_name`, (i) => named[f.values[i]] ?? null]);
+  }
+  for (const s of table.scores) columns.push([s.key, (i) => s.values[i]]);
+  const lines = [columns.map(([name]) => csvField(name)).join(",")];
+  for (const i of rows) lines.push(columns.map(([, value]) => csvField(value(i))).join(","));
   return lines.join("\r\n") + "\r\n";
 }
 

@@ -10,7 +10,8 @@ const COLUMN_TYPES = Object.freeze(["class", "number", "bool", "string"]);
 
 /**
  * One column the grid can sort by: a field, the id, the caption, or a mask's score.
- * `key` names it in the URL: the field's name, "id", "label", or "score:MASK:NAME".
+ * `key` names it in the URL: the field's name, "id", "label", or "MASK/SCORE" (as
+ * `tensorboard-saliency table --sort` names it); `title` is the same, the caption's "caption".
  * @typedef {{key:string, title:string, type:string, values:Array<*>}} TableColumn
  */
 
@@ -55,8 +56,9 @@ function readTable(answer) {
   const scores = [];
   for (const [mask, byName] of Object.entries(answer?.scores ?? {})) {
     for (const [name, values] of Object.entries(byName ?? {})) {
-      const key = `score:${mask}:${name}`;
-      const entry = { key, title: `${mask} ${name}`, type: "number", values: column(values, samples) };
+      const key = `${mask}/${name}`;
+      if (columns.has(key)) continue; // a field of that name comes first
+      const entry = { key, title: key, type: "number", values: column(values, samples) };
       scores.push(entry);
       columns.set(key, entry);
     }

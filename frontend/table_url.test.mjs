@@ -7,7 +7,7 @@ import { formatHash, hashWithSpec, parseHash, specFromHash, specFromParams, spec
 import { DEFAULT_SPEC } from "./table_view.js";
 
 const FULL = {
-  sort: "score:grad_cam:deletion_auc",
+  sort: "grad_cam/deletion_auc",
   desc: true,
   correct: "wrong",
   trueClass: 2,
@@ -48,7 +48,7 @@ test("hash: TensorBoard's tab and entries are kept; a card's spec is one p.salie
   assert.equal(formatHash({ tab: "saliency", entries: new Map() }), "saliency");
 });
 
-test("tableCsv: a header, then the rows in order: id, label, fields, scores; RFC 4180 quoting", () => {
+test("tableCsv: a header, then the rows in order: id, label, fields (class names beside), scores; RFC 4180", () => {
   const t = readTable({
     samples: 3,
     class_names: ["cat", "dog"],
@@ -70,7 +70,7 @@ test("tableCsv: a header, then the rows in order: id, label, fields, scores; RFC
   });
   assert.equal(
     tableCsv(t, [2, 0]),
-    'id,label,true,note,ok,grad cam deletion_auc\r\nc," lead",,,,1e-7\r\na,"say ""hi"", then",1,"x\ny",true,0.25\r\n',
+    'id,label,true,true_name,note,ok,grad cam/deletion_auc\r\nc, lead,,,,,1e-7\r\na,"say ""hi"", then",1,dog,"x\ny",true,0.25\r\n',
   );
   assert.equal(csvField("a,b"), '"a,b"');
   assert.equal(csvField(null), "");

@@ -237,7 +237,19 @@ try {
   const csvText = readFileSync(await download.path(), "utf8");
   writeFileSync(`${arg("spec")}.csv`, csvText); // the Python runner reads it back with pandas
   const csv = parseCsv(csvText);
-  const header = ["id", "label", "true", "predicted", "confidence", "loss", "correct", "site", "m deletion_auc"];
+  const header = [
+    "id",
+    "label",
+    "true",
+    "true_name",
+    "predicted",
+    "predicted_name",
+    "confidence",
+    "loss",
+    "correct",
+    "site",
+    "m/deletion_auc",
+  ];
   const body = csv.slice(1);
   check(
     `the CSV export holds the ${wrong.length} rows shown, in order, every field and score`,
@@ -247,10 +259,11 @@ try {
         (r, k) =>
           r[0] === spec.ids[wrong[k]] &&
           Number(r[2]) === spec.true[wrong[k]] &&
-          Number(r[5]) === spec.loss[wrong[k]] &&
-          r[6] === "false" &&
-          r[7] === spec.site[wrong[k]] &&
-          Number(r[8]) === spec.auc[wrong[k]],
+          r[3] === spec.classes[spec.true[wrong[k]]] &&
+          Number(r[7]) === spec.loss[wrong[k]] &&
+          r[8] === "false" &&
+          r[9] === spec.site[wrong[k]] &&
+          Number(r[10]) === spec.auc[wrong[k]],
       ),
     `${csv[0]}; ${body.length} rows; first ${body[0]}`,
   );

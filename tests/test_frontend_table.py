@@ -123,15 +123,18 @@ def test_grid_sort_filter_group_export_in_chromium(validation_set, tmp_path, loa
         "id",
         "label",
         "true",
+        "true_name",
         "predicted",
+        "predicted_name",
         "confidence",
         "loss",
         "correct",
         "site",
-        "m deletion_auc",
+        "m/deletion_auc",
     ]
     assert list(table["id"]) == [spec["ids"][k] for k in wrong]
     assert list(table["site"]) == [spec["site"][k] for k in wrong]
     assert list(table["loss"]) == [spec["loss"][k] for k in wrong]
     assert list(table["predicted"]) == [spec["predicted"][k] for k in wrong]
+    assert list(table["true_name"]) == [CLASSES[spec["true"][k]] for k in wrong]
     assert table["correct"].dtype == bool and not table["correct"].any()
