@@ -162,7 +162,13 @@ def _delete_replaced(location, where, name, kept_asset):
 def read(location, where, name):
     """The `Manifest` of part record `name` (a `PartName`) in `where`, checked
     against its name. Raises `FileNotFoundError` and `ValueError` (`ManifestError`)."""
-    manifest = Manifest.from_json(location.read("%s/%s" % (where, name.file_name)))
+    return parse(location.read("%s/%s" % (where, name.file_name)), name)
+
+
+def parse(data, name):
+    """The `Manifest` of the part record `data` whose file name is `name` (a
+    `PartName`), checked against it. Raises `ValueError` (`ManifestError`)."""
+    manifest = Manifest.from_json(data)
     if manifest.part is None or manifest.part.key != name.key:
         raise ValueError("part record %s does not hold part %r" % (name.file_name, name.key))
     if len(manifest.samples) != name.images:

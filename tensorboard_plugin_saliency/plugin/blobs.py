@@ -26,7 +26,7 @@ from tensorboard.data import provider as provider_lib
 from tensorboard_plugin_saliency import storage
 from tensorboard_plugin_saliency.format import assets, metadata
 from tensorboard_plugin_saliency.format import parts as parts_lib
-from tensorboard_plugin_saliency.format.manifest import Manifest
+from tensorboard_plugin_saliency.format.manifest import Manifest, PartsInfo
 from tensorboard_plugin_saliency.plugin.errors import (
     NewerFormatError,
     NotFoundError,
@@ -60,6 +60,9 @@ ASSET_KEY_PREFIX = "asset."
 PART_PREFIX = "part:"
 """Marks, in an asset key, a part record's path where a manifest's blob key goes."""
 
+_JOINED_BYTES_PER_IMAGE = 600
+"""About what one image of a joined step takes in memory (its sizes, fields, id)."""
+
 PARTS_LISTING_SECONDS = 1.0
 """How long a step's listing of parts is reused before the directory is listed again
 (parts may still be arriving)."""
@@ -67,19 +70,31 @@ PARTS_LISTING_SECONDS = 1.0
 
 @dataclasses.dataclass(frozen=True)
 class StepParts:
-    """A step written in parts, as found below its run's directory."""
+    """A step written in parts, as its directory's listing shows it: no record read."""
 
-    records: tuple
-    """Each part record's path (relative to the run's directory), in the step's order."""
-    manifests: tuple
-    """Each part's `Manifest` (with its own asset file), in the same order."""
-    joined: Manifest
-    """The step's manifest: every part's images in order (`parts.joined`)."""
+    directory: str
+    """Where its part records are, relative to the run's directory."""
+    names: tuple
+    """The newest record of each part key (`parts.PartName`), in the step's order."""
+    expected: int | None
+    """How many parts the step's event says it has (None: not said)."""
+
+    @property
+    def count(self):
+        """The step's number of images."""
+        return sum(name.images for name in self.names)
+
+    def record(self, number):
+        """The path of part `number`'s record."""
+        return "%s/%s" % (self.directory, self.names[number].file_name)
 
     def locate(self, sample):
-        """`(record path, part manifest, image number in the part)` of `sample`."""
-        number, local = parts_lib.locate(self.manifests, sample)
-        return self.records[number], self.manifests[number], local
+        """`(part number, image number in that part)` of image `sample` of the step."""
+        for number, name in enumerate(self.names):
+            if sample < name.images:
+                return number, sample
+            sample -= name.images
+        raise IndexError("image past the step's images")
 
 
 """Blob keys of images and masks in asset files start with this."""
@@ -110,6 +125,7 @@ class BlobReader:
         self._loading = {}  # asset being read -> its lock: one reader per file
         self._loading_lock = threading.Lock()
         self._listings = LRU(_MANIFEST_CACHE_SIZE)  # (run, directory) -> (time, StepParts)
+        self._joined = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_MANIFEST_CACHE_BYTES)
 
     def read_blob(self, ctx, key):
         """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know
@@ -265,7 +281,8 @@ class BlobReader:
     def part_manifest(self, run, record):
         """The `Manifest` of the part record at `record` (a path below `run`'s
         directory); `NotFoundError` if it is gone, `UnreadableError` if malformed.
-        Kept in the manifest cache: a record's name is never reused."""
+        Kept in the manifest cache, weighed by its JSON: a record's name is never
+        reused, so a cached record is never stale."""
         key = (PART_PREFIX, run, record)
         cached = self._manifests.get(key)
         if cached is None:
@@ -274,11 +291,17 @@ class BlobReader:
             if name is None or parts_lib.directory_of(record) is None:
                 raise NotFoundError("no part record %r" % (record,))
             try:
-                cached = parts_lib.read(self._location(run, record), where, name)
+                data = self._location(run, record).read(record)
             except FileNotFoundError:
                 raise NotFoundError(
                     "run %r: the part record %s was deleted" % (run, record)
                 ) from None
+            except OSError as e:
+                raise UnreadableError(
+                    "run %r: cannot read %s: %s" % (run, record, short(e))
+                ) from None
+            try:
+                cached = parts_lib.parse(data, name)
             except metadata.FormatVersionError as e:
                 cached = NewerFormatError(
                     "this step needs a newer tensorboard-plugin-saliency: %s" % e
@@ -287,19 +310,15 @@ class BlobReader:
                 cached = UnreadableError(
                     "run %r: malformed part record %s: %s" % (run, record, short(e))
                 )
-            except OSError as e:
-                raise UnreadableError(
-                    "run %r: cannot read %s: %s" % (run, record, short(e))
-                ) from None
-            self._manifests.put(key, cached, size=4096)
+            self._manifests.put(key, cached, size=len(data))
         if isinstance(cached, Exception):
             raise cached
         return cached
 
     def step_parts(self, run, manifest):
-        """The `StepParts` of a step whose event `manifest` names its parts; the
-        directory is listed again after `PARTS_LISTING_SECONDS`. A part replaced
-        between the listing and its reading is left for the next listing."""
+        """The `StepParts` of a step whose event `manifest` names its parts, from a
+        listing of its directory (no record read), listed again after
+        `PARTS_LISTING_SECONDS`: parts may still be arriving."""
         directory = manifest.parts.directory
         cached = self._listings.get((run, directory))
         if cached is not None and time.monotonic() - cached[0] < PARTS_LISTING_SECONDS:
@@ -310,29 +329,44 @@ class BlobReader:
             raise UnreadableError(
                 "run %r: cannot list %s: %s" % (run, directory, short(e))
             ) from None
-        records, manifests = [], []
-        for name in names:
-            record = "%s/%s" % (directory, name.file_name)
-            try:
-                manifests.append(self.part_manifest(run, record))
-            except NotFoundError:
-                continue
-            records.append(record)
-        if not manifests:
+        if not names:
             raise NotFoundError(
                 "run %r: the images and masks of this step are missing: no part records in "
                 "%s (deleted, or not copied with the event files)" % (run, directory)
             )
-        try:
-            joined = parts_lib.joined(manifests, manifest.parts.expected)
-        except ValueError as e:
-            raise UnreadableError("run %r: %s" % (run, e)) from None
-        joined = dataclasses.replace(
-            joined, parts=dataclasses.replace(manifest.parts, expected=joined.part.expected)
-        )
-        found = StepParts(tuple(records), tuple(manifests), joined)
+        found = StepParts(directory, tuple(names), manifest.parts.expected)
         self._listings.put((run, directory), (time.monotonic(), found))
         return found
+
+    def part(self, run, step_parts, number):
+        """`(record path, Manifest)` of part `number` of a step in parts."""
+        record = step_parts.record(number)
+        return record, self.part_manifest(run, record)
+
+    def joined(self, run, step_parts):
+        """The step's manifest: every part's images in order (`parts.joined`), its
+        `parts` entry saying how many parts were found and expected. Reads every part
+        record (kept in the manifest cache); the join is kept too, weighed by the
+        step's images, until the listing changes."""
+        key = (run, step_parts)
+        cached = self._joined.get(key)
+        if cached is not None:
+            return cached
+        manifests = [self.part(run, step_parts, i)[1] for i in range(len(step_parts.names))]
+        try:
+            joined = parts_lib.joined(manifests, step_parts.expected)
+        except ValueError as e:
+            raise UnreadableError("run %r: %s" % (run, e)) from None
+        said = PartsInfo(step_parts.directory, joined.part.expected)
+        joined = dataclasses.replace(joined, part=None, parts=said)
+        self._joined.put(key, joined, size=_JOINED_BYTES_PER_IMAGE * step_parts.count)
+        return joined
+
+    def sample_count(self, run, manifest):
+        """The number of images of a step with event manifest `manifest`."""
+        if manifest.parts is None:
+            return len(manifest.samples)
+        return self.step_parts(run, manifest).count
 
     def _location(self, run, path):
         if self._run_directory is None:
@@ -359,8 +393,6 @@ class BlobReader:
                     "run %r, tag %r, step %d holds %d blobs, its manifest expects %d"
                     % (run, tag, datum.step, len(datum.values), manifest.blob_count)
                 )
-            if manifest.parts is not None:
-                return self.step_parts(run, manifest).joined
         except UnreadableError as e:
             self.skipped(run, tag, datum.step, e)
             raise

@@ -52,9 +52,14 @@ class Selection:
     tag: str
     datum: object  # provider_lib.BlobSequenceDatum
     manifest: Manifest
+    """The step's manifest (of a step in parts: its event's, which lists no images)."""
     sample: int
+    count: int
+    """The step's number of images."""
     parts: StepParts | None = None
     """The step's parts, when it was written in parts."""
+    part: tuple | None = None
+    """Of a step in parts: `(record path, its Manifest, image number in it)` of `sample`."""
 
     @property
     def step(self):
@@ -79,10 +84,15 @@ class Selection:
     def source(self):
         """`(manifest key, manifest, image number)` that hold this sample's pixels: its
         part's record, manifest and place in it for a step in parts, else the step's."""
-        if self.parts is not None:
-            record, manifest, local = self.parts.locate(self.sample)
+        if self.part is not None:
+            record, manifest, local = self.part
             return PART_PREFIX + record, manifest, local
         return self.datum.values[0].blob_key, self.manifest, self.sample
+
+    def info(self):
+        """The `SampleInfo` of `sample`: its label, sizes and fields."""
+        _, manifest, sample = self.source()
+        return manifest.samples[sample]
 
     def _key(self, index):
         key, manifest, _ = self.source()
@@ -149,7 +159,7 @@ class SaliencyData:
             entry = {
                 "displayName": series.display_name or tag,
                 "description": plugin_util.markdown_to_safe_html(series.description or ""),
-                "samples": len(manifest.samples) if manifest else 0,
+                "samples": self.reader.sample_count(run, manifest) if manifest else 0,
                 "masks": manifest.mask_names if manifest else [],
             }
             if manifest is None:
@@ -224,7 +234,7 @@ class SaliencyData:
             known = self.reader.known_manifest(datum.values[0].blob_key)
         if isinstance(known, Manifest) and known.parts is not None:
             try:
-                return len(self.reader.step_parts(run, known).joined.samples)
+                return self.reader.step_parts(run, known).count
             except (UnreadableError, NotFoundError):
                 return None
         if isinstance(known, Manifest):
@@ -234,7 +244,7 @@ class SaliencyData:
         if count > 1 and (count - 1) % per_sample == 0:
             return (count - 1) // per_sample
         try:
-            return len(self.reader.datum_manifest(ctx, run, tag, datum).samples)
+            return self.reader.sample_count(run, self.reader.datum_manifest(ctx, run, tag, datum))
         except (UnreadableError, NotFoundError):
             return None
 
@@ -255,18 +265,29 @@ class SaliencyData:
                     % (step, run, tag, _steps_text(datums))
                 )
             manifest = self.reader.datum_manifest(ctx, run, tag, datum)
-        count = len(manifest.samples)
+        count = self.reader.sample_count(run, manifest)
         if sample >= count:
             raise NotFoundError(
                 "no sample %d at run %r, tag %r, step %d: it holds %d"
                 % (sample, run, tag, datum.step, count)
             )
-        return Selection(run, tag, datum, manifest, sample, self._parts(ctx, run, datum))
+        return self._selection(run, tag, datum, manifest, sample)
 
-    def _parts(self, ctx, run, datum):
-        """The `StepParts` of `datum`'s step, or None when it is not in parts."""
-        event = self.reader.manifest(ctx, datum.values[0].blob_key)
-        return self.reader.step_parts(run, event) if event.parts is not None else None
+    def _selection(self, run, tag, datum, manifest, sample):
+        """The `Selection` of `sample` of a step, its part read when it is in parts."""
+        if manifest.parts is None:
+            return Selection(run, tag, datum, manifest, sample, len(manifest.samples))
+        found = self.reader.step_parts(run, manifest)
+        number, local = found.locate(sample)
+        record, part = self.reader.part(run, found, number)
+        if part.mask_names != manifest.mask_names:
+            raise UnreadableError(
+                "run %r, tag %r, step %d: part %r has masks %s, the step %s"
+                % (run, tag, datum.step, part.part.key, part.mask_names, manifest.mask_names)
+            )
+        return Selection(
+            run, tag, datum, manifest, sample, found.count, found, (record, part, local)
+        )
 
     def check_pixels(self, ctx, selection):
         """Reads and checks the image and masks of `selection` from its step's asset
@@ -281,19 +302,17 @@ class SaliencyData:
         """The scores of `selection`'s step, curves included: read from its asset
         file (and checked) when they live there."""
         key, manifest, sample = selection.source()
-        if manifest.asset is None or not manifest.asset.curves:
-            return selection.manifest.scores
-        part_scores = self.reader.asset_scores(selection.run, key, manifest)
+        own = manifest.scores
+        if manifest.asset is not None and manifest.asset.curves:
+            own = self.reader.asset_scores(selection.run, key, manifest)
         if selection.parts is None:
-            return part_scores
-        # The step's numbers, with this sample's curves in its row.
-        joined = {
-            m: {n: list(v) for n, v in named.items()}
-            for m, named in selection.manifest.scores.items()
-        }
-        for mask, named in scores.split_curves(part_scores)[1].items():
+            return own
+        # The step's numbers (from every part), with this sample's curves in its row.
+        step = self.reader.joined(selection.run, selection.parts).scores
+        joined = {m: {n: list(v) for n, v in named.items()} for m, named in step.items()}
+        for mask, named in scores.split_curves(own)[1].items():
             for name, values in named.items():
-                row = [None] * len(selection.manifest.samples)
+                row = [None] * selection.count
                 row[selection.sample] = values[sample]
                 joined.setdefault(mask, {})[name] = row
         return joined
@@ -311,16 +330,18 @@ class SaliencyData:
             if datum is None:  # the series moved on since the listing: left out
                 continue
             manifest = self.reader.datum_manifest(ctx, run, tag, datum)
-            count = len(manifest.samples)
-            chosen = min(sample, count - 1)
-            out.append(Selection(run, tag, datum, manifest, chosen, self._parts(ctx, run, datum)))
+            count = self.reader.sample_count(run, manifest)
+            out.append(self._selection(run, tag, datum, manifest, min(sample, count - 1)))
         return out
 
     def table(self, ctx, experiment_id, run, tag, step=None):
         """The `/table` answer of `step` (the latest readable one when None): its
         per-image table as columns (see `http_api.md`)."""
         selection = self.select(ctx, experiment_id, run, tag, step, 0)
-        return table_json(selection)
+        if selection.parts is None:
+            return table_json(selection, selection.manifest, 1)
+        joined = self.reader.joined(run, selection.parts)
+        return table_json(selection, joined, len(selection.parts.names))
 
     def overlay_png(
         self, ctx, experiment_id, run, tag, step=None, sample=0, mask=None, options=None
@@ -331,7 +352,7 @@ class SaliencyData:
 
         selection = self.select(ctx, experiment_id, run, tag, step, sample)
         number = selection.mask_number(mask)
-        info = selection.manifest.samples[selection.sample].masks[number]
+        info = selection.info().masks[number]
         try:
             image = codec.decode_png(self.read_blob(ctx, selection.image_key()))
             values = codec.decode_mask(self.read_blob(ctx, selection.mask_key(number)), info)
@@ -350,7 +371,7 @@ class SaliencyData:
 def sample_json(selection, mask_scores, url_prefix="blob?key="):
     """The `/sample` answer for `selection`: its label, URLs and value ranges of its
     image and masks, and its scores from `mask_scores` (the step's)."""
-    info = selection.manifest.samples[selection.sample]
+    info = selection.info()
 
     def url(key):
         return url_prefix + urllib.parse.quote(key, safe="")
@@ -374,7 +395,7 @@ def sample_json(selection, mask_scores, url_prefix="blob?key="):
         "step": selection.datum.step,
         "wall_time": selection.datum.wall_time,
         "sample": selection.sample,
-        "samples": len(selection.manifest.samples),
+        "samples": selection.count,
         "label": info.label,
         "image": {
             "url": url(selection.image_key()),
@@ -388,19 +409,19 @@ def sample_json(selection, mask_scores, url_prefix="blob?key="):
     }
 
 
-def table_json(selection):
-    """The `/table` answer of `selection`'s step: ids, captions, typed fields and
+def table_json(selection, manifest, found):
+    """The `/table` answer of `selection`'s step, whose images `manifest` lists (of a
+    step in parts, its parts joined; `found` of them): ids, captions, typed fields and
     numeric scores, one entry per image."""
-    manifest = selection.manifest
     samples = manifest.samples
     rows = [s.fields for s in samples]
     kinds = field_lib.table_fields(rows)
-    if selection.parts is not None:
+    if manifest.parts is not None:
         ids = [s.id for s in samples]  # filled in by the join
-        found, expected = len(selection.parts.manifests), manifest.parts.expected
+        expected = manifest.parts.expected
     else:
         ids = [s.id if s.id is not None else "%d" % i for i, s in enumerate(samples)]
-        found, expected = 1, None
+        expected = None
     columns = {"id": ids, "label": [s.label for s in samples]}
     for kind in kinds:
         name = kind["name"]
