@@ -41,8 +41,9 @@ def row_values(table, index):
     return values
 
 
-def select(table, *, correct=None, true=None, predicted=None, text=None, sort=None,
-           descending=False):
+def select(
+    table, *, correct=None, true=None, predicted=None, text=None, sort=None, descending=False
+):
     """The indices of `table`'s rows that pass every given filter, in `sort` order.
 
     Args:
@@ -71,8 +72,9 @@ def select(table, *, correct=None, true=None, predicted=None, text=None, sort=No
     if sort is None:
         return kept
     values = sort_column(table, sort)
-    present = sorted((i for i in kept if values[i] is not None), key=lambda i: values[i],
-                     reverse=descending)
+    present = sorted(
+        (i for i in kept if values[i] is not None), key=lambda i: values[i], reverse=descending
+    )
     return present + [i for i in kept if values[i] is None]
 
 
@@ -85,8 +87,9 @@ def sort_column(table, name):
         return table["scores"][mask][score]
     known = [f["name"] for f in table["fields"] if f["type"] != "vector"]
     known += ["%s/%s" % (m, s) for m, named in table["scores"].items() for s in named]
-    raise ValueError("sort: no field or score %r; this step has: %s"
-                     % (name, ", ".join(known) or "none"))
+    raise ValueError(
+        "sort: no field or score %r; this step has: %s" % (name, ", ".join(known) or "none")
+    )
 
 
 def class_index(table, wanted):
@@ -96,8 +99,10 @@ def class_index(table, wanted):
         return names.index(str(wanted))
     if str(wanted).isdigit():
         return int(wanted)
-    raise ValueError("class: expected a class index%s, got %r"
-                     % (" or one of " + ", ".join(names) if names else "", wanted))
+    raise ValueError(
+        "class: expected a class index%s, got %r"
+        % (" or one of " + ", ".join(names) if names else "", wanted)
+    )
 
 
 def _field(table, name):

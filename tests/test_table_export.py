@@ -48,8 +48,16 @@ def _table(logdir, tmp_path, *flags):
 def test_every_image_with_its_fields_and_scores(logdir, tmp_path):
     table = _table(logdir, tmp_path)
     assert list(table.columns) == [
-        "id", "label", "true", "true_name", "predicted", "predicted_name", "loss",
-        "correct", "site", "grad/deletion_auc",
+        "id",
+        "label",
+        "true",
+        "true_name",
+        "predicted",
+        "predicted_name",
+        "loss",
+        "correct",
+        "site",
+        "grad/deletion_auc",
     ]
     assert table["id"].tolist() == ["p0:0", "p0:1", "p0:2", "p1:0", "p1:1", "p1:2"]
     assert table["true"].tolist() == TRUE and table["predicted_name"][1] == "owl"
@@ -73,7 +81,9 @@ def test_filters_and_sort(logdir, tmp_path):
 def test_mistakes_are_one_line_and_exit_2(logdir, capsys):
     base = ["table", "--logdir", logdir, "--run", ".", "--tag", "val"]
     assert cli.main(base + ["--sort", "speed"]) == 2
-    assert "sort: no field or score 'speed'; this step has: true, predicted" in capsys.readouterr().err
+    assert (
+        "sort: no field or score 'speed'; this step has: true, predicted" in capsys.readouterr().err
+    )
     assert cli.main(base + ["--true", "bat"]) == 2
     assert "expected a class index or one of cat, dog, owl, got 'bat'" in capsys.readouterr().err
     assert cli.main(base + ["--correct", "--wrong"]) == 2
