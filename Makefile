@@ -53,7 +53,9 @@ bench:
 	$(PY) benchmarks/bench_methods.py
 	$(PY) benchmarks/bench_torch.py
 	$(PY) benchmarks/bench_grad_cam.py
+	$(PY) benchmarks/bench_parts.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
+	node benchmarks/bench_table.mjs
 
 reliability:
 	bash .ci/setup test
