@@ -31,6 +31,7 @@ class TablePanel {
   constructor(host) {
     this._host = host;
     this._table = null;
+    this._shape = null; // the columns the controls were built for
     this._spec = { ...DEFAULT_SPEC };
     this.root = el("div", { class: "grid-table", role: "group", "aria-label": "Rows of the grid", hidden: true });
     this._controls = el("div", { class: "grid-table-controls" });
@@ -47,8 +48,12 @@ class TablePanel {
     this._spec = spec;
     this.root.hidden = !table;
     if (!table) return;
-    if (table !== this._table) {
-      this._table = table;
+    this._table = table;
+    // A table read again with the same columns (TensorBoard reloaded) keeps
+    // the controls, so that a box being typed in keeps its focus.
+    const shape = JSON.stringify([table.fields, table.classNames, table.scores.map((c) => c.key), classCount(table)]);
+    if (shape !== this._shape) {
+      this._shape = shape;
       this._build(table);
     }
     this._sync();
@@ -111,7 +116,7 @@ class TablePanel {
     c.max.addEventListener("change", range);
     c.valueField.addEventListener("change", () => {
       const field = c.valueField.value;
-      this._set({ value: field ? { field, value: distinctValues(table, field)[0] ?? "" } : null });
+      this._set({ value: field ? { field, value: distinctValues(this._table, field)[0] ?? "" } : null });
     });
     c.value.addEventListener("change", () => this._set({ value: { field: c.valueField.value, value: c.value.value } }));
     c.text.addEventListener("input", () => this._set({ text: c.text.value }));
