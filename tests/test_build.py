@@ -51,7 +51,7 @@ def test_every_module_has_its_own_library():
 
 def test_a_module_depends_on_what_it_imports():
     data = next(a for k, a in _rules() if a.get("name") == "plugin_data")
-    assert ":manifest" in data["deps"] and ":plugin_blobs" in data["deps"]
+    assert ":format_manifest" in data["deps"] and ":plugin_blobs" in data["deps"]
     assert "@pypi//tensorboard" in data["deps"]
 
 

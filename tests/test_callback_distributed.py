@@ -54,17 +54,22 @@ def _free_ports(count):
 
 
 def _files_written(logdir):
-    """`(event files, asset files)` directly in / below `logdir`."""
+    """`(event files, asset files, part records)` directly in / below `logdir`."""
     events = [f for f in os.listdir(logdir) if not f.startswith("plugins")]
     asset_root = os.path.join(logdir, "plugins", "saliency")
-    asset_files = [f for _, _, files in os.walk(asset_root) for f in files]
-    return events, asset_files
+    written = [f for _, _, files in os.walk(asset_root) for f in files]
+    return (
+        events,
+        [f for f in written if f.endswith(".bin")],
+        [f for f in written if f.endswith(".json")],
+    )
 
 
 def _check_steps_written_once(logdir, expected_gradients):
-    events, asset_files = _files_written(logdir)
+    events, asset_files, part_records = _files_written(logdir)
     assert len(events) == 1 and events[0].startswith("events.out.tfevents.")
-    assert len(asset_files) == EPOCHS  # one asset file per logged step, from one writer
+    # One asset file and one part record per logged step, from one writer.
+    assert len(asset_files) == len(part_records) == EPOCHS
     records = reader.read_saliency(logdir)
     assert [(r.tag, r.step) for r in records] == [("saliency", s) for s in range(1, EPOCHS + 1)]
     for record in records:

@@ -53,15 +53,26 @@ def test_steps_labels_and_provenance(fitted):
     records = reader.read_saliency(run, tag="saliency")
     per_epoch = trainer.global_step // 2
     assert [r.step for r in records] == [per_epoch, 2 * per_epoch]
-    # The pixels went to one asset file per step beside the logger's event file.
-    asset_files = os.listdir(os.path.join(run, "plugins", "saliency", "saliency"))
+    # The pixels went to one asset file per step beside the logger's event file, and
+    # each step's part record beside them.
+    below = sorted(os.listdir(os.path.join(run, "plugins", "saliency", "saliency")))
+    asset_files = [name for name in below if name.endswith(".bin")]
     assert sorted(int(name.split("-")[0]) for name in asset_files) == [per_epoch, 2 * per_epoch]
+    assert [n for n in below if n.endswith(".parts")] == sorted(
+        "%d.parts" % s for s in (per_epoch, 2 * per_epoch)
+    )
     last = records[-1]
     assert sorted(last.masks) == ["gradients", "integrated_gradients"]
     assert last.masks["gradients"].shape == (4, 16, 16)
     _, y = data()
     for i, label in enumerate(last.labels):
         assert label.startswith("true: %s · pred: " % NAMES[y[i]]), label
+    # Each image's outcome as typed fields.
+    assert last.class_names == list(NAMES)
+    for i, fields in enumerate(last.fields):
+        assert fields["true"] == int(y[i]) and 0 <= fields["predicted"] < len(NAMES)
+        assert fields["correct"] == (fields["true"] == fields["predicted"])
+        assert 0 < fields["confidence"] <= 1 and fields["loss"] >= 0
     # The provenance of the methods' table, as the Keras callback records it.
     assert last.method_params["gradients"] == {}
     assert last.method_params["integrated_gradients"] == {"steps": 25, "baseline": None}
@@ -114,9 +125,12 @@ def test_ddp_writes_each_step_once(tmp_path):
     steps = [r.step for r in records]
     assert len(steps) == 2 and len(set(steps)) == 2
     asset_files = glob.glob(
-        str(tmp_path / "**" / "plugins" / "saliency" / "*" / "*"), recursive=True
+        str(tmp_path / "**" / "plugins" / "saliency" / "*" / "*.bin"), recursive=True
     )
-    assert len(asset_files) == 2  # one per step, from rank zero only
+    part_records = glob.glob(
+        str(tmp_path / "**" / "plugins" / "saliency" / "*" / "*.parts" / "*"), recursive=True
+    )
+    assert len(asset_files) == len(part_records) == 2  # one per step, from rank zero only
     event_files = [
         f
         for f in glob.glob(str(tmp_path / "**" / "events.out.tfevents.*"), recursive=True)
