@@ -39,6 +39,7 @@ from tensorboard_plugin_saliency.format.manifest import (
     Manifest,
     PartInfo,
     PartsInfo,
+    SampleInfo,
     check_asset_path,
 )
 
@@ -211,7 +212,7 @@ def joined(parts, expected=None):
     expected = max(said) if said else expected
     check_same_masks(parts, "this step")
     samples = tuple(
-        dataclasses.replace(sample, id=image_id)
+        sample if sample.id == image_id else SampleInfo(*_fields_of(sample)[:3], image_id, sample.fields)
         for part in parts
         for sample, image_id in zip(part.samples, image_ids(part))
     )
@@ -237,6 +238,12 @@ def joined(parts, expected=None):
         class_names=class_names,
         part=PartInfo("joined", expected),
     )
+
+
+def _fields_of(sample):
+    """A `SampleInfo`'s values in field order (quicker than `dataclasses.replace`,
+    which a join of 50,000 images notices)."""
+    return (sample.label, sample.image, sample.masks, sample.id, sample.fields)
 
 
 def locate(parts, index):

@@ -60,6 +60,10 @@ ASSET_KEY_PREFIX = "asset."
 PART_PREFIX = "part:"
 """Marks, in an asset key, a part record's path where a manifest's blob key goes."""
 
+_JOINED_CACHE_BYTES = 128 * 1024 * 1024
+"""The joined steps in parts kept (by `_JOINED_BYTES_PER_IMAGE`): a few opened steps of
+50,000 images; a step only listed costs nothing here."""
+
 _JOINED_BYTES_PER_IMAGE = 600
 """About what one image of a joined step takes in memory (its sizes, fields, id)."""
 
@@ -125,7 +129,7 @@ class BlobReader:
         self._loading = {}  # asset being read -> its lock: one reader per file
         self._loading_lock = threading.Lock()
         self._listings = LRU(_MANIFEST_CACHE_SIZE)  # (run, directory) -> (time, StepParts)
-        self._joined = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_MANIFEST_CACHE_BYTES)
+        self._joined = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_JOINED_CACHE_BYTES)
 
     def read_blob(self, ctx, key):
         """Bytes of the blob `key`; `NotFoundError` for a key the provider does not know
