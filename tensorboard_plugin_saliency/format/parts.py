@@ -212,7 +212,9 @@ def joined(parts, expected=None):
     expected = max(said) if said else expected
     check_same_masks(parts, "this step")
     samples = tuple(
-        sample if sample.id == image_id else SampleInfo(*_fields_of(sample)[:3], image_id, sample.fields)
+        sample
+        if sample.id == image_id
+        else SampleInfo(*_fields_of(sample)[:3], image_id, sample.fields)
         for part in parts
         for sample, image_id in zip(part.samples, image_ids(part))
     )
