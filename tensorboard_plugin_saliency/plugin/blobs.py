@@ -60,6 +60,11 @@ ASSET_KEY_PREFIX = "asset."
 PART_PREFIX = "part:"
 """Marks, in an asset key, a part record's path where a manifest's blob key goes."""
 
+_PART_RECORD_CACHE_BYTES = 32 * 1024 * 1024
+"""Parsed part records kept, by the bytes of their JSON (about 500 per image): every
+part of an opened step of 50,000 images, so that its rows, in any order, read no
+record twice. A step only listed reads none."""
+
 _JOINED_CACHE_BYTES = 128 * 1024 * 1024
 """The joined steps in parts kept (by `_JOINED_BYTES_PER_IMAGE`): a few opened steps of
 50,000 images; a step only listed costs nothing here."""
@@ -124,6 +129,7 @@ class BlobReader:
         self._run_directory = run_directory
         self._blobs = LRU(max_bytes=_BLOB_CACHE_BYTES, max_item_bytes=_BLOB_CACHE_ITEM_BYTES)
         self._manifests = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_MANIFEST_CACHE_BYTES)
+        self._part_records = LRU(_MANIFEST_CACHE_SIZE, max_bytes=_PART_RECORD_CACHE_BYTES)
         self._skipped = LRU(_MANIFEST_CACHE_SIZE)
         self._newer_warned = threading.Event()
         self._loading = {}  # asset being read -> its lock: one reader per file
@@ -285,10 +291,10 @@ class BlobReader:
     def part_manifest(self, run, record):
         """The `Manifest` of the part record at `record` (a path below `run`'s
         directory); `NotFoundError` if it is gone, `UnreadableError` if malformed.
-        Kept in the manifest cache, weighed by its JSON: a record's name is never
-        reused, so a cached record is never stale."""
+        Kept in a cache of part records, weighed by its JSON: a record's name is
+        never reused, so a cached record is never stale."""
         key = (PART_PREFIX, run, record)
-        cached = self._manifests.get(key)
+        cached = self._part_records.get(key)
         if cached is None:
             where, _, file_name = record.rpartition("/")
             name = parts_lib.parse_name(file_name)
@@ -314,7 +320,7 @@ class BlobReader:
                 cached = UnreadableError(
                     "run %r: malformed part record %s: %s" % (run, record, short(e))
                 )
-            self._manifests.put(key, cached, size=len(data))
+            self._part_records.put(key, cached, size=len(data))
         if isinstance(cached, Exception):
             raise cached
         return cached
@@ -350,7 +356,7 @@ class BlobReader:
     def joined(self, run, step_parts):
         """The step's manifest: every part's images in order (`parts.joined`), its
         `parts` entry saying how many parts were found and expected. Reads every part
-        record (kept in the manifest cache); the join is kept too, weighed by the
+        record (kept in the part records' cache); the join is kept too, weighed by the
         step's images, until the listing changes."""
         key = (run, step_parts)
         cached = self._joined.get(key)
