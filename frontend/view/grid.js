@@ -665,7 +665,14 @@ class CardModes {
       runs.push({ run, steps: this._runSteps.get(run) });
     }
     const main = { run: card.run, step: d.step, samples: d.samples };
-    const sources = await this.table.align(gridSources(main, { steps: d.steps, compareStep: this.compareStep, runs }));
+    const wanted = gridSources(main, { steps: d.steps, compareStep: this.compareStep, runs });
+    if (wanted.length === 1 && this.table.inStepOrder()) {
+      // Rows in the step's order need no table: they are drawn now, and the
+      // table (its summary, the controls' choices) follows when it arrives.
+      this.grid.show(wanted, d.info.masks);
+      this.grid.update();
+    }
+    const sources = await this.table.align(wanted);
     if (call !== this._shows || !this.gridMode || card.data !== d) return;
     this.grid.show(sources, d.info.masks);
     this.table.applyIfNew();

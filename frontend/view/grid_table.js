@@ -9,7 +9,7 @@ import { api as defaultApi } from "../api.js";
 import { csvName, tableCsv } from "../table_csv.js";
 import { alignByIds, readTable } from "../table_data.js";
 import { hashWithSpec, specFromHash } from "../table_url.js";
-import { summarize, tableView, usableSpec } from "../table_view.js";
+import { DEFAULT_SPEC, summarize, tableView, usableSpec } from "../table_view.js";
 import { readHash, writeHash } from "./location.js";
 import { TablePanel } from "./table_panel.js";
 
@@ -46,6 +46,11 @@ class GridTable {
       );
     }
     return this._tables.get(key);
+  }
+
+  /** Whether the view shows every row in the step's order (no sort, filter or group). */
+  inStepOrder() {
+    return Object.entries(DEFAULT_SPEC).every(([key, value]) => this.spec[key] === value);
   }
 
   /** TensorBoard reloaded: tables are fetched again (parts of a step may have arrived). */

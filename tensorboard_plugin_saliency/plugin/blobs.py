@@ -362,6 +362,16 @@ class BlobReader:
         cached = self._joined.get(key)
         if cached is not None:
             return cached
+        with self._loading_lock:
+            lock = self._loading.setdefault(("joined",) + key, threading.Lock())
+        try:
+            with lock:  # the rows of a grid ask at once: one join, the others wait for it
+                return self._joined.get(key) or self._join(run, step_parts, key)
+        finally:
+            with self._loading_lock:
+                self._loading.pop(("joined",) + key, None)
+
+    def _join(self, run, step_parts, key):
         manifests = [self.part(run, step_parts, i)[1] for i in range(len(step_parts.names))]
         try:
             joined = parts_lib.joined(manifests, step_parts.expected)
