@@ -2,7 +2,10 @@
 // (playwright-core + Debian chromium), against a real TensorBoard:
 //  - one step of 50,000 images at 64x64, 2 masks, typed fields and a score,
 //    written in 10 parts (benchmarks/bench_parts.py's writer), in run `big`;
-//  - the same for 16 images in run `small`, the baseline.
+//  - the same for 16 images in run `small`, the baseline;
+//  - 10 such steps in each of 3 runs (`--steps`, `--runs`; their part records
+//    as the writer writes them, their pixels hard links), TensorBoard holding
+//    them all; the card measured shows run `big`'s latest step alone.
 // It prints, for each, milliseconds and the ratio against the baseline
 // measured on the same page:
 //  - first paint: from opening the tab to the grid's first two rows painted
@@ -13,7 +16,7 @@
 //  - a scroll to row 40,000: from setting the scroll position to that row
 //    painted (<= 300 ms).
 //
-//   node benchmarks/bench_grid_table.mjs [--images 50000] [--load_fast false]
+//   node benchmarks/bench_grid_table.mjs [--images 50000] [--steps 10] [--runs 3] [--load_fast false]
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -24,6 +27,9 @@ import { TIMINGS } from "../frontend/timing.js";
 import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const IMAGES = Number(arg("images", "50000"));
+const STEPS = Number(arg("steps", "10")); // such steps in each run
+const RUNS = Number(arg("runs", "3")); // runs "big", "big1", "big2"
+const ALL_RUNS = ["small", "big", ...Array.from({ length: RUNS - 1 }, (_, r) => `big${r + 1}`)];
 const FAR = Math.floor((IMAGES * 4) / 5); // row 40,000 of 50,000
 const PYTHON = process.env.PYTHON || (existsSync(".venv/bin/python") ? ".venv/bin/python" : "python3");
 const TAG = "val";
@@ -33,9 +39,15 @@ const WRITE = String.raw`
 import os, sys
 sys.path.insert(0, "benchmarks")
 import bench_parts
-logdir, images = sys.argv[1], int(sys.argv[2])
-bench_parts.write_step(os.path.join(logdir, "big"), 1, images, 10)
+logdir, images, steps, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+big = os.path.join(logdir, "big")
+bench_parts.write_step(big, 1, images, 10)
 bench_parts.write_step(os.path.join(logdir, "small"), 1, 16, 1)
+# More such steps and runs, beside the one measured (their pixels hard links).
+for r in range(runs):
+    for step in range(1, steps + 1):
+        if (r, step) != (0, 1):
+            bench_parts.copy_step(os.path.join(logdir, "big" if r == 0 else "big%d" % r), big, step)
 `;
 
 function freePort() {
@@ -111,7 +123,7 @@ const GRID = ([run, tag]) => {
  * grid's first two rows are painted (the rows in step order: no table needed). */
 async function openRun(browser, url, run, n) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const hiddenRuns = [run === "big" ? "small" : "big"]; // one card: the run measured
+  const hiddenRuns = ALL_RUNS.filter((r) => r !== run); // one card: the run measured
   await context.addInitScript(
     ([key, value]) => {
       if (window.location.pathname.includes("plugin_entry")) window.localStorage.setItem(key, value);
@@ -160,7 +172,7 @@ async function measureRun(browser, url, run, table) {
   const byLoss = order("loss", true).slice(0, 2);
   const wrong = [...Array(n).keys()].filter((i) => table.columns.correct[i] === false);
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const hiddenRuns = [run === "big" ? "small" : "big"]; // one card: the run measured
+  const hiddenRuns = ALL_RUNS.filter((r) => r !== run); // one card: the run measured
   await context.addInitScript(
     ([key, value]) => {
       if (window.location.pathname.includes("plugin_entry")) window.localStorage.setItem(key, value);
@@ -244,7 +256,9 @@ async function measureRun(browser, url, run, table) {
 // ------------------------------------------------------------ setup
 
 const logdir = mkdtempSync(join(tmpdir(), "saliency-grid-bench-"));
-const w = spawnSync(PYTHON, ["-c", WRITE, logdir, String(IMAGES)], { stdio: "inherit" });
+const w = spawnSync(PYTHON, ["-c", WRITE, logdir, String(IMAGES), String(STEPS), String(RUNS)], {
+  stdio: "inherit",
+});
 if (w.status !== 0) throw new Error("writing the benchmark data failed");
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
@@ -265,7 +279,7 @@ const tb = spawn(
 );
 let browser = null;
 try {
-  await waitForRuns(url, ["big", "small"]);
+  await waitForRuns(url, ALL_RUNS);
   browser = await launchChromium();
   // The first open of each step, before anything has read its table.
   const cold = {};
@@ -290,7 +304,10 @@ try {
     ["filter to wrong: their pixels painted", "filterPainted", null],
     [`scroll to row ${FAR}: painted`, "scrolled", 300],
   ];
-  console.log(`${IMAGES} images in 10 parts against 16 in one; load_fast=${arg("load_fast", "false")}; median of 3`);
+  console.log(
+    `${IMAGES} images in 10 parts (${STEPS} such steps in ${RUNS} runs) against 16 in one; ` +
+      `load_fast=${arg("load_fast", "false")}; median of 3`,
+  );
   console.log(`| figure | ms, ${IMAGES} images | ms, baseline 16 | ratio | target | ok |`);
   console.log("|---|---:|---:|---:|---|---|");
   let failed = false;
