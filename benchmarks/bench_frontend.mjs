@@ -28,11 +28,10 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TIMINGS } from "../frontend/timing.js";
-import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
+import { arg, freePort, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
 const RUNS = ["big", "many", "gridrun", "filmrun"];
@@ -92,16 +91,6 @@ with SaliencyWriter(os.path.join(logdir, "filmrun")) as w:
         m = np.exp(-((x - mx) ** 2 + (y - my) ** 2) / (0.01 + 0.02 * t)) + 0.1 * rng.standard_normal((s, s))
         w.add("film/saliency", pictures[step % n], {"gradients": m.astype(np.float32)}, step)
 `;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForTags(url, count, timeoutMs = 120000) {
   const deadline = Date.now() + timeoutMs;

@@ -20,11 +20,10 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TIMINGS } from "../frontend/timing.js";
-import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
+import { arg, freePort, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const IMAGES = Number(arg("images", "50000"));
 const STEPS = Number(arg("steps", "10")); // such steps in each run
@@ -49,16 +48,6 @@ for r in range(runs):
         if (r, step) != (0, 1):
             bench_parts.copy_step(os.path.join(logdir, "big" if r == 0 else "big%d" % r), big, step)
 `;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForRuns(url, runs, timeoutMs = 180000) {
   const deadline = Date.now() + timeoutMs;
@@ -171,39 +160,19 @@ async function measureRun(browser, url, run, table) {
     });
   const byLoss = order("loss", true).slice(0, 2);
   const wrong = [...Array(n).keys()].filter((i) => table.columns.correct[i] === false);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const hiddenRuns = ALL_RUNS.filter((r) => r !== run); // one card: the run measured
-  await context.addInitScript(
-    ([key, value]) => {
-      if (window.location.pathname.includes("plugin_entry")) window.localStorage.setItem(key, value);
-    },
-    [STORAGE_KEY, JSON.stringify({ hiddenRuns })],
-  );
-  const page = await context.newPage();
-  const start = Date.now();
-  await page.goto(`${url}/#saliency`);
-  const frame = await pluginFrame(page);
+  const { context, frame, firstPaint, fromReady } = await openRun(browser, url, run, n);
   const spec = [run, TAG];
-  const firstPaint = await until(
+  await until(
     frame,
-    start,
+    Date.now(),
     ([spec, n]) => {
       const c = [...document.querySelectorAll("article.card")].find(
         (a) => a.getAttribute("aria-label") === `${spec[0]} / ${spec[1]}`,
       );
-      const g = c?.querySelector(".grid-view");
-      if (!g || Number(g.dataset.shown) !== n) return false;
-      const rows = [...g.querySelectorAll(".grid-body .grid-row")].sort((x, y) => x.offsetTop - y.offsetTop);
-      return rows.length > 0 && rows.slice(0, Math.min(2, n)).every((r) => r.dataset.loaded === "1");
+      return Number(c?.querySelector(".grid-view")?.dataset.shown) === n; // its table applied
     },
     [spec, n],
   );
-  // The same paint from the dashboard's "ready" mark: the plugin's own share.
-  const ready = await frame.evaluate(
-    (mark) => performance.timeOrigin + performance.getEntriesByName(mark)[0].startTime,
-    TIMINGS.ready,
-  );
-  const fromReady = start + firstPaint - ready;
   const card = frame.locator(`article[aria-label="${run} / ${TAG}"]`);
   const control = (label) => card.getByLabel(label, { exact: true });
   const shows = (first, pixels) => [

@@ -1,5 +1,6 @@
 // Headless Chromium for the browser tests: Debian's chromium, driven by playwright-core.
 
+import { createServer } from "node:net";
 import { chromium } from "playwright-core";
 import { TIMINGS } from "../frontend/timing.js";
 
@@ -64,4 +65,16 @@ export function checker() {
     },
     failures: () => failed,
   };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for a tensorboard to start on). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -13,9 +13,8 @@
 
 import { spawn } from "node:child_process";
 import { mkdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { arg, launchChromium, pluginFrame } from "../tests/browser.mjs";
+import { arg, freePort, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 // The widest the card layout (columns of 300 px or more, 16 px apart) keeps one column.
 const FILM_LAYOUT_WIDTH = 615;
@@ -32,18 +31,6 @@ const VIEWPORT = { width: Number(arg("width", "1200")), height: Number(arg("heig
 if (!logdir) {
   console.error("usage: node tools/screenshots.mjs --logdir DIR [--tensorboard PATH] [--out DIR] [--mask NAME]");
   process.exit(2);
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
