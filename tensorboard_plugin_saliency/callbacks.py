@@ -146,6 +146,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             tag=self._tag,
             description="Saliency of %d fixed images, logged by SaliencyCallback "
             "every %d epoch(s)." % (len(images), self._every),
+            ids=logging_flow.positional_ids(len(images)),
         )
         return True
 

@@ -162,7 +162,13 @@ def _naming_all(class_names, classes):
     return [str(c) for c in class_names]
 
 
-def write(writer, explained, step, *, tag="saliency", description=""):
+def positional_ids(n):
+    """The ids of a fixed batch's `n` images, their positions ("0", "1", ...): the
+    same image has the same id at every step, so the grid lines steps up by them."""
+    return [str(i) for i in range(n)]
+
+
+def write(writer, explained, step, *, tag="saliency", description="", ids=None):
     """Writes an `Explained` batch as one saliency summary at `step`, and each score's
     batch mean as a scalar `<tag>/faithfulness/<mask>/<score>`; flushes.
 
@@ -181,6 +187,7 @@ def write(writer, explained, step, *, tag="saliency", description=""):
         scores=explained.scores or None,
         fields=explained.fields or None,
         class_names=explained.class_names,
+        ids=None if ids is None else list(ids)[: len(explained.display)],
     )
     for name, named in explained.scores.items():
         for score, values in named.items():

@@ -53,6 +53,10 @@ def test_logs_every_n_epochs_and_the_last(tmp_path):
     assert record.method_params["smoothgrad"]["nsamples"] == 25
     assert record.method_params["smoothgrad"]["stdev_spread"] == 0.15
     assert "steps" not in record.method_params["gradients"]
+    # The fixed images keep their ids from step to step, and carry their outcome.
+    assert [r.ids for r in records] == [["0", "1", "2"]] * 3
+    assert [f["true"] for f in record.fields] == [int(c) for c in classes[:3]]
+    assert record.class_names == ["cat", "dog"]
 
 
 def test_method_parameters_are_used_and_recorded(tmp_path):

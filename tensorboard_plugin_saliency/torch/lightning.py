@@ -95,6 +95,7 @@ class SaliencyCallback(Callback):
             batch_size=self._batch_size,
             max_outputs=self._max_outputs,
             faithfulness=self._faithfulness,
+            ids=logging_flow.positional_ids(len(self._images)),
         )
 
     def _target(self, trainer):

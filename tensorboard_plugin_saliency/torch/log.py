@@ -28,6 +28,7 @@ def log_attributions(
     max_outputs=None,
     faithfulness=None,
     labels=None,
+    ids=None,
 ):
     """Computes each method's attributions of `images` and writes one saliency summary.
 
@@ -53,6 +54,8 @@ def log_attributions(
         AUCs, random baselines and curves are stored with it, and the AUCs' means
         written as scalars `<tag>/faithfulness/<method>/<kind>_auc`.
       labels: the older spelling of `captions` (a DeprecationWarning).
+      ids: one distinct id per image (text), the same for the same image at every
+        step, so that the grid lines steps up by them; None: ids made per call.
 
     The model runs in `eval()` mode and goes back to its mode afterwards; gradients
     are taken with respect to the inputs only, so the parameters' `.grad` stay as they
@@ -98,6 +101,7 @@ def log_attributions(
             tag=tag,
             description="Saliency of %d fixed images, logged by "
             "tensorboard_plugin_saliency.torch." % len(images),
+            ids=ids,
         )
     finally:
         if owned:

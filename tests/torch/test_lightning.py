@@ -67,7 +67,8 @@ def test_steps_labels_and_provenance(fitted):
     _, y = data()
     for i, label in enumerate(last.labels):
         assert label.startswith("true: %s · pred: " % NAMES[y[i]]), label
-    # Each image's outcome as typed fields.
+    # Each image's outcome as typed fields, under an id it keeps from step to step.
+    assert [r.ids for r in records] == [["0", "1", "2", "3"]] * 2
     assert last.class_names == list(NAMES)
     for i, fields in enumerate(last.fields):
         assert fields["true"] == int(y[i]) and 0 <= fields["predicted"] < len(NAMES)
