@@ -32,7 +32,6 @@ import time
 import urllib.parse
 import zlib
 
-from tensorboard_plugin_saliency import scores as score_lib
 from tensorboard_plugin_saliency.format.manifest import (
     ASSET_DIRECTORY,
     PART_KEY,
@@ -214,7 +213,7 @@ def joined(parts, expected=None):
     samples = tuple(
         sample
         if sample.id == image_id
-        else SampleInfo(*_fields_of(sample)[:3], image_id, sample.fields)
+        else SampleInfo(sample.label, sample.image, sample.masks, image_id, sample.fields)
         for part in parts
         for sample, image_id in zip(part.samples, image_ids(part))
     )
@@ -240,24 +239,3 @@ def joined(parts, expected=None):
         class_names=class_names,
         part=PartInfo("joined", expected),
     )
-
-
-def _fields_of(sample):
-    """A `SampleInfo`'s values in field order (quicker than `dataclasses.replace`,
-    which a join of 50,000 images notices)."""
-    return (sample.label, sample.image, sample.masks, sample.id, sample.fields)
-
-
-def locate(parts, index):
-    """`(part number, image number in that part)` of image `index` of the joined step."""
-    for number, part in enumerate(parts):
-        if index < len(part.samples):
-            return number, index
-        index -= len(part.samples)
-    raise IndexError("image %d is past the step's images" % index)
-
-
-def numeric_scores(manifest):
-    """The scores of a part that are numbers (curves left out), as `score_lib` keeps
-    them in an event."""
-    return score_lib.split_curves(manifest.scores)[0]
