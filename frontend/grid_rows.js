@@ -38,8 +38,9 @@ function sampleOf(source, id) {
  */
 
 /**
- * What `fetchCell` answers for one image of one source.
- * @typedef {{label:string|null, scores:object, batchScores:object, image:object, masks:PoolMask[]}} CellData
+ * What `fetchCell` answers for one image of one source; `batchScores` null
+ * where /sample leaves the step's means to its table (a step in parts).
+ * @typedef {{label:string|null, scores:object, batchScores:object|null, image:object, masks:PoolMask[]}} CellData
  */
 
 /**
@@ -47,7 +48,7 @@ function sampleOf(source, id) {
  * (sampleOf); `present` is false where the source has none (its cells say
  * "not in this batch"); the data fields are set once the row is loaded.
  * @typedef {{source:GridSource, sample:number, present:boolean, label:string|null, scores:object,
- *   batchScores:object, image:object|null, masks:Map<string, PoolMask>}} RowGroup
+ *   batchScores:object|null, image:object|null, masks:Map<string, PoolMask>}} RowGroup
  */
 
 /**
@@ -244,6 +245,11 @@ class GridRows {
     return load;
   }
 
+  /** The loads of the rows still loading. @returns {Promise<GridRow|null>[]} */
+  inFlight() {
+    return [...this._loads].filter(([id]) => this.row(id)?.state === "loading").map(([, load]) => load);
+  }
+
   async _fetch(row, generation) {
     row.state = "loading";
     const present = row.groups.filter((g) => g.present);
@@ -253,7 +259,7 @@ class GridRows {
         const cell = cells[i];
         g.label = cell.label ?? null;
         g.scores = cell.scores ?? {};
-        g.batchScores = cell.batchScores ?? {};
+        g.batchScores = cell.batchScores ?? null;
         g.image = cell.image;
         g.masks = new Map(cell.masks.map((m) => [m.name, m]));
       });

@@ -19,7 +19,10 @@ const COLUMN_TYPES = Object.freeze(["class", "number", "bool", "string"]);
  * A read table.
  * @typedef {{samples:number, ids:string[], labels:(string|null)[], classNames:string[]|null,
  *   fields:{name:string, type:string}[], columns:Map<string, TableColumn>,
- *   scores:TableColumn[], parts:{found:number, expected:number|null}|null}} Table
+ *   scores:TableColumn[], means:Object<string, Object<string, number>>,
+ *   parts:{found:number, expected:number|null}|null}} Table
+ * `means`: each mask's scores averaged over the rows that have them (the
+ * step's batch means; /sample leaves them to the table for a step in parts).
  */
 
 /**
@@ -54,18 +57,33 @@ function readTable(answer) {
     columns.set(f.name, { key: f.name, title: f.name, type: f.type, values: column(cols[f.name], samples) });
   }
   const scores = [];
+  const means = {};
   for (const [mask, byName] of Object.entries(answer?.scores ?? {})) {
     for (const [name, values] of Object.entries(byName ?? {})) {
       const key = `${mask}/${name}`;
-      if (columns.has(key)) continue; // a field of that name comes first
       const entry = { key, title: key, type: "number", values: column(values, samples) };
+      const average = mean(entry.values);
+      if (average !== null) (means[mask] ??= {})[name] = average;
+      if (columns.has(key)) continue; // a field of that name comes first
       scores.push(entry);
       columns.set(key, entry);
     }
   }
   const classNames = Array.isArray(answer?.class_names) ? answer.class_names.map(String) : null;
   const parts = answer?.parts && typeof answer.parts.found === "number" ? answer.parts : null;
-  return { samples, ids, labels, classNames, fields, columns, scores, parts };
+  return { samples, ids, labels, classNames, fields, columns, scores, means, parts };
+}
+
+/** The mean of the numbers among `values`, or null when there are none. @param {Array<*>} values @returns {number|null} */
+function mean(values) {
+  let sum = 0;
+  let count = 0;
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v)) continue;
+    sum += v;
+    count++;
+  }
+  return count ? sum / count : null;
 }
 
 /**

@@ -50,6 +50,10 @@ test("readTable: columns for ids, captions, typed fields and scores; vectors lis
   assert.equal(classCount(t), 3);
   assert.deepEqual(distinctValues(t, "site"), ["A", "B", "C"]);
   assert.deepEqual(distinctValues(t, "correct"), ["false", "true"]);
+  // The step's batch means: over the rows that have the score.
+  assert.deepEqual(Object.keys(t.means), ["grad_cam"]);
+  assert.ok(Math.abs(t.means.grad_cam.deletion_auc - 1.15 / 5) < 1e-12);
+  assert.deepEqual(readTable({ samples: 1, scores: { ig: { deletion_auc: [null] } } }).means, {});
 });
 
 test("readTable: a step without fields (old logs) has ids and captions alone, and every view works", () => {

@@ -303,6 +303,27 @@ try {
       pairs.every(({ id }) => askedB.includes(spec.orderB.indexOf(id))),
     JSON.stringify(pairs.slice(0, 3)),
   );
+  // Each run's batch mean under its column title: run a's from /sample (one
+  // part), run b's (two parts) from its table; the same images, the same mean.
+  const mean = spec.auc.reduce((x, y) => x + y, 0) / spec.auc.length;
+  await frame.waitForFunction(
+    (name) => {
+      const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
+      const lines = [...(c?.querySelectorAll(".grid-view .grid-batch-scores") ?? [])].filter((b) => !b.hidden);
+      return lines.length === 2;
+    },
+    NAME,
+    { timeout: 20000 },
+  );
+  const batchLines = await card().evaluate((c) =>
+    [...c.querySelectorAll(".grid-view .grid-batch-scores")].map(
+      (b) => b.querySelector(".grid-batch-line").textContent,
+    ),
+  );
+  check(
+    `compare runs: each run's batch mean under its column (${batchLines.join(" | ")}; mean ${mean.toFixed(3)})`,
+    batchLines.length === 2 && batchLines.every((line) => Math.abs(Number(line.match(/del (\S+)/)?.[1]) - mean) < 0.01),
+  );
   await control("Compare runs").uncheck();
 
   // ------------------------------------------------------------ scrolling to the end

@@ -5,13 +5,14 @@ Writes two runs of one step of 300 images each (more than the grid lays out at
 once, so it is windowed), 8x8 pixels whose colour names the image, with typed
 fields (true and predicted classes of three, confidence, loss, correct, a site
 string), image ids, class names and a score per image; run `b` holds the same
-images (same ids and pixels) in a shuffled order. Run `a` also has a tag of
+images (same ids and pixels) in a shuffled order, written in two parts. Run `a` also has a tag of
 three images written without fields (an old step). Starts `tensorboard` on
 127.0.0.1 on each backend and runs `tests/e2e_table.mjs` in headless Chromium:
 the summary bar (images, shown, accuracy, confusion matrix), sort, the wrong-rows
 filter, group by true class, a confusion-matrix cell filtering to its pair, the
 view reproduced by reloading its URL, the CSV export equal to the rows shown,
-the compared run lined up by image id, the windowing (few row elements, rows
+the compared run lined up by image id (with each run's batch mean under its
+column title), the windowing (few row elements, rows
 loaded only in view), and the step without fields shown as before.
 
     node tests/e2e_table.mjs ... --shot /tmp/table  # also writes /tmp/table-grid.png
@@ -70,17 +71,21 @@ def write_run(logdir, run, data, order):
     fields = {
         name: pick(name) for name in ("true", "predicted", "confidence", "loss", "correct", "site")
     }
+    # Run b in two parts: its /sample answers leave the batch means to its table.
+    halves = [slice(0, SAMPLES)] if run == "a" else [slice(0, SAMPLES // 2), slice(SAMPLES // 2, None)]
     with SaliencyWriter(os.path.join(logdir, run)) as writer:
-        writer.add(
-            TAG,
-            images,
-            {"m": masks},
-            STEP,
-            fields=fields,
-            class_names=CLASSES,
-            ids=pick("ids"),
-            scores={"m": {"deletion_auc": pick("auc")}},
-        )
+        for number, rows in enumerate(halves):
+            writer.add(
+                TAG,
+                images[rows],
+                {"m": masks[rows]},
+                STEP,
+                fields={name: values[rows] for name, values in fields.items()},
+                class_names=CLASSES,
+                ids=pick("ids")[rows],
+                scores={"m": {"deletion_auc": pick("auc")[rows]}},
+                part="half%d" % number,
+            )
         if run == "a":
             writer.add(OLD_TAG, images[:3], {"m": masks[:3]}, STEP, labels=["one", "two", "three"])
 

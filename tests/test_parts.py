@@ -222,6 +222,33 @@ def test_a_step_whose_parts_are_still_arriving_says_how_many_it_holds(tmp_path):
         assert table["parts"] == {"found": 2, "expected": 4} and table["samples"] == 5
 
 
+@pytest.mark.parametrize("backend", tb_backends.BACKENDS)
+def test_sample_of_a_step_in_parts_answers_from_its_part_alone(tmp_path, backend):
+    """/sample gives the image's own scores and curve, and leaves the step's means
+    (which every part would have to be read for) to /table."""
+    with summary.SaliencyWriter(str(tmp_path)) as writer:
+        for number, values in enumerate(([0.1, 0.2], [0.3, 0.6, 0.9])):
+            curves = [[1.0, v, 0.0] for v in values]
+            writer.add(
+                "val",
+                *_batch(len(values), number),
+                step=0,
+                part="p%d" % number,
+                scores={"grad": {"deletion_auc": values, "deletion_curve": curves}},
+            )
+    with tb_backends.wsgi_client(str(tmp_path), backend) as client:
+        sample = _tags(client, "sample?run=.&tag=val&step=0&sample=3")
+        assert sample["scores"] == {
+            "grad": {"deletion_auc": pytest.approx(0.6), "deletion_curve": [1.0, 0.6, 0.0]}
+        }
+        assert sample["batch_scores"] is None
+        table = _tags(client, "table?run=.&tag=val&step=0")
+        assert table["scores"]["grad"]["deletion_auc"] == pytest.approx([0.1, 0.2, 0.3, 0.6, 0.9])
+        (first,) = _tags(client, "samples?run=.&tag=val&sample=3")
+        assert first["scores"] == {"grad": {"deletion_auc": pytest.approx(0.6)}}
+        assert first["batch_scores"] is None
+
+
 def test_table_of_a_step_without_fields_and_bad_requests(tmp_path):
     with summary.SaliencyWriter(str(tmp_path), assets=False) as writer:
         writer.add("val", *_batch(2, 1), step=0, labels=["p", "q"])

@@ -52,6 +52,10 @@ const ROW_EXTRA = 60;
  * 100,000 rows can be scrolled to; the rows' images shrink to fit. */
 const MAX_BODY_HEIGHT = 15e6;
 
+/** How long a grid in the step's order waits for its first rows before it
+ * reads the step's table anyway, in milliseconds. */
+const FIRST_ROWS_MS = 1500;
+
 /** The grid of a card. Its root carries `data-step` once listed, `data-sources`
  * (groups of columns), `data-loaded` (rows painted), `data-shown` (rows its
  * table shows) and class `grid-windowed` when windowed; a painted row `data-loaded="1"`. */
@@ -84,6 +88,8 @@ class GridView {
     this._spare = [];
     this._bars = []; // {name, element, key}
     this._batchScores = [];
+    this._firstRows = deferred();
+    this._tableMeans = new Map(); // "run\0step" -> that step's batch means from its table
     /** @type {{title:string, count:number, start:number}[]} groups of the rows shown (table_view.js). */
     this._groups = [];
     /** @type {HTMLElement[]} the group headers' elements, by group. */
@@ -123,6 +129,7 @@ class GridView {
    */
   show(sources, masks) {
     if (!this.rows.reset(sources, masks)) return;
+    this._firstRows = deferred();
     this.root.dataset.step = String(sources[0].step);
     this.root.dataset.sources = String(sources.length);
     this.root.dataset.loaded = "0";
@@ -276,7 +283,7 @@ class GridView {
     return {
       label: data.label ?? null,
       scores: data.scores ?? {},
-      batchScores: data.batch_scores ?? {},
+      batchScores: data.batch_scores ?? null,
       image,
       masks: infos.map((m, i) => ({ name: m.name, url: m.url, mask: decoded[i] })),
     };
@@ -396,25 +403,45 @@ class GridView {
     }
   }
 
+  /**
+   * The batch means of each of `sources` from its table (null where it has
+   * none), for the steps whose /sample answers leave them out (steps in parts).
+   * @param {{run:string, step:number}[]} sources @param {(Object<string, Object<string, number>>|null)[]} means
+   */
+  setBatchMeans(sources, means) {
+    this._tableMeans = new Map(sources.map((s, i) => [`${s.run}\u0000${s.step}`, means[i]]));
+    const shown = this.rows.sources ?? [];
+    shown.forEach((s, i) => {
+      const m = this._tableMeans.get(`${s.run}\u0000${s.step}`);
+      if (m) this._fillBatchScores(i, m);
+    });
+  }
+
   // Once per source, the batch means under each mask's column title ("batch
-  // mean", then a line per score), from the first row loaded that has them.
+  // mean", then a line per score), from the first row loaded that has them,
+  // else from the source's table.
   _showBatchScores(row) {
     row.groups.forEach((g, i) => {
       if (!g.image) return;
-      for (const [name, element] of this._batchScores[i] ?? []) {
-        if (!element.hidden) continue;
-        const lines = batchLines(g.batchScores[name]);
-        element.replaceChildren(
-          el("div", { class: "grid-batch-label", text: "batch mean" }),
-          ...lines.map((line) => {
-            const div = el("div", { class: "grid-batch-line", title: line.title });
-            setChunks(div, line.chunks);
-            return div;
-          }),
-        );
-        element.hidden = lines.length === 0;
-      }
+      const fromTable = this._tableMeans.get(`${g.source.run}\u0000${g.source.step}`);
+      this._fillBatchScores(i, g.batchScores ?? fromTable ?? {});
     });
+  }
+
+  _fillBatchScores(i, means) {
+    for (const [name, element] of this._batchScores[i] ?? []) {
+      if (!element.hidden) continue;
+      const lines = batchLines(means[name]);
+      element.replaceChildren(
+        el("div", { class: "grid-batch-label", text: "batch mean" }),
+        ...lines.map((line) => {
+          const div = el("div", { class: "grid-batch-line", title: line.title });
+          setChunks(div, line.chunks);
+          return div;
+        }),
+      );
+      element.hidden = lines.length === 0;
+    }
   }
 
   _onIntersect(entries) {
@@ -425,9 +452,20 @@ class GridView {
     }
   }
 
+  /**
+   * Resolves once the first rows loaded since `show` are in (the load that
+   * ended first, with every load then under way), or after `ms`.
+   * @param {number} ms @returns {Promise<void>}
+   */
+  firstRowsIn(ms) {
+    return Promise.race([this._firstRows.promise, new Promise((resolve) => setTimeout(resolve, ms))]);
+  }
+
   async _load(id) {
+    const first = this._firstRows;
     const row = await this.rows.load(id);
     if (!row) return; // the grid shows other sources now
+    Promise.allSettled(this.rows.inFlight()).then(first.resolve);
     const element = this._elements.get(id);
     if (element) this._showRow(element, row);
     if (row.state === "loaded") {
@@ -671,6 +709,10 @@ class CardModes {
       // table (its summary, the controls' choices) follows when it arrives.
       this.grid.show(wanted, d.info.masks);
       this.grid.update();
+      // Its rows first: the table of a step in many parts costs the server
+      // more than they do, and would slow their answers.
+      await this.grid.firstRowsIn(FIRST_ROWS_MS);
+      if (call !== this._shows || !this.gridMode || card.data !== d) return;
     }
     const sources = await this.table.align(wanted);
     if (call !== this._shows || !this.gridMode || card.data !== d) return;
@@ -704,6 +746,13 @@ class CardModes {
   update() {
     if (this.gridMode) this.grid.update();
   }
+}
+
+/** A promise with its resolve function. @returns {{promise:Promise<void>, resolve:() => void}} */
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 export { GridView, CardModes };

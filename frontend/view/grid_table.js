@@ -72,6 +72,10 @@ class GridTable {
     for (const key of this._tables.keys()) if (!used.has(key)) this._tables.delete(key);
     const [main] = tables;
     this.table = main;
+    this.grid.setBatchMeans(
+      sources,
+      tables.map((t) => t?.means ?? null),
+    );
     this._step = sources[0].step;
     if (!main) return sources;
     const name = (s, t) => `${s.run}@${s.step}:${t.samples}`;

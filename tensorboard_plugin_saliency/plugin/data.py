@@ -298,24 +298,20 @@ class SaliencyData:
         if manifest.asset is not None:
             self.reader.check_asset(selection.run, key, manifest, sample)
 
-    def scores_of(self, selection):
-        """The scores of `selection`'s step, curves included: read from its asset
-        file (and checked) when they live there."""
+    def scores_of(self, selection, curves=True):
+        """`(this image's scores, the step's means or None)` of `selection`, with its
+        curves when `curves` (read from its asset file, and checked, when they live
+        there). A step in several parts answers from this image's part alone, so its
+        means are None: they are those of the `/table` answer's score columns."""
         key, manifest, sample = selection.source()
         own = manifest.scores
-        if manifest.asset is not None and manifest.asset.curves:
+        if not curves:
+            own = scores.numbers_only(own)
+        elif manifest.asset is not None and manifest.asset.curves:
             own = self.reader.asset_scores(selection.run, key, manifest)
-        if selection.parts is None:
-            return own
-        # The step's numbers (from every part), with this sample's curves in its row.
-        step = self.reader.joined(selection.run, selection.parts).scores
-        joined = {m: {n: list(v) for n, v in named.items()} for m, named in step.items()}
-        for mask, named in scores.split_curves(own)[1].items():
-            for name, values in named.items():
-                row = [None] * selection.count
-                row[selection.sample] = values[sample]
-                joined.setdefault(mask, {})[name] = row
-        return joined
+        whole = len(manifest.samples) == selection.count
+        means = scores.means(own) if whole else None
+        return scores.of_sample(own, sample), means
 
     def select_every_step(self, ctx, experiment_id, run, tag, sample=0):
         """The `Selection` of `sample` at every kept readable step, oldest first; at a
@@ -368,9 +364,10 @@ class SaliencyData:
             raise InvalidArgumentError(str(e)) from None
 
 
-def sample_json(selection, mask_scores, url_prefix="blob?key="):
+def sample_json(selection, image_scores, batch_scores, url_prefix="blob?key="):
     """The `/sample` answer for `selection`: its label, URLs and value ranges of its
-    image and masks, and its scores from `mask_scores` (the step's)."""
+    image and masks, its scores (`image_scores`) and the step's means of them
+    (`batch_scores`; None for a step in several parts)."""
     info = selection.info()
 
     def url(key):
@@ -404,8 +401,8 @@ def sample_json(selection, mask_scores, url_prefix="blob?key="):
             "channels": info.image.channels,
         },
         "masks": masks,
-        "scores": scores.of_sample(mask_scores, selection.sample),
-        "batch_scores": scores.means(mask_scores),
+        "scores": image_scores,
+        "batch_scores": batch_scores,
     }
 
 

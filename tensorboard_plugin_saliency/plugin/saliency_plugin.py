@@ -26,7 +26,6 @@ from tensorboard_plugin_saliency.plugin.data import (
     sample_json,
 )
 from tensorboard_plugin_saliency.plugin.errors import InvalidArgumentError
-from tensorboard_plugin_saliency.scores import numbers_only
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +137,15 @@ class SaliencyPlugin(base_plugin.TBPlugin):
     def _serve_sample(self, request, args, ctx, eid):
         selection = self._data.select(ctx, eid, *params.sample_args(args))
         self._data.check_pixels(ctx, selection)
-        return _json(request, sample_json(selection, self._data.scores_of(selection)))
+        return _json(request, sample_json(selection, *self._data.scores_of(selection)))
 
     @route("samples")
     def _serve_samples(self, request, args, ctx, eid):
         run, tag = params.required(args, "run"), params.required(args, "tag")
         sample = params.parse_index(args.get("sample"), "sample", default=0)
         selections = self._data.select_every_step(ctx, eid, run, tag, sample)
-        return _json(request, [sample_json(s, numbers_only(s.manifest.scores)) for s in selections])
+        answers = [sample_json(s, *self._data.scores_of(s, curves=False)) for s in selections]
+        return _json(request, answers)
 
     @route("blob")
     def _serve_blob(self, request, args, ctx, eid):
