@@ -72,7 +72,8 @@ def write_run(logdir, run, data, order):
         name: pick(name) for name in ("true", "predicted", "confidence", "loss", "correct", "site")
     }
     # Run b in two parts: its /sample answers leave the batch means to its table.
-    halves = [slice(0, SAMPLES)] if run == "a" else [slice(0, SAMPLES // 2), slice(SAMPLES // 2, None)]
+    half = SAMPLES // 2
+    halves = [slice(0, SAMPLES)] if run == "a" else [slice(0, half), slice(half, None)]
     with SaliencyWriter(os.path.join(logdir, run)) as writer:
         for number, rows in enumerate(halves):
             writer.add(
