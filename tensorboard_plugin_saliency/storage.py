@@ -10,6 +10,11 @@
 
 A URL is never taken for a local path: an unknown scheme, or one whose file-system
 package is missing, raises `StorageError` naming what to install.
+
+No storage the user did not name is made: on object storage (`BUCKET_SCHEMES`) the
+bucket must exist. A writer on a missing one raises `StorageError` naming it before
+anything is written (fsspec's `makedirs` would create the bucket: it is never called
+there, object stores having no directories to make).
 """
 
 import importlib.util
@@ -22,6 +27,14 @@ _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 """URL scheme -> the package extra that brings its file system."""
+
+
+BUCKET_SCHEMES = frozenset(
+    {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "oss", "oci", "ocilake", "tos", "tosfs"}
+)
+"""fsspec protocols whose first path component is a bucket (or container) that must
+already exist; a file system with a `split_path` method (s3fs, gcsfs, adlfs, ossfs...)
+counts as one too."""
 
 
 class StorageError(ValueError):
@@ -239,18 +252,55 @@ class FsspecLocation:
             raise StorageError(_install_message(path, kind, _fsspec_package(kind))) from None
         self.path = path.rstrip("/")
         self._protocol = kind
+        self._bucket = None
+        if kind in BUCKET_SCHEMES or hasattr(self._fs, "split_path"):
+            self._bucket = self._root.lstrip("/").split("/", 1)[0]
 
     def join(self, *names):
         return posixpath.join(self.path, *names)
 
     def makedirs(self):
-        self._fs.makedirs(self._root, exist_ok=True)
+        """Makes the directory; on object storage, checks that the bucket exists (a
+        fresh look, once per writer) and makes nothing: there are no directories."""
+        if self._bucket is None:
+            self._fs.makedirs(self._root, exist_ok=True)
+        else:
+            self._check_bucket(fresh=True)
+
+    def _check_bucket(self, fresh=False):
+        """Raises `StorageError` when this location's bucket does not exist; a bucket
+        seen once (by any location on the same file system) is not looked at again
+        unless `fresh`. A bucket this user may not look at (403) exists: its writes
+        say whether they may go there."""
+        if self._bucket is None:
+            return
+        key = (self._fs, self._bucket)
+        if key in _BUCKETS_SEEN and not fresh:
+            return
+        if not self._bucket:
+            raise StorageError(
+                "%r: no bucket named (expected %s://BUCKET/path/to/run)"
+                % (self.path, self._protocol)
+            )
+        self._fs.invalidate_cache(self._bucket)
+        try:
+            self._fs.info(self._bucket)
+        except FileNotFoundError:
+            raise StorageError(
+                "%r: bucket %r does not exist (expected an existing bucket; this package "
+                "creates no buckets)" % (self.path, self._bucket)
+            ) from None
+        except PermissionError:
+            pass  # it exists (a missing bucket is "not found" to anyone)
+        _BUCKETS_SEEN.add(key)
 
     def exists_as_file(self):
         return self._fs.isfile(self._root)
 
     def put(self, path, data):
-        """Writes `data` as the whole object `path` (one upload); failures raise."""
+        """Writes `data` as the whole object `path` (one upload); failures raise, and a
+        missing bucket raises `StorageError` naming it."""
+        self._check_bucket()
         self._fs.pipe_file(path, data)
 
     def put_file(self, relative, data):
@@ -293,6 +343,10 @@ class FsspecLocation:
             self._fs.rm_file(posixpath.join(self._root.rstrip("/"), relative))
         except FileNotFoundError:
             pass
+
+
+_BUCKETS_SEEN = set()
+"""`(file system, bucket)` pairs found to exist in this process."""
 
 
 def _fsspec_package(kind):

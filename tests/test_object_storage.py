@@ -1,8 +1,8 @@
 """Log directories on object storage: a real S3-compatible server (`moto_server`) on
 127.0.0.1, written by `SaliencyWriter`, read back by `read_saliency` and the CLI, and
 served by a real `tensorboard` that reads S3 itself; `memory://` in-process; the
-named errors of a scheme whose package is missing. No local folder named like a
-URL is ever made."""
+named errors of a scheme whose package is missing, and of a bucket that does not
+exist (never created). No local folder named like a URL is ever made."""
 
 import os
 import signal
@@ -17,7 +17,7 @@ from helpers import saliency_logdir
 from helpers.s3_server import BUCKET, client, s3_server, server_missing
 from helpers.tb_process import fetch, fetch_json, tensorboard_process
 
-from tensorboard_plugin_saliency import cli, reader, summary
+from tensorboard_plugin_saliency import cli, event_writer, reader, storage, summary
 from tensorboard_plugin_saliency.format import assets
 
 STEPS = (0, 5, 10)
@@ -143,6 +143,54 @@ def test_a_failed_upload_raises_and_keeps_the_records(s3):
     # Step 0's asset file went with the bucket: reading names the missing file.
     with pytest.raises(assets.MissingAssetError, match=r"s3://doomed/run1/plugins/saliency/"):
         reader.read_saliency("s3://doomed")
+
+
+def bucket_names():
+    return sorted(b["Name"] for b in client().list_buckets()["Buckets"])
+
+
+@pytest.mark.parametrize("logdir", ["s3://my-bukcet/logs/run1", "s3://my-bukcet"])
+def test_a_missing_bucket_is_an_error_naming_it_and_nothing_is_made(s3, logdir):
+    """A misspelt bucket is not created (fsspec's makedirs on S3 would): every way of
+    writing raises, naming the bucket, and the server holds the buckets it held."""
+    before = bucket_names()
+    assert "my-bukcet" not in before
+    expected = r"bucket 'my-bukcet' does not exist \(expected an existing bucket"
+    with pytest.raises(storage.StorageError, match=expected) as raised:
+        summary.SaliencyWriter(logdir)
+    assert str(raised.value).startswith(repr(logdir) + ": ")
+    with pytest.raises(storage.StorageError, match=expected):
+        event_writer.EventFileWriter(logdir)
+    with pytest.raises(storage.StorageError, match=expected):  # asset files, part records
+        storage.location(logdir).put_file("plugins/saliency/x.bin", b"pixels")
+    with pytest.raises(storage.StorageError, match=expected):
+        storage.location(logdir).makedirs()
+    assert bucket_names() == before
+
+
+def test_a_writer_looks_at_its_bucket_once(s3, monkeypatch):
+    """One request about the bucket when the writer is made; none for each upload."""
+    import s3fs
+
+    looks = []
+    call_s3 = s3fs.S3FileSystem._call_s3
+
+    async def counting(self, method, *args, **kwargs):
+        if method in ("head_bucket", "get_bucket_location", "create_bucket"):
+            looks.append((method, kwargs.get("Bucket")))
+        return await call_s3(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "_call_s3", counting)
+    write("s3://%s/looks/run1" % BUCKET)
+    assert looks == [("head_bucket", BUCKET)]
+
+
+def test_a_log_directory_at_a_bucket_root(s3):
+    client().create_bucket(Bucket="rootrun")
+    before = bucket_names()
+    write("s3://rootrun")
+    assert [r.step for r in reader.read_saliency("s3://rootrun")] == list(STEPS)
+    assert bucket_names() == before
 
 
 def test_tensorboard_reads_s3_itself(s3):
