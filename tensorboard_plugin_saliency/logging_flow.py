@@ -168,9 +168,21 @@ def positional_ids(n):
     return [str(i) for i in range(n)]
 
 
-def write(writer, explained, step, *, tag="saliency", description="", ids=None):
+def write(
+    writer,
+    explained,
+    step,
+    *,
+    tag="saliency",
+    description="",
+    ids=None,
+    part=None,
+    parts=None,
+):
     """Writes an `Explained` batch as one saliency summary at `step`, and each score's
-    batch mean as a scalar `<tag>/faithfulness/<mask>/<score>`; flushes.
+    batch mean as a scalar `<tag>/faithfulness/<mask>/<score>`; flushes. With `part`,
+    the batch is that part of the step (`SaliencyWriter.add`'s `part` and `parts`),
+    and no scalar is written: the means are the whole step's (`write_means`).
 
     Args:
       writer: a `summary.SaliencyWriter`.
@@ -188,10 +200,22 @@ def write(writer, explained, step, *, tag="saliency", description="", ids=None):
         fields=explained.fields or None,
         class_names=explained.class_names,
         ids=None if ids is None else list(ids)[: len(explained.display)],
+        part=part,
+        parts=parts,
     )
-    for name, named in explained.scores.items():
-        for score, values in named.items():
-            if score.endswith("_auc"):
-                path = "%s/faithfulness/%s/%s" % (tag, name, score)
-                writer.add_scalar(path, float(np.mean(values)), step)
+    if part is None:
+        means = {
+            name: {s: float(np.mean(v)) for s, v in named.items() if s.endswith("_auc")}
+            for name, named in explained.scores.items()
+        }
+        write_means(writer, means, step, tag=tag)
     writer.flush()
+
+
+def write_means(writer, means, step, *, tag="saliency"):
+    """Writes each AUC of `means` (`{mask: {score: mean}}`) as a scalar
+    `<tag>/faithfulness/<mask>/<score>` at `step`."""
+    for name, named in means.items():
+        for score, value in named.items():
+            if score.endswith("_auc"):
+                writer.add_scalar("%s/faithfulness/%s/%s" % (tag, name, score), value, step)
