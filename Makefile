@@ -54,6 +54,7 @@ bench:
 	$(PY) benchmarks/bench_torch.py
 	$(PY) benchmarks/bench_grad_cam.py
 	$(PY) benchmarks/bench_parts.py
+	$(PY) benchmarks/bench_dataset.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
 	node benchmarks/bench_table.mjs
 
