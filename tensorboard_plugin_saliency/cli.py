@@ -9,11 +9,21 @@
     tensorboard-saliency table --logdir DIR --run RUN --tag TAG [--step S]
         [--correct | --wrong] [--true CLASS] [--predicted CLASS] [--text TEXT]
         [--sort FIELD [--descending]] [--out FILE.csv]
+    tensorboard-saliency explain --model FILE.keras|FILE.pt --images DIR|FILE.csv
+        --logdir DIR [--methods NAME ...] [--param NAME.KEY=VALUE ...] [--tag T]
+        [--step S] [--faithfulness deletion insertion] [--size H W | --size N]
+        [--scale X] [--mean R G B] [--std R G B] [--batch-size N] [--part-size N]
+        [--class-names NAME ...] [--engine local|ray] [--address ADDR]
+        [--concurrency N] [--num-cpus N] [--num-gpus N] [--no-progress]
 
 `render` writes the same PNG as the plugin's `/render` route for the same arguments:
 both pick the step, sample and mask through `plugin.SaliencyData`, over TensorBoard's
 Python data provider here (`reader.load_logdir`), and draw with `render.png_bytes`;
 the overlay flags are generated from `render_options.json`, the list `/render` reads.
+
+`explain` runs `dataset.explain_dataset` over an image folder (a subfolder per class,
+or a CSV of path,label) and prints its summary; run again, it resumes. Only the
+model's own framework is imported: a TorchScript model never imports TensorFlow.
 
 Adding a subcommand: write `_add_NAME_parser(subparsers)`, which adds a parser and
 sets `handler=` (a function of the parsed args returning an exit code, raising
@@ -298,10 +308,301 @@ def _table(args):
 
 
 # ---------------------------------------------------------------------------
+# explain
+
+
+def _add_explain_parser(subparsers):
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain every image of an image folder and write them as one step",
+        description="Explains every image of an image folder (a subfolder per class, or "
+        "a CSV with the columns path,label) with a Keras model (.keras, .h5) or a "
+        "TorchScript model (.pt, .pth, .ts), and writes the saliency maps, the true "
+        "and predicted classes and the confidence as one step of a tag, in parts. "
+        "Run again with the same arguments, it resumes: the parts already written "
+        "are skipped. With --engine ray, the same job runs on a Ray cluster.",
+    )
+    parser.add_argument(
+        "--model", required=True, help="the model: a .keras / .h5 file or a TorchScript file"
+    )
+    parser.add_argument(
+        "--images",
+        required=True,
+        help="an image folder (FOLDER/CLASS/IMAGE) or a CSV of path,label (paths "
+        "relative to the CSV's folder)",
+    )
+    parser.add_argument("--logdir", required=True, help="the run's log directory to write")
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help="the methods (see `%s methods`; default: %s)" % (PROG, " ".join(_DEFAULT_METHODS)),
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME.KEY=VALUE",
+        help="a method's parameter, e.g. integrated_gradients.steps=16 (repeatable); "
+        "VALUE is a Python literal, else a string",
+    )
+    parser.add_argument("--tag", default="dataset", help="the tag to write (default: dataset)")
+    parser.add_argument(
+        "--step", type=_non_negative_int, default=0, help="the step to write (default: 0)"
+    )
+    parser.add_argument(
+        "--faithfulness",
+        nargs="+",
+        choices=_FAITHFULNESS,
+        metavar="KIND",
+        help="score every mask with these curves: %s" % ", ".join(_FAITHFULNESS),
+    )
+    parser.add_argument(
+        "--size",
+        nargs="+",
+        type=_positive_int,
+        metavar="N",
+        help="resize the images to H W (or N N) pixels (default: as they are, all of one size)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        help="the pixels' range: [0, SCALE] (default: 1; 255 keeps 0..255)",
+    )
+    parser.add_argument(
+        "--mean", nargs="+", type=float, metavar="V", help="subtracted per channel (R G B, or one)"
+    )
+    parser.add_argument(
+        "--std", nargs="+", type=float, metavar="V", help="divided by, per channel (R G B, or one)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=_DEFAULT_BATCH_SIZE,
+        help="largest number of model inputs per model call (default: %d)" % _DEFAULT_BATCH_SIZE,
+    )
+    parser.add_argument(
+        "--part-size",
+        type=_positive_int,
+        default=_DEFAULT_PART_SIZE,
+        help="images per part, the unit of resuming (default: %d)" % _DEFAULT_PART_SIZE,
+    )
+    parser.add_argument(
+        "--class-names",
+        nargs="+",
+        metavar="NAME",
+        help="the names of the class indices (default: the folder's subfolders, or the "
+        "CSV's labels)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="run in this process (local, the default) or on a Ray cluster (ray)",
+    )
+    ray = parser.add_argument_group("Ray (with --engine ray)")
+    ray.add_argument("--address", help="the Ray cluster's address (default: a local Ray)")
+    ray.add_argument("--concurrency", type=_positive_int, help="how many actors, each with a model")
+    ray.add_argument("--num-cpus", type=_non_negative_float, help="CPUs per actor")
+    ray.add_argument("--num-gpus", type=_non_negative_float, help="GPUs per actor")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_explain)
+    return parser
+
+
+# The defaults of `dataset.explain_dataset`, without importing it for --help.
+_DEFAULT_METHODS = ("gradients", "integrated_gradients")
+_DEFAULT_BATCH_SIZE = 64
+_DEFAULT_PART_SIZE = 256
+_FAITHFULNESS = ("deletion", "insertion")
+_RAY_OPTIONS = ("address", "concurrency", "num_cpus", "num_gpus")
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError("expected a non-negative integer, got %r" % text)
+    return value
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("expected a non-negative number, got %r" % text)
+    return value
+
+
+def _method_settings(names, params):
+    """`{method: params}` of `--methods` and `--param NAME.KEY=VALUE` entries, checked
+    against the methods' table."""
+    import ast
+
+    from tensorboard_plugin_saliency.methods import table
+
+    chosen = {name: {} for name in names}
+    canonical = {}
+    for name in names:
+        try:
+            canonical[table.canonical(name, "--methods")] = name
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+    for entry in params:
+        key, equals, text = entry.partition("=")
+        method, dot, param = key.partition(".")
+        if not (equals and dot and method and param):
+            raise CommandError("--param: expected NAME.KEY=VALUE, got %r" % entry)
+        try:
+            which = canonical.get(table.canonical(method, "--param"))
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+        if which is None:
+            raise CommandError(
+                "--param %s: %r is not one of the methods asked for (%s)"
+                % (entry, method, ", ".join(names))
+            )
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text  # a layer's name, a base method's name
+        chosen[which][param] = value
+    try:
+        return table.settings(chosen, "--methods")
+    except (ValueError, TypeError) as e:
+        raise CommandError(str(e).replace("--methods[", "--param[")) from None
+
+
+def _explain(args):
+    from tensorboard_plugin_saliency.dataset import folder, models
+
+    methods = _method_settings(args.methods or _DEFAULT_METHODS, args.param)
+    if not os.path.isfile(args.model):
+        raise CommandError("--model: %r is not a file" % args.model)
+    suffix = os.path.splitext(args.model)[1].lower()
+    if suffix not in models.KERAS_FILES + models.TORCH_FILES:
+        raise CommandError(
+            "--model %s: expected a Keras file (%s) or a TorchScript file (%s)"
+            % (args.model, ", ".join(models.KERAS_FILES), ", ".join(models.TORCH_FILES))
+        )
+    if not os.path.exists(args.images):
+        raise CommandError(
+            "--images: %r is neither a folder (a subfolder per class) nor a CSV of path,label"
+            % args.images
+        )
+    if args.size is not None and len(args.size) > 2:
+        raise CommandError("--size: expected H W or N, got %d numbers" % len(args.size))
+    size = None if args.size is None else (args.size * 2)[:2]  # N -> (N, N)
+    for name in ("mean", "std"):
+        values = getattr(args, name)
+        if values is not None and len(values) not in (1, 3):
+            raise CommandError(
+                "--%s: expected one number per channel (R G B) or one, got %d" % (name, len(values))
+            )
+    try:
+        folder.Preprocess(size=size, scale=args.scale, mean=args.mean, std=args.std)
+    except ValueError as e:
+        raise CommandError("--" + str(e)) from None
+    ray_options = {
+        name: getattr(args, name) for name in _RAY_OPTIONS if getattr(args, name) is not None
+    }
+    if ray_options and args.engine != "ray":
+        raise CommandError(
+            "%s: Ray options; add --engine ray"
+            % ", ".join("--" + name.replace("_", "-") for name in ray_options)
+        )
+    from tensorboard_plugin_saliency.dataset import explain_dataset
+
+    progress = not args.no_progress
+    try:
+        with _summary_not_on_stderr(args.logdir, args.tag, args.step, progress):
+            summary = explain_dataset(
+                args.model,
+                args.images,
+                logdir=args.logdir,
+                methods=methods,
+                tag=args.tag,
+                step=args.step,
+                faithfulness=args.faithfulness,
+                class_names=args.class_names,
+                batch_size=args.batch_size,
+                part_size=args.part_size,
+                size=size,
+                scale=args.scale,
+                mean=args.mean,
+                std=args.std,
+                engine=args.engine,
+                progress=progress,
+                ray_options=ray_options or None,
+            )
+    except ImportError as e:
+        if args.engine == "ray":
+            raise CommandError(
+                "--engine ray needs Ray: pip install 'tensorboard-plugin-saliency[ray]' (%s)" % e
+            ) from None
+        raise CommandError(
+            "--model %s needs %s (%s)"
+            % (args.model, "Keras" if suffix in models.KERAS_FILES else "PyTorch", e)
+        ) from None
+    except KeyboardInterrupt:
+        print(
+            "%s: interrupted; the same command again resumes where this one stopped" % PROG,
+            file=sys.stderr,
+        )
+        return 130
+    print(summary)
+    return 0
+
+
+class _summary_not_on_stderr:
+    """Keeps the summary `explain_dataset` prints on stderr (when its progress bar is
+    on) from stderr: the command prints it on stdout, once. Everything else written
+    to stderr (the bar, warnings) goes through."""
+
+    def __init__(self, logdir, tag, step, active):
+        self._prefix = "%s: tag %r, step %d: " % (logdir, tag, step)
+        self._active = active
+        self._dropped = False
+
+    def __enter__(self):
+        if self._active:
+            self._stderr = sys.stderr
+            sys.stderr = self
+        return self
+
+    def __exit__(self, *exc):
+        if self._active:
+            sys.stderr = self._stderr
+
+    def write(self, text):
+        if text.startswith(self._prefix):
+            self._dropped = True
+            return len(text)
+        if self._dropped and text == "\n":
+            self._dropped = False
+            return len(text)
+        self._dropped = False
+        return self._stderr.write(text)
+
+    def __getattr__(self, name):  # flush, isatty, fileno, encoding, ...
+        return getattr(self.__dict__.get("_stderr", sys.__stderr__), name)
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 
 
-SUBCOMMANDS = [_add_render_parser, _add_demo_parser, _add_methods_parser, _add_table_parser]
+SUBCOMMANDS = [
+    _add_render_parser,
+    _add_demo_parser,
+    _add_methods_parser,
+    _add_table_parser,
+    _add_explain_parser,
+]
 """Functions `add(subparsers)` that each add one subcommand."""
 
 
