@@ -119,6 +119,7 @@ def test_a_killed_job_run_again_completes_the_step_without_a_duplicate(tmp_path)
         images, labels = _data("channels_first")
         explain_dataset(_torch_model(), (images, labels), logdir=sys.argv[1], methods=METHODS,
                         tag="val", part_size=100, progress=False)
+        assert "tensorflow" not in sys.modules, "a PyTorch job imported TensorFlow"
         """
         % os.path.dirname(__file__)
     )
@@ -214,3 +215,27 @@ def test_streams_in_chunks_keep_the_data_order():
     assert [len(b.ids) for b in loaded] == [4, 4, 4, 1]
     assert np.concatenate([b.labels for b in loaded]).tolist() == [0] * 3 + [1] * 5 + [2] + [3] * 4
     assert loaded[-1].ids == ["12"]
+
+
+def test_a_keras_file_over_a_tf_data_dataset(tmp_path):
+    import tensorflow as tf
+
+    model = _keras_model()
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    images, labels = _data("channels_last")
+    dataset = tf.data.Dataset.from_tensor_slices((images[:50], labels[:50])).batch(16)
+    summary = explain_dataset(
+        path,
+        dataset,
+        logdir=str(tmp_path / "run"),
+        methods=["gradients"],
+        part_size=20,
+        progress=False,
+    )
+    assert summary.images == 50
+    (record,) = reader.read_saliency(str(tmp_path / "run"))
+    assert record.parts == (3, None)  # a batched stream: its length is not known
+    assert record.ids == [str(i) for i in range(50)]
+    direct = _direct("keras", model, images[:50], labels[:50])["gradients"].sum(axis=-1)
+    np.testing.assert_allclose(record.masks["gradients"], direct, atol=2 * _step(direct))
