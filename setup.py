@@ -80,6 +80,8 @@ setuptools.setup(
         "lightning": ["lightning>=2.1"],
         "tensorboardx": ["tensorboardX"],
         "pair": ["saliency>=0.2.1"],
+        # explain_dataset(engine="ray"): a Ray Data actor pool (dataset/ray_engine.py).
+        "ray": ["ray[data]==2.60.0"],
         "test": TEST_REQUIRES,
     },
     entry_points={
