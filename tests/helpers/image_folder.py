@@ -2,7 +2,8 @@
 of `tensorboard-saliency explain`.
 
     write_folder(root)       root/shapes/CLASS/[more/]NN.png, and root/labels.csv
-    torchscript_model(path)  a small CNN, scripted and saved (.pt)
+    torchscript_model(path, folder, ids)  a small CNN trained a little on the
+                             folder, scripted and saved (.pt)
     keras_model(path)        a small CNN saved as .keras, in a subprocess (so that
                              the test process never imports TensorFlow)
 
@@ -62,8 +63,10 @@ def write_folder(root, seed=28):
     return folder, csv_path, ids
 
 
-def torchscript_model(path, seed=0):
-    """Saves a small CNN of 3 classes (NCHW), scripted, at `path`."""
+def torchscript_model(path, folder=None, ids=None, seed=0, steps=40):
+    """Saves a small CNN of 3 classes (NCHW), scripted, at `path`; trained for a few
+    `steps` on the images `ids` of `folder` when given (its confidences then spread
+    from about a third to near one), else as initialised."""
     import torch
 
     torch.manual_seed(seed)
@@ -80,8 +83,28 @@ def torchscript_model(path, seed=0):
             x = torch.relu(self.conv2(x))
             return self.fc(x.mean(dim=(2, 3)))
 
-    torch.jit.script(Net().eval()).save(path)
+    net = Net()
+    if folder is not None:
+        images, labels = read_folder(folder, ids)
+        x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy())
+        y = torch.from_numpy(labels)
+        optimizer = torch.optim.Adam(net.parameters(), lr=0.02)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(net(x), y).backward()
+            optimizer.step()
+    torch.jit.script(net.eval()).save(path)
     return path
+
+
+def read_folder(folder, ids):
+    """`(images [N, H, W, 3] float32 in [0, 1], classes [N])` of the images `ids`."""
+    images = []
+    for id_ in ids:
+        with Image.open(os.path.join(folder, *id_.split("/"))) as image:
+            images.append(np.asarray(image.convert("RGB"), np.float32) / 255)
+    labels = np.asarray([CLASSES.index(id_.split("/")[0]) for id_ in ids], np.int64)
+    return np.stack(images), labels
 
 
 # Functional, not Sequential: Grad-CAM fails on a Sequential model loaded from a file.
