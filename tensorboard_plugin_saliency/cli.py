@@ -401,10 +401,25 @@ def _add_explain_parser(subparsers):
         help="run in this process (local, the default) or on a Ray cluster (ray)",
     )
     ray = parser.add_argument_group("Ray (with --engine ray)")
-    ray.add_argument("--address", help="the Ray cluster's address (default: a local Ray)")
-    ray.add_argument("--concurrency", type=_positive_int, help="how many actors, each with a model")
-    ray.add_argument("--num-cpus", type=_non_negative_float, help="CPUs per actor")
-    ray.add_argument("--num-gpus", type=_non_negative_float, help="GPUs per actor")
+    ray.add_argument(
+        "--address",
+        help="the Ray cluster's address (default: RAY_ADDRESS if set, else a local Ray)",
+    )
+    ray.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        help="actors, each with its own model (default: %d)" % _RAY_DEFAULTS["concurrency"],
+    )
+    ray.add_argument(
+        "--num-cpus",
+        type=_positive_float,
+        help="CPUs per actor (default: %g)" % _RAY_DEFAULTS["num_cpus"],
+    )
+    ray.add_argument(
+        "--num-gpus",
+        type=_non_negative_float,
+        help="GPUs per actor (default: %g)" % _RAY_DEFAULTS["num_gpus"],
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_explain)
     return parser
@@ -416,6 +431,8 @@ _DEFAULT_BATCH_SIZE = 64
 _DEFAULT_PART_SIZE = 256
 _FAITHFULNESS = ("deletion", "insertion")
 _RAY_OPTIONS = ("address", "concurrency", "num_cpus", "num_gpus")
+_RAY_DEFAULTS = {"concurrency": 2, "num_cpus": 1, "num_gpus": 0}
+"""`dataset.ray_engine.RayOptions`' defaults, for --help."""
 
 
 def _non_negative_int(text):
@@ -435,6 +452,16 @@ def _non_negative_float(text):
         value = -1.0
     if not value >= 0:
         raise argparse.ArgumentTypeError("expected a non-negative number, got %r" % text)
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a positive number, got %r" % text)
     return value
 
 
@@ -496,7 +523,7 @@ def _explain(args):
         )
     if args.size is not None and len(args.size) > 2:
         raise CommandError("--size: expected H W or N, got %d numbers" % len(args.size))
-    size = None if args.size is None else (args.size * 2)[:2]  # N -> (N, N)
+    size = None if args.size is None else tuple(args.size * 2)[:2]  # N -> (N, N)
     for name in ("mean", "std"):
         values = getattr(args, name)
         if values is not None and len(values) not in (1, 3):
@@ -541,9 +568,7 @@ def _explain(args):
             )
     except ImportError as e:
         if args.engine == "ray":
-            raise CommandError(
-                "--engine ray needs Ray: pip install 'tensorboard-plugin-saliency[ray]' (%s)" % e
-            ) from None
+            raise CommandError("--engine ray: %s" % e) from None
         raise CommandError(
             "--model %s needs %s (%s)"
             % (args.model, "Keras" if suffix in models.KERAS_FILES else "PyTorch", e)

@@ -218,6 +218,7 @@ ERRORS = [
     (["--param", "integrated_gradients.stepz=3"], "unknown parameter(s) stepz"),
     (["--param", "smoothgrad.samples=3"], "'smoothgrad' is not one of the methods asked for"),
     (["--num-gpus", "1", "--concurrency", "2"], "--concurrency, --num-gpus: Ray options"),
+    (["--engine", "ray", "--num-cpus", "0"], "--num-cpus: expected a positive number, got '0'"),
     (["--engine", "spark"], "--engine: invalid choice: 'spark'"),
     (["--images", "{root}/empty"], "has no class subfolders"),  # read once the model is
 ]
@@ -271,7 +272,7 @@ def test_a_mistake_in_a_process_exits_2(folder, tmp_path):
 def test_the_flags_defaults_are_explain_datasets():
     import inspect
 
-    from tensorboard_plugin_saliency.dataset import explain_dataset
+    from tensorboard_plugin_saliency.dataset import explain_dataset, ray_engine
     from tensorboard_plugin_saliency.faithfulness import logged
 
     defaults = {
@@ -284,3 +285,55 @@ def test_the_flags_defaults_are_explain_datasets():
     for name in ("tag", "step", "batch_size", "part_size", "engine"):
         assert getattr(args, name) == defaults[name], name
     assert set(cli._FAITHFULNESS) == set(logged.KINDS)
+    ray = ray_engine.RayOptions()
+    assert cli._RAY_DEFAULTS == {name: getattr(ray, name) for name in cli._RAY_DEFAULTS}
+
+
+def test_every_flag_reaches_explain_dataset(folder, tmp_path, monkeypatch, capsys):
+    from tensorboard_plugin_saliency import dataset
+
+    calls = []
+
+    def explain_dataset(model, data, **kwargs):
+        calls.append((model, data, kwargs))
+        return "the summary"
+
+    monkeypatch.setattr(dataset, "explain_dataset", explain_dataset)
+    logdir = str(tmp_path / "logs")
+    argv = ["explain", "--model", folder["torch"], "--images", folder["csv"], "--logdir", logdir]
+    argv += ["--methods", "smoothgrad", "grad_cam", "--param", "smoothgrad.nsamples=5"]
+    argv += ["--param", "smoothgrad.base=integrated_gradients", "--param", "grad_cam.layer=conv2"]
+    argv += ["--tag", "t", "--step", "7", "--faithfulness", "deletion", "insertion"]
+    argv += ["--size", "16", "--scale", "255", "--mean", "1", "2", "3", "--std", "4"]
+    argv += ["--batch-size", "5", "--part-size", "9", "--class-names", "a", "b", "c"]
+    argv += ["--engine", "ray", "--address", "ray://head:10001", "--concurrency", "3"]
+    argv += ["--num-cpus", "0.5", "--num-gpus", "1", "--no-progress"]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out == "the summary\n"
+    ((model, data, kwargs),) = calls
+    assert (model, data) == (folder["torch"], folder["csv"])
+    assert kwargs == dict(
+        logdir=logdir,
+        methods={
+            "smoothgrad": {"nsamples": 5, "base": "integrated_gradients"},
+            "grad_cam": {"layer": "conv2"},
+        },
+        tag="t",
+        step=7,
+        faithfulness=["deletion", "insertion"],
+        class_names=["a", "b", "c"],
+        batch_size=5,
+        part_size=9,
+        size=(16, 16),
+        scale=255.0,
+        mean=[1.0, 2.0, 3.0],
+        std=[4.0],
+        engine="ray",
+        progress=False,
+        ray_options={
+            "address": "ray://head:10001",
+            "concurrency": 3,
+            "num_cpus": 0.5,
+            "num_gpus": 1.0,
+        },
+    )
