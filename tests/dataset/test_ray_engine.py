@@ -213,6 +213,30 @@ def test_a_ray_dataset_is_explained_and_resumed_by_image_id(cluster, tmp_path):
     _assert_same_masks(record, theirs)
 
 
+def test_an_image_folder_is_read_by_the_actors_in_their_models_layout(cluster, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    for name in ("cat", "dog", "owl"):
+        os.makedirs(tmp_path / "images" / name)
+        for i in range(7):
+            pixels = rng.integers(0, 256, (10, 12, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "images" / name / ("%d.png" % i))
+    common = dict(methods=METHODS, part_size=8, size=(SIZE, SIZE), scale=1, progress=False)
+    folder = str(tmp_path / "images")
+    summary = explain_dataset(
+        _model, folder, logdir=str(tmp_path / "ray"), engine="ray", **common
+    )  # a builder: the driver loads no model, the actors read channels first
+    explain_dataset(_model(), folder, logdir=str(tmp_path / "local"), **common)
+    assert summary.images == summary.written == 21
+    (ours,) = reader.read_saliency(str(tmp_path / "ray"), tag="dataset")
+    (theirs,) = reader.read_saliency(str(tmp_path / "local"), tag="dataset")
+    assert ours.ids == theirs.ids and ours.ids[:2] == ["cat/0.png", "cat/1.png"]
+    assert ours.parts == (3, 3) and ours.class_names == ["cat", "dog", "owl"]
+    assert [f["true"] for f in ours.fields] == [0] * 7 + [1] * 7 + [2] * 7
+    _assert_same_masks(ours, theirs)
+
+
 def test_the_actors_write_to_s3(cluster, tmp_path):
     from helpers.s3_server import BUCKET, ENV, s3_server, server_missing
 
