@@ -18,6 +18,10 @@ again, and the parts format keeps the newest record of a key: never a duplicate.
 A job run again skips the parts already written (for a `ray.data.Dataset`, whose
 batches may fall otherwise from run to run, the images already written).
 
+On a cluster of several machines, every node needs this package (and the model's
+framework), the log directory must be one they all reach (object storage, or a shared
+file system), and so must an image folder or a model file, at the same path.
+
 Ray is an optional extra (`pip install tensorboard-plugin-saliency[ray]`), imported
 only here and only when a job runs on it.
 """
