@@ -521,6 +521,8 @@ def _explain(args):
             "--images: %r is neither a folder (a subfolder per class) nor a CSV of path,label"
             % args.images
         )
+    if suffix in models.TORCH_FILES:
+        _check_torchscript_methods(methods)
     if args.size is not None and len(args.size) > 2:
         raise CommandError("--size: expected H W or N, got %d numbers" % len(args.size))
     size = None if args.size is None else tuple(args.size * 2)[:2]  # N -> (N, N)
@@ -581,6 +583,38 @@ def _explain(args):
         return 130
     print(summary)
     return 0
+
+
+_MODULE_NEEDS = ("layer", "layer activations", "relu gradients", "biases")
+"""What a TorchScript model cannot give (`methods.table.NEEDS`): it runs no hooks,
+and its modules cannot be replaced or read as `nn.Conv2d` / `nn.ReLU`."""
+
+
+def _check_torchscript_methods(methods):
+    """Raises CommandError for a method a TorchScript model cannot run (SmoothGrad or
+    XRAI over one included)."""
+    from tensorboard_plugin_saliency.methods import table
+
+    def needs(name, params):
+        method = table.METHODS[name]
+        if method.takes_base_params:
+            base = table.base_name(params.get("base", method.defaults["base"]))[0]
+            return needs(base, {}) or method.needs
+        return method.needs
+
+    for name, params in methods.items():
+        need = needs(name, params)
+        if need in _MODULE_NEEDS:
+            usable = [
+                m.name
+                for m in table.METHODS.values()
+                if m.needs not in _MODULE_NEEDS and not m.takes_base_params
+            ]
+            raise CommandError(
+                "--methods %s needs %s, which a TorchScript model cannot give (no hooks, "
+                "no modules to rewrite); with a TorchScript file use %s (or SmoothGrad or "
+                "XRAI over them)" % (name, table.NEEDS[need], ", ".join(usable))
+            )
 
 
 class _summary_not_on_stderr:

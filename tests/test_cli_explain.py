@@ -220,6 +220,8 @@ ERRORS = [
     (["--num-gpus", "1", "--concurrency", "2"], "--concurrency, --num-gpus: Ray options"),
     (["--engine", "ray", "--num-cpus", "0"], "--num-cpus: expected a positive number, got '0'"),
     (["--engine", "spark"], "--engine: invalid choice: 'spark'"),
+    (["--methods", "gradients", "grad_cam"], "--methods grad_cam needs a layer's activations"),
+    (["--param", "smoothgrad.base=guided_backprop", "--methods", "smoothgrad"], "TorchScript"),
     (["--images", "{root}/empty"], "has no class subfolders"),  # read once the model is
 ]
 
@@ -300,7 +302,9 @@ def test_every_flag_reaches_explain_dataset(folder, tmp_path, monkeypatch, capsy
 
     monkeypatch.setattr(dataset, "explain_dataset", explain_dataset)
     logdir = str(tmp_path / "logs")
-    argv = ["explain", "--model", folder["torch"], "--images", folder["csv"], "--logdir", logdir]
+    model = tmp_path / "model.keras"  # never read: explain_dataset is this test's
+    model.write_bytes(b"")
+    argv = ["explain", "--model", str(model), "--images", folder["csv"], "--logdir", logdir]
     argv += ["--methods", "smoothgrad", "grad_cam", "--param", "smoothgrad.nsamples=5"]
     argv += ["--param", "smoothgrad.base=integrated_gradients", "--param", "grad_cam.layer=conv2"]
     argv += ["--tag", "t", "--step", "7", "--faithfulness", "deletion", "insertion"]
@@ -310,8 +314,8 @@ def test_every_flag_reaches_explain_dataset(folder, tmp_path, monkeypatch, capsy
     argv += ["--num-cpus", "0.5", "--num-gpus", "1", "--no-progress"]
     assert cli.main(argv) == 0
     assert capsys.readouterr().out == "the summary\n"
-    ((model, data, kwargs),) = calls
-    assert (model, data) == (folder["torch"], folder["csv"])
+    ((given, data, kwargs),) = calls
+    assert (given, data) == (str(model), folder["csv"])
     assert kwargs == dict(
         logdir=logdir,
         methods={
