@@ -548,26 +548,25 @@ def _explain(args):
 
     progress = not args.no_progress
     try:
-        with _summary_not_on_stderr(args.logdir, args.tag, args.step, progress):
-            summary = explain_dataset(
-                args.model,
-                args.images,
-                logdir=args.logdir,
-                methods=methods,
-                tag=args.tag,
-                step=args.step,
-                faithfulness=args.faithfulness,
-                class_names=args.class_names,
-                batch_size=args.batch_size,
-                part_size=args.part_size,
-                size=size,
-                scale=args.scale,
-                mean=args.mean,
-                std=args.std,
-                engine=args.engine,
-                progress=progress,
-                ray_options=ray_options or None,
-            )
+        summary = explain_dataset(
+            args.model,
+            args.images,
+            logdir=args.logdir,
+            methods=methods,
+            tag=args.tag,
+            step=args.step,
+            faithfulness=args.faithfulness,
+            class_names=args.class_names,
+            batch_size=args.batch_size,
+            part_size=args.part_size,
+            size=size,
+            scale=args.scale,
+            mean=args.mean,
+            std=args.std,
+            engine=args.engine,
+            progress=progress,
+            ray_options=ray_options or None,
+        )
     except ImportError as e:
         if args.engine == "ray":
             raise CommandError("--engine ray: %s" % e) from None
@@ -585,11 +584,6 @@ def _explain(args):
     return 0
 
 
-_MODULE_NEEDS = ("layer", "layer activations", "relu gradients", "biases")
-"""What a TorchScript model cannot give (`methods.table.NEEDS`): it runs no hooks,
-and its modules cannot be replaced or read as `nn.Conv2d` / `nn.ReLU`."""
-
-
 def _check_torchscript_methods(methods):
     """Raises CommandError for a method a TorchScript model cannot run (SmoothGrad or
     XRAI over one included)."""
@@ -604,51 +598,17 @@ def _check_torchscript_methods(methods):
 
     for name, params in methods.items():
         need = needs(name, params)
-        if need in _MODULE_NEEDS:
+        if need in table.MODULE_NEEDS:
             usable = [
                 m.name
                 for m in table.METHODS.values()
-                if m.needs not in _MODULE_NEEDS and not m.takes_base_params
+                if m.needs not in table.MODULE_NEEDS and not m.takes_base_params
             ]
             raise CommandError(
                 "--methods %s needs %s, which a TorchScript model cannot give (no hooks, "
                 "no modules to rewrite); with a TorchScript file use %s (or SmoothGrad or "
                 "XRAI over them)" % (name, table.NEEDS[need], ", ".join(usable))
             )
-
-
-class _summary_not_on_stderr:
-    """Keeps the summary `explain_dataset` prints on stderr (when its progress bar is
-    on) from stderr: the command prints it on stdout, once. Everything else written
-    to stderr (the bar, warnings) goes through."""
-
-    def __init__(self, logdir, tag, step, active):
-        self._prefix = "%s: tag %r, step %d: " % (logdir, tag, step)
-        self._active = active
-        self._dropped = False
-
-    def __enter__(self):
-        if self._active:
-            self._stderr = sys.stderr
-            sys.stderr = self
-        return self
-
-    def __exit__(self, *exc):
-        if self._active:
-            sys.stderr = self._stderr
-
-    def write(self, text):
-        if text.startswith(self._prefix):
-            self._dropped = True
-            return len(text)
-        if self._dropped and text == "\n":
-            self._dropped = False
-            return len(text)
-        self._dropped = False
-        return self._stderr.write(text)
-
-    def __getattr__(self, name):  # flush, isatty, fileno, encoding, ...
-        return getattr(self.__dict__.get("_stderr", sys.__stderr__), name)
 
 
 # ---------------------------------------------------------------------------

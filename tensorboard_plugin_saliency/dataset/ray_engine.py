@@ -164,7 +164,7 @@ def explain(
             tally = _run(ray, plan, model, batch_size, options, bar)
     finally:
         bar.close()
-    return explain_lib.finish(plan.job, tally, time.perf_counter() - started, progress)
+    return explain_lib.finish(plan.job, tally, time.perf_counter() - started)
 
 
 @dataclasses.dataclass

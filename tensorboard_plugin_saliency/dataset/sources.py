@@ -221,7 +221,7 @@ class FolderSource(_Ranged):
         images = folder_lib.read_images(self.listing.paths[start:stop], self.preprocess)
         if self.layout == "channels_first":
             images = images.transpose(0, 3, 1, 2)
-        labels = self.listing.labels[start:stop]
+        labels = None if self.listing.labels is None else self.listing.labels[start:stop]
         return Batch(np.ascontiguousarray(images), labels, self.listing.ids[start:stop])
 
 

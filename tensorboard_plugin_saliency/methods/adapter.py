@@ -113,6 +113,10 @@ class ModelAdapter:
         (`one_blas_thread`), and for PyTorch eval mode with gradients on."""
         return one_blas_thread()
 
+    def check_needs(self, method):
+        """Raises ValueError when the model cannot give what `method` (a
+        `table.Method`) needs."""
+
     def user_layout(self, result):
         """A method's result in the layout of the framework's users (PyTorch: channels
         first); maps `[N, h, w]` are as they are."""

@@ -53,6 +53,10 @@ NEEDS = {
 }
 """What a method needs from the model, by key of `Method.needs`."""
 
+MODULE_NEEDS = frozenset({"layer", "layer activations", "relu gradients", "biases"})
+"""The needs only a model of Python modules meets (hooks on its layers, layers
+replaced): a TorchScript model runs no hooks and has no modules to rewrite."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Param:
@@ -96,6 +100,7 @@ class Method:
     def run(self, model, batch, params):
         """The method's result on `batch`: `compute` with the defaults and `params`
         (a method that reads a layer through `layer_choice.run`)."""
+        model.check_needs(self)
         params = {**self.defaults, **params}
         if "layer" in params:
             return layer_choice.run(self.compute, model, batch, params)

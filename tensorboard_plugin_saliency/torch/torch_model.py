@@ -21,7 +21,7 @@ import torch
 from tensorboard_plugin_saliency.methods import adapter, checks, layer_choice
 from tensorboard_plugin_saliency.methods import targets as _targets
 from tensorboard_plugin_saliency.methods.layer_choice import Candidate, default_layer
-from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
+from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE, METHODS, MODULE_NEEDS, NEEDS
 from tensorboard_plugin_saliency.torch.torch_ops import TorchOps
 
 _CONVOLUTIONS = (torch.nn.Conv2d, torch.nn.ConvTranspose2d)
@@ -83,6 +83,15 @@ class TorchModel(adapter.ModelAdapter):
         self.device = next((p.device for p in model.parameters()), torch.device("cpu"))
         self.ops = TorchOps(self.device)
         self._relu_rule = relu_rule
+
+    def check_needs(self, method):
+        if isinstance(self.model, torch.jit.ScriptModule) and method.needs in MODULE_NEEDS:
+            usable = [m.name for m in METHODS.values() if m.needs not in MODULE_NEEDS]
+            raise ValueError(
+                f"{method.name} needs {NEEDS[method.needs]}, which a TorchScript model "
+                f"cannot give (it runs no hooks and has no modules to rewrite); explain it "
+                f"with one of {', '.join(usable)}, or give the Python module"
+            )
 
     # Layouts: the user's channels first, the math's channels last.
 

@@ -205,6 +205,12 @@ def test_an_image_folder_reads_its_classes_paths_and_preprocessing(tmp_path):
     np.testing.assert_allclose(batch.images[:, 0, 0, 0], [2 - 10, 40 - 10, 41 - 10], atol=1e-4)
     with pytest.raises(ValueError, match="no class subfolders"):
         folder.list_images(str(tmp_path / "cat" / "sub"))
+    # A CSV of paths alone: images without classes.
+    (tmp_path / "list.csv").write_text("path\ncat/0.png\ndog/1.png\n")
+    unlabelled = sources.source_of(str(tmp_path / "list.csv"), layout="channels_last")
+    batch = unlabelled.read(0, 2)
+    assert batch.labels is None and batch.ids == ["cat/0.png", "dog/1.png"]
+    assert batch.images.shape == (2, 6, 4, 3)
 
 
 def test_streams_in_chunks_keep_the_data_order():

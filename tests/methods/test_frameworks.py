@@ -169,3 +169,23 @@ def test_the_same_signature_and_provenance_keys(twins, name):
         methods.method_params(name, model=twin, **given).keys()
         == methods.method_params(name, model=model, **given).keys()
     )
+
+
+def test_a_torchscript_model_runs_the_gradient_methods_and_refuses_the_layer_ones():
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, 2),
+    )
+    scripted = torch.jit.script(module)
+    images = np.random.default_rng(0).random((2, 3, 8, 8), dtype=np.float32)
+    np.testing.assert_allclose(
+        torch_methods.gradients(scripted, images, [0, 1]),
+        torch_methods.gradients(module, images, [0, 1]),
+        rtol=1e-6,
+    )
+    for name in ("grad_cam", "score_cam", "guided_backprop", "full_grad"):
+        with pytest.raises(ValueError, match="TorchScript model cannot give"):
+            getattr(torch_methods, name)(scripted, images)
