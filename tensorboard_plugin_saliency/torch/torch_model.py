@@ -21,7 +21,12 @@ import torch
 from tensorboard_plugin_saliency.methods import adapter, checks, layer_choice
 from tensorboard_plugin_saliency.methods import targets as _targets
 from tensorboard_plugin_saliency.methods.layer_choice import Candidate, default_layer
-from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE, METHODS, MODULE_NEEDS, NEEDS
+from tensorboard_plugin_saliency.methods.table import (
+    DEFAULT_BATCH_SIZE,
+    METHODS,
+    MODULE_NEEDS,
+    NEEDS,
+)
 from tensorboard_plugin_saliency.torch.torch_ops import TorchOps
 
 _CONVOLUTIONS = (torch.nn.Conv2d, torch.nn.ConvTranspose2d)
