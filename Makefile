@@ -55,6 +55,7 @@ bench:
 	$(PY) benchmarks/bench_grad_cam.py
 	$(PY) benchmarks/bench_parts.py
 	$(PY) benchmarks/bench_dataset.py
+	$(PY) benchmarks/bench_dataset_ray.py
 	PYTHON=$(PY) node benchmarks/bench_frontend.mjs
 	node benchmarks/bench_table.mjs
 

@@ -31,6 +31,8 @@ PYPI = {
     "saliency": "saliency",
     "pytest": "pytest",
     "hypothesis": "hypothesis",
+    "ray": "ray",
+    "tqdm": "tqdm",
 }
 SERVED = (".js", ".json", ".css", ".html", ".svg")
 

@@ -101,7 +101,8 @@ def explain_dataset(
       progress: show a progress bar (tqdm) on stderr, with images/s, the time left
         and the accuracy so far.
       ray_options: the Ray engine's settings (`ray_engine.RayOptions` or a dict of
-        them: `concurrency`, `num_cpus`, `num_gpus`, `address`).
+        them: `concurrency`, `num_cpus`, `num_gpus`, `address`, `max_task_retries`,
+        `runtime_env`).
 
     Returns:
       `DatasetSummary` of the step (its `str` is a line: images, accuracy, time).
