@@ -160,13 +160,19 @@ class Tally:
 
 def step_totals(job):
     """`(Tally, {mask: {score: mean}})` of every part of `job`'s step as written: the
-    whole step's images, accuracy and score means, however many runs wrote it."""
+    whole step's images, accuracy and score means, however many runs wrote it. Once
+    the step has all its parts, the pixel files no part names (left by a run killed
+    between writing a part's pixels and its record) are removed."""
     location = storage.location(job.logdir)
     where = parts_lib.directory(job.tag, job.step)
     tally = Tally()
     sums = {}
-    for name in parts_lib.newest(location.list_names(where)):
+    named = parts_lib.newest(location.list_names(where))
+    kept = set()
+    for name in named:
         part = parts_lib.read(location, where, name)
+        if part.asset is not None:
+            kept.add(part.asset.path)
         fields = [s.fields or {} for s in part.samples]
         tally.add(Tally.of({"correct": [f.get("correct") for f in fields]}, len(fields)))
         for mask, named in part.scores.items():
@@ -177,10 +183,22 @@ def step_totals(job):
                     total[0] += math.fsum(numbers)
                     total[1] += len(numbers)
     means = {
-        mask: {score: total / count for score, (total, count) in named.items() if count}
-        for mask, named in sums.items()
+        mask: {score: total / count for score, (total, count) in scores.items() if count}
+        for mask, scores in sums.items()
     }
+    if job.expected is not None and len(named) == job.expected:
+        _remove_orphans(location, job, kept)
     return tally, means
+
+
+def _remove_orphans(location, job, kept):
+    """Deletes the pixel files of `job`'s step that no part record in `kept` names."""
+    directory = parts_lib.directory(job.tag, job.step).rpartition("/")[0]
+    prefix = "%d-" % job.step
+    for name in location.list_names(directory):
+        path = "%s/%s" % (directory, name)
+        if name.startswith(prefix) and name.endswith(".bin") and path not in kept:
+            location.delete(path)
 
 
 def write_means(job, means):

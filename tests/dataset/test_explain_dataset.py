@@ -138,11 +138,16 @@ def test_a_killed_job_run_again_completes_the_step_without_a_duplicate(tmp_path)
     process.wait()
     first = len(os.listdir(where))
     assert 0 < first < 20, first
+    # What a kill between a part's pixels and its record leaves: a file no part names.
+    (where.parent / "0-0123456789abcdef.bin").write_bytes(b"pixels of no part")
     subprocess.run([sys.executable, "-c", script, logdir], check=True, timeout=300)
     (record,) = reader.read_saliency(logdir, tag="val")
     assert record.ids == [str(i) for i in range(IMAGES)]
     assert record.parts == (20, 20)
-    assert len(os.listdir(where)) == 20
+    assert len(parts.newest(os.listdir(where))) == 20
+    # No pixel file but those of the 20 parts: a killed part's are removed.
+    assets = [n for n in os.listdir(where.parent) if n.endswith(".bin")]
+    assert len(assets) == 20, sorted(assets)
 
 
 def test_a_resumed_job_with_other_methods_is_refused(tmp_path):
