@@ -15,7 +15,7 @@ demo:
 test:
 	bash .ci/setup test
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=25 tests
 	node --test frontend/
 	bash tools/check_clean_tree.sh
 
