@@ -1,10 +1,14 @@
-"""Every code block of README.md runs as written, and its commands name real things.
+"""Every code block of README.md and of the docs site runs as written, and their
+commands name real things.
 
 Each ```python block runs on its own, in a fresh interpreter, in one scratch directory
-(in README order, so a block may read what an earlier one wrote), exactly as a user
-copying it would run it.
+per page (in the page's order, so a block may read what an earlier one of its page
+wrote), exactly as a user copying it would run it. A block that cannot run here (it
+needs a GPU, a cloud bucket or a cluster) is preceded by a line
+`<!-- not run: the reason -->`, and is skipped saying so.
 """
 
+import glob
 import json
 import os
 import re
@@ -19,15 +23,31 @@ from tensorboard_plugin_saliency import reader
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
-BLOCK_RE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
+DOCS = os.path.join(ROOT, "docs")
+PAGES = ["README.md"] + sorted(
+    os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(DOCS, "**", "*.md"), recursive=True)
+)
+BLOCK_RE = re.compile(r"^(?:<!-- not run: (.+?) -->\n)?```(\w+)\n(.*?)^```", re.M | re.S)
+MAX_README_LINES = 250
+
+
+def page_blocks(page, language):
+    """`[(code, reason it is not run or None)]` of `page`'s blocks in `language`."""
+    with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+        text = f.read()
+    return [(code, reason) for reason, lang, code in BLOCK_RE.findall(text) if lang == language]
 
 
 def blocks(language):
-    with open(README, encoding="utf-8") as f:
-        return [code for lang, code in BLOCK_RE.findall(f.read()) if lang == language]
+    return [code for code, _ in page_blocks("README.md", language)]
 
 
 PYTHON_BLOCKS = blocks("python")
+ALL_PYTHON = [
+    (page, index, code, reason)
+    for page in PAGES
+    for index, (code, reason) in enumerate(page_blocks(page, "python"))
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,25 +55,34 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("readme")
 
 
-def test_readme_has_the_snippets():
-    assert len(PYTHON_BLOCKS) >= 5
+def test_readme_and_the_site_have_the_snippets():
+    assert len(PYTHON_BLOCKS) == 3  # any framework, Keras, PyTorch
+    assert len(ALL_PYTHON) >= 20
 
 
-@pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
-def test_python_block_runs(workdir, index):
-    code = PYTHON_BLOCKS[index]
-    path = workdir / ("block_%d.py" % index)
+@pytest.mark.parametrize(
+    "page, index, code, reason",
+    ALL_PYTHON,
+    ids=["%s:%d" % (page, index) for page, index, _, _ in ALL_PYTHON],
+)
+def test_python_block_runs(workdir, page, index, code, reason):
+    if reason:
+        pytest.skip("%s, block %d is not run here: %s" % (page, index, reason))
+    directory = workdir / page.replace("/", "_").replace(".md", "")
+    directory.mkdir(exist_ok=True)
+    path = directory / ("block_%d.py" % index)
     path.write_text(code, encoding="utf-8")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     result = subprocess.run(
         [sys.executable, str(path)],
-        cwd=workdir,
+        cwd=directory,
         capture_output=True,
         text=True,
         timeout=600,
         env=env,
     )
-    assert result.returncode == 0, "README block %d failed:\n%s\n%s" % (
+    assert result.returncode == 0, "%s block %d failed:\n%s\n%s" % (
+        page,
         index,
         code,
         result.stderr[-3000:],
@@ -62,7 +91,7 @@ def test_python_block_runs(workdir, index):
     retracing = [
         line for line in result.stderr.splitlines() if "triggered tf.function retracing" in line
     ]
-    assert retracing == [], "README block %d retraces:\n%s" % (index, "\n".join(retracing))
+    assert retracing == [], "%s block %d retraces:\n%s" % (page, index, "\n".join(retracing))
 
 
 def test_first_snippet_keeps_the_whole_batch(workdir):
@@ -113,7 +142,7 @@ def test_first_snippet_shows_every_image_in_the_dashboard(workdir):
 
 def test_install_lines_name_real_extras():
     setup = open(os.path.join(ROOT, "setup.py"), encoding="utf-8").read()
-    text = "\n".join(blocks("sh")) + open(README, encoding="utf-8").read()
+    text = "\n".join(_read(page) for page in PAGES)
     for extra in set(re.findall(r'pip install "\.\[([a-z,]+)\]"', text)):
         for name in extra.split(","):
             assert '"%s":' % name in setup, "README names an extra %r setup.py lacks" % name
@@ -121,17 +150,31 @@ def test_install_lines_name_real_extras():
 
 def test_make_targets_exist():
     makefile = open(os.path.join(ROOT, "Makefile"), encoding="utf-8").read()
-    for target in re.findall(r"^make (\w[\w-]*)", open(README, encoding="utf-8").read(), re.M):
-        assert re.search(r"^%s:" % target, makefile, re.M), target
+    for page in PAGES:
+        for target in re.findall(r"^make (\w[\w-]*)", _read(page), re.M):
+            assert re.search(r"^%s:" % target, makefile, re.M), (page, target)
 
 
 def test_methods_table_is_the_tables():
     """README's table of methods is what `tensorboard-saliency methods --markdown` prints."""
     from tensorboard_plugin_saliency.methods import describe
 
-    with open(README, encoding="utf-8") as f:
-        text = f.read()
+    text = _read("docs/guides/methods.md")
     begin = "<!-- methods table: generated by `tensorboard-saliency methods --markdown` -->\n"
     end = "\n<!-- end of methods table -->"
     shown = text[text.index(begin) + len(begin) : text.index(end)]
     assert shown == describe.markdown(), "run: tensorboard-saliency methods --markdown"
+
+
+def test_readme_is_the_front_door():
+    """README stays short: what it is, set-up, three examples, links; the rest is in docs/."""
+    lines = _read("README.md").count("\n")
+    assert lines <= MAX_README_LINES, "README.md has %d lines (at most %d)" % (
+        lines,
+        MAX_README_LINES,
+    )
+
+
+def _read(page):
+    with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+        return f.read()
