@@ -236,7 +236,7 @@ def _add_methods_parser(subparsers):
     )
     parser.add_argument("name", nargs="?", help="a method (or an older name)")
     parser.add_argument(
-        "--markdown", action="store_true", help="the whole table in Markdown (the README's)"
+        "--markdown", action="store_true", help="the whole table in Markdown (the methods guide's)"
     )
     parser.set_defaults(handler=_methods)
     return parser

@@ -1,5 +1,6 @@
-"""The methods' table as text: the README's Markdown table and the command line's
-`tensorboard-saliency methods` (both read `table.TABLE`, so neither drifts)."""
+"""The methods' table as text: the methods guide's Markdown table
+(docs/guides/methods.md) and the command line's `tensorboard-saliency methods` (both
+read `table.TABLE`, so neither drifts)."""
 
 from tensorboard_plugin_saliency.methods import table
 
@@ -17,7 +18,7 @@ def _peers(method):
 
 
 def markdown():
-    """The README's table of methods, one row per method of `table.TABLE`."""
+    """The methods guide's table of methods, one row per method of `table.TABLE`."""
     lines = [
         "| method (older name) | parameters and defaults | needs | model calls per image "
         "| paper | in PAIR `saliency`, Captum, keras-vis |",
