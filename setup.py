@@ -82,6 +82,15 @@ setuptools.setup(
         "pair": ["saliency>=0.2.1"],
         # explain_dataset(engine="ray"): a Ray Data actor pool (dataset/ray_engine.py).
         "ray": ["ray[data]==2.60.0"],
+        # The docs site (mkdocs.yml, `make docs`); griffelib is mkdocstrings-python's,
+        # pinned as tools/griffe_docs.py calls it directly.
+        "docs": [
+            "mkdocs==1.6.1",
+            "mkdocs-material==9.8.2",
+            "mkdocstrings==1.0.8",
+            "mkdocstrings-python==2.0.11",
+            "griffelib==2.4.1",
+        ],
         "test": TEST_REQUIRES,
     },
     entry_points={
