@@ -90,8 +90,27 @@ def docstring(method, options, framework):
             f"Needs {table.NEEDS[method.needs]}; costs {method.cost} model calls per image.",
             88,
         ),
+        "",
+        *_example(method.name, returns, framework),
     ]
     return "\n".join(lines)
+
+
+def _example(name, returns, framework):
+    """The `Example:` section of a method function's docstring."""
+    if framework == "Keras":
+        module, model = "from tensorboard_plugin_saliency import methods", "model"
+    else:
+        module, model = "from tensorboard_plugin_saliency.torch import methods", "module"
+    return [
+        "Example:",
+        "  ```python",
+        f"  {module}",
+        "",
+        f"  masks = methods.{name}({model}, images)  # float32 {returns}",
+        f"  of_class_3 = methods.{name}({model}, images, targets=3)",
+        "  ```",
+    ]
 
 
 def _wrapped(text):
