@@ -27,7 +27,32 @@ from tensorboard_plugin_saliency.format import encoding, metadata
 
 @dataclasses.dataclass
 class SaliencyRecord:
-    """One saliency summary: a batch of images with their masks, at one step."""
+    """One saliency summary: a batch of images with their masks, at one step.
+
+    Attributes:
+      run: the run's name, relative to the log directory ("." for the directory itself).
+      tag: the summary's tag.
+      step: the step it was written at.
+      wall_time: when it was written, in seconds since the epoch.
+      images: uint8 `[N, H, W, C]`.
+      masks: `{mask name: float32 [N, h, w]}`.
+      labels: one string per image, or None.
+      method_params: `{mask name: dict}`, the methods' parameters as written.
+      description: the tag's Markdown description.
+      scores: `{mask name: {score name: array}}`.
+      fields: one `{name: value}` per image.
+      ids: one id per image.
+      class_names: the names of the class indices in `fields`, or None.
+      parts: (parts of the step found, parts its writers said it has or None).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader
+
+      record = reader.read_saliency("logs", tag="saliency")[-1]
+      print(record.step, record.images.shape, list(record.masks))
+      ```
+    """
 
     run: str
     tag: str
@@ -57,6 +82,13 @@ def without_tensorflow():
     imports TensorFlow when it is installed (seconds, and in a PyTorch process a crash
     once torchvision loads after it); it picks its stub when `tensorboard.compat.notf`
     can be imported. Local event files need nothing more.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader
+
+      reader.without_tensorflow()  # before anything imports tensorboard.compat.tf
+      ```
     """
     if "tensorflow" not in sys.modules:
         sys.modules.setdefault(
@@ -75,6 +107,18 @@ def load_logdir(logdir, *, run=None):
     Raises:
       ValueError: `logdir` is not a directory, or `run` is not one below it.
       storage.StorageError: a URL that cannot be read here, and what to install.
+
+    Returns:
+      A TensorBoard `EventMultiplexer`, its runs reloaded. A URL's event files are
+      read from a temporary copy.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader
+
+      multiplexer = reader.load_logdir("logs")
+      print(multiplexer.PluginRunToTagToContent("saliency"))
+      ```
     """
     logdir = os.fspath(logdir)
     location = storage.location(logdir)
@@ -121,7 +165,24 @@ def _copy_event_files(location, local, run):
 
 def run_directory(logdir, multiplexer, run):
     """The directory (or URL) that holds the event files of `run` of `logdir`, as
-    loaded by `load_logdir` into `multiplexer`; asset paths are relative to it."""
+    loaded by `load_logdir` into `multiplexer`; asset paths are relative to it.
+
+    Args:
+      logdir: the log directory given to `load_logdir`.
+      multiplexer: the `EventMultiplexer` `load_logdir` returned.
+      run: a run's name, relative to `logdir`.
+
+    Returns:
+      A path, or a URL when `logdir` is one.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader
+
+      multiplexer = reader.load_logdir("logs")
+      directory = reader.run_directory("logs", multiplexer, "train")
+      ```
+    """
     logdir = os.fspath(logdir)
     location = storage.location(logdir)
     if location.is_url:  # the multiplexer read a temporary copy
@@ -133,8 +194,25 @@ def run_directory(logdir, multiplexer, run):
 def decode_blobs(blobs, run_directory=None):
     """`(images, masks, labels, method_params)` of one summary's blob list.
 
-    `run_directory` is the run's directory (or URL), needed for a summary that keeps
-    its pixels in an asset file (formats 3 and 4).
+    Args:
+      blobs: the summary's tensor, as a list of `bytes`.
+      run_directory: the run's directory (or URL), needed for a summary that keeps
+        its pixels in an asset file (formats 3 and 4; see `run_directory`).
+
+    Returns:
+      `(images, masks, labels, method_params)`, as in `SaliencyRecord`.
+
+    Example:
+      ```python
+      from tensorboard.util import tensor_util
+      from tensorboard_plugin_saliency import reader
+
+      multiplexer = reader.load_logdir("logs")
+      event = multiplexer.Tensors("train", "saliency")[0]
+      blobs = list(tensor_util.make_ndarray(event.tensor_proto).reshape(-1))
+      directory = reader.run_directory("logs", multiplexer, "train")
+      images, masks, labels, params = reader.decode_blobs(blobs, directory)
+      ```
     """
     decoded = encoding.decode_summary(blobs, run_directory)
     return decoded.images, decoded.masks, decoded.labels, decoded.method_params
@@ -148,12 +226,28 @@ def _in_parts(blobs):
 def read_saliency(logdir, *, run=None, tag=None):
     """Every saliency summary under `logdir`, as `SaliencyRecord`s.
 
-    Sorted by run, tag and step. `run` and `tag` keep only the records with that
-    run name (relative to `logdir`, "." for the directory itself) or tag.
+    Args:
+      logdir: the log directory, a local path or a URL (`s3://`, `gs://`, ...).
+      run: only the records of this run (its name relative to `logdir`, "." for the
+        directory itself); None: every run.
+      tag: only the records of this tag; None: every tag.
+
+    Returns:
+      A list of `SaliencyRecord`, sorted by run, tag and step.
 
     Raises:
+      ValueError: `logdir` is not a directory (or holds no event files).
+      storage.StorageError: a URL that cannot be read here, and what to install.
       assets.AssetError: a summary's asset file is missing or damaged (the message
         names the file).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader
+
+      for record in reader.read_saliency("logs", tag="saliency"):
+          print(record.run, record.step, record.images.shape, sorted(record.masks))
+      ```
     """
     multiplexer = load_logdir(logdir)
     records = []

@@ -38,11 +38,40 @@ counts as one too."""
 
 
 class StorageError(ValueError):
-    """A log directory URL that cannot be written or read here, and why."""
+    """A log directory URL that cannot be written or read here, and why.
+
+    A `ValueError`: its message names the package to install or the bucket that does
+    not exist.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import storage
+
+      try:
+          storage.location("s3://my-bucket/logs").makedirs()
+      except storage.StorageError as error:
+          print(error)  # e.g. which package to install for s3://
+      ```
+    """
 
 
 def scheme(path):
-    """The URL scheme of `path` ("s3", "gs", "memory", ...), or "" for a local path."""
+    """The URL scheme of `path` ("s3", "gs", "memory", ...), or "" for a local path.
+
+    Args:
+      path: a local path or a URL (`str` or `os.PathLike`).
+
+    Returns:
+      The scheme, lowercased, without "://".
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import storage
+
+      assert storage.scheme("S3://bucket/logs") == "s3"
+      assert storage.scheme("/tmp/logs") == ""
+      ```
+    """
     match = _URL.match(os.fspath(path))
     return match.group(1).lower() if match else ""
 
@@ -70,8 +99,24 @@ def _tensorflow_schemes():
 def location(logdir):
     """The `Location` of `logdir`: where its files are written and read.
 
+    Args:
+      logdir: a local path, a `file://` URL, or a URL of a scheme `tf.io.gfile`
+        (`TENSORFLOW_SCHEMES`, when TensorFlow handles it) or fsspec handles.
+
+    Returns:
+      A `LocalLocation`, `GFileLocation` or `FsspecLocation`.
+
     Raises:
       StorageError: an unknown URL scheme, or one whose package is not installed.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import storage
+
+      logs = storage.location("/tmp/logs")
+      logs.makedirs()
+      print(logs.exists_as_file())  # False: a directory
+      ```
     """
     path = os.fspath(logdir)
     kind = scheme(path)

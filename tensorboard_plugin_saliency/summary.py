@@ -70,8 +70,23 @@ def saliency_pb(
       class_names: optional names of the class indices in `fields`.
       ids: optional distinct id per image.
 
+    Returns:
+      A `tensorboard.compat.proto.summary_pb2.Summary` with one value under `tag`,
+      holding the images and masks (formats 1 and 2).
+
     Raises:
       ValueError, TypeError: for bad input; the message names the argument.
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.summary import saliency_pb
+
+      images = np.random.rand(2, 32, 32, 3).astype(np.float32)
+      masks = {"gradients": np.random.rand(2, 32, 32).astype(np.float32)}
+      proto = saliency_pb("saliency", images, masks, labels=["cat", "dog"])
+      event_writer.add_summary(proto, global_step=10)  # any TensorBoard event writer
+      ```
     """
     arrays.check_tag(tag)
     blobs = encoding.encode_summary(
@@ -117,12 +132,32 @@ def saliency(
     """Writes a saliency summary to the default TF2 summary writer.
 
     Takes the arguments of `saliency_pb` (with `name` in place of `tag`, scoped like
-    `tf.summary.image`) plus `step`, which defaults to
-    `tf.summary.experimental.get_step()`. Works eagerly and inside `tf.function`
+    `tf.summary.image`) plus `step`. Works eagerly and inside `tf.function`
     (where the encoding runs through `tf.numpy_function`).
+
+    Args:
+      name: the summary's name; its tag is `name` in the enclosing name scopes.
+      image, masks, labels, description, max_outputs, method_params: as in
+        `saliency_pb`.
+      channel_reduction, scores: as in `saliency_pb`.
+      step: the step; None: `tf.summary.experimental.get_step()`.
 
     Returns:
       True on success, False if no default summary writer is set.
+
+    Raises:
+      ValueError, TypeError: for bad input; the message names the argument.
+
+    Example:
+      ```python
+      import tensorflow as tf
+      from tensorboard_plugin_saliency import methods
+      from tensorboard_plugin_saliency.summary import saliency
+
+      masks = {"smoothgrad": methods.smoothgrad(model, images)}
+      with tf.summary.create_file_writer("logs/train").as_default():
+          saliency("saliency", images, masks, step=epoch)
+      ```
     """
     import tensorflow as tf  # Only this function needs TensorFlow.
 
@@ -198,6 +233,29 @@ class SaliencyWriter:
     `format/parts.py`): several calls for one step, from this process or others, make
     one step. `parts=False` writes one record per call instead (format 4, as plugin
     versions 3 and 4 read), where TensorBoard shows the last call of a step only.
+
+    Args:
+      target: a log directory (a local path or a URL, see `storage`), or a
+        `torch.utils.tensorboard` or `tensorboardX` `SummaryWriter`.
+      assets: write images and masks to asset files beside the event files (format 3
+        and up); False: into the summaries.
+      parts: with asset files, write each `add` as a part of its step (format 5).
+
+    Raises:
+      TypeError: `target` is neither a path nor a supported `SummaryWriter`.
+      ValueError: `target` is a file.
+      storage.StorageError: a URL that cannot be written here.
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.summary import SaliencyWriter
+
+      images = np.random.rand(4, 32, 32, 3).astype(np.float32)
+      masks = {"gradients": np.random.rand(4, 32, 32).astype(np.float32)}
+      with SaliencyWriter("logs/train") as writer:
+          writer.add("saliency", images, masks, step=0, labels=["a", "b", "c", "d"])
+      ```
     """
 
     def __init__(self, target, *, assets=True, parts=True):
@@ -295,6 +353,18 @@ class SaliencyWriter:
         writes its pixels into the summary (`assets=False`, a PyTorch or
         tensorboardX writer without a log directory) writes one record per call and
         takes no `part`.
+
+        Raises:
+          ValueError: the writer is closed; `part` or `parts` given to a writer that
+            does not write parts; bad input (the message names the argument).
+          TypeError: bad input; the message names the argument.
+
+        Example:
+          ```python
+          # Two processes (or calls) write one step of 8 images in two parts.
+          writer.add("val", images[:4], masks_a, step=3, part="rank0", parts=2)
+          writer.add("val", images[4:], masks_b, step=3, part="rank1", parts=2)
+          ```
         """
         if self._closed:
             raise ValueError("SaliencyWriter: add() after close()")
@@ -341,7 +411,18 @@ class SaliencyWriter:
         self._add_summary(summary, int(step), time.time() if walltime is None else float(walltime))
 
     def add_scalar(self, tag, value, step, *, walltime=None):
-        """Writes `value` (a finite number) at `step` for TensorBoard's Scalars tab."""
+        """Writes `value` (a finite number) at `step` for TensorBoard's Scalars tab.
+
+        Args:
+          tag: the scalar's tag.
+          value: a finite number.
+          step: the step, an integer.
+          walltime: seconds since the epoch; None: now.
+
+        Raises:
+          ValueError: the writer is closed, or `value` is not finite.
+          TypeError: `value` is not a number, or `step` not an integer.
+        """
         if self._closed:
             raise ValueError("SaliencyWriter: add_scalar() after close()")
         arrays.check_tag(tag)
