@@ -88,7 +88,28 @@ globals().update(METHODS)
 
 
 def grad_cam_layer(model, layer=None):
-    """The Keras layer whose output Grad-CAM weighs (see `keras_model.grad_cam_layer`)."""
+    """The Keras layer whose output Grad-CAM weighs (see `keras_model.grad_cam_layer`).
+
+    Args:
+      model: a Keras model.
+      layer: a layer of `model` or its name; None: the layer Grad-CAM picks by default
+        (see `grad_cam`'s `layer`).
+
+    Returns:
+      The Keras layer.
+
+    Raises:
+      TypeError: `model` is not a Keras model.
+      ValueError: `layer` is not a layer of `model` with a spatial or token output,
+        or the model has none.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      print(methods.grad_cam_layer(model).name)  # the layer grad_cam(model, ...) uses
+      ```
+    """
     from tensorboard_plugin_saliency.methods.keras_model import grad_cam_layer as resolve
 
     return resolve(model, layer)

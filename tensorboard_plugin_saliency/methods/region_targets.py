@@ -53,8 +53,19 @@ def segmentation(class_index, mask=None):
         image) at the output's resolution; None: each input's pixels whose predicted
         class (argmax over the classes) is `class_index`.
 
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
     Raises:
       TypeError, ValueError: a class that is not an index, a mask of another rank.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency.torch import methods
+
+      # What makes the pixels a segmentation model predicts as class 2 that class.
+      cams = methods.grad_cam(model, images, target=methods.segmentation(2))
+      ```
     """
     if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)):
         raise TypeError(f"class_index: expected a class index (int >= 0), got {class_index!r}")
@@ -191,8 +202,21 @@ def detection(boxes, labels, iou=0.5, decode=None, names=None):
         dict of batched `boxes`, `scores` and `labels` (e.g. a Keras model's).
       names: class names by label, for the provenance ("box dog IoU>=0.5").
 
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
     Raises:
       TypeError, ValueError: boxes or labels of the wrong shape, `iou` not in (0, 1].
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.torch import methods
+
+      # What makes a torchvision Faster R-CNN find a dog (label 18) in this box.
+      target = methods.detection(np.array([[40, 30, 200, 180]]), [18], names=coco_names)
+      grads = methods.gradients(detector, images, target=target)  # detector in eval mode
+      ```
     """
     if isinstance(iou, bool) or not isinstance(iou, (int, float)) or not 0 < iou <= 1:
         raise ValueError(f"iou: expected a number in (0, 1], got {iou!r}")

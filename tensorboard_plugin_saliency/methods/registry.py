@@ -68,6 +68,14 @@ def method_params(name, model=None, **params):
     Raises:
       ValueError: `name` is not a method (or, with `model`, Grad-CAM's `layer` is not
         a spatial layer of it).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      params = methods.method_params("integrated_gradients", steps=50)
+      assert params["steps"] == 50
+      ```
     """
     if name not in table.METHODS and name not in table.ALIASES:
         raise ValueError(f"name: expected one of {sorted(table.METHODS)}, got {name!r}")
@@ -103,7 +111,20 @@ def method_params(name, model=None, **params):
 def default_params(name):
     """The default parameters of method `name` (see `method_params`).
 
+    Args:
+      name: a method of the table (an older name warns).
+
+    Returns:
+      `{parameter: default}` with JSON values.
+
     Raises:
       ValueError: `name` is not a method.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      print(methods.default_params("smoothgrad"))  # {"base": "gradients", "nsamples": 25, ...}
+      ```
     """
     return method_params(name)

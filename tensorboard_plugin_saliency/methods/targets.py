@@ -132,14 +132,48 @@ def probability(already=False):
 
 
 def increase(index):
-    """What increases output unit `index` (keras-vis: a regression output as is)."""
+    """What increases output unit `index` (keras-vis: a regression output as is).
+
+    Args:
+      index: the output unit, an int >= 0 (a column of the model's scores `[N, units]`).
+
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
+    Raises:
+      TypeError: `index` is not an int >= 0.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      masks = methods.gradients(model, images, target=methods.increase(0))  # e.g. a regression
+      ```
+    """
     _check_index("index", index)
     text = f"increase({index})"
     return Target(text, lambda outputs, ops: _column(outputs, index, text, ops))
 
 
 def decrease(index):
-    """What decreases output unit `index` (keras-vis `grad_modifier='negate'`)."""
+    """What decreases output unit `index` (keras-vis `grad_modifier='negate'`).
+
+    Args:
+      index: the output unit, an int >= 0 (a column of the model's scores `[N, units]`).
+
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
+    Raises:
+      TypeError: `index` is not an int >= 0.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      masks = methods.gradients(model, images, target=methods.decrease(0))
+      ```
+    """
     _check_index("index", index)
     text = f"decrease({index})"
     return Target(text, lambda outputs, ops: -_column(outputs, index, text, ops))
@@ -147,7 +181,24 @@ def decrease(index):
 
 def keep(index):
     """What keeps output unit `index` as it is: inputs ranked by `-|gradient|`, the
-    smallest changes first (keras-vis `grad_modifier='small_values'`)."""
+    smallest changes first (keras-vis `grad_modifier='small_values'`).
+
+    Args:
+      index: the output unit, an int >= 0 (a column of the model's scores `[N, units]`).
+
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
+    Raises:
+      TypeError: `index` is not an int >= 0.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      masks = methods.gradients(model, images, target=methods.keep(0))
+      ```
+    """
     _check_index("index", index)
     text = f"keep({index})"
     return Target(
@@ -168,6 +219,20 @@ def layer_filter(layer, filter):  # noqa: A002 (keras-vis' name)
         module's in `model.named_modules()`).
       filter: the channel index (the channel axis of the layer's output: the last
         in Keras, the second in PyTorch).
+
+    Returns:
+      A `Target`, for the `target=` of a method function.
+
+    Raises:
+      TypeError: `filter` is not an int >= 0, or `layer` neither a layer nor a name.
+      ValueError: (when a method runs) `filter` is not a channel of the layer.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import methods
+
+      masks = methods.gradients(model, images, target=methods.layer_filter("conv2", 7))
+      ```
     """
     _check_index("filter", filter)
     name = layer if isinstance(layer, str) else getattr(layer, "name", None)
