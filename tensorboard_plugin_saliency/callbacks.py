@@ -64,6 +64,16 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
 
     Raises:
       ValueError, TypeError: an argument is not what the callback takes.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency.callbacks import SaliencyCallback
+
+      callback = SaliencyCallback(
+          "logs/train", x_val[:8], y_val[:8], methods=("gradients", "grad_cam")
+      )
+      model.fit(x_train, y_train, epochs=5, callbacks=[callback])
+      ```
     """
 
     def __init__(
@@ -110,16 +120,30 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):
+        """Keras hook: logs at step `epoch + 1` when that epoch is due.
+
+        Args:
+          epoch: the epoch that ended, from 0.
+          logs: Keras' metrics of the epoch (unused).
+        """
         last = self.params.get("epochs") if self.params else None
         if logging_flow.due(epoch + 1, self._every, last):
             self.log(step=epoch + 1)
 
     def on_train_end(self, logs=None):
+        """Keras hook: flushes the event file.
+
+        Args:
+          logs: Keras' metrics (unused).
+        """
         if self._writer is not None:
             self._writer.flush()
 
     def log(self, step):
         """Computes the masks now and writes them at `step`; on the chief only.
+
+        Args:
+          step: the step to write at, an integer.
 
         Returns:
           Whether this process wrote (False on a worker other than the chief).

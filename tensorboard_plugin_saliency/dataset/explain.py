@@ -16,11 +16,25 @@ ENGINES = ("local", "ray")
 @dataclasses.dataclass(frozen=True)
 class DatasetSummary:
     """What a dataset job leaves: its step, as written (parts of earlier runs
-    included), and what this run did."""
+    included), and what this run did. `explain_dataset` returns it; `str()` gives
+    it as one line.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency.dataset import explain_dataset
+
+      summary = explain_dataset(model, images, logdir="logs/val")
+      print(summary)  # logs/val: tag 'dataset', step 0: 1000 images; ...
+      print(summary.written, summary.images_per_second)
+      ```
+    """
 
     logdir: str
+    """The log directory written to."""
     tag: str
+    """The step's tag."""
     step: int
+    """The step written."""
     images: int
     """Images in the step."""
     accuracy: float | None
@@ -36,6 +50,7 @@ class DatasetSummary:
 
     @property
     def images_per_second(self):
+        """Images this run wrote per second of its time (0.0 for no time)."""
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
     def __str__(self):
@@ -113,6 +128,16 @@ def explain_dataset(
 
     Run again with the same arguments, it writes only the parts not yet written: a
     part is written whole or not at all, and written again it replaces itself.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency.dataset import explain_dataset
+
+      summary = explain_dataset(
+          model, val_dataset, logdir="logs/val", methods=("gradients", "grad_cam")
+      )
+      print(summary)  # the step, its images and accuracy, and what this run wrote
+      ```
     """
     job_lib.check_settings(tag, step, part_size)
     if engine not in ENGINES:

@@ -63,7 +63,20 @@ a hash of its pixels (`sha1-...`)."""
 @dataclasses.dataclass(frozen=True)
 class RayOptions:
     """How a dataset job runs on Ray (`explain_dataset(..., ray_options=...)`, an
-    instance or a dict of these fields)."""
+    instance or a dict of these fields).
+
+    Raises:
+      TypeError, ValueError: a field that is not what it takes (the message names it).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency.dataset import explain_dataset
+      from tensorboard_plugin_saliency.dataset.ray_engine import RayOptions
+
+      options = RayOptions(concurrency=4, num_gpus=1)  # or {"concurrency": 4, ...}
+      explain_dataset(model, data, logdir="s3://bucket/logs", engine="ray", ray_options=options)
+      ```
+    """
 
     concurrency: int = 2
     """Actors in the pool: models explaining at once."""
@@ -95,7 +108,15 @@ class RayOptions:
 
     @classmethod
     def of(cls, options):
-        """`options` (None, a `RayOptions` or a dict of its fields) as `RayOptions`."""
+        """`options` (None, a `RayOptions` or a dict of its fields) as `RayOptions`.
+
+        Args:
+          options: None (the defaults), a `RayOptions`, or a dict of its fields.
+
+        Raises:
+          TypeError: `options` is none of those, or a field is not what it takes.
+          ValueError: a key that is not a field, or a field out of its range.
+        """
         if options is None:
             return cls()
         if isinstance(options, cls):

@@ -35,7 +35,16 @@ FILLS = ("mean", "blur")
 
 @dataclasses.dataclass(frozen=True)
 class Curves:
-    """Deletion or insertion curves of a batch of images."""
+    """Deletion or insertion curves of a batch of images (`deletion`, `insertion`).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      curves = faithfulness.deletion(model, images, masks)
+      print(curves.auc.mean(), curves.random_auc.mean())  # lower than chance: faithful
+      ```
+    """
 
     fractions: np.ndarray
     """`[steps + 1]`: the share of the pixels removed (or restored), 0 to 1."""
@@ -70,14 +79,45 @@ def deletion(model, images, masks, targets=None, *, steps=20, fill=0.0, **option
 
     Returns:
       `Curves`. Cost: `steps + 1` forward passes per image, twice with the baseline.
+
+    Raises:
+      ValueError, TypeError: an argument is not what it takes.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness, methods
+
+      masks = methods.integrated_gradients(model, images)
+      curves = faithfulness.deletion(model, images, masks, steps=10, fill="blur")
+      print(curves.auc)  # [N]: lower is more faithful
+      ```
     """
     return _curves("deletion", model, images, masks, targets, steps, fill=fill, **options)
 
 
 def insertion(model, images, masks, targets=None, *, steps=20, blur=5.0, **options):
     """The model's score as the mask's most salient pixels are restored first onto a
-    blurred copy of the image (`blur`: the Gaussian's sigma in pixels; 0 starts from
-    black). Other arguments and the result as for `deletion`."""
+    blurred copy of the image. Other arguments and the result as for `deletion`.
+
+    Args:
+      model, images, masks, targets, steps, **options: as for `deletion`.
+      blur: the Gaussian's sigma in pixels of the copy the pixels are restored onto;
+        0 starts from black.
+
+    Returns:
+      `Curves`: the score after each fraction restored.
+
+    Raises:
+      ValueError, TypeError: an argument is not what it takes.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      curves = faithfulness.insertion(model, images, masks, blur=3.0)
+      print(curves.auc)  # [N]: higher is more faithful
+      ```
+    """
     return _curves("insertion", model, images, masks, targets, steps, blur=blur, **options)
 
 
@@ -176,6 +216,20 @@ def pixel_ranks(masks, images, channel_reduction="sum"):
 
     Masks are reduced to `[N, h, w]` as the writer reduces them, resized (bilinear) to
     the images' size, and ranked by value, highest first; ties go in pixel order.
+
+    Args:
+      masks: as for `deletion`.
+      images: the images `[N, H, W, ...]`, for their count and size.
+      channel_reduction: how attributions with channels become one value per pixel
+        (`"sum"`, `"abs_sum"` or `"max_abs"`).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      ranks = faithfulness.pixel_ranks(masks, images)  # [N, H, W]
+      most_salient = ranks < 0.1 * ranks[0].size  # each image's top 10% pixels
+      ```
     """
     n, h, w = images.shape[:3]
     ((_, values),) = arrays.prepare_masks(masks, n, (h, w), channel_reduction)

@@ -23,7 +23,18 @@ from tensorboard_plugin_saliency.methods.table import DEFAULT_BATCH_SIZE
 
 @dataclasses.dataclass(frozen=True)
 class Randomization:
-    """The masks of a model and of its copies with re-initialised weights."""
+    """The masks of a model and of its copies with re-initialised weights
+    (`randomization_check`).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      check = faithfulness.randomization_check(model, images, "gradients")
+      for layer, correlation in zip(check.layers, check.mean):
+          print(layer, correlation)  # near 0 once the masks depend on the weights
+      ```
+    """
 
     layers: tuple
     """The layer re-initialised at each stage, top first (cumulative)."""
@@ -76,6 +87,14 @@ def randomization_check(
 
     Raises:
       TypeError, ValueError: naming the argument that is not what is expected.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      check = faithfulness.randomization_check(model, images, "smoothgrad", params={"seed": 0})
+      print(check.mean)  # [stages]: high correlations mean the map ignores the weights
+      ```
     """
     function = _method(method)
     params = dict(params or {})
@@ -109,7 +128,21 @@ def randomization_check(
 
 def spearman(a, b):
     """Spearman's rank correlation of the values of `a` and `b` (ties get their
-    average rank); NaN when either is constant."""
+    average rank); NaN when either is constant.
+
+    Args:
+      a, b: arrays of the same size (flattened).
+
+    Returns:
+      A float in [-1, 1], or NaN.
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import faithfulness
+
+      assert faithfulness.spearman([1, 2, 3], [10, 20, 40]) == 1.0
+      ```
+    """
     x, y = _ranks(np.ravel(a)), _ranks(np.ravel(b))
     x, y = x - x.mean(), y - y.mean()
     norm = np.sqrt((x * x).sum() * (y * y).sum())

@@ -42,15 +42,40 @@ class SaliencyLoader(base_plugin.TBLoader):
     gave a value: a step whose pixels live in an asset file costs TensorBoard only
     its manifest (see `data.DEFAULT_SAMPLES_PER_TAG`), while TensorBoard's default of
     10 for unknown plugins is too few to follow training.
+
+    Example:
+      TensorBoard loads it through the entry point; to start it in a program:
+
+      ```python
+      from tensorboard import default, program
+      from tensorboard_plugin_saliency.plugin import SaliencyLoader
+
+      board = program.TensorBoard(plugins=[*default.get_plugins(), SaliencyLoader()])
+      board.configure(logdir="logs")
+      print(board.launch())  # the URL
+      ```
     """
 
     def fix_flags(self, flags):
+        """Sets `--samples_per_plugin` for saliency to every step, unless given.
+
+        Args:
+          flags: TensorBoard's parsed flags.
+        """
         samples = getattr(flags, "samples_per_plugin", None)
         if samples is None:
             flags.samples_per_plugin = samples = {}
         samples.setdefault(PLUGIN_NAME, DEFAULT_SAMPLES_PER_TAG)
 
     def load(self, context):
+        """The plugin, for TensorBoard.
+
+        Args:
+          context: TensorBoard's `TBContext`.
+
+        Returns:
+          A `SaliencyPlugin`.
+        """
         return SaliencyPlugin(context)
 
 

@@ -41,6 +41,19 @@ class SaliencyCallback(Callback):
     The step is the trainer's `global_step`, so the masks line up with Lightning's
     own scalars. Under DDP only global rank zero computes and writes; the attributions
     take gradients with respect to the inputs only, so no collective op runs there.
+
+    Raises:
+      ValueError, TypeError: an argument is not what the callback takes.
+
+    Example:
+      ```python
+      import lightning.pytorch as pl
+      from tensorboard_plugin_saliency.torch import SaliencyCallback
+
+      callback = SaliencyCallback(val_images[:8], val_labels[:8], every_n_epochs=2)
+      trainer = pl.Trainer(max_epochs=10, callbacks=[callback])  # TensorBoardLogger
+      trainer.fit(lit_module, train_loader, val_loader)
+      ```
     """
 
     def __init__(
@@ -78,6 +91,15 @@ class SaliencyCallback(Callback):
         self._writer = None
 
     def on_validation_epoch_end(self, trainer, pl_module):
+        """Lightning hook: logs on global rank zero when the epoch is due.
+
+        Args:
+          trainer: the `Trainer`.
+          pl_module: the `LightningModule`, the model explained.
+
+        Raises:
+          ValueError: no `log_dir` was given and the trainer has no `TensorBoardLogger`.
+        """
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
         if not logging_flow.due(trainer.current_epoch + 1, self._every, trainer.max_epochs):
@@ -115,6 +137,12 @@ class SaliencyCallback(Callback):
         )
 
     def on_fit_end(self, trainer, pl_module):
+        """Lightning hook: closes the writer of `log_dir`, if one was opened.
+
+        Args:
+          trainer: the `Trainer`.
+          pl_module: the `LightningModule`.
+        """
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -67,6 +67,17 @@ def log_attributions(
 
     Raises:
       ValueError, TypeError: an argument is not what it takes (nothing is written).
+
+    Example:
+      ```python
+      from torch.utils.tensorboard import SummaryWriter
+      from tensorboard_plugin_saliency.torch import log_attributions
+
+      writer = SummaryWriter("logs/train")
+      masks = log_attributions(
+          writer, model, images, labels, step=epoch, methods=("gradients", "grad_cam")
+      )
+      ```
     """
     validate.integer("step", step)
     captions = logging_flow.renamed("labels", "captions", labels, captions, "log_attributions")
