@@ -40,10 +40,10 @@ format:
 	$(PY) -m ruff check --fix .
 	npm run --silent format
 
-# The README's pictures of the dashboard, docs/screenshot.png (the demo's grid) and
-# docs/filmstrip.png (one image and mask at every step), taken in headless Chromium
-# on a real tensorboard serving the demo's logs: the only target that writes tracked
-# files. Trains the demo first (about 30 s) unless LOGDIR already holds its logs.
+# The pictures of the dashboard: docs/screenshot.png (the demo's grid, on README and the
+# docs' home), docs/filmstrip.png and the annotated docs/dashboard-*.png of the dashboard
+# guide, taken in headless Chromium on a real tensorboard serving the demo's logs: the
+# only target that writes tracked files. Trains the demo first (about 30 s) unless LOGDIR already holds its logs.
 screenshot:
 	bash .ci/setup test
 	@if ls $(LOGDIR)/saliency/events.out.tfevents.* >/dev/null 2>&1; then \
