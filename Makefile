@@ -16,7 +16,7 @@ test:
 	bash .ci/setup test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory docs
-	$(PY) -m pytest -q --durations=25 tests
+	$(PY) -m pytest -q --durations=25 -m "not slow" tests
 	node --test frontend/
 	bash tools/check_clean_tree.sh
 
@@ -70,6 +70,7 @@ bench:
 
 reliability:
 	bash .ci/setup test
+	$(PY) -m pytest -q -m slow tests
 	$(PY) -m tests.reliability.report
 
 # A fresh clone runs `make demo` with no virtual environment active and leaves the

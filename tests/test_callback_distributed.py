@@ -132,6 +132,7 @@ def _run_cluster(cluster, tasks, logdirs):
                 process.communicate()
 
 
+@pytest.mark.slow
 def test_multi_worker_only_worker_0_writes_and_the_other_leaves_no_trace(tmp_path):
     # No "chief" task: worker 0 is the chief. Each worker gets its own log dir.
     ports = _free_ports(2)

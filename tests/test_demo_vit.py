@@ -6,7 +6,8 @@ On the shapes the object's pixels are known, so the share of a map's mass on the
 object, against the object's share of the image, says whether the map finds it (1 is
 chance; the object covers about 7% of an image). LayerCAM does, on the layer Grad-CAM
 reads by default (the layer norm feeding the last attention). Grad-CAM does not on
-this ViT: see `test_grad_cam_mass_sits_on_the_object`.
+this ViT: see `test_grad_cam_mass_sits_on_the_object`. Training it takes about a
+minute: the tests that need it are `slow` (`make reliability`, not `make test`).
 """
 
 import numpy as np
@@ -31,12 +32,14 @@ def ratios(trained):
     return demo.cam_ratios(model, valid, demo_vit.CAMS)
 
 
+@pytest.mark.slow
 def test_the_vit_learns_the_shapes(trained):
     _, model, valid = trained
     accuracy = (np.asarray(model(valid.images)).argmax(1) == valid.classes).mean()
     assert accuracy > 0.9, accuracy
 
 
+@pytest.mark.slow
 def test_it_logs_token_grids_in_its_own_run(trained):
     logdir, model, _ = trained
     records = reader.read_saliency(logdir)
@@ -50,6 +53,7 @@ def test_it_logs_token_grids_in_its_own_run(trained):
     assert all(" · pred: " in label for label in last.labels)
 
 
+@pytest.mark.slow
 def test_the_recorded_layer_is_the_last_attentions_input(trained):
     import keras
 
@@ -67,6 +71,7 @@ def test_the_recorded_layer_is_the_last_attentions_input(trained):
         assert record.method_params[name]["layer"] == feeding, name
 
 
+@pytest.mark.slow
 def test_layer_cam_mass_sits_on_the_object(trained, ratios):
     ratio = ratios["layer_cam"]
     assert ratio.mean() > MIN_MEAN_RATIO, ratio.mean()
@@ -78,6 +83,7 @@ def test_layer_cam_mass_sits_on_the_object(trained, ratios):
     assert logged.mean() > MIN_MEAN_RATIO, logged
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(
     reason="Grad-CAM does not localise the object on this ViT (after 6 epochs 2.2x mean, "
     "0.4x median; the demo's 8: 2.5x, 1.0x, with a deletion AUC worse than a random "

@@ -182,6 +182,7 @@ def test_an_actor_killed_after_writing_leaves_the_step_complete_without_a_duplic
     assert (again.written, again.skipped, again.images) == (0, IMAGES, IMAGES)
 
 
+@pytest.mark.slow
 def test_a_ray_dataset_is_explained_and_resumed_by_image_id(cluster, tmp_path):
     images, labels = _data()
     n = 300
@@ -213,6 +214,7 @@ def test_a_ray_dataset_is_explained_and_resumed_by_image_id(cluster, tmp_path):
     _assert_same_masks(record, theirs)
 
 
+@pytest.mark.slow
 def test_an_image_folder_is_read_by_the_actors_in_their_models_layout(cluster, tmp_path):
     from PIL import Image
 
@@ -237,6 +239,7 @@ def test_an_image_folder_is_read_by_the_actors_in_their_models_layout(cluster, t
     _assert_same_masks(ours, theirs)
 
 
+@pytest.mark.slow
 def test_the_actors_write_to_s3(cluster, tmp_path):
     from helpers.s3_server import BUCKET, ENV, s3_server, server_missing
 

@@ -43,6 +43,7 @@ def test_load_32_clients(served):
     assert_ok(load.run(base_url, backend, seconds=3.0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_live_training(tmp_path, backend):
     result = live.run(backend, str(tmp_path), steps=18, pause=0.2)
@@ -64,6 +65,7 @@ def test_hostile_names(tmp_path, backend):
     assert_ok([hostile.run(str(tmp_path), backend)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(large.LIMITS))
 def test_large_inputs(tmp_path, case):
     assert_ok([large.run_case(case, str(tmp_path / case))])
