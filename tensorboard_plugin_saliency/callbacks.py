@@ -47,6 +47,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         `<tag>/faithfulness/<method>/<kind>_auc` (and `<kind>_random_auc`) for the
         Scalars tab. Cost: `steps + 1` forward passes per image, mask and kind,
         plus one random baseline per kind.
+      labels: the older spelling of `class_names` (a DeprecationWarning).
 
     Each logged step stores every method's parameters as provenance
     (`methods.method_params`), with what the method resolved from the model:

@@ -333,9 +333,21 @@ class SaliencyWriter:
         parts=None,
     ):
         """Writes one saliency summary at `step`, or one part of it; arguments as in
-        `saliency_pb`, and:
+        `saliency_pb` (listed briefly here), and `step`, `walltime` and the parts.
 
         Args:
+          tag: the summary's tag.
+          image: the image or batch `[N,H,W,C]`, as in `saliency_pb`.
+          masks: one array, or a dict `{method name: array}`, as in `saliency_pb`.
+          step: the step, an integer.
+          labels: optional string per image, its caption.
+          description: optional Markdown description of the tag.
+          max_outputs: keep only the first `max_outputs` images (None: all of them).
+          method_params: optional `{mask name: dict}` of method parameters.
+          channel_reduction: `"sum"` (signed), `"abs_sum"` or `"max_abs"`.
+          scores: optional `{mask name: {score name: values}}`, one number or curve
+            per image (see `saliency_pb`).
+          walltime: seconds since the epoch; None: now.
           fields: `{name: one value per image}`: `true` and `predicted` class indices,
             `confidence`, `loss`, `correct`, `probabilities` `[N, classes]`, and any
             field of the user's own (numbers, true/false or text); None: missing.

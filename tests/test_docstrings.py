@@ -2,7 +2,10 @@
 (docs/reference/*.md) renders has a docstring, an `Args:` section when it takes
 parameters (a dataclass: or a docstring under each field) and an `Example:` section;
 every public method of those classes has a
-docstring, with `Args:` when it takes parameters.
+docstring, with `Args:` when it takes parameters. Each `Args:` names every parameter
+but `self`, `cls`, `*args` and `**kwargs` (an entry may name several, `tag, step: ...`,
+as tools/griffe_docs.py accepts); a class's `__init__` parameters are checked when its
+docstring (or `__init__`'s) has an `Args:` section, as mkdocstrings merges the two.
 
 The objects are those the pages' `::: path` directives render: an object itself, or a
 module's names (its `members:`, else its `__all__`, else the functions and classes it
@@ -29,6 +32,42 @@ _DIRECTIVE = re.compile(r"^::: (\S+)[ \t]*\n((?:(?:[ \t]+\S.*)?\n)*)", re.M)
 _ARGS = re.compile(r"^\s*(Args|Arguments):\s*$", re.M)
 _ARGS_OR_ATTRIBUTES = re.compile(r"^\s*(Args|Arguments|Attributes):\s*$", re.M)
 _EXAMPLE = re.compile(r"^\s*Examples?:\s*$", re.M)
+_ENTRY = re.compile(r"^([*\w][\w, *]*?)\s*(\([^)]*\))?\s*:")
+
+
+def _documented(doc):
+    """The parameter names the `Args:` sections of `doc` describe; an entry may name
+    several (`tag, step: ...`), as tools/griffe_docs.py accepts."""
+    names = set()
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        if not _ARGS.match(line):
+            continue
+        header = len(line) - len(line.lstrip())
+        indent = None
+        for entry in lines[i + 1 :]:
+            if not entry.strip():
+                continue
+            depth = len(entry) - len(entry.lstrip())
+            if depth <= header:
+                break
+            if indent is None:
+                indent = depth
+            if depth == indent:
+                match = _ENTRY.match(entry.strip())
+                if match:
+                    names.update(n.strip().lstrip("*") for n in match.group(1).split(","))
+    return names
+
+
+def _undescribed(where, doc, parameters):
+    """A problem for each of `parameters` that `doc`'s `Args:` does not name."""
+    documented = _documented(doc or "")
+    return [
+        "%s: parameter %r is not described in Args:" % (where, name)
+        for name in parameters
+        if name not in documented
+    ]
 
 
 def _module_file(module):
@@ -134,6 +173,13 @@ def _rendered():
     return objects
 
 
+def _named_parameters(function, method=False):
+    """The parameters `Args:` must describe: not `self`/`cls`, `*args` or `**kwargs`."""
+    args = function.args
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return names[1:] if method and not _is_static(function) else names
+
+
 def _parameters(function, method=False):
     args = function.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -171,6 +217,8 @@ def _class_problems(path, cls):
         return ["%s: no docstring" % path]
     if has_parameters and not _ARGS_OR_ATTRIBUTES.search(doc):
         problems.append("%s: takes parameters but has no Args: (or Attributes:) section" % path)
+    if init is not None and _ARGS.search(doc):
+        problems += _undescribed(path, doc, _named_parameters(init, method=True))
     if not _EXAMPLE.search(doc):
         problems.append("%s: no Example: section" % path)
     for method in methods:
@@ -182,6 +230,8 @@ def _class_problems(path, cls):
             problems.append("%s: no docstring" % where)
         elif _parameters(method, method=True) and not _ARGS.search(method_doc):
             problems.append("%s: takes parameters but has no Args: section" % where)
+        else:
+            problems += _undescribed(where, method_doc, _named_parameters(method, method=True))
     return problems
 
 
@@ -218,7 +268,10 @@ def test_every_rendered_function_and_class_has_a_complete_docstring():
         if isinstance(node, ast.ClassDef):
             problems += _class_problems(path, node)
         else:
-            problems += _function_problems(path, ast.get_docstring(node), bool(_parameters(node)))
+            doc = ast.get_docstring(node)
+            problems += _function_problems(path, doc, bool(_parameters(node)))
+            if doc:
+                problems += _undescribed(path, doc, _named_parameters(node))
     assert not problems, "incomplete docstrings:\n" + "\n".join(problems)
 
 
@@ -235,6 +288,12 @@ def test_every_method_function_has_a_complete_docstring(module):
         doc = inspect.getdoc(function)
         has_parameters = bool(inspect.signature(function).parameters)
         problems += _function_problems("%s.%s" % (module, name), doc, has_parameters)
+        named = [
+            p.name
+            for p in inspect.signature(function).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        problems += _undescribed("%s.%s" % (module, name), doc, named)
         for section in ("Returns:", "Raises:"):
             if doc and section not in doc.splitlines():
                 problems.append("%s.%s: no %s section" % (module, name, section))
