@@ -24,25 +24,17 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_dataset  # noqa: E402
+
 METHODS = {"gradients": {}, "integrated_gradients": {"steps": 16}}
 CLASSES = 10
 TARGET = 1.7
 
 
 def model():
-    import torch
-
-    torch.manual_seed(0)
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 16, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(16, 32, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(4),
-        torch.nn.Flatten(),
-        torch.nn.Linear(32 * 16, CLASSES),
-    ).eval()
+    """`bench_dataset`'s CNN, in eval mode."""
+    return bench_dataset.model(None).eval()
 
 
 def part_times(logdir, tag):

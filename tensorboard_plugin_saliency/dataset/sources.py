@@ -11,6 +11,7 @@ This module imports neither TensorFlow nor PyTorch: a framework's data is recogn
 by the module that made it, already imported by the caller.
 """
 
+import abc
 import dataclasses
 import itertools
 import os
@@ -44,7 +45,7 @@ class Chunk:
     load: Callable[[], Batch]
 
 
-class Source:
+class Source(abc.ABC):
     """A dataset read in chunks."""
 
     class_names: list | None = None
@@ -61,8 +62,9 @@ class Source:
         except TypeError:
             return None
 
+    @abc.abstractmethod
     def chunks(self, part_size) -> Iterator[Chunk]:
-        raise NotImplementedError
+        """Consecutive chunks of `part_size` images (the last may be shorter)."""
 
 
 class _Ranged(Source):
