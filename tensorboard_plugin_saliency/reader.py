@@ -44,6 +44,7 @@ class SaliencyRecord:
       ids: one id per image.
       class_names: the names of the class indices in `fields`, or None.
       parts: (parts of the step found, parts its writers said it has or None).
+      regions: one `regions.ImageRegion` (the image's ground truth) or None per image.
 
     Example:
       ```python
@@ -72,6 +73,9 @@ class SaliencyRecord:
     """The names of the class indices in `fields`, if written."""
     parts: tuple = (1, None)
     """(parts of the step found, parts its writers said it has or None)."""
+    regions: list = dataclasses.field(default_factory=list)
+    """One `regions.ImageRegion` or None per image: its ground truth (format 6);
+    `regions.region_of(record.regions[i], c, size)` is its region of class `c`."""
 
 
 def without_tensorflow():
@@ -284,6 +288,7 @@ def read_saliency(logdir, *, run=None, tag=None):
                         ids=decoded.ids,
                         class_names=decoded.class_names,
                         parts=decoded.parts,
+                        regions=decoded.regions,
                     )
                 )
     records.sort(key=lambda r: (r.run, r.tag, r.step))

@@ -1,7 +1,8 @@
 """Scores of a mask: numbers per image that say how far to trust it.
 
 A saliency summary may carry, per mask, named scores with one value per image: a
-number (a deletion AUC) or a curve, a list of numbers (the deletion curve). The
+number (a deletion AUC; None for an image that has none, as a localisation score of
+an image without a region) or a curve, a list of numbers (the deletion curve). The
 callback writes the faithfulness scores named below; `SaliencyWriter.add(scores=)`
 takes any others, computed by anything (Quantus, Captum's `infidelity`).
 """
@@ -74,6 +75,10 @@ def _name(mask, name):
 
 def _values(mask, name, values, n):
     where = "scores[%r][%r]" % (mask, name)
+    listed = list(values) if isinstance(values, (list, tuple)) else None
+    missing = [i for i, v in enumerate(listed or ()) if v is None]
+    if missing:  # numbers, None where an image has none
+        values = [0.0 if v is None else v for v in listed]
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -85,6 +90,8 @@ def _values(mask, name, values, n):
             "%s: expected %d values (one per image), each a number or a curve; got shape %s"
             % (where, n, array.shape)
         )
+    if missing and array.ndim != 1:
+        raise ValueError("%s: a curve cannot be None; leave the score out instead" % where)
     if array.ndim == 2 and not 2 <= array.shape[1] <= MAX_CURVE_POINTS:
         raise ValueError(
             "%s: expected curves of 2 to %d points, got %d"
@@ -92,7 +99,10 @@ def _values(mask, name, values, n):
         )
     if not np.all(np.isfinite(array)):
         raise ValueError("%s: expected finite numbers, got %s" % (where, _first_bad(array)))
-    return array.tolist()
+    out = array.tolist()
+    for i in missing:
+        out[i] = None
+    return out
 
 
 def _first_bad(array):

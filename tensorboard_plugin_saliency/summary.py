@@ -47,6 +47,7 @@ def saliency_pb(
     fields=None,
     class_names=None,
     ids=None,
+    regions=None,
 ):
     """A `Summary` proto holding a batch of images with their saliency masks.
 
@@ -69,6 +70,9 @@ def saliency_pb(
         `SaliencyWriter.add`); captions are made from them unless `labels` are given.
       class_names: optional names of the class indices in `fields`.
       ids: optional distinct id per image.
+      regions: optional ground truth of the images, a `regions.Regions` (or a dict
+        of its fields): a binary mask or a label map `[N, H, W]` of the images' size,
+        and boxes with their classes; the dashboard outlines them.
 
     Returns:
       A `tensorboard.compat.proto.summary_pb2.Summary` with one value under `tag`,
@@ -101,6 +105,7 @@ def saliency_pb(
         fields=fields,
         class_names=class_names,
         ids=ids,
+        regions=regions,
     )
     return _summary(tag, blobs, description)
 
@@ -128,6 +133,7 @@ def saliency(
     method_params=None,
     channel_reduction="sum",
     scores=None,
+    regions=None,
 ):
     """Writes a saliency summary to the default TF2 summary writer.
 
@@ -139,7 +145,8 @@ def saliency(
       name: the summary's name; its tag is `name` in the enclosing name scopes.
       image, masks, labels, description, max_outputs, method_params: as in
         `saliency_pb`.
-      channel_reduction, scores: as in `saliency_pb`.
+      channel_reduction, scores, regions: as in `saliency_pb` (NumPy values: inside a
+        `tf.function` they are the traced function's constants).
       step: the step; None: `tf.summary.experimental.get_step()`.
 
     Returns:
@@ -181,6 +188,7 @@ def saliency(
                 channel_reduction=channel_reduction,
                 tag=name,
                 scores=scores,
+                regions=regions,
             ),
             dtype=object,
         )
@@ -331,6 +339,7 @@ class SaliencyWriter:
         ids=None,
         part=None,
         parts=None,
+        regions=None,
     ):
         """Writes one saliency summary at `step`, or one part of it; arguments as in
         `saliency_pb` (listed briefly here), and `step`, `walltime` and the parts.
@@ -360,6 +369,7 @@ class SaliencyWriter:
             replaces its images. None: a new key, after those written before.
           parts: how many parts the step has, if known (the page says how many have
             arrived).
+          regions: the images' ground truth, a `regions.Regions` (see `saliency_pb`).
 
         A writer with asset files writes every call as a part (format 5); one that
         writes its pixels into the summary (`assets=False`, a PyTorch or
@@ -397,6 +407,7 @@ class SaliencyWriter:
             fields=fields,
             class_names=class_names,
             ids=ids,
+            regions=regions,
         )
         if self._run_directory is None or not self._parts:
             if part is not None or parts is not None:

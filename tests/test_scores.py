@@ -46,7 +46,7 @@ def test_version_2_only_when_there_are_scores():
     assert _manifest_record(with_scores)["version"] == manifest.SCORES_VERSION == 2
     assert _manifest_record(without)["version"] == 1
     assert "scores" not in _manifest_record(without)
-    assert metadata.FORMAT_VERSION == 5  # asset files (3, 4) and fields and parts (5) are newer
+    assert metadata.FORMAT_VERSION == 6  # asset files (3, 4), fields and parts (5), regions (6)
 
 
 def test_a_version_1_manifest_has_no_scores_even_if_it_names_some():

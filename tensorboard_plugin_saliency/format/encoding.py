@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from tensorboard_plugin_saliency import regions as region_lib
 from tensorboard_plugin_saliency import scores as score_lib
 from tensorboard_plugin_saliency import storage
 from tensorboard_plugin_saliency.arrays import (  # noqa: F401  (v1 names)
@@ -46,6 +47,7 @@ from tensorboard_plugin_saliency.format.manifest import (
     ImageInfo,
     Manifest,
     MaskSpec,
+    RegionInfo,
     SampleInfo,
 )
 
@@ -80,6 +82,8 @@ class DecodedSummary:
     class_names: list | None = None
     parts: tuple = (1, None)
     """(parts found, parts the writers said the step has, or None)."""
+    regions: list = dataclasses.field(default_factory=list)
+    """One `regions.ImageRegion` (its ground truth) or None per image."""
 
 
 def encode_summary(image, masks, **kwargs):
@@ -102,13 +106,15 @@ def encode_parts(
     fields=None,
     class_names=None,
     ids=None,
+    regions=None,
 ):
     """`(Manifest, image and mask blobs)` of one saliency summary; raises on bad input.
 
     `max_outputs` keeps only the first images of the batch (None: all of them); a
     cut batch is logged once per `tag`. `scores`: see `scores.prepare_scores`.
     `fields`, `class_names`: see `fields.check_fields`; without `labels`, each image's
-    caption is made from its fields. `ids`: one distinct text per image.
+    caption is made from its fields. `ids`: one distinct text per image. `regions`:
+    the images' ground truth, see `regions.prepare_regions`.
     """
     if max_outputs is not None:
         check_max_outputs(max_outputs)
@@ -119,6 +125,7 @@ def encode_parts(
     class_names = field_lib.check_class_names(class_names)
     rows = field_lib.check_fields(fields, n, class_names)
     id_list = prepare_ids(ids, n)
+    region_list = region_lib.prepare_regions(regions, n, images.shape[1:3])
     if label_list is None and any(rows):
         label_list = [field_lib.caption(row, class_names) for row in rows]
     params = prepare_params(method_params, [name for name, _ in prepared])
@@ -131,6 +138,9 @@ def encode_parts(
     image_blobs = list(pool.map(codec.encode_png, images[:kept]))
     per_image = [values[i] for i in range(kept) for _, values in prepared]
     encoded = list(pool.map(codec.encode_mask, per_image))
+    region_masks = [r.mask for r in region_list[:kept] if r is not None and r.mask is not None]
+    region_encoded = list(pool.map(codec.encode_mask, [m.astype(np.float32) for m in region_masks]))
+    region_infos = _region_infos(region_list[:kept], [info for _, info in region_encoded])
     h, w, c = images.shape[1:]
     samples = tuple(
         SampleInfo(
@@ -139,6 +149,7 @@ def encode_parts(
             masks=tuple(info for _, info in encoded[i * len(prepared) : (i + 1) * len(prepared)]),
             id=id_list[i] if id_list is not None else None,
             fields=rows[i],
+            region=region_infos[i],
         )
         for i in range(kept)
     )
@@ -150,6 +161,7 @@ def encode_parts(
         class_names=None if class_names is None else tuple(class_names),
     )
     pixel_blobs = image_blobs + [blob for blob, _ in encoded]
+    pixel_blobs += [blob for blob, _ in region_encoded]
     total = sum(len(b) for b in pixel_blobs)
     if total > MAX_SUMMARY_BYTES:
         raise ValueError(
@@ -158,6 +170,16 @@ def encode_parts(
             % (kept, total / 2**20, MAX_SUMMARY_BYTES // 2**20)
         )
     return manifest, pixel_blobs
+
+
+def _region_infos(regions, mask_infos):
+    """One `RegionInfo` (or None) per image of `regions`, its mask's `MaskInfo` taken
+    in turn from `mask_infos` (those of the images with a region mask, in order)."""
+    infos = iter(mask_infos)
+    return [
+        None if r is None else RegionInfo(r.kind, None if r.mask is None else next(infos), r.boxes)
+        for r in regions
+    ]
 
 
 def prepare_ids(ids, n):
@@ -271,6 +293,7 @@ def _joined_parts(step, run_directory):
         ids=[s.id for s in joined.samples],
         class_names=None if joined.class_names is None else list(joined.class_names),
         parts=(len(decoded), joined.part.expected),
+        regions=[r for d in decoded for r in d.regions],
     )
 
 
@@ -319,6 +342,10 @@ def _decoded(manifest, blobs):
         for mask, named in all_scores.items()
     }
     ids = parts_lib.image_ids(manifest) if manifest.part else [s.id for s in manifest.samples]
+    image_regions = [
+        _decoded_region(manifest, i, blobs) if s.region is not None else None
+        for i, s in enumerate(manifest.samples)
+    ]
     return DecodedSummary(
         manifest,
         images,
@@ -329,7 +356,18 @@ def _decoded(manifest, blobs):
         fields=[dict(s.fields) for s in manifest.samples],
         ids=ids,
         class_names=None if manifest.class_names is None else list(manifest.class_names),
+        regions=image_regions,
     )
+
+
+def _decoded_region(manifest, sample, blobs):
+    """The `regions.ImageRegion` of `sample`, its mask read from `blobs`."""
+    info = manifest.samples[sample].region
+    mask = None
+    if info.mask is not None:
+        values = decode_mask(blobs[manifest.region_index(sample)], info.mask)
+        mask = np.rint(values).astype(np.uint16)
+    return region_lib.ImageRegion(info.kind, mask, info.boxes)
 
 
 # v1 names.

@@ -12,7 +12,9 @@ alone). From version 5 on, each image may carry an `id` and typed `fields`
 (`fields.py`), a manifest may name its `class_names`, and a step may be written in
 parts: its event's manifest then holds only `parts` (where the part records are),
 and each part record, a file beside the event files, is a manifest of its own with
-its `part` key and its images (see `parts.py`). `Manifest.from_json` is the one
+its `part` key and its images (see `parts.py`). From version 6 on, an image may carry
+its ground-truth `region` (`regions.py`): boxes, and a region mask stored as one more
+blob after every image's masks. `Manifest.from_json` is the one
 parser; everything else reads these dataclasses, never the JSON keys.
 """
 
@@ -41,6 +43,12 @@ CRC-32C, with a CRC-32C per blob (the one written)."""
 
 FIELDS_VERSION = 5
 """The format version of a manifest with image ids, fields, class names or parts."""
+
+REGIONS_VERSION = 6
+"""The format version of a manifest whose images carry regions (ground truth)."""
+
+REGION_KINDS = ("binary", "labels")
+"""What a region mask holds: 1 inside the object, or each pixel's class + 1 (0 outside)."""
 
 ASSET_DIRECTORY = "plugins/saliency"
 """Where asset files live, relative to their run's directory (TensorBoard's
@@ -85,6 +93,41 @@ class MaskInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class RegionInfo:
+    """One image's ground truth (version 6): what its region mask holds, the mask's
+    blob (or None), and its boxes."""
+
+    kind: str
+    """One of `REGION_KINDS`."""
+    mask: MaskInfo | None = None
+    """The region mask's size and value range (stored values, see `regions.py`)."""
+    boxes: tuple = ()
+    """`((x0, y0, x1, y1, class index or None), ...)` in image pixels."""
+
+    def to_dict(self) -> dict:
+        record = {"kind": self.kind, "boxes": [list(b) for b in self.boxes]}
+        if self.mask is not None:
+            record["mask"] = dataclasses.asdict(self.mask)
+        return record
+
+    @classmethod
+    def from_dict(cls, record) -> RegionInfo:
+        kind = record["kind"]
+        if kind not in REGION_KINDS:
+            raise ValueError("region kind %r is not one of %s" % (kind, ", ".join(REGION_KINDS)))
+        boxes = []
+        for box in record.get("boxes") or ():
+            if not isinstance(box, list) or len(box) != 5:
+                raise ValueError("region box: expected [x0, y0, x1, y1, class or null]")
+            label = box[4]
+            if label is not None and (type(label) is not int or label < 0):
+                raise ValueError("region box class: expected an index >= 0 or null")
+            boxes.append(tuple(int(v) for v in box[:4]) + (label,))
+        mask = record.get("mask")
+        return cls(kind, None if mask is None else _mask_info(mask), tuple(boxes))
+
+
+@dataclasses.dataclass(frozen=True)
 class SampleInfo:
     """One image of the batch: its label, its size, one `MaskInfo` per mask, and
     (version 5) its id and typed fields."""
@@ -96,6 +139,8 @@ class SampleInfo:
     """The writer's id of the image; None: its part key and position stand for it."""
     fields: dict = dataclasses.field(default_factory=dict)
     """`{name: value}`, typed as `fields.py` says."""
+    region: RegionInfo | None = None
+    """Its ground truth (version 6), or None."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,8 +283,14 @@ class Manifest:
 
     @property
     def pixel_blob_count(self) -> int:
-        """Number of image and mask blobs (in the summary, or in the asset file)."""
-        return len(self.samples) * (1 + len(self.masks))
+        """Number of image, mask and region mask blobs (in the summary, or in the
+        asset file)."""
+        return _pixel_blobs(self.samples, len(self.masks))
+
+    @property
+    def has_regions(self) -> bool:
+        """Whether it needs version 6: an image carries a region."""
+        return any(s.region is not None for s in self.samples)
 
     @property
     def has_fields(self) -> bool:
@@ -267,11 +318,23 @@ class Manifest:
         """Index, in the blob sequence, of mask number `mask` of `sample`."""
         return 1 + len(self.samples) + sample * len(self.masks) + mask
 
+    def region_index(self, sample: int) -> int | None:
+        """Index, in the blob sequence, of the region mask of `sample` (None without
+        one): region masks follow every image's masks, in image order."""
+        if self.samples[sample].region is None or self.samples[sample].region.mask is None:
+            return None
+        before = sum(
+            1 for s in self.samples[:sample] if s.region is not None and s.region.mask is not None
+        )
+        return 1 + len(self.samples) * (1 + len(self.masks)) + before
+
     def to_dict(self) -> dict:
         """The manifest as the JSON object stored in blob 0."""
         oldest = self.asset.version if self.asset else SCORES_VERSION if self.scores else 1
         if self.has_fields:
             oldest = FIELDS_VERSION
+        if self.has_regions:
+            oldest = REGIONS_VERSION
         record = {
             "version": max(self.version, oldest),
             "channel_reduction": self.channel_reduction,
@@ -314,13 +377,13 @@ class Manifest:
             raise ManifestError("saliency manifest lacks its 'masks' or 'samples' list")
         try:
             specs = tuple(MaskSpec(str(m["name"]), dict(m.get("params") or {})) for m in masks)
-            infos = tuple(_sample(s, len(specs)) for s in samples)
+            infos = tuple(_sample(s, len(specs), record["version"]) for s in samples)
             # Version 1 has no scores: it reads as a manifest without any.
             stored = record.get("scores") if record["version"] >= SCORES_VERSION else None
             mask_scores = scores.prepare_scores(stored, [s.name for s in specs], len(infos))
             asset = record.get("asset") if record["version"] >= FIRST_ASSET_VERSION else None
             if asset is not None:
-                blobs = len(infos) * (1 + len(specs))
+                blobs = _pixel_blobs(infos, len(specs))
                 asset = AssetInfo.from_dict(asset, blobs, record["version"])
             later = record if record["version"] >= FIELDS_VERSION else {}
             class_names = later.get("class_names")
@@ -353,7 +416,15 @@ def _sample_record(sample):
         record["id"] = sample.id
     if sample.fields:
         record["fields"] = sample.fields
+    if sample.region is not None:
+        record["region"] = sample.region.to_dict()
     return record
+
+
+def _pixel_blobs(samples, mask_count):
+    """Number of image, mask and region mask blobs of `samples`."""
+    regions = sum(1 for s in samples if s.region is not None and s.region.mask is not None)
+    return len(samples) * (1 + mask_count) + regions
 
 
 def _expected(value):
@@ -380,26 +451,29 @@ def _parts(record):
     return PartsInfo(directory, _expected(record.get("expected")))
 
 
-def _sample(record, mask_count):
+def _sample(record, mask_count, version):
     if not isinstance(record, dict) or len(record.get("masks", ())) != mask_count:
         raise ValueError("a sample does not list every mask")
     image = record["image"]
     label = record.get("label")
+    region = record.get("region") if version >= REGIONS_VERSION else None
     return SampleInfo(
         label=None if label is None else str(label),
         image=ImageInfo(int(image["width"]), int(image["height"]), image.get("channels")),
-        masks=tuple(
-            MaskInfo(
-                width=int(m["width"]),
-                height=int(m["height"]),
-                min=float(m["min"]),
-                max=float(m["max"]),
-                encoding=str(m.get("encoding", MASK_ENCODING)),
-            )
-            for m in record["masks"]
-        ),
+        masks=tuple(_mask_info(m) for m in record["masks"]),
         id=_image_id(record.get("id")),
         fields=_fields.read_row(record.get("fields")),
+        region=None if region is None else RegionInfo.from_dict(region),
+    )
+
+
+def _mask_info(record):
+    return MaskInfo(
+        width=int(record["width"]),
+        height=int(record["height"]),
+        min=float(record["min"]),
+        max=float(record["max"]),
+        encoding=str(record.get("encoding", MASK_ENCODING)),
     )
 
 

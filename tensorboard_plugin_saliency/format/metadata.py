@@ -10,10 +10,11 @@ PLUGIN_NAME = "saliency"
 # writes; readers accept every version up to this one. Version 2 added the manifest's
 # `scores`, version 3 its `asset` (images and masks in a file beside the event files,
 # named by its SHA-256), version 4 names that file by its CRC-32C and adds one per blob,
-# version 5 adds image ids, typed fields, class names and steps written in parts.
+# version 5 adds image ids, typed fields, class names and steps written in parts,
+# version 6 ground-truth regions (boxes and a region mask per image).
 # A summary is written in the oldest version that holds it (version 1 without scores
 # or asset), so that older readers keep reading what they can.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 PLUGIN_DATA_VERSION = 1
 """The version written in the plugin data, whose layout has not changed since 1."""

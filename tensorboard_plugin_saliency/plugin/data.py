@@ -108,6 +108,12 @@ class Selection:
         _, manifest, sample = self.source()
         return self._key(manifest.mask_index(sample, number))
 
+    def region_key(self):
+        """The key of this sample's region mask (None without one)."""
+        _, manifest, sample = self.source()
+        index = manifest.region_index(sample)
+        return None if index is None else self._key(index)
+
 
 class SaliencyData:
     """Reads saliency summaries through a TensorBoard `DataProvider`. Thread-safe.
@@ -403,6 +409,31 @@ def sample_json(selection, image_scores, batch_scores, url_prefix="blob?key="):
         "masks": masks,
         "scores": image_scores,
         "batch_scores": batch_scores,
+        "region": _region_json(info, selection.region_key(), url),
+    }
+
+
+def _region_json(info, key, url):
+    """The `region` entry of a `/sample` answer: the image's ground truth, or None."""
+    region = info.region
+    if region is None:
+        return None
+    mask = None
+    if region.mask is not None:
+        mask = {
+            "url": url(key),
+            "width": region.mask.width,
+            "height": region.mask.height,
+            "min": region.mask.min,
+            "max": region.mask.max,
+            "encoding": region.mask.encoding,
+        }
+    explained = info.fields.get("true", info.fields.get("predicted"))
+    return {
+        "kind": region.kind,
+        "mask": mask,
+        "boxes": [{"box": list(b[:4]), "label": b[4]} for b in region.boxes],
+        "class": explained,
     }
 
 
