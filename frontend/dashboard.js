@@ -7,6 +7,7 @@
 import { api as defaultApi } from "./api.js";
 import { BlobCache, StrengthCache } from "./cache.js";
 import { Palette } from "./pipeline/colormap.js";
+import { ScoreCatalog } from "./pipeline/scores.js";
 import { DisplayState, optionChoices, tagMatcher, visibleCards } from "./state.js";
 import { StepLock } from "./steps.js";
 import { Card } from "./view/card.js";
@@ -20,15 +21,17 @@ const FOLLOW_MS = 150;
 class Dashboard {
   /**
    * @param {HTMLElement} root where the dashboard is built.
-   * @param {{tables:object, renderOptions:object, storage:Storage, api?:object}} opts
-   *   tables: colormaps.json; renderOptions: render_options.json; storage: where
-   *   the settings are remembered; api: the plugin's routes (api.js).
+   * @param {{tables:object, renderOptions:object, scoreNames?:object, storage:Storage, api?:object}} opts
+   *   tables: colormaps.json; renderOptions: render_options.json; scoreNames:
+   *   scores.json (the known scores); storage: where the settings are
+   *   remembered; api: the plugin's routes (api.js).
    */
-  constructor(root, { tables, renderOptions, storage, api = defaultApi }) {
+  constructor(root, { tables, renderOptions, scoreNames = null, storage, api = defaultApi }) {
     this.api = api;
     this.cache = new BlobCache();
     this.strengths = new StrengthCache();
     this.palette = new Palette(tables);
+    this.scoreCatalog = new ScoreCatalog(scoreNames);
     const options = optionChoices(renderOptions);
     this.choices = { ...options, colormaps: this.palette.names };
     this.state = new DisplayState(storage, { tables, choices: options });

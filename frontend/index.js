@@ -57,8 +57,10 @@ async function render() {
   followDarkMode();
   const root = el("div", { class: "saliency-app" });
   document.body.append(root);
-  const [tables, renderOptions] = await Promise.all([staticJson("colormaps.json"), staticJson("render_options.json")]);
-  const dashboard = new Dashboard(root, { tables, renderOptions, storage: window.localStorage });
+  const [tables, renderOptions, scoreNames] = await Promise.all(
+    ["colormaps.json", "render_options.json", "scores.json"].map(staticJson),
+  );
+  const dashboard = new Dashboard(root, { tables, renderOptions, scoreNames, storage: window.localStorage });
 
   const host = new Host();
   host.listen("experimental.RunsChanged", () => dashboard.reload());

@@ -8,6 +8,9 @@ export const tables = JSON.parse(readFileSync(new URL("./colormaps.json", import
 /** The parsed render_options.json, the option list shared with the Python renderer. */
 export const renderOptions = JSON.parse(readFileSync(new URL("./render_options.json", import.meta.url), "utf8"));
 
+/** The parsed scores.json, the list of known scores shared with the Python package. */
+export const scoreNames = JSON.parse(readFileSync(new URL("./scores.json", import.meta.url), "utf8"));
+
 /** RGBA of pixel `i` of an RGBA byte array. */
 export const px = (data, i) => Array.from(data.subarray(4 * i, 4 * i + 4));
 

@@ -7,10 +7,14 @@ callback writes the faithfulness scores named below; `SaliencyWriter.add(scores=
 takes any others, computed by anything (Quantus, Captum's `infidelity`).
 """
 
+import json
 import math
+import os
 from collections.abc import Mapping
 
 import numpy as np
+
+from tensorboard_plugin_saliency.static_files import static_dir
 
 MAX_NAME_LENGTH = 100
 """Longest score name, in characters."""
@@ -18,13 +22,40 @@ MAX_NAME_LENGTH = 100
 MAX_CURVE_POINTS = 1000
 """Most points of one curve."""
 
+
+def _known():
+    with open(os.path.join(static_dir(), "scores.json"), encoding="utf-8") as f:
+        return tuple(json.load(f)["scores"])
+
+
+KNOWN = _known()
+"""The scores known by name, from `frontend/scores.json` (the list the dashboard
+reads too), in the order the dashboard shows them: deletion and insertion, the
+localisation scores, ROAD. Each a dict: `name` (the score's name), `line` (the name
+of the line of the card it shares with others, e.g. "ROAD", or None), `label`,
+`short` (its name in a grid cell), `direction` ("higher" or "lower" is better),
+`random` (its random-map baseline's name, or None), `curve` and `random_curve` (its
+curves' names, or None), `group` ("faithfulness" or "localisation") and `meaning`
+(one line)."""
+
 DIRECTIONS = {
-    "deletion_auc": "lower",
-    "insertion_auc": "higher",
-    "deletion_random_auc": "lower",
-    "insertion_random_auc": "higher",
+    name: known["direction"]
+    for known in KNOWN
+    for name in (known["name"], known["random"])
+    if name is not None
 }
-"""Which way is better for the scores the faithfulness module writes."""
+"""Which way is better ("higher" or "lower") for each known score and its random
+baseline, by name: `DIRECTIONS["pointing_game"] == "higher"`."""
+
+GROUPS = {
+    name: known["group"]
+    for known in KNOWN
+    for name in (known["name"], known["random"])
+    if name is not None
+}
+"""The group ("faithfulness" or "localisation") of each known number score and its
+random baseline, by name: the callbacks write their batch means as the scalars
+`<tag>/<group>/<mask>/<score>`."""
 
 
 def prepare_scores(scores, mask_names, n):

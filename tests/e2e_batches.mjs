@@ -347,14 +347,15 @@ try {
   const recycled = await frame.evaluate(
     async ([run, tag, step, samples, masks]) => {
       const load = (path) => import(new URL(`static/${path}`, document.baseURI).href);
+      const modules = ["view/grid.js", "api.js", "cache.js", "pipeline/colormap.js", "pipeline/normalize.js"];
       const [{ GridView }, { api, staticJson }, { BlobCache, StrengthCache }, { Palette }, { TagPool }, { DEFAULTS }] =
-        await Promise.all(
-          ["view/grid.js", "api.js", "cache.js", "pipeline/colormap.js", "pipeline/normalize.js", "state.js"].map(load),
-        );
+        await Promise.all([...modules, "state.js"].map(load));
+      const { ScoreCatalog } = await load("pipeline/scores.js");
       let requests = 0;
       const counting = { ...api, sample: (...a) => (requests++, api.sample(...a)) };
       const palette = new Palette(await staticJson("colormaps.json"));
-      const app = { api: counting, cache: new BlobCache(), strengths: new StrengthCache(), palette };
+      const scoreCatalog = new ScoreCatalog(await staticJson("scores.json"));
+      const app = { api: counting, cache: new BlobCache(), strengths: new StrengthCache(), palette, scoreCatalog };
       const host = { settings: () => ({ ...DEFAULTS }), open: () => {}, tagPool: new TagPool() };
       const grid = new GridView(app, run, tag, host);
       Object.assign(grid.root.style, { position: "fixed", top: "0", left: "0", width: "600px", maxHeight: "none" });

@@ -1,166 +1,246 @@
 // A mask's scores (how far to trust it) as the page shows them: text lines,
 // compact grid captions, the batch means under a grid column, and the points of
-// its curves. Scores arrive per mask as {name: number | number[]} (see
-// tensorboard_plugin_saliency/scores.py); any name may appear, and every name is
-// text to show, never markup.
+// its curves. Scores arrive per mask as {name: number | number[] | null} (see
+// tensorboard_plugin_saliency/scores.py; null where an image has none, e.g. a
+// localisation score of an image without a region); any name may appear, and
+// every name is text to show, never markup. The scores known by name (which
+// way is better, the random baseline, the curves, a meaning) are listed in
+// scores.json, the one list the Python package reads too; a ScoreCatalog reads it.
 
 import { formatValue } from "./format.js";
 
-/** The curve kinds the faithfulness module writes, which way is better, and
- * what the curve is (for titles). */
-const KINDS = Object.freeze([
-  {
-    kind: "deletion",
-    short: "del",
-    better: "lower",
-    what: "the model's probability as the most salient pixels are removed first",
-  },
-  {
-    kind: "insertion",
-    short: "ins",
-    better: "higher",
-    what: "the model's probability as the most salient pixels are restored first onto a blurred copy",
-  },
-]);
+/** How many known scores a grid cell shows (the rest are in its title). */
+const CELL_KNOWN = 4;
 
-/** How many other (not deletion / insertion) numbers a grid cell shows when it has no known kind. */
+/** How many other numbers a grid cell shows when it has no known score. */
 const CELL_OTHERS = 2;
 
-/** Names that belong to a known kind (shown on that kind's line, not alone). */
-function kindNames(kind) {
-  return [`${kind}_auc`, `${kind}_random_auc`, `${kind}_curve`, `${kind}_random_curve`];
-}
+/** What a random baseline is, for titles. */
+const RANDOM_MEANING = "the same for a random map (chance)";
 
-const KNOWN = new Set(KINDS.flatMap(({ kind }) => kindNames(kind)));
-
-const isNumber = (v) => typeof v === "number";
-
-/** The known kinds whose AUC `scores` holds, in KINDS order. */
-function presentKinds(scores) {
-  return scores ? KINDS.filter(({ kind }) => isNumber(scores[`${kind}_auc`])) : [];
-}
-
-/** The numbers of `scores` that belong to no known kind, as [name, value], in their order. */
-function otherNumbers(scores) {
-  if (!scores) return [];
-  return Object.entries(scores).filter(([name, v]) => isNumber(v) && !KNOWN.has(name));
-}
-
-/** "random 0.31", or "" without a random baseline. */
-function randomPart(scores, kind) {
-  const random = scores[`${kind}_random_auc`];
-  return isNumber(random) ? `random ${formatValue(random)}` : "";
-}
-
-/** The full wording of one known kind's AUC (a title). */
-function kindTitle({ kind, better, what }, scores, prefix = "") {
-  const random = randomPart(scores, kind);
-  const head = `${prefix}${kind} AUC ${formatValue(scores[`${kind}_auc`])} (${better} is better): area under ${what}`;
-  return random ? `${head}; ${random}: the same in a random pixel order (chance)` : head;
-}
+const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
+const isString = (v) => typeof v === "string" && v !== "";
 
 /**
- * The text lines of one mask's scores for one image: one per known kind present
- * ("deletion AUC 0.123 · random 0.31 (lower is better)"), then every other
- * number ("infidelity 2.5"), in their order.
- * @param {Object<string, number|number[]>|undefined} scores
- * @returns {{text: string, title: string}[]}
+ * A known score, as scores.json lists it.
+ * @typedef {{name:string, line:string|null, label:string, short:string, direction:string,
+ *   random:string|null, curve:string|null, random_curve:string|null, group:string, meaning:string}} KnownScore
  */
-function scoreLines(scores) {
-  const lines = presentKinds(scores).map((k) => {
-    const random = randomPart(scores, k.kind);
+
+/**
+ * A curve with its random twin and their AUCs. `name` is the curve's name
+ * without "_curve" ("deletion", "road_morf"); `label` names its AUC in the legend.
+ * @typedef {{name:string, label:string, curve:number[], random:number[]|null, auc:number|null,
+ *   randomAuc:number|null}} CurvePair
+ */
+
+/** The scores known by name (scores.json), and how each mask's scores read on the page. */
+class ScoreCatalog {
+  /**
+   * @param {{scores?:object[]}|null} json the parsed scores.json; entries without
+   *   a name are left out (null: no known scores, every name shown as written).
+   */
+  constructor(json) {
+    const listed = Array.isArray(json?.scores) ? json.scores : [];
+    /** @type {KnownScore[]} in the file's order, the order the page shows them in. */
+    this.known = Object.freeze(
+      listed
+        .filter((e) => e && isString(e.name))
+        .map((e) =>
+          Object.freeze({
+            name: e.name,
+            line: isString(e.line) ? e.line : null,
+            label: isString(e.label) ? e.label : e.name,
+            short: isString(e.short) ? e.short : e.name,
+            direction: e.direction === "lower" ? "lower" : "higher",
+            random: isString(e.random) ? e.random : null,
+            curve: isString(e.curve) ? e.curve : null,
+            random_curve: isString(e.random_curve) ? e.random_curve : null,
+            group: isString(e.group) ? e.group : "",
+            meaning: isString(e.meaning) ? e.meaning : "",
+          }),
+        ),
+    );
+    this._names = new Set(this.known.flatMap((k) => [k.name, k.random, k.curve, k.random_curve].filter(Boolean)));
+  }
+
+  /**
+   * The full name of a known score ("pointing game", "ROAD MoRF AUC").
+   * @param {KnownScore} k @returns {string}
+   */
+  fullLabel(k) {
+    return k.line ? `${k.line} ${k.label}` : k.label;
+  }
+
+  /**
+   * Whether `name` belongs to a known score (its value, random baseline or curves).
+   * @param {string} name @returns {boolean}
+   */
+  isKnown(name) {
+    return this._names.has(name);
+  }
+
+  // The known scores whose value `scores` holds as a number, in the catalog's order.
+  _present(scores) {
+    return scores ? this.known.filter((k) => isNumber(scores[k.name])) : [];
+  }
+
+  // The present known scores in lines: those sharing a `line` together, at the
+  // place of the first of them.
+  _lines(scores) {
+    const lines = new Map();
+    for (const k of this._present(scores)) {
+      const key = k.line ?? `\u0000${k.name}`;
+      if (!lines.has(key)) lines.set(key, { line: k.line, scores: [] });
+      lines.get(key).scores.push(k);
+    }
+    return [...lines.values()];
+  }
+
+  // The numbers of `scores` that belong to no known score, as [name, value], in their order.
+  _others(scores) {
+    if (!scores) return [];
+    return Object.entries(scores).filter(([name, v]) => isNumber(v) && !this._names.has(name));
+  }
+
+  // "random 0.31", or "" without a random baseline.
+  _random(scores, k) {
+    const random = k.random ? scores[k.random] : undefined;
+    return isNumber(random) ? `random ${formatValue(random)}` : "";
+  }
+
+  // The full wording of one known score (a title line).
+  _title(k, scores, prefix = "") {
+    const random = this._random(scores, k);
+    const head = `${prefix}${this.fullLabel(k)} ${formatValue(scores[k.name])} (${k.direction} is better)`;
+    const meant = k.meaning ? `${head}: ${k.meaning}` : head;
+    return random ? `${meant}; ${random}: ${RANDOM_MEANING}` : meant;
+  }
+
+  /**
+   * The text lines of one mask's scores for one image: one per known score
+   * present ("deletion AUC 0.123 · random 0.31 (lower is better)", "pointing
+   * game 1 · random 0.19 (higher is better)"), the scores that share a line on
+   * it ("ROAD MoRF AUC 0.31 · random 0.5 (lower is better) · LeRF AUC 0.72
+   * (higher is better) · combined 0.21 (higher is better)"), then every other
+   * number ("infidelity 2.5"), in their order. A score whose value is null is left out.
+   * @param {Object<string, number|number[]|null>|undefined} scores
+   * @returns {{text: string, title: string}[]}
+   */
+  lines(scores) {
+    const out = this._lines(scores).map(({ line, scores: known }) => {
+      const parts = known.map((k, i) => {
+        const random = this._random(scores, k);
+        const label = i === 0 && line ? `${line} ${k.label}` : k.label;
+        return `${label} ${formatValue(scores[k.name])}${random ? ` · ${random}` : ""} (${k.direction} is better)`;
+      });
+      return { text: parts.join(" · "), title: known.map((k) => this._title(k, scores)).join("\n") };
+    });
+    for (const [name, value] of this._others(scores)) out.push({ text: `${name} ${formatValue(value)}`, title: name });
+    return out;
+  }
+
+  /**
+   * A grid cell's caption of one mask's scores: the first CELL_KNOWN known
+   * scores present ("del 0.12 · ins 0.78 · point 1 · mass 0.64"); without a
+   * known score, its first other numbers ("infidelity 2.5"); "" without any.
+   * `chunks` are the pieces a narrow cell may wrap between; `title` has every
+   * line in full.
+   * @param {Object<string, number|number[]|null>|undefined} scores
+   * @returns {{chunks: string[], text: string, title: string}}
+   */
+  compact(scores) {
+    const known = this._present(scores);
+    const parts = known.length
+      ? known.slice(0, CELL_KNOWN).map((k) => `${k.short} ${formatValue(scores[k.name])}`)
+      : this._others(scores)
+          .slice(0, CELL_OTHERS)
+          .map(([name, value]) => `${name} ${formatValue(value)}`);
     return {
-      text: `${k.kind} AUC ${formatValue(scores[`${k.kind}_auc`])}${random ? ` · ${random}` : ""} (${k.better} is better)`,
-      title: kindTitle(k, scores),
+      chunks: parts,
+      text: parts.join(" · "),
+      title: this.lines(scores)
+        .map((l) => l.text)
+        .join("\n"),
     };
-  });
-  for (const [name, value] of otherNumbers(scores)) lines.push({ text: `${name} ${formatValue(value)}`, title: name });
-  return lines;
-}
+  }
 
-/**
- * A grid cell's caption of one mask's scores: "del 0.12 · ins 0.78"; without
- * a known kind, its first other numbers ("infidelity 2.5"); "" without any.
- * `chunks` are the pieces a narrow cell may wrap between; `title` has every
- * line in full.
- * @param {Object<string, number|number[]>|undefined} scores
- * @returns {{chunks: string[], text: string, title: string}}
- */
-function compactScores(scores) {
-  const kinds = presentKinds(scores);
-  const parts = kinds.length
-    ? kinds.map(({ kind, short }) => `${short} ${formatValue(scores[`${kind}_auc`])}`)
-    : otherNumbers(scores)
-        .slice(0, CELL_OTHERS)
-        .map(([name, value]) => `${name} ${formatValue(value)}`);
-  return {
-    chunks: parts,
-    text: parts.join(" · "),
-    title: scoreLines(scores)
-      .map((l) => l.text)
-      .join("\n"),
-  };
-}
+  /**
+   * The batch means under a grid column's title (the view labels them "batch
+   * mean"): one line per line of known scores ("del 0.15" with "random 0.33";
+   * "ROAD MoRF 0.31", "LeRF 0.72", "comb 0.21"), then one per other number
+   * ("infidelity 2"). Each line's `chunks` are the pieces a narrow column may
+   * wrap between; `title` its full wording.
+   * @param {Object<string, number|null>|undefined} means
+   * @returns {{chunks: string[], text: string, title: string}[]}
+   */
+  batchLines(means) {
+    const lines = this._lines(means).map(({ line, scores: known }) => {
+      const chunks = [];
+      known.forEach((k, i) => {
+        chunks.push(`${i === 0 && line ? `${line} ` : ""}${k.short} ${formatValue(means[k.name])}`);
+        const random = this._random(means, k);
+        if (random) chunks.push(random);
+      });
+      return { chunks, title: known.map((k) => this._title(k, means, "mean over the batch of the ")).join("\n") };
+    });
+    for (const [name, value] of this._others(means))
+      lines.push({ chunks: [`${name} ${formatValue(value)}`], title: `${name}: mean over the batch` });
+    return lines.map((l) => ({ ...l, text: l.chunks.join(" · ") }));
+  }
 
-/**
- * The batch means under a grid column's title (the view labels them "batch
- * mean"), one line per known kind ("del 0.15" with "random 0.33"), then one per
- * other number ("infidelity 2"). Each line's `chunks` are the pieces a narrow
- * column may wrap between; `title` its full wording.
- * @param {Object<string, number>|undefined} means
- * @returns {{chunks: string[], text: string, title: string}[]}
- */
-function batchLines(means) {
-  const lines = presentKinds(means).map((k) => {
-    const chunks = [`${k.short} ${formatValue(means[`${k.kind}_auc`])}`];
-    const random = randomPart(means, k.kind);
-    if (random) chunks.push(random);
-    return { chunks, title: kindTitle(k, means, "mean over the batch of the ") };
-  });
-  for (const [name, value] of otherNumbers(means))
-    lines.push({ chunks: [`${name} ${formatValue(value)}`], title: `${name}: mean over the batch` });
-  return lines.map((l) => ({ ...l, text: l.chunks.join(" · ") }));
-}
-
-/**
- * Each curve of one mask's scores with its random twin and their AUCs: names
- * ending in "_curve" (not "_random_curve"), deletion and insertion first.
- * @param {Object<string, number|number[]>|undefined} scores
- * @returns {{name: string, curve: number[], random: number[]|null, auc: number|null, randomAuc: number|null}[]}
- */
-function curvePairs(scores) {
-  if (!scores) return [];
-  const rank = (name) => {
-    const i = KINDS.findIndex(({ kind }) => kind === name);
-    return i < 0 ? KINDS.length : i;
-  };
-  const number = (v) => (isNumber(v) ? v : null);
-  return Object.entries(scores)
-    .filter(([name, v]) => Array.isArray(v) && name.endsWith("_curve") && !name.endsWith("_random_curve"))
-    .map(([full, curve]) => {
-      const name = full.slice(0, -"_curve".length);
-      const random = scores[`${name}_random_curve`];
-      return {
-        name,
+  /**
+   * Each curve of one mask's scores with its random twin and their AUCs: the
+   * known scores' curves first, in the catalog's order (deletion, insertion,
+   * ROAD most and least relevant first), then every other name ending in
+   * "_curve" (not "_random_curve"), in its order, its twin and AUCs by name
+   * ("x_random_curve", "x_auc", "x_random_auc").
+   * @param {Object<string, number|number[]|null>|undefined} scores
+   * @returns {CurvePair[]}
+   */
+  curvePairs(scores) {
+    if (!scores) return [];
+    const number = (v) => (isNumber(v) ? v : null);
+    const curveOf = (name) => (Array.isArray(scores[name]) ? scores[name] : null);
+    const pairs = [];
+    for (const k of this.known) {
+      const curve = k.curve ? curveOf(k.curve) : null;
+      if (!curve) continue;
+      pairs.push({
+        name: k.curve.replace(/_curve$/, ""),
+        label: this.fullLabel(k),
         curve,
-        random: Array.isArray(random) ? random : null,
+        random: k.random_curve ? curveOf(k.random_curve) : null,
+        auc: number(scores[k.name]),
+        randomAuc: k.random ? number(scores[k.random]) : null,
+      });
+    }
+    for (const [full, curve] of Object.entries(scores)) {
+      if (!Array.isArray(curve) || this._names.has(full)) continue;
+      if (!full.endsWith("_curve") || full.endsWith("_random_curve")) continue;
+      const name = full.slice(0, -"_curve".length);
+      pairs.push({
+        name,
+        label: `${name} AUC`,
+        curve,
+        random: curveOf(`${name}_random_curve`),
         auc: number(scores[`${name}_auc`]),
         randomAuc: number(scores[`${name}_random_auc`]),
-      };
-    })
-    .sort((a, b) => rank(a.name) - rank(b.name)); // stable: others keep their order
+      });
+    }
+    return pairs;
+  }
 }
 
 /**
  * The legend of one curve pair: "deletion AUC 0.241" and "random 0.177" (or
- * just the name without an AUC; `random` null without a random twin).
- * @param {{name: string, random: number[]|null, auc: number|null, randomAuc: number|null}} pair
+ * just its name, "deletion", without an AUC; `random` null without a random twin).
+ * @param {CurvePair} pair
  * @returns {{curve: string, random: string|null}}
  */
 function curveLegend(pair) {
-  const auc = (label, value) => (value === null ? label : `${label} AUC ${formatValue(value)}`);
   return {
-    curve: auc(pair.name, pair.auc),
+    curve: pair.auc === null ? pair.label.replace(/ AUC$/, "") : `${pair.label} ${formatValue(pair.auc)}`,
     random: pair.random ? (pair.randomAuc === null ? "random" : `random ${formatValue(pair.randomAuc)}`) : null,
   };
 }
@@ -198,4 +278,4 @@ function polylinePoints(values, width, height, range) {
   return points.join(" ");
 }
 
-export { KINDS, scoreLines, compactScores, batchLines, curvePairs, curveLegend, chartRange, polylinePoints };
+export { CELL_KNOWN, ScoreCatalog, curveLegend, chartRange, polylinePoints };

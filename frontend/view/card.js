@@ -43,7 +43,7 @@ class Card {
     /** The chosen sample and mask at every kept step, when its box is ticked. */
     this.film = new Filmstrip(app, run, tag, () => this.settings(), this.data.tagPool);
     Object.assign(this, buildCard(this, run, tag, info));
-    this.picture = new CardPicture(app.palette, this.data, this);
+    this.picture = new CardPicture(app.palette, app.scoreCatalog, this.data, this);
     this._syncControls();
     this.modes.show();
   }

@@ -41,7 +41,7 @@ function buildCard(card, run, tag, info) {
   const bar = el("div", { class: "colorbar", "aria-label": "Colour bar" });
   const meta = el("p", { class: "card-meta" });
   const label = el("p", { class: "card-label" });
-  const scores = new ScoresPanel(state); // the shown mask's scores, under its colour bar
+  const scores = new ScoresPanel(state, card.app.scoreCatalog); // the shown mask's scores, under its colour bar
   const error = el("p", { class: "card-error", role: "alert", hidden: true });
 
   // Sliders and the mask choice: always per card.

@@ -20,7 +20,6 @@ import { gridLayout, WINDOW_FROM } from "../grid_window.js";
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { cutFromSorted } from "../pipeline/clip.js";
 import { clipPool, eachClipped, poolNote, pooledClip } from "../pipeline/normalize.js";
-import { batchLines, compactScores } from "../pipeline/scores.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
 import { GridTable } from "./grid_table.js";
@@ -61,7 +60,8 @@ const FIRST_ROWS_MS = 1500;
  * table shows) and class `grid-windowed` when windowed; a painted row `data-loaded="1"`. */
 class GridView {
   /**
-   * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
+   * @param {{api:object, cache:object, strengths:object, palette:object, scoreCatalog:object}} app
+   *   the dashboard's services.
    * @param {string} run @param {string} tag
    * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void,
    *   tagPool:import("../pipeline/normalize.js").TagPool}} host the card; the grid holds
@@ -396,7 +396,7 @@ class GridView {
   _showScores(cells, group) {
     for (const cell of cells) {
       if (!cell.mask || !cell.score) continue;
-      const { chunks, title } = compactScores(group.scores[cell.mask]);
+      const { chunks, title } = this._app.scoreCatalog.compact(group.scores[cell.mask]);
       setChunks(cell.score, chunks);
       cell.score.title = title;
       cell.score.hidden = chunks.length === 0;
@@ -431,7 +431,7 @@ class GridView {
   _fillBatchScores(i, means) {
     for (const [name, element] of this._batchScores[i] ?? []) {
       if (!element.hidden) continue;
-      const lines = batchLines(means[name]);
+      const lines = this._app.scoreCatalog.batchLines(means[name]);
       element.replaceChildren(
         el("div", { class: "grid-batch-label", text: "batch mean" }),
         ...lines.map((line) => {

@@ -90,7 +90,7 @@ class OverlayCanvas {
  * Side by side: the image and each mask coloured alone, as captioned panels.
  * @param {ImageBitmap} image
  * @param {{name:string, mask:object, params:object, scores?:{chunks:string[], title:string}}[]} masks
- *   each mask with its colouring, and its scores' compact caption (pipeline/scores.js compactScores).
+ *   each mask with its colouring, and its scores' compact caption (pipeline/scores.js ScoreCatalog.compact).
  * @returns {HTMLElement[]}
  */
 function sideBySidePanels(image, masks) {

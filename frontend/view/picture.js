@@ -7,7 +7,6 @@
 import { downloadName } from "../pipeline/format.js";
 import { poolNote } from "../pipeline/normalize.js";
 import { pixelAt, readoutText } from "../pipeline/readout.js";
-import { compactScores } from "../pipeline/scores.js";
 import { TIMINGS, measure } from "../timing.js";
 import { drawColorbar } from "./colorbar.js";
 import { el } from "./dom.js";
@@ -21,12 +20,14 @@ const HOVER_HINT = "Hover the image to read mask values";
 class CardPicture {
   /**
    * @param {import("../pipeline/colormap.js").Palette} palette
+   * @param {import("../pipeline/scores.js").ScoreCatalog} catalog the known scores.
    * @param {import("../card_data.js").CardData} data the card's data.
    * @param {{root:HTMLElement, figure:HTMLElement, view:import("./overlay.js").OverlayCanvas,
    *   panels:HTMLElement, compositeWrap:HTMLElement, bar:HTMLElement, readout:HTMLElement}} els
    */
-  constructor(palette, data, els) {
+  constructor(palette, catalog, data, els) {
     this._palette = palette;
+    this._catalog = catalog;
     this._data = data;
     this._els = els;
     this._recolorKey = null;
@@ -105,7 +106,7 @@ class CardPicture {
         name: m.name,
         mask: d.masks.get(m.name),
         params: this._colouring(m.name, s, d.clipValue(m.name, s)),
-        scores: compactScores(d.shown.scores?.[m.name]),
+        scores: this._catalog.compact(d.shown.scores?.[m.name]),
       }));
     this._els.panels.replaceChildren(...sideBySidePanels(d.image.bitmap, masks));
     this._els.compositeWrap.querySelector("figcaption")?.remove();

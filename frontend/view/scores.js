@@ -1,9 +1,10 @@
 // A mask's scores beside it in a card's single view: one text line per score
-// of the shown image, and a "Faithfulness curves" details panel with its
-// deletion / insertion curves (inline SVG, each random twin dashed, axes and a
-// legend). Every name goes in through textContent, never as markup.
+// of the shown image (faithfulness, localisation, ROAD; pipeline/scores.js),
+// and a "Faithfulness curves" details panel with its deletion / insertion /
+// ROAD curves (inline SVG, each random twin dashed, axes and a legend). Every
+// name goes in through textContent, never as markup.
 
-import { chartRange, curveLegend, curvePairs, polylinePoints, scoreLines } from "../pipeline/scores.js";
+import { chartRange, curveLegend, polylinePoints } from "../pipeline/scores.js";
 import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -14,8 +15,8 @@ const LEFT = 36;
 const TOP = 6;
 const BOTTOM = 32;
 const LEGEND = 138;
-/** A colour per curve kind; other curves take the rest in turn. */
-const KIND_COLOURS = { deletion: "#d6604d", insertion: "#4393c3" };
+/** A colour per known curve; other curves take the rest in turn. */
+const KIND_COLOURS = { deletion: "#d6604d", insertion: "#4393c3", road_morf: "#e08214", road_lerf: "#1b7837" };
 const OTHER_COLOURS = ["#5aae61", "#9970ab", "#bf812d", "#35978f"];
 
 function svg(tag, attrs = {}) {
@@ -48,9 +49,11 @@ class ScoresPanel {
   /**
    * @param {{scoreCurves:boolean, setScoreCurves:(open:boolean) => void}} state
    *   remembers whether the curves are open (state.js DisplayState).
+   * @param {import("../pipeline/scores.js").ScoreCatalog} catalog the known scores.
    */
-  constructor(state) {
+  constructor(state, catalog) {
     this._state = state;
+    this._catalog = catalog;
     this.root = el("div", { class: "card-scores", hidden: true });
     this._lines = el("ul", { class: "score-lines" });
     this._details = el("details", { class: "score-curves" });
@@ -66,8 +69,8 @@ class ScoresPanel {
    * @param {string|null} mask @param {Object<string, number|number[]>|undefined} scores
    */
   show(mask, scores) {
-    const lines = scoreLines(scores);
-    const pairs = curvePairs(scores);
+    const lines = this._catalog.lines(scores);
+    const pairs = this._catalog.curvePairs(scores);
     this.root.hidden = lines.length === 0 && pairs.length === 0;
     this.root.dataset.mask = mask ?? "";
     this._lines.setAttribute("aria-label", `Scores of ${mask ?? "the mask"}`);
@@ -82,7 +85,7 @@ class ScoresPanel {
  * An SVG chart of curves over the fraction of pixels (0 to 1), each with its
  * random twin dashed, axes and a legend. Each polyline carries `data-curve`
  * (its name, or name + "_random").
- * @param {{name: string, curve: number[], random: number[]|null, auc: number|null, randomAuc: number|null}[]} pairs
+ * @param {import("../pipeline/scores.js").CurvePair[]} pairs
  * @returns {SVGSVGElement}
  */
 function curveChart(pairs) {
