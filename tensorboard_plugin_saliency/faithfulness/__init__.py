@@ -6,6 +6,9 @@
 - `randomization_check` (`randomization`): the masks after re-initialising the
   model's layers from the top, and their rank correlation with the trained model's
   (Adebayo et al. 2018).
+- `localisation` (`localisation`): whether a mask's weight lies on the explained
+  class's region (pointing game, relevance mass and rank, attribution localisation,
+  top-k intersection, mass ratio: Quantus's definitions), beside a random map's.
 - `logged`: the scores `SaliencyCallback(faithfulness=...)` stores with the masks.
 
 The curves run on either framework's model adapter and import neither framework
@@ -19,6 +22,7 @@ from tensorboard_plugin_saliency.faithfulness.curves import (
     insertion,
     pixel_ranks,
 )
+from tensorboard_plugin_saliency.faithfulness.localisation import localisation
 
 _RANDOMIZATION = ("Randomization", "randomization_check", "spearman")
 
@@ -36,6 +40,7 @@ __all__ = [
     "Randomization",
     "deletion",
     "insertion",
+    "localisation",
     "pixel_ranks",
     "randomization_check",
     "spearman",
