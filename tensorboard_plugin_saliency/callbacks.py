@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tensorboard_plugin_saliency import logging_flow, summary, validate
+from tensorboard_plugin_saliency import regions as regions_lib
 from tensorboard_plugin_saliency.faithfulness import logged
 from tensorboard_plugin_saliency.methods import checks, table
 from tensorboard_plugin_saliency.methods.keras_model import KerasModel
@@ -48,6 +49,13 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         Scalars tab. Cost: `steps + 1` forward passes per image, mask and kind,
         plus one random baseline per kind.
       labels: the older spelling of `class_names` (a DeprecationWarning).
+      regions: the images' ground truth, a `regions.Regions` (binary masks or label
+        maps `[N, H, W]`, boxes with classes): stored with the images and outlined
+        by the dashboard. Each mask then gets the localisation scores (pointing
+        game, relevance mass and rank, ...; `faithfulness.localisation`) against its
+        image's region of the explained class, their means written as scalars
+        `<tag>/localisation/<method>/<score>`; `faithfulness={"localisation": {...}}`
+        sets their parameters.
 
     Each logged step stores every method's parameters as provenance
     (`methods.method_params`), with what the method resolved from the model:
@@ -92,6 +100,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         batch_size=table.DEFAULT_BATCH_SIZE,
         faithfulness=None,
         labels=None,
+        regions=None,
     ):
         """`labels=` is the older spelling of `class_names=` (a DeprecationWarning)."""
         super().__init__()
@@ -110,7 +119,9 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
         for name, params in self._methods.items():
             if not isinstance(params, dict):
                 raise TypeError("methods[%r]: expected a dict of parameters" % name)
-        self._faithfulness = logged.settings(faithfulness)
+        self._faithfulness = logged.settings(faithfulness, regions=regions is not None)
+        regions_lib.prepare_regions(regions, n, self._images.shape[1:3])  # checked now
+        self._regions = regions
         self._every = every_n_epochs
         self._tag = tag
         self._class_names = None if class_names is None else [str(c) for c in class_names]
@@ -161,6 +172,7 @@ class SaliencyCallback(tf.keras.callbacks.Callback):
             faithfulness=self._faithfulness,
             captions=self._captions,
             class_names=self._class_names,
+            regions=regions_lib.select(self._regions, slice(0, len(images))),
         )
         if self._writer is None:
             self._writer = summary.SaliencyWriter(self._log_dir)

@@ -3,8 +3,9 @@
 Each image holds one shape (circle, square or triangle: the class) at a random place on
 textured clutter, so where the evidence lies is known exactly: `ShapesDataset.masks`
 marks the object's pixels. The demo trains a small CNN with `SaliencyCallback` (or,
-with `model="vit"`, the small vision transformer of `demo_vit`), then serves
-TensorBoard.
+with `model="vit"`, the small vision transformer of `demo_vit`), logging the shown
+images' objects as their regions (outlined on the dashboard, with each mask's
+localisation scores against them), then serves TensorBoard.
 """
 
 import dataclasses
@@ -154,6 +155,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2, model="
     import tensorflow as tf
 
     from tensorboard_plugin_saliency.callbacks import SaliencyCallback
+    from tensorboard_plugin_saliency.regions import Regions
 
     methods = model_methods(model)
     directory = run_directory(logdir, model)
@@ -176,6 +178,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=2, model="
         class_names=CLASS_NAMES,
         tag="validation/shapes",
         faithfulness=("deletion", "insertion"),
+        regions=Regions(masks=valid.masks[:shown]),
     )
     net.fit(
         data.images,

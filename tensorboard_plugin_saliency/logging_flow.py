@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 
 from tensorboard_plugin_saliency import captions as captions_lib
+from tensorboard_plugin_saliency import regions as regions_lib
+from tensorboard_plugin_saliency import scores as scores_lib
 from tensorboard_plugin_saliency.faithfulness import logged
 from tensorboard_plugin_saliency.methods import checks, registry, table
 
@@ -64,6 +66,8 @@ class Explained:
     classes `true`, `loss` (cross-entropy) and `correct`."""
     class_names: list | None = None
     """The names of the class indices in `fields` (None unless they name every class)."""
+    regions: object = None
+    """The images' ground truth as the writers take it (`regions.Regions`), or None."""
 
 
 def explain(
@@ -76,6 +80,7 @@ def explain(
     captions=None,
     class_names=None,
     others=None,
+    regions=None,
 ):
     """Explains `images` with `methods`, scores and captions them.
 
@@ -90,13 +95,17 @@ def explain(
       class_names: names of the classes, by index, for the captions.
       others: `{name: explain}` of masks the framework computes itself (a Captum
         `Attribution`): `explain(images, classes) -> (mask, provenance)`.
+      regions: the images' ground truth (`regions.Regions`, at the model inputs'
+        size), or None. With regions, `faithfulness` holds "localisation": each
+        mask is scored against its image's region of the explained class.
 
     Returns:
       `Explained`.
     """
     with model.running():
         pixels = model.images(images)
-        n = int(pixels.shape[0])
+        n, size = int(pixels.shape[0]), tuple(int(d) for d in pixels.shape[1:3])
+        prepared_regions = regions_lib.prepare_regions(regions, n, size)
         probabilities = captions_lib.probabilities(model.ops.numpy(model.class_scores(pixels)))
         if true_classes is None:
             explained = probabilities.argmax(axis=1)
@@ -120,7 +129,13 @@ def explain(
             mask, provenance[name] = explain(images, explained)
             masks[name] = model.channels_last(mask) if np.ndim(mask) == 4 else mask
         scores = logged.mask_scores(
-            model, images, masks, explained, faithfulness or {}, targets=targets
+            model,
+            images,
+            masks,
+            explained,
+            faithfulness or {},
+            targets=targets,
+            regions=regions_lib.regions_of(prepared_regions, explained, size),
         )
     if captions is None:
         captions = captions_lib.captions(
@@ -134,6 +149,7 @@ def explain(
         captions=list(captions)[:n],
         fields=outcome_fields(probabilities, None if true_classes is None else explained),
         class_names=_naming_all(class_names, probabilities.shape[1]),
+        regions=regions,
     )
 
 
@@ -180,7 +196,7 @@ def write(
     parts=None,
 ):
     """Writes an `Explained` batch as one saliency summary at `step`, and each score's
-    batch mean as a scalar `<tag>/faithfulness/<mask>/<score>`; flushes. With `part`,
+    batch mean as a scalar `<tag>/<group>/<mask>/<score>` (`write_means`); flushes. With `part`,
     the batch is that part of the step (`SaliencyWriter.add`'s `part` and `parts`),
     and no scalar is written: the means are the whole step's (`write_means`).
 
@@ -202,20 +218,23 @@ def write(
         ids=None if ids is None else list(ids)[: len(explained.display)],
         part=part,
         parts=parts,
+        regions=explained.regions,
     )
     if part is None:
-        means = {
-            name: {s: float(np.mean(v)) for s, v in named.items() if s.endswith("_auc")}
-            for name, named in explained.scores.items()
-        }
-        write_means(writer, means, step, tag=tag)
+        stored = scores_lib.prepare_scores(
+            explained.scores, list(explained.masks), len(explained.display)
+        )
+        write_means(writer, scores_lib.means(stored), step, tag=tag)
     writer.flush()
 
 
 def write_means(writer, means, step, *, tag="saliency"):
-    """Writes each AUC of `means` (`{mask: {score: mean}}`) as a scalar
-    `<tag>/faithfulness/<mask>/<score>` at `step`."""
+    """Writes each score of `means` (`{mask: {score: mean}}`) that the dashboard knows
+    as a scalar `<tag>/<group>/<mask>/<score>` at `step`, where the group is
+    "faithfulness" (deletion, insertion, ROAD) or "localisation"
+    (`scores.GROUPS`), so that TensorBoard's Scalars dashboard plots it over training."""
     for name, named in means.items():
         for score, value in named.items():
-            if score.endswith("_auc"):
-                writer.add_scalar("%s/faithfulness/%s/%s" % (tag, name, score), value, step)
+            group = scores_lib.GROUPS.get(score)
+            if group is not None:
+                writer.add_scalar("%s/%s/%s/%s" % (tag, group, name, score), value, step)

@@ -235,3 +235,22 @@ def region_of(region, class_index, size):
 def regions_of(prepared, classes, size):
     """bool `[N, H, W]`: each image's region of its class in `classes` (`region_of`)."""
     return np.stack([region_of(r, c, size) for r, c in zip(prepared, classes)])
+
+
+def select(regions, rows):
+    """The `Regions` of the images `rows` (a slice) of `regions` (None stays None).
+
+    Args:
+      regions: None, a `Regions`, or a dict of its fields.
+      rows: a `slice` of the batch's images.
+    """
+    if regions is None:
+        return None
+    if isinstance(regions, Mapping):
+        regions = Regions(**regions)
+    return Regions(
+        **{
+            f.name: None if getattr(regions, f.name) is None else getattr(regions, f.name)[rows]
+            for f in dataclasses.fields(Regions)
+        }
+    )

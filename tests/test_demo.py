@@ -94,6 +94,26 @@ def test_callback_logged_every_epoch(trained):
     assert all(" · pred: " in label for label in last.labels)
 
 
+def test_demo_logs_the_objects_as_regions_and_localisation_rises(trained):
+    """The shown images' objects are their regions; IG's and Grad-CAM's localisation
+    (mass ratio and relevance rank, means over the 8 images) rises from the first
+    epoch to the last, and beats the random map's at the last."""
+    logdir, _, valid = trained
+    records = reader.read_saliency(logdir)
+    first, last = records[0], records[-1]
+    shown = len(last.images)
+    for row, region in enumerate(last.regions):
+        assert region.kind == "binary" and np.array_equal(region.mask == 1, valid.masks[row])
+    for method in ("integrated_gradients", "grad_cam"):
+        for score in ("mass_ratio", "relevance_rank"):
+            early = np.mean(first.scores[method][score])
+            late = np.mean(last.scores[method][score])
+            chance = np.mean(last.scores[method][score + "_random"])
+            print(method, score, "epoch 1 %.3f, epoch 8 %.3f, random %.3f" % (early, late, chance))
+            assert late > early and late > chance, (method, score, early, late, chance)
+    assert len(last.scores["grad_cam"]["pointing_game"]) == shown
+
+
 @pytest.mark.parametrize("load_fast", ["false", "true"])
 def test_demo_logs_in_the_dashboard(trained, tmp_path, load_fast):
     """The demo's grid, a cell alone, its filmstrip and a second step beside the

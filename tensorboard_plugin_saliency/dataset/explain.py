@@ -88,6 +88,7 @@ def explain_dataset(
     engine="local",
     progress=True,
     ray_options=None,
+    regions=None,
 ):
     """Explains every image of `data` with `methods` and writes them as one step of
     `tag` in `logdir`, in parts of `part_size` images; resumes a step begun before.
@@ -118,6 +119,10 @@ def explain_dataset(
       ray_options: the Ray engine's settings (`ray_engine.RayOptions` or a dict of
         them: `concurrency`, `num_cpus`, `num_gpus`, `address`, `max_task_retries`,
         `runtime_env`).
+      regions: the ground truth of every image, in the data's order (a
+        `regions.Regions`; data read by range only: arrays, map-style datasets,
+        image folders): stored with the images, outlined by the dashboard, and each
+        mask scored for localisation against them (means written as scalars).
 
     Returns:
       `DatasetSummary` of the step (its `str` is a line: images, accuracy, time).
@@ -149,7 +154,7 @@ def explain_dataset(
             "methods[%r]: a dataset job takes the methods' names and parameters, not "
             "objects" % others[0]
         )
-    chosen_faithfulness = logged.settings(faithfulness)
+    chosen_faithfulness = logged.settings(faithfulness, regions=regions is not None)
     started = time.perf_counter()
     if engine == "ray" or _is_ray_dataset(data):
         from tensorboard_plugin_saliency.dataset import ray_engine
@@ -166,12 +171,19 @@ def explain_dataset(
             batch_size=batch_size,
             part_size=part_size,
             preprocess=dict(size=size, scale=scale, mean=mean, std=std),
+            regions=regions,
             progress=progress,
             options=ray_options,
         )
     loaded = models.load(model)
     source = sources.source_of(
-        data, layout=models.layout(loaded), size=size, scale=scale, mean=mean, std=std
+        data,
+        layout=models.layout(loaded),
+        size=size,
+        scale=scale,
+        mean=mean,
+        std=std,
+        regions=regions,
     )
     job = make_job(logdir, tag, step, chosen, chosen_faithfulness, class_names, source, part_size)
     done = job_lib.written(job)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from tensorboard_plugin_saliency import logging_flow, storage, summary, validate
+from tensorboard_plugin_saliency import scores as scores_lib
 from tensorboard_plugin_saliency.format import parts as parts_lib
 from tensorboard_plugin_saliency.methods import frameworks
 
@@ -107,6 +108,7 @@ class PartWorker:
             true_classes=labels,
             faithfulness=self.job.faithfulness or None,
             class_names=self.job.class_names,
+            regions=batch.regions,
         )
 
     def write(self, index, batch, explained):
@@ -177,7 +179,7 @@ def step_totals(job):
         tally.add(Tally.of({"correct": [f.get("correct") for f in fields]}, len(fields)))
         for mask, named in part.scores.items():
             for score, values in named.items():
-                if score.endswith("_auc"):
+                if score in scores_lib.GROUPS:
                     numbers = [v for v in values if v is not None]
                     total = sums.setdefault(mask, {}).setdefault(score, [0.0, 0])
                     total[0] += math.fsum(numbers)

@@ -155,6 +155,7 @@ def explain(
     preprocess,
     progress,
     options,
+    regions=None,
 ):
     """`explain_dataset` on Ray (its arguments checked, `methods` and `faithfulness`
     as settings); returns the `explain.DatasetSummary`.
@@ -168,12 +169,25 @@ def explain(
     options = RayOptions.of(options)
     ray = _import_ray()
     if isinstance(data, ray.data.Dataset):
+        if regions is not None:
+            raise ValueError(
+                "regions: a ray.data.Dataset's rows cannot be matched with regions; give "
+                "the data as an array, a map-style dataset or an image folder"
+            )
         plan = _dataset_plan(
             data, logdir, tag, step, methods, faithfulness, class_names, part_size, preprocess
         )
     else:
         plan = _ranged_plan(
-            data, logdir, tag, step, methods, faithfulness, class_names, part_size, preprocess
+            data,
+            logdir,
+            tag,
+            step,
+            methods,
+            faithfulness,
+            class_names,
+            part_size,
+            {**preprocess, "regions": regions},
         )
     bar = progress_lib.Progress(plan.total, progress)
     tally = job_lib.Tally()

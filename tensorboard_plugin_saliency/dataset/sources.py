@@ -12,6 +12,7 @@ by the module that made it, already imported by the caller.
 """
 
 import abc
+import copy
 import dataclasses
 import itertools
 import os
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from tensorboard_plugin_saliency import regions as regions_lib
 from tensorboard_plugin_saliency.dataset import folder as folder_lib
 
 
@@ -33,6 +35,8 @@ class Batch:
     """Each image's true class `[N]`, or None when the data has none."""
     ids: list
     """Each image's id: its path in an image folder, else its position in the data."""
+    regions: object = None
+    """The images' ground truth (`regions.Regions`), or None."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +72,18 @@ class Source(abc.ABC):
 
 
 class _Ranged(Source):
-    """A source that reads any range of its images: `read(start, stop) -> Batch`."""
+    """A source that reads any range of its images: `read(start, stop) -> Batch`.
+    Its `regions` (a `regions.Regions` for every image, or None) go with each batch."""
+
+    regions = None
+
+    def _regioned(self, batch, start, stop):
+        """`batch` (images `start` to `stop`) with their regions."""
+        if self.regions is None:
+            return batch
+        return dataclasses.replace(
+            batch, regions=regions_lib.select(self.regions, slice(start, stop))
+        )
 
     def chunks(self, part_size):
         for index, start in enumerate(range(0, len(self), part_size)):
@@ -93,7 +108,8 @@ class ArraySource(_Ranged):
 
     def read(self, start, stop):
         labels = None if self.labels is None else self.labels[start:stop]
-        return Batch(np.asarray(self.images[start:stop]), labels, _positions(start, stop))
+        batch = Batch(np.asarray(self.images[start:stop]), labels, _positions(start, stop))
+        return self._regioned(batch, start, stop)
 
 
 class ItemSource(_Ranged):
@@ -107,7 +123,8 @@ class ItemSource(_Ranged):
         return len(self.dataset)
 
     def read(self, start, stop):
-        return _stacked([self.dataset[i] for i in range(start, stop)], start)
+        batch = _stacked([self.dataset[i] for i in range(start, stop)], start)
+        return self._regioned(batch, start, stop)
 
 
 class StreamSource(Source):
@@ -159,8 +176,8 @@ class StreamSource(Source):
             start += len(batch.images)
 
 
-def source_of(data, *, layout, size=None, scale=None, mean=None, std=None):
-    """The `Source` of `data`.
+def source_of(data, *, layout, size=None, scale=None, mean=None, std=None, regions=None):
+    """The `Source` of `data`, with `regions` for its images.
 
     Args:
       data: an array `[N, ...]` or `(images, classes)`; a `tf.data.Dataset`; a PyTorch
@@ -170,7 +187,33 @@ def source_of(data, *, layout, size=None, scale=None, mean=None, std=None):
       layout: "channels_last" (Keras) or "channels_first" (PyTorch): an image folder's
         images are read so.
       size, scale, mean, std: an image folder's preprocessing (`folder.Preprocess`).
+      regions: a `regions.Regions` of every image, in the data's order, or None;
+        only data read by range (arrays, map-style datasets, image folders) takes it.
     """
+    source = _source_of(data, layout, size, scale, mean, std)
+    if regions is None:
+        return source
+    if not isinstance(source, _Ranged):
+        raise ValueError(
+            "regions: a stream's images cannot be matched with regions; give the data "
+            "as an array, a map-style dataset (len and [i]) or an image folder"
+        )
+    length = len(source)
+    for f in dataclasses.fields(regions_lib.Regions):
+        value = (
+            getattr(regions, f.name, None) if not isinstance(regions, dict) else regions.get(f.name)
+        )
+        if value is not None and len(value) != length:
+            raise ValueError(
+                "regions.%s: expected one entry per image of the data (%d), got %d"
+                % (f.name, length, len(value))
+            )
+    source = copy.copy(source)
+    source.regions = regions
+    return source
+
+
+def _source_of(data, layout, size, scale, mean, std):
     if isinstance(data, Source):
         return data
     if isinstance(data, (str, os.PathLike)):
@@ -224,7 +267,8 @@ class FolderSource(_Ranged):
         if self.layout == "channels_first":
             images = images.transpose(0, 3, 1, 2)
         labels = None if self.listing.labels is None else self.listing.labels[start:stop]
-        return Batch(np.ascontiguousarray(images), labels, self.listing.ids[start:stop])
+        batch = Batch(np.ascontiguousarray(images), labels, self.listing.ids[start:stop])
+        return self._regioned(batch, start, stop)
 
 
 def _tf_source(tf, dataset):

@@ -1,20 +1,33 @@
-"""The faithfulness scores logged with the masks: per mask, per image, and their means.
+"""The faithfulness and localisation scores logged with the masks: per mask, per
+image, and their means.
 
 `mask_scores` turns each mask of a logged batch into the scores a saliency summary
 stores (`scores.prepare_scores`): for each curve kind, the AUC, its random baseline
-and both curves, under the names the dashboard knows (`scores.DIRECTIONS`).
+and both curves; with regions, the localisation scores and theirs; under the names
+the dashboard knows (`scores.DIRECTIONS`).
 """
 
+import numpy as np
+
 from tensorboard_plugin_saliency.faithfulness import curves
+from tensorboard_plugin_saliency.faithfulness.localisation import localisation
 
-KINDS = {"deletion": curves.deletion, "insertion": curves.insertion}
-"""The curves the callback can log, by name."""
+KINDS = {
+    "deletion": curves.deletion,
+    "insertion": curves.insertion,
+    "localisation": localisation,
+}
+"""The scores the callbacks can log, by name. "localisation" needs regions, and is
+logged whenever regions are given."""
+
+LOCALISATION = "localisation"
 
 
-def settings(faithfulness):
-    """`{kind: params}` from a tuple of kind names or a dict `{kind: params}`."""
+def settings(faithfulness, regions=False):
+    """`{kind: params}` from a tuple of kind names or a dict `{kind: params}`; with
+    `regions` (the images carry ground truth), "localisation" is added if absent."""
     if faithfulness is None:
-        return {}
+        faithfulness = ()
     if isinstance(faithfulness, str):
         faithfulness = (faithfulness,)
     if isinstance(faithfulness, dict):
@@ -26,10 +39,17 @@ def settings(faithfulness):
             raise ValueError(f"faithfulness: {kind!r} is not one of {', '.join(sorted(KINDS))}")
         if not isinstance(params, dict):
             raise TypeError(f"faithfulness[{kind!r}]: expected a dict of parameters")
+    if LOCALISATION in chosen and not regions:
+        raise ValueError(
+            "faithfulness: 'localisation' scores masks against ground-truth regions; "
+            "pass regions= (a regions.Regions with masks, label maps or boxes)"
+        )
+    if regions:
+        chosen.setdefault(LOCALISATION, {})
     return chosen
 
 
-def mask_scores(model, images, masks, classes, chosen, *, targets=None):
+def mask_scores(model, images, masks, classes, chosen, *, targets=None, regions=None):
     """`{mask name: {score name: array}}` for every mask in `masks`.
 
     Args:
@@ -39,6 +59,8 @@ def mask_scores(model, images, masks, classes, chosen, *, targets=None):
       classes: each image's explained class `[N]`.
       chosen: `{kind: params}` (see `settings`).
       targets: `{mask name: (target, output)}` for masks that explain another score.
+      regions: bool `[N, H, W]`: each image's region of its explained class (for
+        "localisation"); an image without one gets None for those scores.
 
     The random baseline does not depend on the mask: it is computed once per kind
     (and target) and stored with every mask.
@@ -47,6 +69,9 @@ def mask_scores(model, images, masks, classes, chosen, *, targets=None):
     out = {name: {} for name in masks}
     batches = {}
     for kind, params in chosen.items():
+        if kind == LOCALISATION:
+            _localisation(out, masks, regions, params)
+            continue
         baselines = {}
         for name, mask in masks.items():
             target, output = targets.get(name, (None, None))
@@ -73,3 +98,14 @@ def mask_scores(model, images, masks, classes, chosen, *, targets=None):
                 }
             )
     return out
+
+
+def _localisation(out, masks, regions, params):
+    """Adds each mask's localisation scores (None where an image has no region)."""
+    baseline = None
+    for name, mask in masks.items():
+        scores = localisation(mask, regions, **{**params, "random_baseline": baseline is None})
+        if baseline is None:
+            baseline = {s: v for s, v in scores.items() if s.endswith("_random")}
+        for score, values in {**scores, **baseline}.items():
+            out[name][score] = [None if np.isnan(v) else float(v) for v in values]

@@ -36,7 +36,8 @@ class SaliencyCallback(Callback):
       class_names: names of the classes, by index, for the captions.
       captions: one caption per image, in place of "true: cat · pred: dog 0.87".
       log_dir: write here; default: through the trainer's `TensorBoardLogger`.
-      batch_size, max_outputs, faithfulness: as for `log_attributions`.
+      batch_size, max_outputs, faithfulness, regions: as for `log_attributions`
+        (regions: the images' ground truth, outlined and scored for localisation).
 
     The step is the trainer's `global_step`, so the masks line up with Lightning's
     own scalars. Under DDP only global rank zero computes and writes; the attributions
@@ -70,11 +71,13 @@ class SaliencyCallback(Callback):
         batch_size=table.DEFAULT_BATCH_SIZE,
         max_outputs=None,
         faithfulness=None,
+        regions=None,
     ):
         super().__init__()
         self._methods = table.settings(methods)
         attributions.split(self._methods)
-        self._faithfulness = logged.settings(faithfulness)
+        self._faithfulness = logged.settings(faithfulness, regions=regions is not None)
+        self._regions = regions
         self._captions = captions
         self._every = validate.integer("every_n_epochs", every_n_epochs, minimum=1)
         validate.integer("batch_size", batch_size, minimum=1)
@@ -118,6 +121,7 @@ class SaliencyCallback(Callback):
             max_outputs=self._max_outputs,
             faithfulness=self._faithfulness,
             ids=logging_flow.positional_ids(len(self._images)),
+            regions=self._regions,
         )
 
     def _target(self, trainer):

@@ -4,6 +4,7 @@ writes it as a saliency summary, through the logging flow the Keras callback use
 import os
 
 from tensorboard_plugin_saliency import logging_flow, summary, validate
+from tensorboard_plugin_saliency import regions as regions_lib
 from tensorboard_plugin_saliency.faithfulness import logged
 from tensorboard_plugin_saliency.methods import table
 from tensorboard_plugin_saliency.torch import attributions
@@ -29,6 +30,7 @@ def log_attributions(
     faithfulness=None,
     labels=None,
     ids=None,
+    regions=None,
 ):
     """Computes each method's attributions of `images` and writes one saliency summary.
 
@@ -56,6 +58,11 @@ def log_attributions(
       labels: the older spelling of `captions` (a DeprecationWarning).
       ids: one distinct id per image (text), the same for the same image at every
         step, so that the grid lines steps up by them; None: ids made per call.
+      regions: the images' ground truth, a `regions.Regions` (binary masks or label
+        maps `[N, H, W]`, boxes with classes): stored with the images and outlined
+        by the dashboard; each mask gets the localisation scores against its image's
+        region of the explained class, and their means are written as scalars
+        `<tag>/localisation/<method>/<score>`.
 
     The model runs in `eval()` mode and goes back to its mode afterwards; gradients
     are taken with respect to the inputs only, so the parameters' `.grad` stay as they
@@ -83,7 +90,7 @@ def log_attributions(
     captions = logging_flow.renamed("labels", "captions", labels, captions, "log_attributions")
     chosen = table.settings(methods)
     chosen, others = attributions.split(chosen)
-    chosen_faithfulness = logged.settings(faithfulness)
+    chosen_faithfulness = logged.settings(faithfulness, regions=regions is not None)
     if max_outputs is not None:
         validate.integer("max_outputs", max_outputs, minimum=1)
     adapter = TorchModel(model, batch_size)
@@ -91,6 +98,7 @@ def log_attributions(
     if images.ndim != 4:
         raise ValueError(f"images: expected shape [N, C, H, W], got shape {images.shape}")
     images = images[:max_outputs]
+    regions = regions_lib.select(regions, slice(0, len(images)))
     if targets is not None:
         targets = attributions.numpy(targets).reshape(-1)[: len(images)]
     explained = logging_flow.explain(
@@ -102,6 +110,7 @@ def log_attributions(
         captions=captions,
         class_names=class_names,
         others={name: attributions.explainer(a, adapter) for name, a in others.items()},
+        regions=regions,
     )
     saliency_writer, owned = _writer(writer)
     try:
