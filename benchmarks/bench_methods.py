@@ -148,6 +148,64 @@ def segment_all(images):
     return segments, seconds
 
 
+def localisation_rows(model, images, targets, repeats):
+    """Rows: the localisation scores (`faithfulness.localisation`, the pointing game
+    with a 4-pixel tolerance, the random baseline once) of 4 masks of the batch,
+    against a box per image, / the time those masks take: the Keras callback's
+    default methods (SmoothGrad and IG with 25 samples / steps, as above) and
+    Grad-CAM (the target), then the same scores / 4 single-pass masks (info)."""
+    rng = np.random.default_rng(1)
+    regions = np.zeros((BATCH, SIZE, SIZE), bool)
+    for region in regions:
+        y, x = rng.integers(0, SIZE // 2, 2)
+        region[y : y + rng.integers(8, SIZE // 2), x : x + rng.integers(8, SIZE // 2)] = True
+    rows = []
+    for sets, target in [
+        (
+            [
+                ("gradients", {}),
+                ("smoothgrad", {"nsamples": 25, "seed": 0}),
+                ("integrated_gradients", {"steps": 25}),
+                ("grad_cam", {}),
+            ],
+            0.05,
+        ),
+        (
+            [
+                ("gradients", {}),
+                ("gradient_x_input", {}),
+                ("grad_cam", {}),
+                ("guided_backprop", {}),
+            ],
+            None,
+        ),
+    ]:
+
+        def compute(sets=sets):
+            return [
+                METHODS[name](model, images, targets, batch_size=BATCH_SIZE, **params)
+                for name, params in sets
+            ]
+
+        masks = compute()
+
+        def score(masks=masks):
+            for i, mask in enumerate(masks):
+                faithfulness.localisation(mask, regions, tolerance=4, random_baseline=i == 0)
+
+        _, ratio = compare(score, compute, repeats)
+        names = ", ".join(name for name, _ in sets)
+        rows.append(
+            (
+                f"localisation scores of {BATCH} images x 4 masks / computing them ({names})",
+                ratio,
+                target,
+                "info" if target is None else "pass" if ratio <= target else "FAIL",
+            )
+        )
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -250,6 +308,8 @@ def main():
         curves_ratio,
         1.3,
     )
+
+    rows.extend(localisation_rows(model, images, targets, repeats))
 
     _, path_ratio = compare(
         functools.partial(
