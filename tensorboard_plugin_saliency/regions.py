@@ -59,7 +59,18 @@ class Regions:
 
 @dataclasses.dataclass(frozen=True)
 class ImageRegion:
-    """The checked regions of one image."""
+    """The checked regions of one image, as stored (and as `read_saliency` returns
+    them, one per image in `SaliencyRecord.regions`).
+
+    Example:
+      ```python
+      from tensorboard_plugin_saliency import reader, regions
+
+      record = reader.read_saliency("logs", tag="saliency")[-1]
+      region = record.regions[0]  # an ImageRegion, or None
+      inside = regions.region_of(region, record.fields[0]["true"], record.images.shape[1:3])
+      ```
+    """
 
     kind: str
     """"binary" or "labels" (see `KINDS`); "binary" for boxes alone."""
@@ -79,6 +90,16 @@ def prepare_regions(regions, n, size):
 
     Raises:
       TypeError, ValueError: naming the entry that is not what is expected.
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.regions import prepare_regions
+
+      boxes = [[[2, 2, 6, 6]], None]  # image 0 has one box, image 1 none
+      prepared = prepare_regions({"boxes": boxes, "box_labels": [[1], None]}, 2, (8, 8))
+      assert prepared[1] is None and prepared[0].boxes == ((2, 2, 6, 6, 1),)
+      ```
     """
     if regions is None:
         return [None] * n
@@ -217,6 +238,17 @@ def region_of(region, class_index, size):
       region: an `ImageRegion`, or None (no regions: all False).
       class_index: the explained class.
       size: `(H, W)`, the image's size.
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.regions import prepare_regions, region_of
+
+      maps = np.full((1, 8, 8), -1)
+      maps[0, 2:4, 2:6] = 3  # class 3's pixels
+      (region,) = prepare_regions({"label_maps": maps}, 1, (8, 8))
+      assert region_of(region, 3, (8, 8)).sum() == 8
+      ```
     """
     out = np.zeros(size, bool)
     if region is None:
@@ -233,7 +265,13 @@ def region_of(region, class_index, size):
 
 
 def regions_of(prepared, classes, size):
-    """bool `[N, H, W]`: each image's region of its class in `classes` (`region_of`)."""
+    """bool `[N, H, W]`: each image's region of its class in `classes` (`region_of`).
+
+    Args:
+      prepared: one `ImageRegion` or None per image (`prepare_regions`).
+      classes: each image's explained class `[N]`.
+      size: `(H, W)`, the images' size.
+    """
     return np.stack([region_of(r, c, size) for r, c in zip(prepared, classes)])
 
 
@@ -243,6 +281,15 @@ def select(regions, rows):
     Args:
       regions: None, a `Regions`, or a dict of its fields.
       rows: a `slice` of the batch's images.
+
+    Example:
+      ```python
+      import numpy as np
+      from tensorboard_plugin_saliency.regions import Regions, select
+
+      everything = Regions(masks=np.zeros((100, 8, 8), bool))
+      first_ten = select(everything, slice(0, 10))
+      ```
     """
     if regions is None:
         return None
