@@ -10,6 +10,7 @@ import sys
 import urllib.parse
 
 import lightning.pytorch as pl
+import numpy as np
 import pytest
 from helpers import tb_process
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -94,6 +95,20 @@ def test_log_dir_instead_of_the_logger(tmp_path):
     own = tmp_path / "saliency"
     _fit(str(tmp_path / "tb"), 1, SaliencyCallback(x[:2], methods=("gradients",), log_dir=str(own)))
     assert [r.step for r in reader.read_saliency(str(own))] != []
+
+
+def test_regions_are_logged_and_scored(tmp_path):
+    x, y = data()
+    objects = np.zeros((2,) + tuple(x.shape[2:]), bool)
+    objects[:, : x.shape[2] // 2] = True
+    callback = SaliencyCallback(
+        x[:2], y[:2], methods=("gradients",), log_dir=str(tmp_path), regions={"masks": objects}
+    )
+    _fit(str(tmp_path / "tb"), 1, callback)
+    (record,) = reader.read_saliency(str(tmp_path))
+    assert [r.kind for r in record.regions] == ["binary", "binary"]
+    assert np.array_equal(record.regions[1].mask == 1, objects[1])
+    assert len(record.scores["gradients"]["relevance_rank"]) == 2
 
 
 @pytest.mark.parametrize("load_fast", ["false", "true"])
