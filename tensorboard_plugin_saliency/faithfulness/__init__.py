@@ -9,6 +9,9 @@
 - `localisation` (`localisation`): whether a mask's weight lies on the explained
   class's region (pointing game, relevance mass and rank, attribution localisation,
   top-k intersection, mass ratio: Quantus's definitions), beside a random map's.
+- `road` (`road`): ROAD, remove and debias (Rong et al. 2022): the model's score as
+  the mask's most or least relevant pixels are removed and filled by noisy linear
+  imputation, as pytorch-grad-cam defines it, beside a random order's.
 - `logged`: the scores `SaliencyCallback(faithfulness=...)` stores with the masks.
 
 The curves run on either framework's model adapter and import neither framework
@@ -23,6 +26,7 @@ from tensorboard_plugin_saliency.faithfulness.curves import (
     pixel_ranks,
 )
 from tensorboard_plugin_saliency.faithfulness.localisation import localisation
+from tensorboard_plugin_saliency.faithfulness.road import Road, road
 
 _RANDOMIZATION = ("Randomization", "randomization_check", "spearman")
 
@@ -38,10 +42,12 @@ def __getattr__(name):
 __all__ = [
     "Curves",
     "Randomization",
+    "Road",
     "deletion",
     "insertion",
     "localisation",
     "pixel_ranks",
     "randomization_check",
+    "road",
     "spearman",
 ]
