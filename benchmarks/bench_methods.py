@@ -206,6 +206,44 @@ def localisation_rows(model, images, targets, repeats):
     return rows
 
 
+def road_rows(model, images, targets, reference, repeats):
+    """Rows: ROAD (`faithfulness.road`, its defaults: 9 percentages, MoRF and LeRF,
+    the random baseline, noisy linear imputation) of the batch's Grad-CAM masks / the
+    forward passes it runs (the images as they are, then one per image, order and
+    percentage: 37 per image) alone, over inputs built in memory (the target); then
+    its imputation alone (its time less those passes' time), per imputed image (info)."""
+    from tensorboard_plugin_saliency.faithfulness.road import PERCENTAGES
+
+    mask = METHODS["grad_cam"](model, images, targets)
+    count = (1 + 4 * len(PERCENTAGES)) * BATCH
+    seconds, ratio = compare(
+        functools.partial(faithfulness.road, model, images, mask, targets, batch_size=BATCH_SIZE),
+        functools.partial(
+            reference,
+            tf.constant(np.resize(images, (count, SIZE, SIZE, 3))),
+            tf.constant(np.resize(targets, count)),
+            False,
+        ),
+        repeats,
+    )
+    target = 1.3
+    imputing = (seconds - seconds / ratio) / (count - BATCH)
+    return [
+        (
+            f"road(9 percentages, random baseline) / fwd over {count} inputs",
+            ratio,
+            target,
+            "pass" if ratio <= target else "FAIL",
+        ),
+        (
+            "  road's imputation (its time less the fwd), ms per imputed image",
+            imputing * 1e3,
+            None,
+            "info",
+        ),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -310,6 +348,7 @@ def main():
     )
 
     rows.extend(localisation_rows(model, images, targets, repeats))
+    rows.extend(road_rows(model, images, targets, reference, repeats))
 
     _, path_ratio = compare(
         functools.partial(
