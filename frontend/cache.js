@@ -1,9 +1,10 @@
-// Caches of the page: fetched blobs by URL (decoded images and masks), and
-// the sorted strength tables every clip and threshold is read from.
+// Caches of the page: fetched blobs by URL (decoded images, masks and region
+// masks), and the sorted strength tables every clip and threshold is read from.
 
 import { httpError } from "./api.js";
 import { sortedStrengths, strengthKey } from "./pipeline/clip.js";
 import { decodeMask, snapZero } from "./pipeline/decode.js";
+import { readRegion } from "./pipeline/regions.js";
 
 /**
  * Fetched blobs by URL (a URL names an immutable value). Images are kept as
@@ -78,6 +79,18 @@ class BlobCache {
       const { width, height, min, max } = info;
       return { values, width, height, min, max, bytes: values.length * 12 };
     });
+  }
+
+  /**
+   * The region of a /sample answer (its `region` entry), its mask decoded as
+   * masks are (pipeline/regions.js readRegion). A region whose mask cannot be
+   * fetched is drawn from its boxes alone: the picture does not depend on it.
+   * @param {object|null|undefined} json @returns {Promise<import("./pipeline/regions.js").Region|null>}
+   */
+  async region(json) {
+    if (!json || typeof json !== "object") return null;
+    const mask = json.mask ? await this.mask(json.mask).catch(() => null) : null;
+    return readRegion(json, mask);
   }
 }
 

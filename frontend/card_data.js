@@ -37,6 +37,10 @@ class CardData {
     this.shown = null;
     /** @type {object|null} its image (BlobCache entry). */
     this.image = null;
+    /** @type {import("./pipeline/regions.js").Region|null} its regions (the answer's `region`), or null. */
+    this.region = null;
+    /** @type {string[]|null} the names of class indices, from the step's table once the grid read it. */
+    this.classNames = null;
     /** @type {Map<string, object>} mask name -> BlobCache entry, of the shown sample. */
     this.masks = new Map();
     /** @type {{key:string, masks:import("./pipeline/normalize.js").PoolMask[]}|null}
@@ -161,10 +165,14 @@ class CardData {
         ? first
         : await this._api.sample(this.run, this.tag, step.step, this.sample);
     if (!this.current(token)) return false;
-    const image = await this._cache.image(data.image.url);
+    const [image, region] = await Promise.all([
+      this._cache.image(data.image.url),
+      this._cache.region(data.region).catch(() => null),
+    ]);
     if (!this.current(token)) return false;
     this.shown = data;
     this.image = image;
+    this.region = region;
     this.masks = new Map();
     return true;
   }

@@ -8,7 +8,7 @@ import { api as defaultApi } from "./api.js";
 import { BlobCache, StrengthCache } from "./cache.js";
 import { Palette } from "./pipeline/colormap.js";
 import { ScoreCatalog } from "./pipeline/scores.js";
-import { DisplayState, optionChoices, tagMatcher, visibleCards } from "./state.js";
+import { DisplayState, REGION_SETTINGS, optionChoices, tagMatcher, visibleCards } from "./state.js";
 import { StepLock } from "./steps.js";
 import { Card } from "./view/card.js";
 import { el } from "./view/dom.js";
@@ -65,7 +65,9 @@ class Dashboard {
   setGlobal(key, value) {
     this.state.setGlobal(key, value);
     this.sidebar.sync();
-    for (const card of this.cards.values()) card.update();
+    // The regions' outlines are layers of their own: the pictures stay as they are.
+    const regionsOnly = REGION_SETTINGS.includes(key);
+    for (const card of this.cards.values()) regionsOnly ? card.updateRegions() : card.update();
   }
 
   _reset() {
@@ -74,9 +76,11 @@ class Dashboard {
     for (const card of this.cards.values()) card.update();
   }
 
-  // The M key toggles the mask, unless the user is typing.
+  // The M key toggles the mask, R the regions' outlines, unless the user is typing.
   _onKey(e) {
-    if (e.key !== "m" && e.key !== "M") return;
+    const letter = typeof e.key === "string" ? e.key.toLowerCase() : "";
+    const key = letter === "m" ? "showMask" : letter === "r" ? "regions" : null;
+    if (!key) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;
     const typing =
@@ -87,7 +91,7 @@ class Dashboard {
         (t.tagName === "INPUT" && !["checkbox", "range", "radio", "button", "color"].includes(t.type)));
     if (typing) return;
     e.preventDefault();
-    this.setGlobal("showMask", !this.state.global.showMask);
+    this.setGlobal(key, !this.state.global[key]);
   }
 
   /** Lists the saliency data again (at start and when TensorBoard reloads). */

@@ -39,8 +39,10 @@ function sampleOf(source, id) {
 
 /**
  * What `fetchCell` answers for one image of one source; `batchScores` null
- * where /sample leaves the step's means to its table (a step in parts).
- * @typedef {{label:string|null, scores:object, batchScores:object|null, image:object, masks:PoolMask[]}} CellData
+ * where /sample leaves the step's means to its table (a step in parts);
+ * `region` the image's regions (pipeline/regions.js), null or left out without.
+ * @typedef {{label:string|null, scores:object, batchScores:object|null, image:object, masks:PoolMask[],
+ *   region?:object|null}} CellData
  */
 
 /**
@@ -48,7 +50,7 @@ function sampleOf(source, id) {
  * (sampleOf); `present` is false where the source has none (its cells say
  * "not in this batch"); the data fields are set once the row is loaded.
  * @typedef {{source:GridSource, sample:number, present:boolean, label:string|null, scores:object,
- *   batchScores:object|null, image:object|null, masks:Map<string, PoolMask>}} RowGroup
+ *   batchScores:object|null, image:object|null, masks:Map<string, PoolMask>, region:object|null}} RowGroup
  */
 
 /**
@@ -70,6 +72,7 @@ function pendingRow(id, sources) {
     batchScores: {},
     image: null,
     masks: new Map(),
+    region: null,
   }));
   return { id, state: "pending", error: null, groups };
 }
@@ -262,6 +265,7 @@ class GridRows {
         g.batchScores = cell.batchScores ?? null;
         g.image = cell.image;
         g.masks = new Map(cell.masks.map((m) => [m.name, m]));
+        g.region = cell.region ?? null;
       });
       row.state = "loaded";
     } catch (e) {

@@ -43,7 +43,12 @@ const DEFAULTS = Object.freeze({
   actualSize: false,
   scaling: "smooth",
   sideBySide: false,
+  regions: true, // outline the ground-truth regions where the logs have them (view/regions.js)
+  regionColour: "#00e5ff",
 });
+
+/** Settings that only change the outlines of the regions: the pictures stay as they are. */
+const REGION_SETTINGS = Object.freeze(["regions", "regionColour"]);
 
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
 
@@ -69,6 +74,7 @@ function validSetting(key, value, colormaps, choices) {
     case "showMask":
     case "actualSize":
     case "sideBySide":
+    case "regions":
       return typeof value === "boolean";
     case "opacity":
       return typeof value === "number" && value >= 0 && value <= 1;
@@ -78,6 +84,7 @@ function validSetting(key, value, colormaps, choices) {
     case "colormap":
       return value === TINT || (typeof value === "string" && (!colormaps || colormaps.includes(value)));
     case "tint":
+    case "regionColour":
       return typeof value === "string" && /^#[0-9a-f]{6}$/i.test(value);
     case "sign":
       return choices.sign.includes(value);
@@ -349,6 +356,7 @@ export {
   CARD_ORDERS,
   OVERRIDABLE,
   DEFAULTS,
+  REGION_SETTINGS,
   optionChoices,
   cleanSettings,
   effectiveSettings,

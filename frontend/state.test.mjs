@@ -6,6 +6,7 @@ import {
   DEFAULTS,
   DisplayState,
   OVERRIDABLE,
+  REGION_SETTINGS,
   cleanSettings,
   effectiveSettings,
   loadState,
@@ -51,6 +52,26 @@ test("loadState/saveState round-trip; hidden runs and tag filter remembered", ()
   assert.equal(back.tagFilter, "^x");
   st.setItem("tensorboard-plugin-saliency/v1", "{not json");
   assert.deepEqual(loadState(st).settings, DEFAULTS);
+});
+
+test("the regions' outlines: on by default, a colour; both checked and remembered, neither per card", () => {
+  assert.deepEqual([DEFAULTS.regions, DEFAULTS.regionColour], [true, "#00e5ff"]);
+  assert.deepEqual(REGION_SETTINGS, ["regions", "regionColour"]);
+  assert.ok(REGION_SETTINGS.every((key) => !OVERRIDABLE.includes(key)));
+  assert.deepEqual(cleanSettings({ regions: false, regionColour: "#FF00aa" }), {
+    regions: false,
+    regionColour: "#FF00aa",
+  });
+  assert.deepEqual(cleanSettings({ regions: "yes", regionColour: "red" }), {});
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  state.setGlobal("regions", false);
+  state.setGlobal("regionColour", "#123456");
+  const back = new DisplayState(st, { tables });
+  assert.deepEqual([back.global.regions, back.global.regionColour], [false, "#123456"]);
+  assert.equal(back.settingsFor("any card").regions, false);
+  back.reset();
+  assert.deepEqual([back.global.regions, back.global.regionColour], [true, "#00e5ff"]);
 });
 
 test("tag filter: case-insensitive regex; an invalid one matches nothing and says why", () => {

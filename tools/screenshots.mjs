@@ -301,7 +301,7 @@ async function shootGrid(page, frame, card) {
     [grid.locator(".grid-colorbar").first(), 14, "left", -6, 0],
     [grid.locator(".grid-batch-scores").first(), 15, "left", -6, 0],
     [firstRow.locator(".grid-label"), 16, "left"],
-    [firstCell.locator("canvas"), 17, "inside"],
+    [firstCell.locator("canvas.grid-canvas"), 17, "inside"],
     [firstCell.locator(".grid-score"), 18, "left", -4, 0],
   ];
   await annotated(page, frame, card, "dashboard-grid.png", {
@@ -328,8 +328,8 @@ async function shootBesideStep(page, frame, card, first) {
     [titles.nth(1), 3, "inside"],
     [grid.locator(".grid-colorbar").nth(4), 4, "left", -2, 0],
     [firstRow.locator(".grid-label"), 5, "left"],
-    [otherStart.locator("canvas"), 6, "inside"],
-    [otherStart.locator("xpath=following-sibling::*[2]").locator("canvas"), 7, "inside"],
+    [otherStart.locator("canvas.grid-canvas"), 6, "inside"],
+    [otherStart.locator("xpath=following-sibling::*[2]").locator("canvas.grid-canvas"), 7, "inside"],
   ];
   await annotated(page, frame, card, "dashboard-beside-step.png", {
     marks,

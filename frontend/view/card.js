@@ -41,7 +41,14 @@ class Card {
     /** Grid (the batch at a glance) or single view, and the switch between them. */
     this.modes = new CardModes(this);
     /** The chosen sample and mask at every kept step, when its box is ticked. */
-    this.film = new Filmstrip(app, run, tag, () => this.settings(), this.data.tagPool);
+    this.film = new Filmstrip(
+      app,
+      run,
+      tag,
+      () => this.settings(),
+      this.data.tagPool,
+      () => this.data.classNames,
+    );
     Object.assign(this, buildCard(this, run, tag, info));
     this.picture = new CardPicture(app.palette, app.scoreCatalog, this.data, this);
     this._syncControls();
@@ -293,6 +300,14 @@ class Card {
     this.picture.update(s, sbs);
     this.film.root.hidden = !this.filmInput.checked;
     if (this.filmInput.checked) this.film.show(d.steps, d.sample, d.maskName);
+  }
+
+  /** The outlines of the regions follow the settings; every picture stays as it is. */
+  updateRegions() {
+    const s = this.settings();
+    this.modes.updateRegions();
+    if (this.data.shown && this.data.image) this.picture.updateRegions(s);
+    if (this.filmInput.checked) this.film.updateRegions();
   }
 }
 

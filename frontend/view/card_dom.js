@@ -32,7 +32,7 @@ function buildCard(card, run, tag, info) {
   const notLoaded = el("div", { class: "not-loaded", text: "Waiting to scroll into view…" });
   const panels = el("div", { class: "panels", hidden: true });
   const compositeWrap = el("figure", { class: "panel composite-panel" });
-  compositeWrap.append(view.canvas);
+  compositeWrap.append(view.root);
   figure.append(notLoaded, panels, compositeWrap);
   view.canvas.addEventListener("pointermove", (e) => card.picture.hover(e));
   view.canvas.addEventListener("pointerleave", () => card.picture.hover(null));

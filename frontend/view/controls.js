@@ -20,6 +20,8 @@ const LABELS = {
   actualSize: "Actual size",
   scaling: "Scaling",
   sideBySide: "Side by side",
+  regions: "Regions",
+  regionColour: "Region colour",
 };
 
 const SIGN_LABELS = {
@@ -45,8 +47,16 @@ const NORMALIZE_LABELS = {
   masks: "Shared by the image's masks",
 };
 
-/** The settings of the global panel, in order: what a card can override, then the layout. */
-const GLOBAL_CONTROLS = Object.freeze([...OVERRIDABLE, "actualSize", "scaling", "sideBySide"]);
+/** The settings of the global panel, in order: what a card can override, the
+ * regions' outlines, then the layout. */
+const GLOBAL_CONTROLS = Object.freeze([
+  ...OVERRIDABLE,
+  "regions",
+  "regionColour",
+  "actualSize",
+  "scaling",
+  "sideBySide",
+]);
 
 /** The settings a card's "This card's settings" lists, in order (Show mask has its key). */
 const CARD_CONTROLS = Object.freeze(OVERRIDABLE.filter((key) => key !== "showMask"));
@@ -154,6 +164,16 @@ function buildDisplayControls(choices, onChange, { idPrefix = "" } = {}) {
     NORMALIZE_MODES.map((m) => [m, NORMALIZE_LABELS[m]]),
   );
   controls.normalize = explainChoices(controls.normalize, NORMALIZE_MEANINGS);
+  checkbox("regions");
+  controls.regions.row.title = "Outline the ground-truth regions and boxes logged with the images (shortcut: R)";
+  const regionColour = el("input", { type: "color", value: "#00e5ff" });
+  add(
+    "regionColour",
+    regionColour,
+    () => regionColour.value,
+    (v) => (regionColour.value = v),
+  );
+  controls.regionColour.row.title = "Colour of the regions' outlines";
   checkbox("actualSize");
   choice("scaling", [
     ["smooth", "Smooth"],

@@ -3,7 +3,7 @@
 // pooled over all the frames, or under Normalize "tag" over the card's pool of
 // that mask (pipeline/normalize.js; the single view holds the same frames in
 // it, with the grid's rows), so a frame has the colours of the single view and
-// the grid.
+// the grid. Each frame has the outlines of its image's regions over it.
 
 import { filmFrames } from "../pipeline/batch.js";
 import { cutFromSorted } from "../pipeline/clip.js";
@@ -18,8 +18,10 @@ class Filmstrip {
    * @param {string} run @param {string} tag
    * @param {() => object} settings the card's settings.
    * @param {import("../pipeline/normalize.js").TagPool} tagPool the card's pool (Normalize "tag").
+   * @param {() => string[]|null} [classNames] the names of class indices (box labels), when known.
    */
-  constructor(app, run, tag, settings, tagPool) {
+  constructor(app, run, tag, settings, tagPool, classNames = () => null) {
+    this._classNames = classNames;
     this._app = app;
     this._run = run;
     this._tag = tag;
@@ -51,8 +53,8 @@ class Filmstrip {
       const view = new OverlayCanvas(`Step ${f.step}`);
       view.canvas.className = "film-canvas";
       const root = el("figure", { class: "film-frame" });
-      root.append(view.canvas, el("figcaption", { text: `step ${f.step}` }));
-      return { ...f, root, view, image: null, mask: null, url: "" };
+      root.append(view.root, el("figcaption", { text: `step ${f.step}` }));
+      return { ...f, root, view, image: null, mask: null, url: "", region: null };
     });
     const note =
       frames.length < steps.length
@@ -75,8 +77,13 @@ class Filmstrip {
       this._frames.map(async (frame) => {
         const data = answers.get(frame.step) ?? (await api.sample(this._run, this._tag, frame.step, frame.sample));
         const info = data.masks.find((m) => m.name === name);
-        const [image, mask] = await Promise.all([cache.image(data.image.url), info ? cache.mask(info) : null]);
+        const [image, mask, region] = await Promise.all([
+          cache.image(data.image.url),
+          info ? cache.mask(info) : null,
+          cache.region(data.region).catch(() => null),
+        ]);
         frame.image = image;
+        frame.region = region;
         if (info) {
           frame.mask = mask;
           frame.url = info.url;
@@ -102,6 +109,14 @@ class Filmstrip {
       f.view.paint(f.image.bitmap, s.showMask && f.mask ? s.opacity : 0);
     }
     this.root.dataset.loaded = String(loaded.length);
+    this.updateRegions();
+  }
+
+  /** Each loaded frame's outlines follow the settings (regions, regionColour). */
+  updateRegions() {
+    const s = this._settings();
+    const opts = { on: s.regions, colour: s.regionColour, classNames: this._classNames() };
+    for (const f of this._frames) if (f.image) f.view.regions.show(f.region, f.image, opts);
   }
 
   // The loaded frames' masks, as pool entries.

@@ -64,8 +64,9 @@ class GridView {
    *   the dashboard's services.
    * @param {string} run @param {string} tag
    * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void,
-   *   tagPool:import("../pipeline/normalize.js").TagPool}} host the card; the grid holds
-   *   its loaded rows in the card's tagPool (Normalize "tag").
+   *   tagPool:import("../pipeline/normalize.js").TagPool, classNames?:() => string[]|null}} host the card;
+   *   the grid holds its loaded rows in the card's tagPool (Normalize "tag"); classNames names
+   *   the classes of box labels.
    */
   constructor(app, run, tag, host) {
     this._app = app;
@@ -279,13 +280,18 @@ class GridView {
     const { api, cache } = this._app;
     const data = await api.sample(source.run, this._tag, source.step, sample);
     const infos = data.masks.filter((m) => masks.includes(m.name));
-    const [image, ...decoded] = await Promise.all([cache.image(data.image.url), ...infos.map((m) => cache.mask(m))]);
+    const [image, region, ...decoded] = await Promise.all([
+      cache.image(data.image.url),
+      cache.region(data.region).catch(() => null),
+      ...infos.map((m) => cache.mask(m)),
+    ]);
     return {
       label: data.label ?? null,
       scores: data.scores ?? {},
       batchScores: data.batch_scores ?? null,
       image,
       masks: infos.map((m, i) => ({ name: m.name, url: m.url, mask: decoded[i] })),
+      region,
     };
   }
 
@@ -337,7 +343,7 @@ class GridView {
     const root = el("button", { type: "button", class: "grid-cell" });
     const caption = el("span", { class: "grid-caption" });
     const score = el("span", { class: "grid-score", hidden: true });
-    root.append(view.canvas, caption, score);
+    root.append(view.root, caption, score);
     root.addEventListener("click", () => {
       if (element.id !== null) this._host.open(source, sampleOf(source, element.id), mask);
     });
@@ -514,6 +520,22 @@ class GridView {
     }
     this._drawBars(paint, groups, columns);
     this.root.dataset.loaded = String(this.rows.loadedShown());
+    this.updateRegions();
+  }
+
+  /** The outlines of each loaded row's regions over its cells follow the
+   * settings (regions, regionColour); the cells' pictures stay as they are. */
+  updateRegions() {
+    const s = this._host.settings();
+    const opts = { on: s.regions, colour: s.regionColour, classNames: this._host.classNames?.() ?? null };
+    for (const [id, element] of this._elements) {
+      const row = this.rows.row(id);
+      if (row.state !== "loaded") continue;
+      row.groups.forEach((g, i) => {
+        if (!g.image) return;
+        for (const cell of element.groups[i].cells) cell.view?.regions.show(g.region, g.image, opts);
+      });
+    }
   }
 
   // The image cell and each mask cell of one source's image.
@@ -596,6 +618,7 @@ class CardModes {
       settings: () => card.settings(),
       open: (source, sample, mask) => this.openCell(source, sample, mask),
       tagPool: card.data.tagPool,
+      classNames: () => card.data.classNames,
     });
     /** @type {boolean} the grid shows. */
     this.gridMode = isBatch(card.data.info);
@@ -716,6 +739,7 @@ class CardModes {
     }
     const sources = await this.table.align(wanted);
     if (call !== this._shows || !this.gridMode || card.data !== d) return;
+    if (this.table.table?.classNames) d.classNames = this.table.table.classNames;
     this.grid.show(sources, d.info.masks);
     this.table.applyIfNew();
     this.grid.update();
@@ -745,6 +769,11 @@ class CardModes {
   /** The grid follows the settings. */
   update() {
     if (this.gridMode) this.grid.update();
+  }
+
+  /** The grid's outlines of the regions follow the settings. */
+  updateRegions() {
+    if (this.gridMode) this.grid.updateRegions();
   }
 }
 

@@ -6,10 +6,13 @@
 //    tint, sign, clip, threshold, normalisation or scaling change.
 //  - paint(): two drawImage calls at globalAlpha = opacity. Opacity and Show
 //    mask only ever call this.
+// The outlines of the image's regions lie over the composite on a canvas of
+// their own (view/regions.js), so they change without either.
 
 import { colorizeMask } from "../pipeline/colorize.js";
 import { TIMINGS, measure } from "../timing.js";
 import { el } from "./dom.js";
+import { stackWithRegions } from "./regions.js";
 import { setChunks } from "./scores.js";
 
 /**
@@ -23,12 +26,18 @@ function colourInto(ctx, pixels, mask, params) {
   ctx.putImageData(pixels, 0, 0);
 }
 
-/** The composite canvas and its off-screen overlay layer. */
+/** The composite canvas, its off-screen overlay layer, and the outlines of the
+ * regions over it (`root` holds the canvas and the outlines: put it on the page). */
 class OverlayCanvas {
   /** @param {string} label the canvas's accessible name. */
   constructor(label) {
     /** @type {HTMLCanvasElement} the canvas on the page. */
     this.canvas = el("canvas", { class: "composite", width: 1, height: 1, role: "img", "aria-label": label });
+    const { root, layer } = stackWithRegions(this.canvas);
+    /** @type {HTMLElement} the canvas with the outlines over it. */
+    this.root = root;
+    /** @type {import("./regions.js").RegionLayer} the outlines of the image's regions. */
+    this.regions = layer;
     this.ctx = this.canvas.getContext("2d");
     this._layer = document.createElement("canvas");
     this._lctx = this._layer.getContext("2d");
@@ -80,34 +89,39 @@ class OverlayCanvas {
     measure(TIMINGS.paint, start);
   }
 
-  /** Blanks the canvas (a grid cell given to another row, until that row is drawn). */
+  /** Blanks the canvas and its outlines (a grid cell given to another row, until that row is drawn). */
   clear() {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.regions.clear();
   }
 }
 
 /**
- * Side by side: the image and each mask coloured alone, as captioned panels.
+ * Side by side: the image and each mask coloured alone, as captioned panels,
+ * each with a layer for the outlines of the image's regions.
  * @param {ImageBitmap} image
  * @param {{name:string, mask:object, params:object, scores?:{chunks:string[], title:string}}[]} masks
  *   each mask with its colouring, and its scores' compact caption (pipeline/scores.js ScoreCatalog.compact).
- * @returns {HTMLElement[]}
+ * @returns {{panels:HTMLElement[], layers:import("./regions.js").RegionLayer[]}}
  */
 function sideBySidePanels(image, masks) {
   const { width, height } = image;
   const picture = el("canvas", { width, height, "aria-label": "Image" });
   picture.getContext("2d").drawImage(image, 0, 0);
-  const panels = [panel(picture, "image")];
+  const layers = [];
+  const panels = [panel(picture, "image", undefined, layers)];
   for (const { name, mask, params, scores } of masks) {
     const c = el("canvas", { width, height, "aria-label": `Mask ${name}` });
     const ctx = c.getContext("2d");
     colourInto(ctx, ctx.createImageData(width, height), mask, params);
-    panels.push(panel(c, name, scores));
+    panels.push(panel(c, name, scores, layers));
   }
-  return panels;
+  return { panels, layers };
 }
 
-function panel(canvas, caption, scores) {
+function panel(picture, caption, scores, layers) {
+  const { root: canvas, layer } = stackWithRegions(picture);
+  layers.push(layer);
   const f = el("figure", { class: "panel" });
   const text = el("figcaption", { text: caption });
   if (scores?.chunks?.length) {

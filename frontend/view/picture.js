@@ -1,6 +1,6 @@
 // A card's picture: the composite canvas brought up to date with the
-// settings, the colour bar, the side-by-side panels, the hover readout and
-// the PNG download. Clip values come from the card's data (shared as
+// settings, the colour bar, the side-by-side panels, the outlines of the
+// image's regions over each of them, the hover readout and the PNG download. Clip values come from the card's data (shared as
 // Normalize says, pipeline/normalize.js), the pixels from the pipeline through
 // view/overlay.js.
 
@@ -32,6 +32,8 @@ class CardPicture {
     this._els = els;
     this._recolorKey = null;
     this._hoverText = null;
+    /** @type {import("./regions.js").RegionLayer[]} the side-by-side panels' outlines. */
+    this._panelLayers = [];
     /** @type {number} the clip value (mask units) of the shown mask. */
     this.clipValue = 0;
   }
@@ -59,6 +61,20 @@ class CardPicture {
     }
     this._els.panels.hidden = !sideBySide;
     this._els.figure.classList.toggle("side-by-side", sideBySide);
+    this.updateRegions(s);
+  }
+
+  /**
+   * Outlines the shown image's regions over the composite and each
+   * side-by-side panel, as the settings say (regions, regionColour); the
+   * pictures stay as they are.
+   * @param {object} s the card's settings.
+   */
+  updateRegions(s) {
+    const d = this._data;
+    const image = d.shown ? d.shown.image : null;
+    const opts = { on: s.regions, colour: s.regionColour, classNames: d.classNames };
+    for (const layer of [this._els.view.regions, ...this._panelLayers]) layer.show(d.region, image, opts);
   }
 
   _colouring(name, s, clip) {
@@ -108,7 +124,9 @@ class CardPicture {
         params: this._colouring(m.name, s, d.clipValue(m.name, s)),
         scores: this._catalog.compact(d.shown.scores?.[m.name]),
       }));
-    this._els.panels.replaceChildren(...sideBySidePanels(d.image.bitmap, masks));
+    const { panels, layers } = sideBySidePanels(d.image.bitmap, masks);
+    this._els.panels.replaceChildren(...panels);
+    this._panelLayers = layers;
     this._els.compositeWrap.querySelector("figcaption")?.remove();
     this._els.compositeWrap.append(el("figcaption", { text: "overlay" }));
   }

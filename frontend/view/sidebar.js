@@ -70,6 +70,9 @@ class Sidebar {
     show.input.setAttribute("aria-keyshortcuts", "m");
     show.row.title = "Shortcut: M";
     show.row.append(el("span", { class: "kbd", text: "M", "aria-hidden": "true" }));
+    const regions = this.controls.regions;
+    regions.input.setAttribute("aria-keyshortcuts", "r");
+    regions.row.append(el("span", { class: "kbd", text: "R", "aria-hidden": "true" }));
     for (const key of GLOBAL_CONTROLS) settings.append(this.controls[key].row);
     const reset = el("button", { type: "button", class: "button", text: "Reset settings" });
     reset.addEventListener("click", () => on.onReset());
