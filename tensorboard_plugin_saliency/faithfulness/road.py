@@ -78,6 +78,9 @@ _ORDERS = ("morf", "lerf", "random_morf", "random_lerf")
 _TABLE_BYTES = 256 << 20
 """The most bytes of imputed images held at once; more are scored in groups."""
 
+_UNKNOWNS = 1 << 20
+"""The most unknowns whose systems are set up at once (about 100 bytes each)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Road:
@@ -441,10 +444,8 @@ def noisy_linear_imputation(images, removed, *, noise=NOISE, seed=0):
     _check_seed(seed)
     _scipy()
     out = images.astype(np.float32)  # a copy, filled in place
-    draws = _noise_draws(out, removed[None], noise, np.random.default_rng(seed))[0]
-    padded = _padded(out)
-    for i in range(len(out)):
-        _impute_one(out[i], padded[i], removed[i], draws[i], noise)
+    n = len(out)
+    _impute(out, _padded(out), np.arange(n), removed, noise, np.random.default_rng(seed), 1)
     return out
 
 
@@ -463,19 +464,19 @@ def _scores_after(model, batch, explained, images, removed, noise, rng, ops):
     padded = _padded(images)
 
     def imputed(g):
-        # The noise is drawn here, group after group, so that it follows the order.
-        draws = _noise_draws(images, removed[g.start : g.stop], noise, rng)
         table = np.empty((len(g), n) + images.shape[1:], np.float32)
         table[:] = images
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            jobs = [
-                pool.submit(_impute_one, table[j, i], padded[i], removed[k, i], draws[j][i], noise)
-                for j, k in enumerate(g)
-                for i in range(n)
-                if removed[k, i].any()
-            ]
-            for job in jobs:
-                job.result()
+        flat = table.reshape((-1,) + images.shape[1:])
+        # The noise is drawn here, group after group, so that it follows the order.
+        _impute(
+            flat,
+            padded,
+            np.tile(np.arange(n), len(g)),
+            removed[g.start : g.stop].reshape((-1,) + images.shape[1:3]),
+            noise,
+            rng,
+            workers,
+        )
         return table
 
     def scored(table):
@@ -495,19 +496,6 @@ def _scores_after(model, batch, explained, images, removed, noise, rng, ops):
     return np.concatenate(out).astype(np.float64)
 
 
-def _noise_draws(images, removed, noise, rng):
-    """Per removal and image, the standard normal draw `[removed pixels, C]` (None
-    without noise), drawn in order from `rng`."""
-    c = images.shape[-1]
-    return [
-        [
-            rng.standard_normal((int(np.count_nonzero(r)), c), np.float32) if noise else None
-            for r in per_image
-        ]
-        for per_image in removed
-    ]
-
-
 @functools.lru_cache(maxsize=8)
 def _grid(h, w):
     """The pixel grid's constants: (a nested-dissection order of its pixels, each
@@ -525,7 +513,7 @@ def _grid(h, w):
     return _dissection(h, w), neighbours, weights, degree
 
 
-def _dissection(h, w, leaf=16):
+def _dissection(h, w, leaf=4):
     """int64 `[h * w]`: the pixels in a nested-dissection order: each box's two halves
     (recursively), then the line of pixels that separates them, so that eliminating
     the unknowns in this order fills in little of the factors."""
@@ -560,46 +548,85 @@ def _padded(images):
     return padded
 
 
-def _impute_one(image, padded, removed, draw, noise):
-    """Fills `image` (float32 `[H, W, C]`, in place) at `removed` (bool `[H, W]`);
-    `padded` is the image as `_padded` gives it."""
+def _impute(images, padded, image_of, removed, noise, rng, workers):
+    """Fills `images` (float32 `[S, H, W, C]`, in place) at `removed` (bool `[S, H, W]`):
+    system s is image `image_of[s]`, given as `_padded` gives it in `padded`. The
+    noise: `noise` times one draw of `rng` `[removed pixels of every system (system
+    after system, row-major), C]`. Systems are set up together, in chunks of at most
+    `_UNKNOWNS` unknowns."""
+    sizes = np.count_nonzero(removed.reshape(len(removed), -1), axis=1)
+    start, total = 0, 0
+    for s, size in enumerate(sizes):
+        if total and total + size > _UNKNOWNS:
+            _impute_chunk(
+                images[start:s], padded, image_of[start:s], removed[start:s], noise, rng, workers
+            )
+            start, total = s, 0
+        total += size
+    _impute_chunk(images[start:], padded, image_of[start:], removed[start:], noise, rng, workers)
+
+
+def _impute_chunk(images, padded, image_of, removed, noise, rng, workers):
+    """`_impute` of systems set up at once: their matrices and right-hand sides in a
+    few array operations; SuperLU then factorises and solves each, on `workers`
+    threads (it leaves Python's lock while it works)."""
     sparse, linalg = _scipy()
-    h, w, c = image.shape
+    count, h, w, c = images.shape
     order, neighbours, weights, degree = _grid(h, w)
-    flat = removed.reshape(-1)
-    pixels = order[flat[order]]
-    n = pixels.size
-    if n == 0:
-        return
-    values = image.reshape(h * w, c)
-    if n == h * w:
-        solution = np.zeros((n, c))
-    else:
-        index = np.full(h * w + 1, -1, np.int64)
-        index[pixels] = np.arange(n)
-        around = neighbours[pixels]  # [n, 8]
-        unknown = index[around]  # [n, 8]: -1 where known or outside
-        # The system, symmetric: degree_i x_i - sum_j w_ij x_j (j removed) =
-        # sum_j w_ij v_j (j kept), as pytorch-grad-cam's setup_sparse_system (negated).
-        columns = np.concatenate([unknown, np.arange(n)[:, None]], axis=1)
-        entries = np.concatenate([np.broadcast_to(-weights, (n, 8)), degree[pixels, None]], axis=1)
-        present = columns >= 0
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(present.sum(axis=1), out=indptr[1:])
-        matrix = sparse.csc_matrix((entries[present], columns[present], indptr), shape=(n, n))
-        known = np.where(unknown < 0, weights, 0.0)  # outside: padded's zero row
-        rhs = np.einsum("nk,nkc->nc", known, padded[around])
+    flat = images.reshape(count, h * w, c)
+    # The unknowns: each system's removed pixels, in the grid's dissection order.
+    system, position = np.nonzero(removed.reshape(count, h * w)[:, order])
+    pixels = order[position]
+    sizes = np.bincount(system, minlength=count)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    local = (np.arange(len(pixels)) - starts[system]).astype(np.int32)
+    index = np.full((count, h * w + 1), -1, np.int32)  # h * w: outside the image
+    index[system, pixels] = local
+    around = neighbours[pixels]  # [T, 8]
+    unknown = index[system[:, None], around]  # [T, 8]: -1 where known or outside
+    # Each system, symmetric: degree_i x_i - sum_j w_ij x_j (j removed) = sum_j w_ij v_j
+    # (j kept), as pytorch-grad-cam's setup_sparse_system (negated). Its columns (= rows)
+    # hold the removed neighbours and the diagonal.
+    columns = np.concatenate([unknown, local[:, None]], axis=1)
+    entries = np.concatenate(
+        [np.broadcast_to(-weights, (len(pixels), 8)), degree[pixels, None]], axis=1
+    )
+    present = columns >= 0
+    ends = np.cumsum(present.sum(axis=1))
+    columns, entries = columns[present], entries[present]
+    known = np.where(unknown < 0, weights, 0.0)  # outside: padded's zero row
+    rhs = np.einsum("tk,tkc->tc", known, padded[image_of[system][:, None], around])
+    solution = np.zeros((len(pixels), c))  # every pixel removed: 0, the least-norm
+
+    def solve(s):
+        a, b = starts[s], starts[s + 1]
+        if b == a or b - a == h * w:
+            return
+        first = ends[a - 1] if a else 0
+        indptr = np.concatenate([[0], ends[a:b] - first])
+        matrix = sparse.csc_matrix(
+            (entries[first : ends[b - 1]], columns[first : ends[b - 1]], indptr),
+            shape=(b - a, b - a),
+        )
+        matrix.sort_indices()
         factor = linalg.splu(
             matrix, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
         )
-        solution = factor.solve(rhs)
-    filled = np.empty((h * w, c), np.float32)
-    filled[pixels] = solution
-    rows = np.flatnonzero(flat)  # the draw's row-major order
-    filled = filled[rows]
-    if draw is not None:
-        filled += np.float32(noise) * draw
-    values[rows] = filled
+        solution[a:b] = factor.solve(rhs[a:b])
+
+    if workers > 1:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            list(pool.map(solve, range(count)))
+    else:
+        for s in range(count):
+            solve(s)
+    flat[system, pixels] = solution
+    if noise:
+        # The draw's order: system after system, each one's removed pixels row-major.
+        system, pixels = np.nonzero(removed.reshape(count, h * w))
+        flat[system, pixels] += np.float32(noise) * rng.standard_normal(
+            (len(pixels), c), np.float32
+        )
 
 
 def _mean_area(curves, fractions):
