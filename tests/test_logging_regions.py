@@ -136,3 +136,41 @@ def test_bad_regions_are_refused_before_anything_is_written(tmp_path):
         SaliencyCallback(str(tmp_path), images, regions={"label_maps": np.zeros((N, 4, 4), int)})
     del tf
     assert not list(tmp_path.iterdir())
+
+
+def test_road_is_logged_beside_deletion(tmp_path):
+    import torch
+
+    from tensorboard_plugin_saliency.torch import log_attributions
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, CLASSES),
+    )
+    images = torch.rand(N, 3, H, W, generator=torch.Generator().manual_seed(1))
+    log_attributions(
+        str(tmp_path),
+        model,
+        images,
+        TRUE,
+        step=1,
+        methods=("gradients", "grad_cam"),
+        faithfulness={"deletion": {"steps": 4}, "road": {"percentages": (20, 50, 80)}},
+    )
+    (record,) = reader.read_saliency(str(tmp_path))
+    for name in ("gradients", "grad_cam"):
+        scores = record.scores[name]
+        assert scores["road_morf_curve"].shape == (N, 3)
+        assert np.array_equal(
+            scores["road_morf_random_auc"], record.scores["gradients"]["road_morf_random_auc"]
+        )
+        combined = (scores["road_lerf_curve"] - scores["road_morf_curve"]).mean(axis=1) / 2
+        assert scores["road_combined"] == pytest.approx(combined, abs=1e-3)
+        assert scores["deletion_curve"].shape == (N, 5)
+    scalars = _scalars(tmp_path)
+    assert "saliency/faithfulness/grad_cam/road_combined" in scalars
+    assert "saliency/faithfulness/grad_cam/road_lerf_random_auc" in scalars

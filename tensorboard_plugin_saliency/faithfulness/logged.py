@@ -11,14 +11,17 @@ import numpy as np
 
 from tensorboard_plugin_saliency.faithfulness import curves
 from tensorboard_plugin_saliency.faithfulness.localisation import localisation
+from tensorboard_plugin_saliency.faithfulness.road import logged_scores, road, road_of
 
 KINDS = {
     "deletion": curves.deletion,
     "insertion": curves.insertion,
+    "road": road,
     "localisation": localisation,
 }
-"""The scores the callbacks can log, by name. "localisation" needs regions, and is
-logged whenever regions are given."""
+"""The scores the callbacks can log, by name: the deletion and insertion curves,
+ROAD (`road`), and "localisation", which needs regions and is logged whenever
+regions are given."""
 
 LOCALISATION = "localisation"
 
@@ -80,24 +83,25 @@ def mask_scores(model, images, masks, classes, chosen, *, targets=None, regions=
                 batches[key] = model.prepare(
                     images, None if target is not None else classes, target, output
                 )
-            result = curves.curves_of(
-                model,
-                batches[key],
-                kind,
-                mask,
-                **{**params, "random_baseline": key not in baselines},
-            )
-            baselines.setdefault(key, result)
-            baseline = baselines[key]
-            out[name].update(
-                {
-                    f"{kind}_auc": result.auc,
-                    f"{kind}_random_auc": baseline.random_auc,
-                    f"{kind}_curve": result.curves,
-                    f"{kind}_random_curve": baseline.random_curves,
-                }
-            )
+            call = {**params, "random_baseline": key not in baselines}
+            if kind == "road":
+                scores = logged_scores(road_of(model, batches[key], mask, **call))
+            else:
+                scores = _curve_scores(
+                    kind, curves.curves_of(model, batches[key], kind, mask, **call)
+                )
+            baselines.setdefault(key, {s: v for s, v in scores.items() if "_random_" in s})
+            out[name].update({**scores, **baselines[key]})
     return out
+
+
+def _curve_scores(kind, result):
+    """The stored scores of one mask's deletion or insertion `Curves`."""
+    scores = {f"{kind}_auc": result.auc, f"{kind}_curve": result.curves}
+    if result.random_auc is not None:
+        scores[f"{kind}_random_auc"] = result.random_auc
+        scores[f"{kind}_random_curve"] = result.random_curves
+    return scores
 
 
 def _localisation(out, masks, regions, params):
