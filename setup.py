@@ -74,6 +74,8 @@ setuptools.setup(
         "gcs": ["gcsfs>=2025.3"],
         # XRAI's segmentation (Felzenszwalb), as PAIR's.
         "xrai": ["scikit-image>=0.22"],
+        # ROAD's noisy linear imputation (sparse solves; faithfulness/road.py).
+        "road": ["scipy>=1.10"],
         # CPU-only machines: install torch from https://download.pytorch.org/whl/cpu first.
         "torch": ["torch", "captum>=0.7"],
         # The PyTorch Lightning callback (tensorboard_plugin_saliency.torch).

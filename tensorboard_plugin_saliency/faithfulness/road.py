@@ -653,7 +653,7 @@ def _scipy():
         from scipy.sparse import linalg
     except ImportError as e:
         raise ImportError(
-            f"ROAD's imputation solves sparse linear systems with SciPy: pip install scipy ({e})"
+            f"ROAD's imputation solves sparse linear systems with SciPy: pip install 'tensorboard-plugin-saliency[road]' (or scipy) ({e})"
         ) from e
     return sparse, linalg
 
