@@ -83,6 +83,10 @@ _TABLE_BYTES = 256 << 20
 _UNKNOWNS = 1 << 20
 """The most unknowns whose systems are set up at once (about 100 bytes each)."""
 
+_PIXELS = 1 << 18
+"""The most pixels (of the padded grids) whose right-hand sides are summed at once
+(a few float64 arrays of them, 8 bytes a channel)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Road:
@@ -451,8 +455,7 @@ def noisy_linear_imputation(images, removed, *, noise=NOISE, seed=0):
     _check_seed(seed)
     _scipy()
     out = images.astype(np.float32)  # a copy, filled in place
-    n = len(out)
-    _impute(out, _padded(out), np.arange(n), removed, noise, np.random.default_rng(seed), 1)
+    _impute(out, removed, noise, np.random.default_rng(seed), 1)
     return out
 
 
@@ -468,22 +471,13 @@ def _scores_after(model, batch, explained, images, removed, noise, rng, ops):
     group = max(1, min(total, _TABLE_BYTES // max(images.nbytes, 1)))
     groups = [range(start, min(start + group, total)) for start in range(0, total, group)]
     workers = max(1, min(4, os.cpu_count() or 1))
-    padded = _padded(images)
 
     def imputed(g):
         table = np.empty((len(g), n) + images.shape[1:], np.float32)
         table[:] = images
         flat = table.reshape((-1,) + images.shape[1:])
         # The noise is drawn here, group after group, so that it follows the order.
-        _impute(
-            flat,
-            padded,
-            np.tile(np.arange(n), len(g)),
-            removed[g.start : g.stop].reshape((-1,) + images.shape[1:3]),
-            noise,
-            rng,
-            workers,
-        )
+        _impute(flat, removed[g.start : g.stop].reshape(flat.shape[:3]), noise, rng, workers)
         return table
 
     def scored(table):
@@ -506,18 +500,18 @@ def _scores_after(model, batch, explained, images, removed, noise, rng, ops):
 @functools.lru_cache(maxsize=8)
 def _grid(h, w):
     """The pixel grid's constants: (a nested-dissection order of its pixels, each
-    pixel's neighbours `[h * w, 8]` (h * w: outside the image), the weights of the
-    neighbours `[8]`, each pixel's sum of the weights of its neighbours inside)."""
+    pixel's place in the grid padded by one pixel all round `[h * w]`, the offset of
+    each neighbour there `[8]`, the weights of the neighbours `[8]`, each pixel's sum
+    of the weights of its neighbours inside the image `[h * w]`)."""
     rows, cols = np.divmod(np.arange(h * w), w)
-    neighbours = np.full((h * w, len(NEIGHBOURS)), h * w, np.int64)
+    cell = (rows + 1) * (w + 2) + cols + 1
+    offsets = np.array([dr * (w + 2) + dc for (dr, dc), _ in NEIGHBOURS])
     weights = np.array([weight for _, weight in NEIGHBOURS])
     degree = np.zeros(h * w)
-    for k, ((dr, dc), weight) in enumerate(NEIGHBOURS):
+    for (dr, dc), weight in NEIGHBOURS:
         r, c = rows + dr, cols + dc
-        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-        neighbours[inside, k] = r[inside] * w + c[inside]
-        degree[inside] += weight
-    return _dissection(h, w), neighbours, weights, degree
+        degree[(r >= 0) & (r < h) & (c >= 0) & (c < w)] += weight
+    return _dissection(h, w), cell, offsets, weights, degree
 
 
 def _dissection(h, w, leaf=4):
@@ -546,63 +540,70 @@ def _dissection(h, w, leaf=4):
     return np.concatenate(order)
 
 
-def _padded(images):
-    """float64 `[N, H * W + 1, C]`: each image's pixels, then a row of zeros (the value
-    of the neighbours outside the image, whose weight counts nowhere)."""
-    n, h, w, c = images.shape
-    padded = np.zeros((n, h * w + 1, c))
-    padded[:, :-1] = images.reshape(n, h * w, c)
-    return padded
-
-
-def _impute(images, padded, image_of, removed, noise, rng, workers):
+def _impute(images, removed, noise, rng, workers):
     """Fills `images` (float32 `[S, H, W, C]`, in place) at `removed` (bool `[S, H, W]`):
-    system s is image `image_of[s]`, given as `_padded` gives it in `padded`. The
-    noise: `noise` times one draw of `rng` `[removed pixels of every system (system
-    after system, row-major), C]`. Systems are set up together, in chunks of at most
-    `_UNKNOWNS` unknowns."""
+    one system per image. The noise: `noise` times one draw of `rng` `[removed pixels
+    of every system (system after system, row-major), C]`. Systems are set up
+    together, in chunks of at most `_UNKNOWNS` unknowns."""
     sizes = np.count_nonzero(removed.reshape(len(removed), -1), axis=1)
     start, total = 0, 0
     for s, size in enumerate(sizes):
         if total and total + size > _UNKNOWNS:
-            _impute_chunk(
-                images[start:s], padded, image_of[start:s], removed[start:s], noise, rng, workers
-            )
+            _impute_chunk(images[start:s], removed[start:s], noise, rng, workers)
             start, total = s, 0
         total += size
-    _impute_chunk(images[start:], padded, image_of[start:], removed[start:], noise, rng, workers)
+    _impute_chunk(images[start:], removed[start:], noise, rng, workers)
 
 
-def _impute_chunk(images, padded, image_of, removed, noise, rng, workers):
+def _impute_chunk(images, removed, noise, rng, workers):
     """`_impute` of systems set up at once: their matrices and right-hand sides in a
-    few array operations; SuperLU then factorises and solves each, on `workers`
-    threads (it leaves Python's lock while it works)."""
+    few array operations over the padded grids of every system; SuperLU then
+    factorises and solves each, on `workers` threads (it leaves Python's lock while
+    it works)."""
     sparse, linalg = _scipy()
     count, h, w, c = images.shape
-    order, neighbours, weights, degree = _grid(h, w)
+    order, cell, offsets, weights, degree = _grid(h, w)
+    area = (h + 2) * (w + 2)
     flat = images.reshape(count, h * w, c)
     # The unknowns: each system's removed pixels, in the grid's dissection order.
-    system, position = np.nonzero(removed.reshape(count, h * w)[:, order])
+    chosen = removed.reshape(count, h * w)[:, order]
+    system, position = np.nonzero(chosen)
     pixels = order[position]
-    sizes = np.bincount(system, minlength=count)
-    starts = np.concatenate([[0], np.cumsum(sizes)])
+    starts = np.concatenate([[0], np.cumsum(np.count_nonzero(chosen, axis=1))])
     local = (np.arange(len(pixels)) - starts[system]).astype(np.int32)
-    index = np.full((count, h * w + 1), -1, np.int32)  # h * w: outside the image
-    index[system, pixels] = local
-    around = neighbours[pixels]  # [T, 8]
-    unknown = index[system[:, None], around]  # [T, 8]: -1 where known or outside
+    # Each unknown's place in its system's padded grid, where the grid's border and
+    # the kept pixels have no index (-1).
+    place = system * area + cell[pixels]
+    index = np.full(count * area, -1, np.int32)
+    index[place] = local
     # Each system, symmetric: degree_i x_i - sum_j w_ij x_j (j removed) = sum_j w_ij v_j
     # (j kept), as pytorch-grad-cam's setup_sparse_system (negated). Its columns (= rows)
-    # hold the removed neighbours and the diagonal.
-    columns = np.concatenate([unknown, local[:, None]], axis=1)
-    entries = np.concatenate(
-        [np.broadcast_to(-weights, (len(pixels), 8)), degree[pixels, None]], axis=1
-    )
+    # hold the removed neighbours, then the diagonal.
+    columns = np.empty((len(pixels), 9), np.int32)
+    for k, offset in enumerate(offsets):
+        columns[:, k] = index[place + offset]
+    columns[:, 8] = local
     present = columns >= 0
-    ends = np.cumsum(present.sum(axis=1))
-    columns, entries = columns[present], entries[present]
-    known = np.where(unknown < 0, weights, 0.0)  # outside: padded's zero row
-    rhs = np.einsum("tk,tkc->tc", known, padded[image_of[system][:, None], around])
+    ends = np.cumsum(np.count_nonzero(present, axis=1))
+    columns = columns[present]
+    entries = np.broadcast_to(np.append(-weights, 0.0), present.shape)[present]
+    entries[ends - 1] = degree[pixels]
+    # The right-hand sides: the kept pixels' weighted sum, [1 2 1]^T [1 2 1] / 12 over
+    # the images with their removed pixels 0 (the weights, and 4 / 12 at the centre,
+    # a removed pixel), zero outside; a few systems at a time.
+    rhs = np.empty((len(pixels), c))
+    step = max(1, _PIXELS // area)
+    for lo in range(0, count, step):
+        hi = min(lo + step, count)
+        kept = np.zeros((hi - lo, h + 2, w + 2, c))
+        kept[:, 1:-1, 1:-1] = np.where(removed[lo:hi, ..., None], 0, images[lo:hi])
+        across = kept[:, :, :-2] + kept[:, :, 2:]
+        across += 2 * kept[:, :, 1:-1]
+        total = across[:, :-2] + across[:, 2:]
+        total += 2 * across[:, 1:-1]
+        a, b = starts[lo], starts[hi]
+        at = (system[a:b] - lo) * (h * w) + pixels[a:b]
+        rhs[a:b] = total.reshape(-1, c)[at] / 12
     solution = np.zeros((len(pixels), c))  # every pixel removed: 0, the least-norm
 
     def solve(s):
@@ -653,7 +654,8 @@ def _scipy():
         from scipy.sparse import linalg
     except ImportError as e:
         raise ImportError(
-            f"ROAD's imputation solves sparse linear systems with SciPy: pip install 'tensorboard-plugin-saliency[road]' (or scipy) ({e})"
+            "ROAD's imputation solves sparse linear systems with SciPy: pip install "
+            f"'tensorboard-plugin-saliency[road]' (or scipy) ({e})"
         ) from e
     return sparse, linalg
 

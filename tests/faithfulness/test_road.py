@@ -319,12 +319,14 @@ def test_bad_masks_and_imputation_arguments_are_refused(twins):
 
 
 def test_groups_and_chunks_give_the_same_result(twins, monkeypatch):
-    # Imputed images scored in groups (a removal at a time) and systems set up in
-    # chunks (of about one image each): the same numbers, the same noise.
+    # Imputed images scored in groups (a removal at a time), systems set up in chunks
+    # (of about one image each) and their right-hand sides summed an image at a time:
+    # the same numbers, the same noise.
     _, model, images, masks, targets = twins
     whole = faithfulness.road(model, images, masks, targets, percentages=PERCENTAGES, seed=1)
     monkeypatch.setattr(road, "_TABLE_BYTES", images.nbytes)
     monkeypatch.setattr(road, "_UNKNOWNS", H * W)
+    monkeypatch.setattr(road, "_PIXELS", 1)
     parts = faithfulness.road(model, images, masks, targets, percentages=PERCENTAGES, seed=1)
     for field in ("original", "morf_curves", "lerf_curves", "random_morf_curves"):
         np.testing.assert_allclose(getattr(whole, field), getattr(parts, field), atol=1e-6)
