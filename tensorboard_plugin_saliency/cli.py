@@ -429,7 +429,9 @@ def _add_explain_parser(subparsers):
 _DEFAULT_METHODS = ("gradients", "integrated_gradients")
 _DEFAULT_BATCH_SIZE = 64
 _DEFAULT_PART_SIZE = 256
-_FAITHFULNESS = ("deletion", "insertion")
+_FAITHFULNESS = ("deletion", "insertion", "road")
+"""The `--faithfulness` kinds: `faithfulness.logged.KINDS` but "localisation", which
+needs regions (an image folder has none)."""
 _RAY_OPTIONS = ("address", "concurrency", "num_cpus", "num_gpus")
 _RAY_DEFAULTS = {"concurrency": 2, "num_cpus": 1, "num_gpus": 0}
 """`dataset.ray_engine.RayOptions`' defaults, for --help."""

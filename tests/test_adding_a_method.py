@@ -76,6 +76,7 @@ def test_the_example_diff_adds_a_method_to_both_frameworks(tmp_path):
         package,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    os.symlink(os.path.join(ROOT, "frontend"), tmp_path / "frontend")  # its data files
     _apply(_diff(), str(package))
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT],

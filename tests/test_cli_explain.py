@@ -286,7 +286,7 @@ def test_the_flags_defaults_are_explain_datasets():
     assert tuple(defaults["methods"]) == cli._DEFAULT_METHODS and args.methods is None
     for name in ("tag", "step", "batch_size", "part_size", "engine"):
         assert getattr(args, name) == defaults[name], name
-    assert set(cli._FAITHFULNESS) == set(logged.KINDS)
+    assert set(cli._FAITHFULNESS) == set(logged.KINDS) - {logged.LOCALISATION}
     ray = ray_engine.RayOptions()
     assert cli._RAY_DEFAULTS == {name: getattr(ray, name) for name in cli._RAY_DEFAULTS}
 

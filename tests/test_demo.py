@@ -128,6 +128,7 @@ def test_demo_logs_in_the_dashboard(trained, tmp_path, load_fast):
         "samples": len(last.labels),
         "masks": list(last.masks),
         "labels": {last.run: list(last.labels)},
+        "regions": True,  # each image's object: one more blob per row
     }
     run_page_script("e2e_batches.mjs", spec, logdir, load_fast, tmp_path)
 

@@ -25,6 +25,7 @@ import { el, labelled, select } from "./dom.js";
 import { GridTable } from "./grid_table.js";
 import { OverlayCanvas } from "./overlay.js";
 import { setChunks } from "./scores.js";
+import { CELL_KNOWN } from "../pipeline/scores.js";
 
 /**
  * A cell of a row element: the image column (`mask` null) or a mask's. An
@@ -438,9 +439,17 @@ class GridView {
     for (const [name, element] of this._batchScores[i] ?? []) {
       if (!element.hidden) continue;
       const lines = this._app.scoreCatalog.batchLines(means[name]);
+      // As many lines as a cell shows scores; the rest in one line's title.
+      const rest = lines.slice(CELL_KNOWN);
+      const shown = rest.length > 1 ? lines.slice(0, CELL_KNOWN) : lines;
+      if (shown.length < lines.length)
+        shown.push({
+          chunks: [`+${rest.length} more`],
+          title: rest.map((l) => `${l.text}: ${l.title}`).join("\n"),
+        });
       element.replaceChildren(
         el("div", { class: "grid-batch-label", text: "batch mean" }),
-        ...lines.map((line) => {
+        ...shown.map((line) => {
           const div = el("div", { class: "grid-batch-line", title: line.title });
           setChunks(div, line.chunks);
           return div;
