@@ -55,7 +55,8 @@ def _check_scalars(logdir, tag, mask_names, record):
             assert value == pytest.approx(np.nanmean(record.scores[name][score]), abs=1e-6)
 
 
-def test_log_attributions_scores_localisation_against_the_true_class(tmp_path):
+def _log_torch(logdir, **options):
+    """`log_attributions` of a small PyTorch CNN's gradients and Grad-CAM."""
     import torch
 
     from tensorboard_plugin_saliency.torch import log_attributions
@@ -69,15 +70,11 @@ def test_log_attributions_scores_localisation_against_the_true_class(tmp_path):
         torch.nn.Linear(6, CLASSES),
     )
     images = torch.rand(N, 3, H, W, generator=torch.Generator().manual_seed(1))
-    log_attributions(
-        str(tmp_path),
-        model,
-        images,
-        TRUE,
-        step=2,
-        methods=("gradients", "grad_cam"),
-        regions=Regions(label_maps=_label_maps()),
-    )
+    log_attributions(str(logdir), model, images, TRUE, methods=("gradients", "grad_cam"), **options)
+
+
+def test_log_attributions_scores_localisation_against_the_true_class(tmp_path):
+    _log_torch(tmp_path, step=2, regions=Regions(label_maps=_label_maps()))
     (record,) = reader.read_saliency(str(tmp_path))
     _check_record(record, ["gradients", "grad_cam"])
     assert set(record.scores["gradients"]) == {
@@ -139,26 +136,9 @@ def test_bad_regions_are_refused_before_anything_is_written(tmp_path):
 
 
 def test_road_is_logged_beside_deletion(tmp_path):
-    import torch
-
-    from tensorboard_plugin_saliency.torch import log_attributions
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 4, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(),
-        torch.nn.Linear(4, CLASSES),
-    )
-    images = torch.rand(N, 3, H, W, generator=torch.Generator().manual_seed(1))
-    log_attributions(
-        str(tmp_path),
-        model,
-        images,
-        TRUE,
+    _log_torch(
+        tmp_path,
         step=1,
-        methods=("gradients", "grad_cam"),
         faithfulness={"deletion": {"steps": 4}, "road": {"percentages": (20, 50, 80)}},
     )
     (record,) = reader.read_saliency(str(tmp_path))
