@@ -62,6 +62,7 @@ bench:
 	$(PY) benchmarks/bench_methods.py
 	$(PY) benchmarks/bench_torch.py
 	$(PY) benchmarks/bench_grad_cam.py
+	$(PY) benchmarks/bench_road.py
 	$(PY) benchmarks/bench_parts.py
 	$(PY) benchmarks/bench_dataset.py
 	$(PY) benchmarks/bench_dataset_ray.py
