@@ -472,6 +472,47 @@ try {
       !outlineDiff(single, objectRegion(0)),
     outlineDiff(single, objectRegion(0)) || JSON.stringify([single.box, single.pictureBox]),
   );
+  // Download PNG saves the picture as shown: the composite with its outlines.
+  const [file] = await Promise.all([
+    page.waitForEvent("download", { timeout: 10000 }),
+    objects.getByRole("button", { name: "Download PNG" }).click(),
+  ]);
+  const png = await frame.evaluate(
+    async ([b64, rgb]) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      [c.width, c.height] = [img.width, img.height];
+      const ctx = c.getContext("2d");
+      ctx.drawImage(img, 0, 0);
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      let kinds = "";
+      for (let j = 0; j < data.length; j += 4) {
+        const near = Math.abs(data[j] - rgb[0]) + Math.abs(data[j + 1] - rgb[1]) + Math.abs(data[j + 2] - rgb[2]) <= 6;
+        kinds += near ? "2" : "0";
+      }
+      return { width: c.width, height: c.height, kinds };
+    },
+    [readFileSync(await file.path()).toString("base64"), colour],
+  );
+  const wanted = expectedOutline(objectRegion(0), png.width, png.height);
+  let missing = 0;
+  let extra = 0;
+  for (let i = 0; i < wanted.kinds.length; i++) {
+    if (wanted.skip[i] || wanted.kinds[i] === 1) continue;
+    if (wanted.kinds[i] === 2 && png.kinds[i] !== "2") missing++;
+    if (wanted.kinds[i] === 0 && png.kinds[i] === "2") extra++;
+  }
+  check(
+    `Download PNG saves the composite with its outlines, at their size (${png.width}x${png.height})`,
+    png.width === single.width &&
+      png.height === single.height &&
+      missing === 0 &&
+      extra < 0.01 * png.kinds.length,
+    `${missing} outline pixels missing, ${extra} elsewhere in the outline colour`,
+  );
+
   const lines = () => objects.locator(".card-scores .score-lines li").allTextContents();
   const expectedLines = (i) => {
     const out = [];

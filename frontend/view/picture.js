@@ -11,6 +11,7 @@ import { TIMINGS, measure } from "../timing.js";
 import { drawColorbar } from "./colorbar.js";
 import { el } from "./dom.js";
 import { sideBySidePanels } from "./overlay.js";
+import { withOutlines } from "./regions.js";
 
 /** The readout's text while the pointer is not over the image. */
 const HOVER_HINT = "Hover the image to read mask values";
@@ -148,11 +149,11 @@ class CardPicture {
     readout.textContent = this._hoverText = readoutText(p, d.shown.image, named);
   }
 
-  /** Saves the composite as a PNG file. */
+  /** Saves the composite as a PNG file, with the region outlines when they are shown. */
   download() {
     const d = this._data;
     if (!d.shown) return;
-    this._els.view.canvas.toBlob((blob) => {
+    withOutlines(this._els.view.canvas, this._els.view.regions).toBlob((blob) => {
       if (!blob) return;
       const name = downloadName(d.run, d.tag, d.shown.step, d.sample, d.maskName || "image");
       const a = el("a", { href: URL.createObjectURL(blob), download: name });

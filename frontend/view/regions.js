@@ -183,4 +183,25 @@ function stackWithRegions(picture) {
   return { root, layer: new RegionLayer(picture) };
 }
 
-export { LINE, RegionLayer, stackWithRegions };
+/**
+ * The picture as a user sees it: `picture` with the outlines of `layer` drawn
+ * over it, at the outlines' size (the picture's pixels scaled without
+ * smoothing, as the page shows them); `picture` itself when no outlines are
+ * shown.
+ * @param {HTMLCanvasElement} picture @param {RegionLayer|null|undefined} layer
+ * @returns {HTMLCanvasElement}
+ */
+function withOutlines(picture, layer) {
+  const outlines = layer?.canvas;
+  if (!outlines || outlines.dataset.drawn !== "1" || outlines.style.display === "none") return picture;
+  const out = document.createElement("canvas");
+  out.width = outlines.width;
+  out.height = outlines.height;
+  const ctx = out.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(picture, 0, 0, out.width, out.height);
+  ctx.drawImage(outlines, 0, 0);
+  return out;
+}
+
+export { LINE, RegionLayer, stackWithRegions, withOutlines };
