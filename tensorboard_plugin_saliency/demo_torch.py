@@ -82,6 +82,7 @@ def train(logdir, epochs=8, train_size=3000, shown=8, seed=0, verbose=True):
                 methods=TORCH_METHODS,
                 tag="validation/shapes",
                 class_names=demo.CLASS_NAMES,
+                regions={"masks": valid.masks[:shown]},
             )
             if verbose:
                 print("epoch %d: validation accuracy %.3f" % (epoch, accuracy), flush=True)

@@ -48,6 +48,9 @@ def test_it_logs_every_epoch_with_captions_and_provenance(run):
     assert last.images.shape == (8, 48, 48, 3)
     assert all(re.fullmatch(r"true: \w+ · pred: \w+ \d\.\d\d", label) for label in last.labels)
     assert last.method_params["integrated_gradients"] == {"steps": 25, "baseline": None}
+    # The shapes' objects are the regions, and each mask is scored against them.
+    assert [r.kind for r in last.regions] == ["binary"] * 8
+    assert len(last.scores["integrated_gradients"]["mass_ratio"]) == 8
 
 
 def test_the_model_learns_and_its_masks_sit_on_the_object(run):
