@@ -126,6 +126,35 @@ function colorizeMask(mask, { width, height }, opts) {
   return out;
 }
 
+/**
+ * A mask's raw values resampled to outWidth x outHeight as colorizeMask
+ * samples them (pixel centres aligned; bilinear when smooth, else nearest);
+ * the values themselves when the size is already that.
+ * @param {ArrayLike<number>} mask raw values, row-major, width x height.
+ * @param {{width:number, height:number}} size the mask's.
+ * @param {number} outWidth @param {number} outHeight @param {boolean} [smooth=true]
+ * @returns {ArrayLike<number>} outWidth*outHeight values.
+ */
+function resampleMask(mask, { width, height }, outWidth, outHeight, smooth = true) {
+  if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} values, not ${width}x${height}`);
+  if (outWidth === width && outHeight === height) return mask;
+  const xs = axis(width, outWidth, smooth);
+  const ys = axis(height, outHeight, smooth);
+  const out = new Float32Array(outWidth * outHeight);
+  for (let Y = 0; Y < outHeight; Y++) {
+    const r0 = ys.i0[Y] * width;
+    const r1 = ys.i1[Y] * width;
+    const fy = ys.f[Y];
+    const gy = ys.g[Y];
+    for (let X = 0; X < outWidth; X++) {
+      const top = mask[r0 + xs.i0[X]] * xs.g[X] + mask[r0 + xs.i1[X]] * xs.f[X];
+      const bottom = mask[r1 + xs.i0[X]] * xs.g[X] + mask[r1 + xs.i1[X]] * xs.f[X];
+      out[Y * outWidth + X] = top * gy + bottom * fy;
+    }
+  }
+  return out;
+}
+
 // Colours values[start .. start+n) into out32[off ..) through table32, with
 // index floor(t*255 + 0.5) (t >= 0, so `| 0` is the floor). One small loop
 // per sign keeps each monomorphic and fast.
@@ -164,4 +193,4 @@ function paintRun(values, start, n, sign, inv, keep, table32, out32, off) {
   }
 }
 
-export { normalize, colorizeMask };
+export { normalize, colorizeMask, resampleMask };
