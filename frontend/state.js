@@ -1,11 +1,13 @@
 // The dashboard's state in one place: the display settings (global values and
 // each card's overrides), their defaults and valid values, what the page
 // remembers across reloads (settings, hidden runs, tag filter, card order,
-// whether the scores' curves are open, Lock steps), and the tag filter itself. No DOM: runs under
+// whether the scores' curves are open, Lock steps, each card's comparison of
+// two masks), and the tag filter itself. No DOM: runs under
 // Node's test runner (state.test.mjs).
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
+import { cleanCompare } from "./pipeline/compare.js";
 import { NORMALIZE_MODES } from "./pipeline/normalize.js";
 
 /** Orders of the cards: by run then tag, or by tag then run (a tag's runs side by side). */
@@ -132,7 +134,8 @@ function effectiveSettings(global, override) {
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
  * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean,
- *   lockSteps:boolean}}
+ *   lockSteps:boolean, compare:Object<string, object>}} compare: card key -> its comparison
+ *   (pipeline/compare.js cleanCompare), for the cards comparing two masks.
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -149,7 +152,19 @@ function loadState(storage, colormaps, choices) {
     cardOrder: CARD_ORDERS.includes(raw.cardOrder) ? raw.cardOrder : CARD_ORDERS[0],
     scoreCurves: raw.scoreCurves === true,
     lockSteps: raw.lockSteps === true,
+    compare: cleanCompares(raw.compare),
   };
+}
+
+// The stored comparisons of the cards, each cleaned; those without a mask B dropped.
+function cleanCompares(raw) {
+  const out = {};
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    const c = cleanCompare(value);
+    if (c.mask !== null) out[key] = c;
+  }
+  return out;
 }
 
 /**
@@ -157,14 +172,14 @@ function loadState(storage, colormaps, choices) {
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
  * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean,
- *   lockSteps?:boolean}} state
+ *   lockSteps?:boolean, compare?:Object<string, object>}} state
  */
 function saveState(
   storage,
-  { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false },
+  { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false, compare = {} },
 ) {
   try {
-    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves, lockSteps };
+    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves, lockSteps, compare };
     storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
     // storage full or disabled: nothing to remember
@@ -257,6 +272,28 @@ class DisplayState {
     this.lockSteps = saved.lockSteps;
     this._overrides = new Map(); // card key -> {setting: value}
     this._sideBySide = new Map(); // card key -> boolean
+    /** @type {Object<string, object>} card key -> its comparison of two masks (remembered). */
+    this._compare = saved.compare;
+  }
+
+  /**
+   * The card's comparison of two masks in its single view: mask B (null: none),
+   * the mode, the swipe's divider (%) and the flicker rate (Hz).
+   * @param {string} card @returns {{mask:string|null, mode:string, divider:number, rate:number}}
+   */
+  compareFor(card) {
+    return cleanCompare(this._compare[card]);
+  }
+
+  /**
+   * A card's comparison changed; remembered across reloads (dropped when it has no mask B).
+   * @param {string} card @param {{mask?:string|null, mode?:string, divider?:number, rate?:number}} changes
+   */
+  setCompare(card, changes) {
+    const c = cleanCompare({ ...this.compareFor(card), ...changes });
+    if (c.mask === null) delete this._compare[card];
+    else this._compare[card] = c;
+    this.save();
   }
 
   /** The settings card `card` uses. @param {string} card @returns {object} */
@@ -305,6 +342,10 @@ class DisplayState {
   forget(card) {
     this._overrides.delete(card);
     this._sideBySide.delete(card);
+    if (card in this._compare) {
+      delete this._compare[card];
+      this.save();
+    }
   }
 
   /** Global settings back to DEFAULTS, every card's overrides dropped. */
@@ -347,8 +388,8 @@ class DisplayState {
 
   /** Writes what the page remembers. */
   save() {
-    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps } = this;
-    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps });
+    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, _compare: compare } = this;
+    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare });
   }
 }
 

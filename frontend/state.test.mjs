@@ -225,3 +225,28 @@ test("Lock steps is remembered, off by default, with the other choices", () => {
   st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ lockSteps: 1 }));
   assert.equal(loadState(st).lockSteps, false);
 });
+
+test("each card's comparison of two masks is remembered; without a mask B it is dropped", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  const card = "run\u0000val/objects";
+  assert.deepEqual(state.compareFor(card), { mask: null, mode: "swipe", divider: 50, rate: 2 });
+  state.setCompare(card, { mask: "grad_cam" });
+  state.setCompare(card, { mode: "flicker", rate: 4 });
+  state.setCompare(card, { divider: 25 });
+  state.setCompare(card, { divider: 500 }); // invalid: back to the default
+  state.setCompare(card, { divider: 30 });
+  const back = new DisplayState(st, { tables });
+  assert.deepEqual(back.compareFor(card), { mask: "grad_cam", mode: "flicker", divider: 30, rate: 4 });
+  assert.equal(back.compareFor("other").mask, null);
+  back.setCompare(card, { mask: null });
+  assert.deepEqual(loadState(st).compare, {});
+  st.setItem(
+    "tensorboard-plugin-saliency/v1",
+    JSON.stringify({ compare: { a: { mask: "ig", mode: "nope", divider: 10 }, b: { mode: "swipe" }, c: 3 } }),
+  );
+  assert.deepEqual(loadState(st).compare, { a: { mask: "ig", mode: "swipe", divider: 10, rate: 2 } });
+  const again = new DisplayState(st, { tables });
+  again.forget("a");
+  assert.deepEqual(loadState(st).compare, {});
+});
