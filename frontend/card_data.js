@@ -56,6 +56,8 @@ class CardData {
     /** @type {boolean} the single view shows (not the grid): only then does
      * Normalize "tag" load its image at the kept steps. */
     this.singleView = true;
+    /** @type {string|null} the mask the single view compares the chosen one with (view/compare.js), or none. */
+    this.compareMask = null;
     this._token = 0;
   }
 
@@ -183,13 +185,15 @@ class CardData {
   }
 
   /**
-   * Masks needed for a view: the selected one, or all of them.
+   * Masks needed for a view: the selected one (and the one it is compared with), or all of them.
    * @param {{normalize:string}} s the card's settings. @param {boolean} sideBySide
    * @returns {object[]} entries of the shown sample's `masks`.
    */
   neededMasks(s, sideBySide) {
     if (sideBySide || s.normalize === "masks") return this.shown.masks;
-    return this.shown.masks.filter((m) => m.name === this.maskName).slice(0, 1);
+    const chosen = this.shown.masks.filter((m) => m.name === this.maskName).slice(0, 1);
+    const other = this.compareMask !== this.maskName && this.shown.masks.find((m) => m.name === this.compareMask);
+    return other ? [...chosen, other] : chosen;
   }
 
   /** Whether drawing with settings `s` needs masks that are not loaded yet.

@@ -12,6 +12,7 @@ import { nearestKeptIndex, parseStep } from "../steps.js";
 import { buildCard } from "./card_dom.js";
 import { el } from "./dom.js";
 import { Filmstrip } from "./filmstrip.js";
+import { CompareView } from "./compare.js";
 import { CardModes } from "./grid.js";
 import { CardPicture } from "./picture.js";
 
@@ -49,8 +50,10 @@ class Card {
       this.data.tagPool,
       () => this.data.classNames,
     );
+    /** "Compare with": mask A against mask B in the single view. */
+    this.compare = new CompareView(this, info.masks);
     Object.assign(this, buildCard(this, run, tag, info));
-    this.picture = new CardPicture(app.palette, app.scoreCatalog, this.data, this);
+    this.picture = new CardPicture(app.palette, app.scoreCatalog, this.data, this, app.strengths);
     this._syncControls();
     this.modes.show();
   }
@@ -73,6 +76,7 @@ class Card {
       control.set(s[key]);
       control.row.classList.toggle("overridden", key in own);
     }
+    this.compare.sync();
     this.root.classList.toggle("has-overrides", Object.keys(own).length > 0);
   }
 
@@ -123,6 +127,7 @@ class Card {
         this.maskSelect.replaceChildren(...names.map((m) => el("option", { value: m, text: m })));
         if (!names.includes(this.data.maskName)) this.data.maskName = names[0] || null;
         this.maskSelect.value = this.data.maskName;
+        this.compare.setMasks(names);
       }
     }
     if (!this.active) return;
@@ -249,6 +254,7 @@ class Card {
     const d = this.data;
     if (!d.shown) return;
     d.fixMaskName();
+    d.compareMask = this.compare.active()?.mask ?? null;
     this.maskSelect.value = d.maskName ?? "";
     try {
       if (!(await d.loadMasks(token, this.settings(), this._sideBySide()))) return;
@@ -293,6 +299,7 @@ class Card {
     const sbs = this._sideBySide();
     this.root.classList.toggle("actual-size", s.actualSize);
     this.root.classList.toggle("pixelated", s.scaling === "pixelated");
+    d.compareMask = this.compare.active()?.mask ?? null;
     if (d.missing(s, sbs)) {
       this.showData();
       return;
@@ -300,6 +307,12 @@ class Card {
     this.picture.update(s, sbs);
     this.film.root.hidden = !this.filmInput.checked;
     if (this.filmInput.checked) this.film.show(d.steps, d.sample, d.maskName);
+  }
+
+  /** Paints the picture again as it is coloured (the swipe's divider, flicker's phase moved). */
+  repaint() {
+    const d = this.data;
+    if (d.shown && d.image && !d.missing(this.settings(), this._sideBySide())) this.picture.paint(this.settings());
   }
 
   /** The outlines of the regions follow the settings; every picture stays as it is. */

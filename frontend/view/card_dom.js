@@ -34,6 +34,8 @@ function buildCard(card, run, tag, info) {
   const compositeWrap = el("figure", { class: "panel composite-panel" });
   compositeWrap.append(view.root);
   figure.append(notLoaded, panels, compositeWrap);
+  view.root.append(card.compare.divider);
+  card.compare.bindPicture(view.canvas);
   view.canvas.addEventListener("pointermove", (e) => card.picture.hover(e));
   view.canvas.addEventListener("pointerleave", () => card.picture.hover(null));
 
@@ -112,11 +114,12 @@ function buildCard(card, run, tag, info) {
   more.append(grid, reset);
 
   card.film.root.hidden = true;
-  for (const single of [figure, card.film.root, readout, bar, label, scores.root, tools])
+  for (const single of [figure, card.compare.root, card.film.root, readout, bar, label, scores.root, tools])
     single.classList.add("single-only");
   root.append(
     head,
     figure,
+    card.compare.root,
     card.modes.grid.tools,
     card.modes.grid.root,
     card.film.root,

@@ -7,7 +7,10 @@
 //  - paint(): two drawImage calls at globalAlpha = opacity. Opacity and Show
 //    mask only ever call this.
 // The outlines of the image's regions lie over the composite on a canvas of
-// their own (view/regions.js), so they change without either.
+// their own (view/regions.js), so they change without either. A comparison
+// of two masks (view/compare.js) colours mask B into a second layer
+// (colourB), and paint() draws either layer, or A left of a column and B
+// right of it (a swipe), so moving the divider or flicker's phase only paints.
 
 import { colorizeMask } from "../pipeline/colorize.js";
 import { TIMINGS, measure } from "../timing.js";
@@ -42,6 +45,8 @@ class OverlayCanvas {
     this._layer = document.createElement("canvas");
     this._lctx = this._layer.getContext("2d");
     this._pixels = null;
+    this._layerB = null; // mask B's layer, made when a comparison first needs it
+    this._pixelsB = null;
   }
 
   /** Sizes both canvases to the image. @param {number} width @param {number} height */
@@ -54,6 +59,7 @@ class OverlayCanvas {
       this._layer.width = width;
       this._layer.height = height;
       this._pixels = null;
+      this._pixelsB = null;
     }
   }
 
@@ -72,10 +78,31 @@ class OverlayCanvas {
   }
 
   /**
+   * Colours mask B of a comparison into its own layer, the size of the first (see colourInto).
+   * @param {object} mask @param {object} params
+   */
+  colourB(mask, params) {
+    const { width, height } = this._layer;
+    if (!this._layerB) {
+      this._layerB = document.createElement("canvas");
+      this._lctxB = this._layerB.getContext("2d");
+    }
+    if (this._layerB.width !== width || this._layerB.height !== height) {
+      this._layerB.width = width;
+      this._layerB.height = height;
+      this._pixelsB = null;
+    }
+    if (!this._pixelsB) this._pixelsB = this._lctxB.createImageData(width, height);
+    colourInto(this._lctxB, this._pixelsB, mask, params);
+  }
+
+  /**
    * Draws the image, then the layer at `opacity` (0: the image alone).
    * @param {ImageBitmap} image @param {number} opacity
+   * @param {"A"|"B"|{split:number}} [layers] "A": the first layer; "B": mask B's
+   *   (colourB); {split}: the first layer over columns [0, split), B's over the rest.
    */
-  paint(image, opacity) {
+  paint(image, opacity, layers = "A") {
     const start = performance.now();
     const ctx = this.ctx;
     ctx.globalAlpha = 1;
@@ -83,7 +110,14 @@ class OverlayCanvas {
     ctx.drawImage(image, 0, 0);
     if (opacity > 0) {
       ctx.globalAlpha = opacity;
-      ctx.drawImage(this._layer, 0, 0);
+      const b = this._layerB;
+      const { width: w, height: h } = this._layer;
+      if (layers === "B" && b) ctx.drawImage(b, 0, 0);
+      else if (typeof layers === "object" && b) {
+        const x = Math.min(w, Math.max(0, layers.split));
+        if (x > 0) ctx.drawImage(this._layer, 0, 0, x, h, 0, 0, x, h);
+        if (x < w) ctx.drawImage(b, x, 0, w - x, h, x, 0, w - x, h);
+      } else ctx.drawImage(this._layer, 0, 0);
       ctx.globalAlpha = 1;
     }
     measure(TIMINGS.paint, start);

@@ -2,10 +2,16 @@
 // settings, the colour bar, the side-by-side panels, the outlines of the
 // image's regions over each of them, the hover readout and the PNG download. Clip values come from the card's data (shared as
 // Normalize says, pipeline/normalize.js), the pixels from the pipeline through
-// view/overlay.js.
+// view/overlay.js. With "Compare with" (view/compare.js) it draws mask A and
+// mask B in one picture: A's layer and B's (swipe, flicker), or A − B under
+// one clip pooled over both through the diverging colormap (difference), and
+// prints their agreement (pipeline/compare.js).
 
-import { downloadName } from "../pipeline/format.js";
-import { poolNote } from "../pipeline/normalize.js";
+import { agreement, agreementText, agreementTop, differenceValues, swipeSplit } from "../pipeline/compare.js";
+import { defaultColormap } from "../pipeline/colormap.js";
+import { downloadName, formatValue } from "../pipeline/format.js";
+import { clipName } from "../pipeline/colorbar.js";
+import { poolNote, pooledClip } from "../pipeline/normalize.js";
 import { pixelAt, readoutText } from "../pipeline/readout.js";
 import { TIMINGS, measure } from "../timing.js";
 import { drawColorbar } from "./colorbar.js";
@@ -24,9 +30,12 @@ class CardPicture {
    * @param {import("../pipeline/scores.js").ScoreCatalog} catalog the known scores.
    * @param {import("../card_data.js").CardData} data the card's data.
    * @param {{root:HTMLElement, figure:HTMLElement, view:import("./overlay.js").OverlayCanvas,
-   *   panels:HTMLElement, compositeWrap:HTMLElement, bar:HTMLElement, readout:HTMLElement}} els
+   *   panels:HTMLElement, compositeWrap:HTMLElement, bar:HTMLElement, readout:HTMLElement,
+   *   compare:import("./compare.js").CompareView}} els
+   * @param {{pooled:Function, of:Function}} strengths sorted strengths (cache.js StrengthCache).
    */
-  constructor(palette, catalog, data, els) {
+  constructor(palette, catalog, data, els, strengths) {
+    this._strengths = strengths;
     this._palette = palette;
     this._catalog = catalog;
     this._data = data;
@@ -52,7 +61,8 @@ class CardPicture {
     const d = this._data;
     const { colormap, tint, sign, alpha, clip, clipMode, threshold, normalize, scaling } = s;
     const parts = [d.shown.image.url, d.maskName, colormap, tint, sign, alpha, clip, clipMode, threshold, normalize];
-    parts.push(scaling);
+    const c = this._els.compare.active();
+    parts.push(scaling, c ? c.mask : "", c ? c.mode : "");
     const key = [...parts, sideBySide].join("|");
     if (key !== this._recolorKey) {
       this._recolorKey = key;
@@ -95,23 +105,104 @@ class CardPicture {
     const mask = d.masks.get(d.maskName);
     const shared = mask ? d.clipOf(d.maskName, s) : null;
     this.clipValue = shared ? shared.clip : 0;
-    view.colour(mask, mask && this._colouring(d.maskName, s, this.clipValue));
+    const c = this._els.compare.active();
+    const b = c && mask ? d.masks.get(c.mask) || null : null;
+    const difference = b && c.mode === "difference";
+    if (difference) this._colourDifference(s, mask, b, c.mask);
+    else {
+      view.colour(mask, mask && this._colouring(d.maskName, s, this.clipValue));
+      if (b) view.colourB(b, this._colouring(c.mask, s, d.clipValue(c.mask, s)));
+    }
+    this._showAgreement(s, mask, b, c);
     this.paint(s);
     Object.assign(root.dataset, { step: d.shown.step, sample: d.shown.sample });
     if (mask) root.dataset.mask = d.maskName;
     else delete root.dataset.mask;
     measure(TIMINGS.recolor, start);
-    const top = mask ? d.sortedOf(d.maskName, s.sign).at(-1) || 0 : 0;
-    drawColorbar(bar, { table: this._palette.table(s), settings: s, clipValue: this.clipValue, mask, top });
-    const note = shared ? poolNote(s.normalize, d.maskName, shared.count) : "";
-    if (note) bar.title += `. ${note}`;
+    if (difference) this._differenceBar(s, c.mask);
+    else {
+      const top = mask ? d.sortedOf(d.maskName, s.sign).at(-1) || 0 : 0;
+      drawColorbar(bar, { table: this._palette.table(s), settings: s, clipValue: this.clipValue, mask, top });
+      const note = shared ? poolNote(s.normalize, d.maskName, shared.count) : "";
+      if (note) bar.title += `. ${note}`;
+      if (b) bar.title += `. This bar is ${d.maskName}'s (A); ${c.mask} (B) is clipped as Normalize says for it`;
+    }
     if (sideBySide) this._drawPanels(s);
   }
 
-  /** Composites image + overlay at the current opacity: two drawImage calls. @param {object} s */
+  /** Composites image + overlay at the current opacity: two drawImage calls (three for a swipe). @param {object} s */
   paint(s) {
     const d = this._data;
-    this._els.view.paint(d.image.bitmap, s.showMask && d.masks.has(d.maskName) ? s.opacity : 0);
+    const compare = this._els.compare;
+    const c = compare.active();
+    const showing = compare.showing();
+    const layers = showing === "swipe" ? { split: swipeSplit(c.divider, d.image.bitmap.width) } : showing;
+    const { view } = this._els;
+    view.paint(d.image.bitmap, s.showMask && d.masks.has(d.maskName) ? s.opacity : 0, layers);
+    view.canvas.setAttribute("aria-label", `Overlay of ${d.run} / ${d.tag}${this._compareLabel(c, showing)}`);
+  }
+
+  // What the canvas's accessible name adds while comparing.
+  _compareLabel(c, showing) {
+    const a = this._data.maskName;
+    if (!c) return "";
+    if (c.mode === "difference") return `: ${a} − ${c.mask}`;
+    if (showing === "swipe") return `: ${a} left, ${c.mask} right`;
+    return `: ${showing === "B" ? c.mask : a} (compared with ${showing === "B" ? a : c.mask}; hold Space for ${c.mask})`;
+  }
+
+  /**
+   * Difference: A − B at the image's size, coloured through the diverging
+   * colormap under one clip pooled over both masks (Normalize "masks"'s rule,
+   * pipeline/normalize.js pooledClip).
+   */
+  _colourDifference(s, a, b, nameB) {
+    const d = this._data;
+    const smooth = s.scaling === "smooth";
+    const diff = differenceValues(a, b, d.shown.image, { sign: s.sign, smooth });
+    const pool = d.shown.masks
+      .filter((m) => m.name === d.maskName || m.name === nameB)
+      .map((m) => ({ name: m.name, url: m.url, mask: d.masks.get(m.name) }));
+    const clip = pooledClip(pool, s, this._strengths).clip;
+    this.clipValue = clip;
+    this._diff = diff;
+    const table = this._palette.table(this._diverging(s));
+    this._els.view.colour(diff, { table, clip, sign: "signed", cut: -Infinity, smooth });
+  }
+
+  // The settings A − B is coloured with: the diverging colormap, signed.
+  _diverging(s) {
+    return { ...s, colormap: defaultColormap(this._palette.tables, "signed"), sign: "signed" };
+  }
+
+  // The colour bar of A − B, in mask units: signed, 0 in the middle.
+  _differenceBar(s, nameB) {
+    const { bar } = this._els;
+    const a = this._data.maskName;
+    const diff = this._diff;
+    const clip = this.clipValue;
+    const m = Math.max(Math.abs(diff.min), Math.abs(diff.max), clip);
+    const diverging = this._diverging(s);
+    const table = this._palette.table(diverging);
+    drawColorbar(bar, { table, settings: diverging, clipValue: clip, mask: { min: -m, max: m }, top: m });
+    const mid = bar.querySelector(".colorbar-mid");
+    if (mid) mid.textContent = `0 · ${a} − ${nameB}, ${clipName(s)} of both = ±${formatValue(clip)}`;
+    bar.title =
+      `${a} − ${nameB} in mask units, from ${formatValue(diff.min)} to ${formatValue(diff.max)}; ` +
+      "one clip over both masks' values, so the difference is not one of two normalisations";
+  }
+
+  // The agreement of A's and B's top pixels beside the picture (none: empty).
+  _showAgreement(s, a, b, c) {
+    const out = this._els.compare.agreement;
+    if (!a || !b) {
+      out.textContent = "";
+      return;
+    }
+    const image = this._data.shown.image;
+    const top = agreementTop(s.threshold);
+    const r = agreement(a, b, image, { sign: s.sign, top, smooth: s.scaling === "smooth" });
+    out.textContent = agreementText(this._data.maskName, c.mask, r);
   }
 
   // Side by side: image | each mask (with its scores) | overlay (the composite canvas).
