@@ -186,7 +186,9 @@ class CardPicture {
     const table = this._palette.table(diverging);
     drawColorbar(bar, { table, settings: diverging, clipValue: clip, mask: { min: -m, max: m }, top: m });
     const mid = bar.querySelector(".colorbar-mid");
-    if (mid) mid.textContent = `0 · ${a} − ${nameB}, ${clipName(s)} of both = ±${formatValue(clip)}`;
+    if (mid) mid.textContent = "0";
+    const note = `${a} − ${nameB} · ${clipName(s)} of both = ±${formatValue(clip)}`;
+    bar.append(el("div", { class: "colorbar-note", text: note }));
     bar.title =
       `${a} − ${nameB} in mask units, from ${formatValue(diff.min)} to ${formatValue(diff.max)}; ` +
       "one clip over both masks' values, so the difference is not one of two normalisations";
