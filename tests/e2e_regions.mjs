@@ -506,10 +506,7 @@ try {
   }
   check(
     `Download PNG saves the composite with its outlines, at their size (${png.width}x${png.height})`,
-    png.width === single.width &&
-      png.height === single.height &&
-      missing === 0 &&
-      extra < 0.01 * png.kinds.length,
+    png.width === single.width && png.height === single.height && missing === 0 && extra < 0.01 * png.kinds.length,
     `${missing} outline pixels missing, ${extra} elsewhere in the outline colour`,
   );
 
