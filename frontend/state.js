@@ -8,6 +8,7 @@
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
 import { cleanCompare } from "./pipeline/compare.js";
+import { cleanZoom } from "./pipeline/zoom.js";
 import { NORMALIZE_MODES } from "./pipeline/normalize.js";
 
 /** Orders of the cards: by run then tag, or by tag then run (a tag's runs side by side). */
@@ -134,8 +135,9 @@ function effectiveSettings(global, override) {
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
  * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean,
- *   lockSteps:boolean, compare:Object<string, object>}} compare: card key -> its comparison
- *   (pipeline/compare.js cleanCompare), for the cards comparing two masks.
+ *   lockSteps:boolean, compare:Object<string, object>, zoom:Object<string, object>}} compare: card key -> its comparison
+ *   (pipeline/compare.js cleanCompare), for the cards comparing two masks; zoom: card key -> its
+ *   single view's zoom (pipeline/zoom.js cleanZoom), for the cards zoomed in.
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -153,7 +155,19 @@ function loadState(storage, colormaps, choices) {
     scoreCurves: raw.scoreCurves === true,
     lockSteps: raw.lockSteps === true,
     compare: cleanCompares(raw.compare),
+    zoom: cleanZooms(raw.zoom),
   };
+}
+
+// The stored zooms of the cards, each cleaned; those at fit dropped.
+function cleanZooms(raw) {
+  const out = {};
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    const z = cleanZoom(value);
+    if (z.scale !== null) out[key] = z;
+  }
+  return out;
 }
 
 // The stored comparisons of the cards, each cleaned; those without a mask B dropped.
@@ -172,14 +186,22 @@ function cleanCompares(raw) {
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
  * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean,
- *   lockSteps?:boolean, compare?:Object<string, object>}} state
+ *   lockSteps?:boolean, compare?:Object<string, object>, zoom?:Object<string, object>}} state
  */
-function saveState(
-  storage,
-  { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false, compare = {} },
-) {
+function saveState(storage, state) {
+  const { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false } = state;
+  const { compare = {}, zoom = {} } = state;
   try {
-    const saved = { settings, hiddenRuns: [...hiddenRuns], tagFilter, cardOrder, scoreCurves, lockSteps, compare };
+    const saved = {
+      settings,
+      hiddenRuns: [...hiddenRuns],
+      tagFilter,
+      cardOrder,
+      scoreCurves,
+      lockSteps,
+      compare,
+      zoom,
+    };
     storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
     // storage full or disabled: nothing to remember
@@ -274,6 +296,31 @@ class DisplayState {
     this._sideBySide = new Map(); // card key -> boolean
     /** @type {Object<string, object>} card key -> its comparison of two masks (remembered). */
     this._compare = saved.compare;
+    /** @type {Object<string, object>} card key -> its single view's zoom (remembered). */
+    this._zoom = saved.zoom;
+  }
+
+  /**
+   * The zoom of the card's single view: scale (CSS pixels per image pixel;
+   * null: fit) and centre (image pixels).
+   * @param {string} card @returns {{scale:number|null, cx:number, cy:number}}
+   */
+  zoomFor(card) {
+    return cleanZoom(this._zoom[card]);
+  }
+
+  /**
+   * A card's zoom changed; remembered across reloads (dropped at fit).
+   * @param {string} card @param {{scale:number|null, cx:number, cy:number}} zoom
+   */
+  setZoom(card, zoom) {
+    const z = cleanZoom(zoom);
+    const old = this._zoom[card];
+    if (z.scale === null) {
+      if (!old) return;
+      delete this._zoom[card];
+    } else this._zoom[card] = z;
+    this.save();
   }
 
   /**
@@ -342,8 +389,9 @@ class DisplayState {
   forget(card) {
     this._overrides.delete(card);
     this._sideBySide.delete(card);
-    if (card in this._compare) {
+    if (card in this._compare || card in this._zoom) {
       delete this._compare[card];
+      delete this._zoom[card];
       this.save();
     }
   }
@@ -388,8 +436,9 @@ class DisplayState {
 
   /** Writes what the page remembers. */
   save() {
-    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, _compare: compare } = this;
-    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare });
+    const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps } = this;
+    const { _compare: compare, _zoom: zoom } = this;
+    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare, zoom });
   }
 }
 

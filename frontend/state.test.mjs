@@ -250,3 +250,23 @@ test("each card's comparison of two masks is remembered; without a mask B it is 
   again.forget("a");
   assert.deepEqual(loadState(st).compare, {});
 });
+
+test("each card's zoom is remembered; at fit it is dropped", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  const card = "run\u0000val/objects";
+  assert.equal(state.zoomFor(card).scale, null);
+  state.setZoom(card, { scale: 8, cx: 100.5, cy: 2000 });
+  const back = new DisplayState(st, { tables });
+  assert.deepEqual(back.zoomFor(card), { scale: 8, cx: 100.5, cy: 2000 });
+  assert.equal(back.zoomFor("other").scale, null);
+  back.setZoom(card, { scale: null, cx: NaN, cy: NaN });
+  assert.deepEqual(loadState(st).zoom, {});
+  st.setItem(
+    "tensorboard-plugin-saliency/v1",
+    JSON.stringify({ zoom: { a: { scale: 2, cx: 1, cy: 2 }, b: { scale: -1 } } }),
+  );
+  assert.deepEqual(loadState(st).zoom, { a: { scale: 2, cx: 1, cy: 2 } });
+  new DisplayState(st, { tables }).forget("a");
+  assert.deepEqual(loadState(st).zoom, {});
+});
