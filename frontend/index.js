@@ -30,6 +30,7 @@ import "./pipeline/normalize.js";
 import "./pipeline/readout.js";
 import "./pipeline/regions.js";
 import "./pipeline/scores.js";
+import "./pipeline/zoom.js";
 import "./state.js";
 import "./steps.js";
 import "./table_csv.js";
@@ -51,6 +52,7 @@ import "./view/regions.js";
 import "./view/scores.js";
 import "./view/sidebar.js";
 import "./view/table_panel.js";
+import "./view/zoom.js";
 
 /**
  * Builds the dashboard into document.body and connects it to TensorBoard.

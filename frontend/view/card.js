@@ -15,6 +15,7 @@ import { Filmstrip } from "./filmstrip.js";
 import { CompareView } from "./compare.js";
 import { CardModes } from "./grid.js";
 import { CardPicture } from "./picture.js";
+import { CardZoom } from "./zoom.js";
 
 /** A card. Its root element carries `data-steps` (the kept steps,
  * comma-separated) once listed, and what view/picture.js sets when painted. */
@@ -52,6 +53,8 @@ class Card {
     );
     /** "Compare with": mask A against mask B in the single view. */
     this.compare = new CompareView(this, info.masks);
+    /** Zoom and pan of the single view's pictures. */
+    this.zoom = new CardZoom(this);
     Object.assign(this, buildCard(this, run, tag, info));
     this.picture = new CardPicture(app.palette, app.scoreCatalog, this.data, this, app.strengths);
     this._syncControls();

@@ -36,6 +36,7 @@ function buildCard(card, run, tag, info) {
   figure.append(notLoaded, panels, compositeWrap);
   view.root.append(card.compare.divider);
   card.compare.bindPicture(view.canvas);
+  card.zoom.bind(view.canvas);
   view.canvas.addEventListener("pointermove", (e) => card.picture.hover(e));
   view.canvas.addEventListener("pointerleave", () => card.picture.hover(null));
 
@@ -114,11 +115,22 @@ function buildCard(card, run, tag, info) {
   more.append(grid, reset);
 
   card.film.root.hidden = true;
-  for (const single of [figure, card.compare.root, card.film.root, readout, bar, label, scores.root, tools])
+  for (const single of [
+    figure,
+    card.zoom.root,
+    card.compare.root,
+    card.film.root,
+    readout,
+    bar,
+    label,
+    scores.root,
+    tools,
+  ])
     single.classList.add("single-only");
   root.append(
     head,
     figure,
+    card.zoom.root,
     card.compare.root,
     card.modes.grid.tools,
     card.modes.grid.root,

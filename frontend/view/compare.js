@@ -7,7 +7,7 @@
 // choices in the DisplayState (state.js compareFor / setCompare) and its
 // picture (view/picture.js) draws them. The arithmetic is pipeline/compare.js.
 
-import { COMPARE_MODES, FLICKER_RATES, dividerAt, dividerKey, flickerShows } from "../pipeline/compare.js";
+import { COMPARE_MODES, FLICKER_RATES, dividerKey, flickerShows } from "../pipeline/compare.js";
 import { el, labelled, select } from "./dom.js";
 
 const MODE_LABELS = {
@@ -78,8 +78,7 @@ class CompareView {
     });
     this.divider.addEventListener("pointermove", (e) => {
       if (!this.divider.hasPointerCapture(e.pointerId)) return;
-      const r = card.view.canvas.getBoundingClientRect();
-      this._moveDivider(dividerAt(e.clientX - r.left, r.width));
+      this._moveDivider(card.picture.dividerAt(e.clientX));
     });
     const drop = () => this.divider.classList.remove("dragging");
     this.divider.addEventListener("pointerup", drop);
@@ -162,13 +161,8 @@ class CompareView {
     this._rateRow.hidden = !c || c.mode !== "flicker";
     this.agreement.hidden = !c;
     this.divider.hidden = !c || c.mode !== "swipe";
-    this.divider.style.left = `${stored.divider}%`;
     this.divider.setAttribute("aria-valuenow", String(stored.divider));
     this.divider.setAttribute("aria-valuetext", `${stored.divider} %`);
-    if (this._canvas) {
-      if (c) this._canvas.setAttribute("tabindex", "0");
-      else this._canvas.removeAttribute("tabindex");
-    }
     this._flicker(c && c.mode === "flicker" ? c.rate : 0);
   }
 

@@ -17,6 +17,7 @@ import { TIMINGS, measure } from "../timing.js";
 import { el } from "./dom.js";
 import { stackWithRegions } from "./regions.js";
 import { setChunks } from "./scores.js";
+import { drawPicture } from "./zoom.js";
 
 /**
  * Colours a mask through the pipeline into a 2D context's pixels.
@@ -101,25 +102,21 @@ class OverlayCanvas {
    * @param {ImageBitmap} image @param {number} opacity
    * @param {"A"|"B"|{split:number}} [layers] "A": the first layer; "B": mask B's
    *   (colourB); {split}: the first layer over columns [0, split), B's over the rest.
+   * @param {object|null} [view] the card's view transform of this canvas (view/zoom.js): only the part in view is drawn.
    */
-  paint(image, opacity, layers = "A") {
+  paint(image, opacity, layers = "A", view = null) {
     const start = performance.now();
-    const ctx = this.ctx;
-    ctx.globalAlpha = 1;
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.drawImage(image, 0, 0);
+    const { width: w, height: h } = this._layer;
+    const sources = [{ source: image }];
     if (opacity > 0) {
-      ctx.globalAlpha = opacity;
       const b = this._layerB;
-      const { width: w, height: h } = this._layer;
-      if (layers === "B" && b) ctx.drawImage(b, 0, 0);
+      if (layers === "B" && b) sources.push({ source: b, alpha: opacity });
       else if (typeof layers === "object" && b) {
         const x = Math.min(w, Math.max(0, layers.split));
-        if (x > 0) ctx.drawImage(this._layer, 0, 0, x, h, 0, 0, x, h);
-        if (x < w) ctx.drawImage(b, x, 0, w - x, h, x, 0, w - x, h);
-      } else ctx.drawImage(this._layer, 0, 0);
-      ctx.globalAlpha = 1;
+        sources.push({ source: this._layer, alpha: opacity, x1: x }, { source: b, alpha: opacity, x0: x });
+      } else sources.push({ source: this._layer, alpha: opacity });
     }
+    drawPicture(this.canvas, view, sources, w, h);
     measure(TIMINGS.paint, start);
   }
 
@@ -136,25 +133,40 @@ class OverlayCanvas {
  * @param {ImageBitmap} image
  * @param {{name:string, mask:object, params:object, scores?:{chunks:string[], title:string}}[]} masks
  *   each mask with its colouring, and its scores' compact caption (pipeline/scores.js ScoreCatalog.compact).
- * @returns {{panels:HTMLElement[], layers:import("./regions.js").RegionLayer[]}}
+ * @returns {{panels:HTMLElement[], layers:import("./regions.js").RegionLayer[],
+ *   pictures:{canvas:HTMLCanvasElement, source:HTMLCanvasElement, mask:string|null}[]}} pictures: each
+ *   panel's canvas on the page, its source at the image's size, its mask's name (null: the image).
  */
 function sideBySidePanels(image, masks) {
   const { width, height } = image;
   const picture = el("canvas", { width, height, "aria-label": "Image" });
   picture.getContext("2d").drawImage(image, 0, 0);
   const layers = [];
-  const panels = [panel(picture, "image", undefined, layers)];
+  const pictures = [];
+  const panels = [panel(picture, "image", undefined, layers, pictures)];
   for (const { name, mask, params, scores } of masks) {
-    const c = el("canvas", { width, height, "aria-label": `Mask ${name}` });
+    const c = el("canvas", { width, height });
     const ctx = c.getContext("2d");
     colourInto(ctx, ctx.createImageData(width, height), mask, params);
-    panels.push(panel(c, name, scores, layers));
+    const p = panel(c, name, scores, layers, pictures);
+    p.querySelector("canvas").setAttribute("aria-label", `Mask ${name}`);
+    pictures.at(-1).mask = name;
+    panels.push(p);
   }
-  return { panels, layers };
+  return { panels, layers, pictures };
 }
 
-function panel(picture, caption, scores, layers) {
-  const { root: canvas, layer } = stackWithRegions(picture);
+// A panel shows its source (image-sized, off the page) through a canvas of its own, zoomed as the card is.
+function panel(source, caption, scores, layers, pictures) {
+  const shown = el("canvas", {
+    width: source.width,
+    height: source.height,
+    "aria-label": source.getAttribute("aria-label"),
+  });
+  shown.zoomSource = source; // what it shows, at the image's size (read by the tests)
+  shown.getContext("2d").drawImage(source, 0, 0);
+  pictures.push({ canvas: shown, source, mask: null });
+  const { root: canvas, layer } = stackWithRegions(shown);
   layers.push(layer);
   const f = el("figure", { class: "panel" });
   const text = el("figcaption", { text: caption });

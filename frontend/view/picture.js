@@ -1,23 +1,35 @@
 // A card's picture: the composite canvas brought up to date with the
 // settings, the colour bar, the side-by-side panels, the outlines of the
-// image's regions over each of them, the hover readout and the PNG download. Clip values come from the card's data (shared as
+// image's regions over each of them, the hover readout and the PNG download.
+// Every picture shows the card's zoom (view/zoom.js): only the part in view is
+// drawn, and the readout names the image pixel under the pointer at any zoom. Clip values come from the card's data (shared as
 // Normalize says, pipeline/normalize.js), the pixels from the pipeline through
 // view/overlay.js. With "Compare with" (view/compare.js) it draws mask A and
 // mask B in one picture: A's layer and B's (swipe, flicker), or A − B under
 // one clip pooled over both through the diverging colormap (difference), and
 // prints their agreement (pipeline/compare.js).
 
-import { agreement, agreementText, agreementTop, differenceValues, swipeSplit } from "../pipeline/compare.js";
+import {
+  agreement,
+  agreementText,
+  agreementTop,
+  dividerAt,
+  differenceValues,
+  swipeSplit,
+} from "../pipeline/compare.js";
 import { defaultColormap } from "../pipeline/colormap.js";
 import { downloadName, formatValue } from "../pipeline/format.js";
 import { clipName } from "../pipeline/colorbar.js";
 import { poolNote, pooledClip } from "../pipeline/normalize.js";
-import { pixelAt, readoutText } from "../pipeline/readout.js";
+import { maskIndexAt, readoutText } from "../pipeline/readout.js";
+import { imageToScreen, pixelUnder, screenToImage } from "../pipeline/zoom.js";
+import { readoutValue } from "../pipeline/format.js";
 import { TIMINGS, measure } from "../timing.js";
 import { drawColorbar } from "./colorbar.js";
 import { el } from "./dom.js";
 import { sideBySidePanels } from "./overlay.js";
 import { withOutlines } from "./regions.js";
+import { drawPicture } from "./zoom.js";
 
 /** The readout's text while the pointer is not over the image. */
 const HOVER_HINT = "Hover the image to read mask values";
@@ -44,6 +56,9 @@ class CardPicture {
     this._hoverText = null;
     /** @type {import("./regions.js").RegionLayer[]} the side-by-side panels' outlines. */
     this._panelLayers = [];
+    /** @type {{canvas:HTMLCanvasElement, source:HTMLCanvasElement, mask:string|null}[]} the side-by-side panels. */
+    this._panelPictures = [];
+    this._probe = null; // a 1×1 canvas the image's value under the pointer is read through
     /** @type {number} the clip value (mask units) of the shown mask. */
     this.clipValue = 0;
   }
@@ -64,15 +79,14 @@ class CardPicture {
     const c = this._els.compare.active();
     parts.push(scaling, c ? c.mask : "", c ? c.mode : "");
     const key = [...parts, sideBySide].join("|");
+    this._els.panels.hidden = !sideBySide;
+    this._els.figure.classList.toggle("side-by-side", sideBySide);
     if (key !== this._recolorKey) {
       this._recolorKey = key;
       this.recolor(s, sideBySide);
     } else {
       this.paint(s);
     }
-    this._els.panels.hidden = !sideBySide;
-    this._els.figure.classList.toggle("side-by-side", sideBySide);
-    this.updateRegions(s);
   }
 
   /**
@@ -84,7 +98,9 @@ class CardPicture {
   updateRegions(s) {
     const d = this._data;
     const image = d.shown ? d.shown.image : null;
-    const opts = { on: s.regions, colour: s.regionColour, classNames: d.classNames };
+    // Outlines are drawn at the picture's fitted size: hidden while zoomed (the zoom's status says so).
+    const on = s.regions && !this._els.zoom.zoomed();
+    const opts = { on, colour: s.regionColour, classNames: d.classNames };
     for (const layer of [this._els.view.regions, ...this._panelLayers]) layer.show(d.region, image, opts);
   }
 
@@ -137,9 +153,50 @@ class CardPicture {
     const c = compare.active();
     const showing = compare.showing();
     const layers = showing === "swipe" ? { split: swipeSplit(c.divider, d.image.bitmap.width) } : showing;
-    const { view } = this._els;
-    view.paint(d.image.bitmap, s.showMask && d.masks.has(d.maskName) ? s.opacity : 0, layers);
+    const { view, zoom } = this._els;
+    const opacity = s.showMask && d.masks.has(d.maskName) ? s.opacity : 0;
+    view.paint(d.image.bitmap, opacity, layers, zoom.viewFor(view.canvas));
     view.canvas.setAttribute("aria-label", `Overlay of ${d.run} / ${d.tag}${this._compareLabel(c, showing)}`);
+    this._paintPanels();
+    this._placeDivider(c);
+    zoom.sync();
+    this.updateRegions(s);
+  }
+
+  // Each side-by-side panel shows the card's view of its source.
+  _paintPanels() {
+    const { zoom, panels } = this._els;
+    if (panels.hidden) return;
+    const { width, height } = this._data.shown.image;
+    for (const p of this._panelPictures)
+      drawPicture(p.canvas, zoom.viewFor(p.canvas), [{ source: p.source }], width, height);
+  }
+
+  // The swipe's divider stands over the split column wherever the view puts it.
+  _placeDivider(c) {
+    const divider = this._els.compare.divider;
+    if (!c || c.mode !== "swipe") return;
+    const v = this._els.zoom.viewFor(this._els.view.canvas);
+    if (!v || v.fit) {
+      divider.style.left = `${c.divider}%`;
+      return;
+    }
+    const split = swipeSplit(c.divider, v.width);
+    const x = imageToScreen(v, split, 0).x;
+    divider.style.left = `${(Math.min(v.boxWidth, Math.max(0, x)) / v.boxWidth) * 100}%`;
+  }
+
+  /**
+   * The divider's position (% of the image's width) under a pointer at clientX over the composite.
+   * @param {number} clientX @returns {number}
+   */
+  dividerAt(clientX) {
+    const canvas = this._els.view.canvas;
+    const r = canvas.getBoundingClientRect();
+    const v = this._els.zoom.viewFor(canvas);
+    if (!v) return dividerAt(clientX - r.left, r.width);
+    const x = screenToImage(v, clientX - r.left, 0).x;
+    return dividerAt(Math.min(v.width, Math.max(0, x)), v.width);
   }
 
   // What the canvas's accessible name adds while comparing.
@@ -218,28 +275,70 @@ class CardPicture {
         params: this._colouring(m.name, s, d.clipValue(m.name, s)),
         scores: this._catalog.compact(d.shown.scores?.[m.name]),
       }));
-    const { panels, layers } = sideBySidePanels(d.image.bitmap, masks);
+    const { panels, layers, pictures } = sideBySidePanels(d.image.bitmap, masks);
     this._els.panels.replaceChildren(...panels);
     this._panelLayers = layers;
+    this._panelPictures = pictures;
+    for (const p of pictures) {
+      this._els.zoom.bind(p.canvas);
+      p.canvas.addEventListener("pointermove", (e) => this.hover(e, p.canvas));
+      p.canvas.addEventListener("pointerleave", () => this.hover(null));
+    }
+    this._paintPanels();
+    this.updateRegions(s);
     this._els.compositeWrap.querySelector("figcaption")?.remove();
     this._els.compositeWrap.append(el("figcaption", { text: "overlay" }));
   }
 
-  /** Shows the value under the pointer. @param {PointerEvent|null} event null: the pointer left. */
-  hover(event) {
+  /**
+   * Shows, for the image pixel under the pointer (at any zoom), its position,
+   * the image's value there and each shown mask's (A's, B's and A − B while comparing).
+   * @param {PointerEvent|null} event null: the pointer left.
+   * @param {HTMLCanvasElement} [canvas] the picture hovered (the composite by default).
+   */
+  hover(event, canvas = this._els.view.canvas) {
     const d = this._data;
-    const { readout, view } = this._els;
-    if (!event || !d.shown) {
+    const { readout, zoom } = this._els;
+    if (!event || !d.shown || !d.image) {
       if (this._hoverText) readout.textContent = this._hoverText = HOVER_HINT;
       return;
     }
-    const r = view.canvas.getBoundingClientRect();
-    const { width, height } = d.shown.image;
-    const p = pixelAt(event.clientX - r.left, event.clientY - r.top, r.width, r.height, width, height);
+    const v = zoom.viewFor(canvas);
+    if (!v) return;
+    const r = canvas.getBoundingClientRect();
+    const p = pixelUnder(v, event.clientX - r.left, event.clientY - r.top);
     if (!p) return;
-    const mask = d.masks.get(d.maskName);
-    const named = mask ? { name: d.maskName, ...mask } : null;
-    readout.textContent = this._hoverText = readoutText(p, d.shown.image, named);
+    const image = d.shown.image;
+    const named = (name) => {
+      const m = name ? d.masks.get(name) : null;
+      return m ? { name, ...m } : null;
+    };
+    const panel = this._panelPictures.find((q) => q.canvas === canvas);
+    const a = named(panel && panel.mask ? panel.mask : d.maskName);
+    const where = readoutText(p, image, null);
+    let text = `${where} · image ${this._imageValue(p)}`;
+    if (a) text += readoutText(p, image, a).slice(where.length); // " · name = value (mask pixel …)"
+    const c = !panel ? this._els.compare.active() : null;
+    const b = c ? named(c.mask) : null;
+    if (a && b) {
+      const va = a.values[maskIndexAt(p.x, p.y, image.width, image.height, a.width, a.height).index];
+      const vb = b.values[maskIndexAt(p.x, p.y, image.width, image.height, b.width, b.height).index];
+      text += ` · ${b.name} = ${readoutValue(vb)} · ${a.name} − ${b.name} = ${readoutValue(va - vb)}`;
+    }
+    readout.textContent = this._hoverText = text;
+  }
+
+  // The image's colour at pixel p, as "rgb(r, g, b)" (its alpha too when not opaque).
+  _imageValue(p) {
+    if (!this._probe) {
+      this._probe = document.createElement("canvas");
+      this._probe.width = this._probe.height = 1;
+    }
+    const ctx = this._probe.getContext("2d", { willReadFrequently: true });
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.drawImage(this._data.image.bitmap, p.x, p.y, 1, 1, 0, 0, 1, 1);
+    const [r, g, b, alpha] = ctx.getImageData(0, 0, 1, 1).data;
+    return alpha === 255 ? `rgb(${r}, ${g}, ${b})` : `rgba(${r}, ${g}, ${b}, ${alpha})`;
   }
 
   /** Saves the composite as a PNG file, with the region outlines when they are shown. */
