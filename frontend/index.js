@@ -26,6 +26,8 @@ import "./pipeline/colormap.js";
 import "./pipeline/compare.js";
 import "./pipeline/decode.js";
 import "./pipeline/format.js";
+import "./pipeline/grid_difference.js";
+import "./pipeline/grid_zoom.js";
 import "./pipeline/normalize.js";
 import "./pipeline/readout.js";
 import "./pipeline/regions.js";

@@ -9,6 +9,8 @@ import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
 import { cleanCompare } from "./pipeline/compare.js";
 import { cleanZoom } from "./pipeline/zoom.js";
+import { cleanGridDifference } from "./pipeline/grid_difference.js";
+import { cleanGridZoom } from "./pipeline/grid_zoom.js";
 import { NORMALIZE_MODES } from "./pipeline/normalize.js";
 
 /** Orders of the cards: by run then tag, or by tag then run (a tag's runs side by side). */
@@ -156,7 +158,20 @@ function loadState(storage, colormaps, choices) {
     lockSteps: raw.lockSteps === true,
     compare: cleanCompares(raw.compare),
     zoom: cleanZooms(raw.zoom),
+    gridDifference: cleanEach(raw.gridDifference, cleanGridDifference, (d) => d.a !== null || d.b !== null),
+    gridZoom: cleanEach(raw.gridZoom, cleanGridZoom, (z) => z.factor !== null),
   };
+}
+
+// A stored map of card key -> value, each value cleaned by `clean`, those `kept` does not keep dropped.
+function cleanEach(raw, clean, kept) {
+  const out = {};
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    const c = clean(value);
+    if (kept(c)) out[key] = c;
+  }
+  return out;
 }
 
 // The stored zooms of the cards, each cleaned; those at fit dropped.
@@ -191,6 +206,7 @@ function cleanCompares(raw) {
 function saveState(storage, state) {
   const { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false } = state;
   const { compare = {}, zoom = {} } = state;
+  const { gridDifference = {}, gridZoom = {} } = state;
   try {
     const saved = {
       settings,
@@ -201,6 +217,8 @@ function saveState(storage, state) {
       lockSteps,
       compare,
       zoom,
+      gridDifference,
+      gridZoom,
     };
     storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
@@ -298,6 +316,51 @@ class DisplayState {
     this._compare = saved.compare;
     /** @type {Object<string, object>} card key -> its single view's zoom (remembered). */
     this._zoom = saved.zoom;
+    /** @type {Object<string, object>} card key -> its grid's difference column, A and B (remembered). */
+    this._gridDifference = saved.gridDifference;
+    /** @type {Object<string, object>} card key -> its grid's zoom (remembered). */
+    this._gridZoom = saved.gridZoom;
+  }
+
+  /**
+   * The masks of the difference column of the card's grid: A and B (null: "—").
+   * @param {string} card @returns {{a:string|null, b:string|null}}
+   */
+  gridDifferenceFor(card) {
+    return cleanGridDifference(this._gridDifference[card]);
+  }
+
+  /**
+   * A card's grid difference changed; remembered across reloads (dropped when neither is chosen).
+   * @param {string} card @param {{a?:string|null, b?:string|null}} changes
+   */
+  setGridDifference(card, changes) {
+    const d = cleanGridDifference({ ...this.gridDifferenceFor(card), ...changes });
+    if (d.a === null && d.b === null) delete this._gridDifference[card];
+    else this._gridDifference[card] = d;
+    this.save();
+  }
+
+  /**
+   * The zoom of the card's grid, one for all its cells (pipeline/grid_zoom.js):
+   * a factor over each cell's fit (null: fit) and the centre as fractions of the image.
+   * @param {string} card @returns {{factor:number|null, fx:number, fy:number}}
+   */
+  gridZoomFor(card) {
+    return cleanGridZoom(this._gridZoom[card]);
+  }
+
+  /**
+   * A card's grid zoom changed; remembered across reloads (dropped at fit).
+   * @param {string} card @param {{factor:number|null, fx:number, fy:number}} zoom
+   */
+  setGridZoom(card, zoom) {
+    const z = cleanGridZoom(zoom);
+    if (z.factor === null) {
+      if (!(card in this._gridZoom)) return;
+      delete this._gridZoom[card];
+    } else this._gridZoom[card] = z;
+    this.save();
   }
 
   /**
@@ -389,6 +452,11 @@ class DisplayState {
   forget(card) {
     this._overrides.delete(card);
     this._sideBySide.delete(card);
+    if (card in this._gridDifference || card in this._gridZoom) {
+      delete this._gridDifference[card];
+      delete this._gridZoom[card];
+      this.save();
+    }
     if (card in this._compare || card in this._zoom) {
       delete this._compare[card];
       delete this._zoom[card];
@@ -438,7 +506,9 @@ class DisplayState {
   save() {
     const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps } = this;
     const { _compare: compare, _zoom: zoom } = this;
-    saveState(this._storage, { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare, zoom });
+    const { _gridDifference: gridDifference, _gridZoom: gridZoom } = this;
+    const remembered = { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare, zoom };
+    saveState(this._storage, { ...remembered, gridDifference, gridZoom });
   }
 }
 

@@ -270,3 +270,35 @@ test("each card's zoom is remembered; at fit it is dropped", () => {
   new DisplayState(st, { tables }).forget("a");
   assert.deepEqual(loadState(st).zoom, {});
 });
+
+test("each card's grid difference and grid zoom are remembered; none and fit are dropped", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  const card = "run\u0000val/grid";
+  assert.deepEqual(state.gridDifferenceFor(card), { a: null, b: null });
+  assert.deepEqual(state.gridZoomFor(card), { factor: null, fx: 0.5, fy: 0.5 });
+  state.setGridDifference(card, { a: "ramp" });
+  state.setGridDifference(card, { b: "mirror" });
+  state.setGridZoom(card, { factor: 4, fx: 0.25, fy: 0.75 });
+  const back = new DisplayState(st, { tables });
+  assert.deepEqual(back.gridDifferenceFor(card), { a: "ramp", b: "mirror" });
+  assert.deepEqual(back.gridZoomFor(card), { factor: 4, fx: 0.25, fy: 0.75 });
+  assert.equal(back.gridDifferenceFor("other").a, null);
+  back.setGridDifference(card, { a: null, b: null });
+  back.setGridZoom(card, { factor: null });
+  assert.deepEqual(loadState(st).gridDifference, {});
+  assert.deepEqual(loadState(st).gridZoom, {});
+  // Invalid stored entries are cleaned or dropped; forget drops the card's.
+  st.setItem(
+    "tensorboard-plugin-saliency/v1",
+    JSON.stringify({
+      gridDifference: { a: { a: "x", b: 2 }, b: { a: "" }, c: "no" },
+      gridZoom: { a: { factor: 2, fx: 0.1, fy: 0.2 }, b: { factor: 0.5 } },
+    }),
+  );
+  assert.deepEqual(loadState(st).gridDifference, { a: { a: "x", b: null } });
+  assert.deepEqual(loadState(st).gridZoom, { a: { factor: 2, fx: 0.1, fy: 0.2 } });
+  new DisplayState(st, { tables }).forget("a");
+  assert.deepEqual(loadState(st).gridDifference, {});
+  assert.deepEqual(loadState(st).gridZoom, {});
+});
