@@ -25,6 +25,7 @@ import "./pipeline/colorize.js";
 import "./pipeline/colormap.js";
 import "./pipeline/compare.js";
 import "./pipeline/decode.js";
+import "./pipeline/film_difference.js";
 import "./pipeline/format.js";
 import "./pipeline/grid_difference.js";
 import "./pipeline/grid_zoom.js";

@@ -2,12 +2,13 @@
 // each card's overrides), their defaults and valid values, what the page
 // remembers across reloads (settings, hidden runs, tag filter, card order,
 // whether the scores' curves are open, Lock steps, each card's comparison of
-// two masks), and the tag filter itself. No DOM: runs under
+// two masks and what its filmstrip's frames show), and the tag filter itself. No DOM: runs under
 // Node's test runner (state.test.mjs).
 
 import { CLIP_MODES, SIGNS } from "./pipeline/clip.js";
 import { ALPHAS, colormapForSign, TINT } from "./pipeline/colormap.js";
 import { cleanCompare } from "./pipeline/compare.js";
+import { FILM_MODES, cleanFilmMode } from "./pipeline/film_difference.js";
 import { cleanZoom } from "./pipeline/zoom.js";
 import { cleanGridDifference } from "./pipeline/grid_difference.js";
 import { cleanGridZoom } from "./pipeline/grid_zoom.js";
@@ -137,9 +138,11 @@ function effectiveSettings(global, override) {
  * @param {{getItem:(key:string)=>string|null}} storage
  * @param {string[]} [colormaps] @param {object} [choices] see cleanSettings.
  * @returns {{settings:object, hiddenRuns:string[], tagFilter:string, cardOrder:string, scoreCurves:boolean,
- *   lockSteps:boolean, compare:Object<string, object>, zoom:Object<string, object>}} compare: card key -> its comparison
- *   (pipeline/compare.js cleanCompare), for the cards comparing two masks; zoom: card key -> its
- *   single view's zoom (pipeline/zoom.js cleanZoom), for the cards zoomed in.
+ *   lockSteps:boolean, compare:Object<string, object>, zoom:Object<string, object>, film:Object<string, string>}}
+ *   compare: card key -> its comparison (pipeline/compare.js cleanCompare), for the cards comparing two
+ *   masks; zoom: card key -> its single view's zoom (pipeline/zoom.js cleanZoom), for the cards zoomed
+ *   in; film: card key -> what its filmstrip's frames show (pipeline/film_difference.js), for the
+ *   cards not showing the default.
  */
 function loadState(storage, colormaps, choices) {
   let raw;
@@ -160,7 +163,19 @@ function loadState(storage, colormaps, choices) {
     zoom: cleanZooms(raw.zoom),
     gridDifference: cleanEach(raw.gridDifference, cleanGridDifference, (d) => d.a !== null || d.b !== null),
     gridZoom: cleanEach(raw.gridZoom, cleanGridZoom, (z) => z.factor !== null),
+    film: cleanFilms(raw.film),
   };
+}
+
+// The stored filmstrip modes of the cards, each cleaned; those at the default dropped.
+function cleanFilms(raw) {
+  const out = {};
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    const mode = cleanFilmMode(value);
+    if (mode !== FILM_MODES[0]) out[key] = mode;
+  }
+  return out;
 }
 
 // A stored map of card key -> value, each value cleaned by `clean`, those `kept` does not keep dropped.
@@ -201,11 +216,11 @@ function cleanCompares(raw) {
  * shows up by default.
  * @param {{setItem:(key:string, value:string)=>void}} storage
  * @param {{settings:object, hiddenRuns:Iterable<string>, tagFilter:string, cardOrder?:string, scoreCurves?:boolean,
- *   lockSteps?:boolean, compare?:Object<string, object>, zoom?:Object<string, object>}} state
+ *   lockSteps?:boolean, compare?:Object<string, object>, zoom?:Object<string, object>, film?:Object<string, string>}} state
  */
 function saveState(storage, state) {
   const { settings, hiddenRuns, tagFilter, cardOrder = CARD_ORDERS[0], scoreCurves = false, lockSteps = false } = state;
-  const { compare = {}, zoom = {} } = state;
+  const { compare = {}, zoom = {}, film = {} } = state;
   const { gridDifference = {}, gridZoom = {} } = state;
   try {
     const saved = {
@@ -219,6 +234,7 @@ function saveState(storage, state) {
       zoom,
       gridDifference,
       gridZoom,
+      film,
     };
     storage.setItem(STORAGE_KEY, JSON.stringify(saved));
   } catch {
@@ -320,6 +336,30 @@ class DisplayState {
     this._gridDifference = saved.gridDifference;
     /** @type {Object<string, object>} card key -> its grid's zoom (remembered). */
     this._gridZoom = saved.gridZoom;
+    /** @type {Object<string, string>} card key -> what its filmstrip's frames show (remembered). */
+    this._film = saved.film;
+  }
+
+  /**
+   * What the card's filmstrip frames show: "mask" (each step's mask) or
+   * "difference" (each step's mask minus the previous frame's).
+   * @param {string} card @returns {string} one of pipeline/film_difference.js FILM_MODES.
+   */
+  filmFor(card) {
+    return cleanFilmMode(this._film[card]);
+  }
+
+  /**
+   * A card's filmstrip mode changed; remembered across reloads (dropped at the default).
+   * @param {string} card @param {string} mode one of FILM_MODES (anything else: the default).
+   */
+  setFilm(card, mode) {
+    const m = cleanFilmMode(mode);
+    if (m === FILM_MODES[0]) {
+      if (!(card in this._film)) return;
+      delete this._film[card];
+    } else this._film[card] = m;
+    this.save();
   }
 
   /**
@@ -457,9 +497,10 @@ class DisplayState {
       delete this._gridZoom[card];
       this.save();
     }
-    if (card in this._compare || card in this._zoom) {
+    if (card in this._compare || card in this._zoom || card in this._film) {
       delete this._compare[card];
       delete this._zoom[card];
+      delete this._film[card];
       this.save();
     }
   }
@@ -505,9 +546,9 @@ class DisplayState {
   /** Writes what the page remembers. */
   save() {
     const { global: settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps } = this;
-    const { _compare: compare, _zoom: zoom } = this;
+    const { _compare: compare, _zoom: zoom, _film: film } = this;
+    const remembered = { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare, zoom, film };
     const { _gridDifference: gridDifference, _gridZoom: gridZoom } = this;
-    const remembered = { settings, hiddenRuns, tagFilter, cardOrder, scoreCurves, lockSteps, compare, zoom };
     saveState(this._storage, { ...remembered, gridDifference, gridZoom });
   }
 }

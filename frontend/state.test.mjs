@@ -271,6 +271,28 @@ test("each card's zoom is remembered; at fit it is dropped", () => {
   assert.deepEqual(loadState(st).zoom, {});
 });
 
+test("each card's filmstrip mode is remembered; at the default it is dropped", () => {
+  const st = new MemoryStorage();
+  const state = new DisplayState(st, { tables });
+  const card = "run\u0000val/objects";
+  assert.equal(state.filmFor(card), "mask");
+  state.setFilm(card, "difference");
+  const back = new DisplayState(st, { tables });
+  assert.equal(back.filmFor(card), "difference");
+  assert.equal(back.filmFor("other"), "mask");
+  back.setZoom(card, { scale: 2, cx: 1, cy: 1 }); // another change keeps it
+  assert.equal(new DisplayState(st, { tables }).filmFor(card), "difference");
+  back.setFilm(card, "nonsense"); // invalid: back to the default
+  assert.deepEqual(loadState(st).film, {});
+  st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ film: { a: "difference", b: "mask", c: 3, d: "x" } }));
+  assert.deepEqual(loadState(st).film, { a: "difference" });
+  st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ film: ["difference"] }));
+  assert.deepEqual(loadState(st).film, {});
+  st.setItem("tensorboard-plugin-saliency/v1", JSON.stringify({ film: { a: "difference" } }));
+  new DisplayState(st, { tables }).forget("a");
+  assert.deepEqual(loadState(st).film, {});
+});
+
 test("each card's grid difference and grid zoom are remembered; none and fit are dropped", () => {
   const st = new MemoryStorage();
   const state = new DisplayState(st, { tables });

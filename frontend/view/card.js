@@ -50,6 +50,7 @@ class Card {
       () => this.settings(),
       this.data.tagPool,
       () => this.data.classNames,
+      this.key,
     );
     /** "Compare with": mask A against mask B in the single view. */
     this.compare = new CompareView(this, info.masks);

@@ -4,12 +4,24 @@
 // that mask (pipeline/normalize.js; the single view holds the same frames in
 // it, with the grid's rows), so a frame has the colours of the single view and
 // the grid. Each frame has the outlines of its image's regions over it.
+// Its "Frames" control (remembered per card: state.js filmFor / setFilm)
+// shows each frame instead as the difference from the previous frame's step:
+// A − B of the same mask of the same image (pipeline/film_difference.js),
+// through the diverging colormap under that same clip, with a signed colour
+// bar; the first frame stays its plain mask, the reference.
 
 import { filmFrames } from "../pipeline/batch.js";
 import { cutFromSorted } from "../pipeline/clip.js";
+import { clipName } from "../pipeline/colorbar.js";
+import { defaultColormap } from "../pipeline/colormap.js";
+import { FILM_MODES, differenceRange, filmDifferences } from "../pipeline/film_difference.js";
+import { formatValue } from "../pipeline/format.js";
 import { pooledClip, withMasks } from "../pipeline/normalize.js";
-import { el } from "./dom.js";
+import { drawColorbar } from "./colorbar.js";
+import { el, labelled, select } from "./dom.js";
 import { OverlayCanvas } from "./overlay.js";
+
+const MODE_LABELS = { mask: "Mask", difference: "Difference from the previous step" };
 
 /** The filmstrip of a card. Its root carries `data-loaded` (frames painted). */
 class Filmstrip {
@@ -19,19 +31,37 @@ class Filmstrip {
    * @param {() => object} settings the card's settings.
    * @param {import("../pipeline/normalize.js").TagPool} tagPool the card's pool (Normalize "tag").
    * @param {() => string[]|null} [classNames] the names of class indices (box labels), when known.
+   * @param {string} [key] the card's key in app.state (its filmstrip mode is remembered under it).
    */
-  constructor(app, run, tag, settings, tagPool, classNames = () => null) {
+  constructor(app, run, tag, settings, tagPool, classNames = () => null, key = `${run}\u0000${tag}`) {
     this._classNames = classNames;
     this._app = app;
     this._run = run;
     this._tag = tag;
+    this._cardKey = key;
     this._settings = settings;
     this._tagPool = tagPool;
     this._mask = null;
     this.root = el("div", { class: "filmstrip", role: "group", "aria-label": `Filmstrip of ${run} / ${tag}` });
+    /** @type {HTMLSelectElement} "Frames": each step's mask, or its difference from the previous frame's. */
+    this.modeSelect = select(
+      "Frames",
+      FILM_MODES.map((m) => [m, MODE_LABELS[m]]),
+    );
+    this.modeSelect.addEventListener("change", () => {
+      app.state.setFilm(this._cardKey, this.modeSelect.value);
+      this.update();
+    });
+    /** @type {HTMLElement} the signed colour bar of the differences (hidden showing masks). */
+    this.bar = el("div", { class: "colorbar film-colorbar", hidden: true });
+    this._strip = el("div", { class: "film-frames" });
+    const tools = el("div", { class: "film-tools" });
+    tools.append(labelled("Frames", this.modeSelect), this.bar);
+    this.root.append(tools, this._strip);
     this._frames = [];
     this._key = null;
     this._token = 0;
+    this._diffs = { key: null, frames: [] }; // the last differences computed, by what they were computed from
   }
 
   /**
@@ -53,14 +83,15 @@ class Filmstrip {
       const view = new OverlayCanvas(`Step ${f.step}`);
       view.canvas.className = "film-canvas";
       const root = el("figure", { class: "film-frame" });
-      root.append(view.root, el("figcaption", { text: `step ${f.step}` }));
-      return { ...f, root, view, image: null, mask: null, url: "", region: null };
+      const caption = el("figcaption", { text: `step ${f.step}` });
+      root.append(view.root, caption);
+      return { ...f, root, view, caption, image: null, mask: null, url: "", region: null };
     });
     const note =
       frames.length < steps.length
         ? [el("p", { class: "film-note", text: `${frames.length} of ${steps.length} kept steps, evenly spaced` })]
         : [];
-    this.root.replaceChildren(...note, ...this._frames.map((f) => f.root));
+    this._strip.replaceChildren(...note, ...this._frames.map((f) => f.root));
     this._load(mask, sample)
       .then(() => {
         if (token === this._token) this.update();
@@ -93,23 +124,75 @@ class Filmstrip {
   }
 
   /** Colours and paints the loaded frames with the card's settings and one
-   * clip: over the frames, or under Normalize "tag" over the card's pool. */
+   * clip: over the frames, or under Normalize "tag" over the card's pool.
+   * Under "difference from the previous step" each frame after the first is
+   * its A − B through the diverging colormap, under that same clip. */
   update() {
     const s = this._settings();
     const { palette, strengths } = this._app;
+    const mode = this._app.state.filmFor(this._cardKey);
+    this.modeSelect.value = mode;
     const loaded = this._frames.filter((f) => f.image);
     const frames = this._poolFrames();
     const pool = s.normalize === "tag" ? withMasks(this._tagPool.masks(this._mask), frames) : frames;
     const clip = pool.length ? pooledClip(pool, s, strengths).clip : 0;
     const table = palette.table(s);
-    for (const f of loaded) {
+    const smooth = s.scaling === "smooth";
+    const diffs = mode === "difference" ? this._differences(s) : null;
+    const diverging = this._diverging(s);
+    const divergingTable = diffs ? palette.table(diverging) : null;
+    this._frames.forEach((f, i) => {
+      const d = diffs ? diffs[i] : null;
+      f.caption.textContent = d ? d.caption : `step ${f.step}`;
+      f.view.canvas.setAttribute("aria-label", d ? d.caption.replace(/^s/, "S") : `Step ${f.step}`);
+      if (!f.image) return;
       f.view.resize(f.image.width, f.image.height);
-      const cut = f.mask ? cutFromSorted(strengths.of(f.mask.values, s.sign), s.threshold) : 0;
-      f.view.colour(f.mask, f.mask && { table, clip, sign: s.sign, cut, smooth: s.scaling === "smooth" });
+      if (d && d.diff) {
+        f.view.colour(d.diff, { table: divergingTable, clip, sign: "signed", cut: -Infinity, smooth });
+      } else {
+        const cut = f.mask ? cutFromSorted(strengths.of(f.mask.values, s.sign), s.threshold) : 0;
+        f.view.colour(f.mask, f.mask && { table, clip, sign: s.sign, cut, smooth });
+      }
       f.view.paint(f.image.bitmap, s.showMask && f.mask ? s.opacity : 0);
-    }
+    });
+    this._drawBar(s, diffs, clip, pool.length);
     this.root.dataset.loaded = String(loaded.length);
     this.updateRegions();
+  }
+
+  // Each frame's A − B (pipeline/film_difference.js), computed again only when its masks or the sign or scaling change.
+  _differences(s) {
+    const smooth = s.scaling === "smooth";
+    const key = [s.sign, smooth, ...this._frames.map((f) => (f.image ? `${f.step}:${f.url}` : ""))].join("|");
+    if (key !== this._diffs.key) this._diffs = { key, frames: filmDifferences(this._frames, { sign: s.sign, smooth }) };
+    return this._diffs.frames;
+  }
+
+  // The settings A − B is coloured with: the diverging colormap, signed.
+  _diverging(s) {
+    return { ...s, colormap: defaultColormap(this._app.palette.tables, "signed"), sign: "signed" };
+  }
+
+  // The signed colour bar of the differences, in mask units with 0 in the middle; hidden showing masks.
+  _drawBar(s, diffs, clip, count) {
+    const bar = this.bar;
+    const shown = diffs ? diffs.filter((d) => d.diff) : [];
+    bar.hidden = !shown.length;
+    if (!shown.length) {
+      bar.replaceChildren();
+      return;
+    }
+    const m = differenceRange(shown, clip);
+    const diverging = this._diverging(s);
+    const table = this._app.palette.table(diverging);
+    drawColorbar(bar, { table, settings: diverging, clipValue: clip, mask: { min: -m, max: m }, top: m });
+    const mid = bar.querySelector(".colorbar-mid");
+    if (mid) mid.textContent = "0";
+    const note = `each step − the one before · ${clipName(s)} of ${count} ${this._mask} masks = ±${formatValue(clip)}`;
+    bar.append(el("div", { class: "colorbar-note", text: note }));
+    bar.title =
+      `${this._mask} at each step minus at the frame before, in mask units; ` +
+      "the first frame is its plain mask, the reference; one clip over the frames' masks colours every difference";
   }
 
   /** Each loaded frame's outlines follow the settings (regions, regionColour). */
