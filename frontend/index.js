@@ -15,6 +15,7 @@ import { addStylesheet, followDarkMode } from "./view/page.js";
 // TensorBoard each. index.test.mjs checks that the list is complete.
 import "./cache.js";
 import "./card_data.js";
+import "./compare_source.js";
 import "./grid_rows.js";
 import "./grid_window.js";
 import "./pipeline/batch.js";

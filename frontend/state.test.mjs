@@ -230,14 +230,20 @@ test("each card's comparison of two masks is remembered; without a mask B it is 
   const st = new MemoryStorage();
   const state = new DisplayState(st, { tables });
   const card = "run\u0000val/objects";
-  assert.deepEqual(state.compareFor(card), { mask: null, mode: "swipe", divider: 50, rate: 2 });
+  assert.deepEqual(state.compareFor(card), { mask: null, mode: "swipe", divider: 50, rate: 2, source: "" });
   state.setCompare(card, { mask: "grad_cam" });
   state.setCompare(card, { mode: "flicker", rate: 4 });
   state.setCompare(card, { divider: 25 });
   state.setCompare(card, { divider: 500 }); // invalid: back to the default
-  state.setCompare(card, { divider: 30 });
+  state.setCompare(card, { divider: 30, source: "step:100" });
   const back = new DisplayState(st, { tables });
-  assert.deepEqual(back.compareFor(card), { mask: "grad_cam", mode: "flicker", divider: 30, rate: 4 });
+  assert.deepEqual(back.compareFor(card), {
+    mask: "grad_cam",
+    mode: "flicker",
+    divider: 30,
+    rate: 4,
+    source: "step:100",
+  });
   assert.equal(back.compareFor("other").mask, null);
   back.setCompare(card, { mask: null });
   assert.deepEqual(loadState(st).compare, {});
@@ -245,7 +251,7 @@ test("each card's comparison of two masks is remembered; without a mask B it is 
     "tensorboard-plugin-saliency/v1",
     JSON.stringify({ compare: { a: { mask: "ig", mode: "nope", divider: 10 }, b: { mode: "swipe" }, c: 3 } }),
   );
-  assert.deepEqual(loadState(st).compare, { a: { mask: "ig", mode: "swipe", divider: 10, rate: 2 } });
+  assert.deepEqual(loadState(st).compare, { a: { mask: "ig", mode: "swipe", divider: 10, rate: 2, source: "" } });
   const again = new DisplayState(st, { tables });
   again.forget("a");
   assert.deepEqual(loadState(st).compare, {});

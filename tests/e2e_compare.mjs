@@ -5,7 +5,10 @@
 // and Space held shows B; the difference of two equal masks is all the zero
 // colour and of a ramp and its mirror the expected signed colours, its colour
 // bar signed around 0; the agreement of a mask with its copy is 100 %; the
-// choices survive a step change and a reload. The expected colours are
+// choices survive a step change and a reload. B from another kept step and
+// from another run (the same image found by its id, not its position) give
+// the expected differences; "the step before" the first step says there is
+// none. The expected colours are
 // computed here from the masks' values, the colormaps and the compositing rule.
 // Run by tests/test_frontend_compare.py.
 //
@@ -211,7 +214,7 @@ try {
     JSON.stringify([left, right]),
   );
   const bar = await card()
-    .locator(".colorbar")
+    .locator('.colorbar[aria-label="Colour bar"]')
     .evaluate((b) =>
       [".colorbar-low", ".colorbar-mid", ".colorbar-high", ".colorbar-note"].map(
         (s) => b.querySelector(s)?.textContent,
@@ -226,6 +229,69 @@ try {
     JSON.stringify(bar),
   );
   if (shot) await card().screenshot({ path: `${shot}-difference.png` });
+
+  // ------------------------------------------------------------ B from another step, another run
+  const differenceOf = (a, b) => {
+    const layer = colorizeMask(
+      a.map((v, i) => v - b[i]),
+      size,
+      { table: diverging, clip: computeClip([a, b], { sign: "absolute", clip: 99 }), sign: "signed", cut: -Infinity },
+    );
+    return composite(image, layer, OPACITY).data;
+  };
+  const differs = (data, want) => chosen.filter((x) => !near(px(data, x, 5), px(want, x, 5)));
+  await choose("Compare with", "grow");
+  await choose("B from", "step:0");
+  await painted(/ramp − grow @ step 0$/);
+  bad = differs(
+    await pixels(),
+    differenceOf(
+      A,
+      A.map((v) => 0.2 * v),
+    ),
+  );
+  check(
+    "B from step 0: ramp − grow at step 0 (a fifth of the ramp) has the expected colours",
+    bad.length === 0,
+    bad.join(", "),
+  );
+  check(
+    "its agreement names B with its step",
+    (await agreementText()) === "Agreement: 100 % of ramp's top 10 % pixels are in grow @ step 0's top 10 %",
+    await agreementText(),
+  );
+  await choose("Compare with", "ramp");
+  await choose("B from", `run:${spec.other}`);
+  await painted(new RegExp(`ramp − ramp \\(run ${spec.other}, step ${spec.steps.at(-1)}\\)$`));
+  bad = differs(await pixels(), expectDiff);
+  check(
+    "B from the other run is the same image found by its id (the second there): its ramp is the mirror",
+    bad.length === 0,
+    bad.join(", "),
+  );
+  await choose("B from", "previous");
+  await painted(/ramp − ramp @ step 0$/);
+  await setRange(card().getByLabel("Step", { exact: true }), 0);
+  await waitForCard(frame, NAME, { step: spec.steps[0], mask: "ramp" });
+  await frame.waitForFunction(
+    (name) =>
+      [...document.querySelectorAll("article.card")]
+        .find((a) => a.getAttribute("aria-label") === name)
+        ?.querySelector("output.compare-agreement")
+        ?.textContent.startsWith("No B"),
+    NAME,
+    { timeout: 15000, polling: 50 },
+  );
+  check(
+    "“the step before” the first step says there is none",
+    (await agreementText()) === `No B: there is no kept step before step ${spec.steps[0]}`,
+    await agreementText(),
+  );
+  await setRange(card().getByLabel("Step", { exact: true }), spec.steps.length - 1);
+  await waitForCard(frame, NAME, { step: spec.steps.at(-1), mask: "ramp" });
+  await choose("B from", "");
+  await choose("Compare with", "mirror");
+  await painted(/ramp − mirror$/);
 
   // ------------------------------------------------------------ a step change, a reload
   await setRange(card().getByLabel("Step", { exact: true }), 0);

@@ -319,7 +319,7 @@ try {
   px = await pixels();
   check("Clip percentile 50: zero pixels still equal the image", compare(px, 0, [box(lastStep, 0)]).outsideDiff === 0);
   await settings().getByLabel("Clip percentile", { exact: true }).fill("99");
-  const bar = await card().locator(".colorbar").textContent();
+  const bar = await card().locator('.colorbar[aria-label="Colour bar"]').textContent();
   check(
     "colour bar shows the real values and the clip point",
     bar.includes(`clip p99 = ${spec.gradValues[String(lastStep)]}`) && bar.startsWith("0"),
@@ -473,7 +473,7 @@ try {
     "clip mode mass moves the clip point (the overlays differ)",
     pixelDiff(shown[`percentile ${rings.masks[0]}`], shown[`mass ${rings.masks[0]}`]).count > 0,
   );
-  const ringsBar = await ringsCard.locator(".colorbar").textContent();
+  const ringsBar = await ringsCard.locator('.colorbar[aria-label="Colour bar"]').textContent();
   check("the colour bar names the cumulative-mass clip", ringsBar.includes(`clip ${rings.clip}% mass = `), ringsBar);
   // At a lower opacity the canvas blends with its own 8-bit rounding: within 1.
   await setRange(settings().getByLabel("Opacity", { exact: true }), 0.6);

@@ -1,15 +1,19 @@
-"""End to end: two masks of one image compared in the single view ("Compare with").
+"""End to end: two masks compared in the single view ("Compare with").
 
-Writes one run with one tag, `val/compare`, at 2 steps: one grey 32x16 image with three
-masks of known values: `ramp` (0 at the left edge to 1 at the right), `mirror` (its
-mirror image) and `ramp_copy` (equal to `ramp`). Starts `tensorboard` on 127.0.0.1 on
+Writes run `run` with one tag, `val/compare`, at 2 steps: one grey 32x16 image (id
+`img-a`) with four masks of known values: `ramp` (0 at the left edge to 1 at the right),
+`mirror` (its mirror image), `ramp_copy` (equal to `ramp`) and `grow` (a fifth of `ramp`
+at step 0, `ramp` at step 1). Run `other` has the same tag with two images, `img-b` then
+`img-a`, whose `ramp` is `run`'s `mirror` for `img-a` and a constant for `img-b`. Starts `tensorboard` on 127.0.0.1 on
 each backend and runs `tests/e2e_compare.mjs` in headless Chromium: a swipe at a known
 divider position paints A's colours left of it and B's right (pixel by pixel), the
 divider moves with the keys and a drag; flicker alternates, and Space held shows B;
 the difference of two equal masks is all the zero colour and of the ramp and its
 mirror the expected signed colours, with a colour bar signed around 0; the agreement
 of a mask with its copy is 100 %, with its mirror 0 %; the choices survive a step
-change and a reload.
+change and a reload. B from another step (`grow` at step 0) and from the other run
+(`img-a`'s `ramp` there, found by its id, not its position) give the expected
+differences, and "the step before" the first step says there is none.
 
     python tests/test_frontend_compare.py LOGDIR  # writes the log directory alone
     node tests/e2e_compare.mjs --url URL --spec SPEC --shot /tmp/compare
@@ -40,11 +44,26 @@ def masks():
 
 def write_logdir(logdir):
     image = np.full((1, H, W, 3), GREY, np.float32)
+    m = masks()
     with SaliencyWriter(os.path.join(logdir, "run")) as writer:
         for step in STEPS:
-            writer.add(TAG, image, {name: m[None] for name, m in masks().items()}, step)
+            grow = m["ramp"] * (0.2 if step == STEPS[0] else 1.0)
+            batch = {name: v[None] for name, v in m.items()}
+            writer.add(TAG, image, {**batch, "grow": grow[None]}, step, ids=["img-a"])
+    # The other run: img-a second, its ramp the mirror; img-b first, a constant.
+    constant = np.full((H, W), 0.5)
+    with SaliencyWriter(os.path.join(logdir, "other")) as writer:
+        for step in STEPS:
+            two = {
+                "ramp": np.stack([constant, m["mirror"]]),
+                "mirror": np.stack([constant, m["ramp"]]),
+                "ramp_copy": np.stack([constant, m["ramp"]]),
+                "grow": np.stack([constant, m["ramp"]]),
+            }
+            writer.add(TAG, np.repeat(image, 2, axis=0), two, step, ids=["img-b", "img-a"])
     return {
         "run": "run",
+        "other": "other",
         "tag": TAG,
         "steps": list(STEPS),
         "width": W,

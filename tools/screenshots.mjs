@@ -446,7 +446,7 @@ try {
     marks: [
       [canvas, 1, "left"],
       [card.locator(".readout"), 2, "left"],
-      [card.locator(".colorbar"), 3, "left"],
+      [card.locator('.colorbar[aria-label="Colour bar"]'), 3, "left"],
       [card.locator(".score-lines"), 4, "left"],
       [curves.locator("summary"), 5, "left"],
       [card.locator(".card-meta"), 6, "left"],

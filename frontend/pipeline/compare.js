@@ -11,6 +11,10 @@
 //               Normalize "masks" pools the masks shown together
 //               (normalize.js pooledClip): differenceValues, pairClip.
 //   agreement   the share of A's top-k % pixels that are also B's top-k %.
+//
+// B is a mask of the shown image, or of the same image at another kept step
+// or in another run (its `source`: sourceOf, sourceStep; the image is matched
+// by id where the steps' tables share ids, else by position: matchedSample).
 
 import { clipFromSorted, cutFromSorted, sortedStrengths, strength } from "./clip.js";
 import { resampleMask } from "./colorize.js";
@@ -27,8 +31,9 @@ const DEFAULT_TOP = 10;
 /**
  * A comparison's settings with every invalid entry replaced by its default.
  * @param {object} raw e.g. parsed from storage.
- * @returns {{mask:string|null, mode:string, divider:number, rate:number}}
- *   mask: B's name (null: no comparison); divider: the swipe's position, % of the width.
+ * @returns {{mask:string|null, mode:string, divider:number, rate:number, source:string}}
+ *   mask: B's name (null: no comparison); divider: the swipe's position, % of
+ *   the width; source: where B's image is (sourceOf; "" the shown image).
  */
 function cleanCompare(raw) {
   const r = raw && typeof raw === "object" ? raw : {};
@@ -37,7 +42,68 @@ function cleanCompare(raw) {
     mode: COMPARE_MODES.includes(r.mode) ? r.mode : COMPARE_MODES[0],
     divider: typeof r.divider === "number" && r.divider >= 0 && r.divider <= 100 ? r.divider : 50,
     rate: FLICKER_RATES.includes(r.rate) ? r.rate : 2,
+    source: typeof r.source === "string" && sourceOf(r.source) ? r.source : "",
   };
+}
+
+/**
+ * Where B's image is, from a comparison's `source`: "" the shown image,
+ * "previous" the same image at the kept step before the shown one,
+ * "step:N" at kept step N, "run:NAME" in run NAME at its kept step nearest
+ * the shown one.
+ * @param {string} source
+ * @returns {{kind:"image"}|{kind:"previous"}|{kind:"step", step:number}|{kind:"run", run:string}|null}
+ *   null: not a source.
+ */
+function sourceOf(source) {
+  if (source === "") return { kind: "image" };
+  if (source === "previous") return { kind: "previous" };
+  if (source.startsWith("step:")) {
+    const text = source.slice(5);
+    const step = Number(text);
+    return /^-?\d+$/.test(text) && Number.isSafeInteger(step) ? { kind: "step", step } : null;
+  }
+  if (source.startsWith("run:") && source.length > 4) return { kind: "run", run: source.slice(4) };
+  return null;
+}
+
+/**
+ * The step B is read at in the card's own run, for a source of kind image,
+ * previous or step: the shown step, the kept step before it, or step N.
+ * @param {string} source @param {{step:number}[]} steps the kept steps. @param {number} index the shown one's.
+ * @returns {number|null} null: a run's source, or no step before the first.
+ */
+function sourceStep(source, steps, index) {
+  const s = sourceOf(source);
+  if (!s || s.kind === "run") return null;
+  if (s.kind === "image") return steps[index].step;
+  if (s.kind === "previous") return index > 0 ? steps[index - 1].step : null;
+  return s.step;
+}
+
+/**
+ * B's name as the card prints it: its mask, and where it is when not the shown image.
+ * @param {string} mask @param {{run:string, step:number}|null} where B's run and step; null: the shown image.
+ * @param {string} run the card's run.
+ * @returns {string} e.g. "ig", "ig @ step 100", "ig (run b, step 100)".
+ */
+function bName(mask, where, run) {
+  if (!where) return mask;
+  if (where.run !== run) return `${mask} (run ${where.run}, step ${where.step})`;
+  return `${mask} @ step ${where.step}`;
+}
+
+/**
+ * The index in B's step of image `sample` of A's, by id where the two steps'
+ * tables share an id (none shared: by position, as the grid aligns them).
+ * @param {string[]} idsA @param {string[]} idsB the steps' image ids (table_data.js readTable).
+ * @param {number} sample @returns {number} -1: B's step does not have the image.
+ */
+function matchedSample(idsA, idsB, sample) {
+  const own = new Set(idsB);
+  const shared = idsA.some((id) => own.has(id));
+  if (!shared) return sample < idsB.length ? sample : -1;
+  return idsB.indexOf(idsA[sample]);
 }
 
 /**
@@ -181,6 +247,10 @@ export {
   FLICKER_RATES,
   DEFAULT_TOP,
   cleanCompare,
+  sourceOf,
+  sourceStep,
+  bName,
+  matchedSample,
   swipeSplit,
   dividerAt,
   dividerKey,

@@ -7,7 +7,11 @@ import {
   agreement,
   agreementText,
   agreementTop,
+  bName,
   cleanCompare,
+  matchedSample,
+  sourceOf,
+  sourceStep,
   dividerAt,
   dividerKey,
   differenceValues,
@@ -27,13 +31,16 @@ const ramp = (w, h) => maskOf(w, h, (x) => x / (w - 1));
 const mirror = (w, h) => maskOf(w, h, (x) => 1 - x / (w - 1));
 
 test("cleanCompare: defaults for anything invalid", () => {
-  assert.deepEqual(cleanCompare(null), { mask: null, mode: "swipe", divider: 50, rate: 2 });
-  assert.deepEqual(cleanCompare({ mask: "ig", mode: "difference", divider: 25, rate: 4 }), {
+  assert.deepEqual(cleanCompare(null), { mask: null, mode: "swipe", divider: 50, rate: 2, source: "" });
+  assert.deepEqual(cleanCompare({ mask: "ig", mode: "difference", divider: 25, rate: 4, source: "step:7" }), {
     mask: "ig",
     mode: "difference",
     divider: 25,
     rate: 4,
+    source: "step:7",
   });
+  for (const source of ["step:", "step:1.5", "run:", "steps:3", 4, null])
+    assert.equal(cleanCompare({ source }).source, "");
   assert.deepEqual(cleanCompare({ mask: 3, mode: "zoom", divider: 101, rate: 3 }), cleanCompare({}));
   assert.equal(cleanCompare({ mask: "" }).mask, null);
 });
@@ -179,4 +186,35 @@ test("agreementText: the share with its k, the names as given", () => {
     agreementText("ig", "cam", { share: null, top: 10 }),
     "Agreement: ig has no top 10 % (every value is 0)",
   );
+});
+
+test("sourceOf: the shown image, the previous step, a step, a run", () => {
+  assert.deepEqual(sourceOf(""), { kind: "image" });
+  assert.deepEqual(sourceOf("previous"), { kind: "previous" });
+  assert.deepEqual(sourceOf("step:-3"), { kind: "step", step: -3 });
+  assert.deepEqual(sourceOf("run:a:b <i>"), { kind: "run", run: "a:b <i>" });
+  assert.equal(sourceOf("step:1e3"), null);
+  assert.equal(sourceOf("elsewhere"), null);
+});
+
+test("sourceStep: the step B is read at in the card's run", () => {
+  const steps = [{ step: 0 }, { step: 100 }, { step: 200 }];
+  assert.equal(sourceStep("", steps, 2), 200);
+  assert.equal(sourceStep("previous", steps, 2), 100);
+  assert.equal(sourceStep("previous", steps, 0), null);
+  assert.equal(sourceStep("step:0", steps, 2), 0);
+  assert.equal(sourceStep("run:b", steps, 2), null);
+});
+
+test("bName: B's mask and where it is", () => {
+  assert.equal(bName("ig", null, "a"), "ig");
+  assert.equal(bName("ig", { run: "a", step: 100 }, "a"), "ig @ step 100");
+  assert.equal(bName("ig", { run: "b", step: 100 }, "a"), "ig (run b, step 100)");
+});
+
+test("matchedSample: by id where the steps share ids, else by position", () => {
+  assert.equal(matchedSample(["x", "y", "z"], ["z", "y", "x"], 0), 2);
+  assert.equal(matchedSample(["x", "y", "w"], ["z", "y", "x"], 2), -1);
+  assert.equal(matchedSample(["0", "1"], ["a", "b", "c"], 1), 1);
+  assert.equal(matchedSample(["0", "1", "2"], ["a"], 2), -1);
 });

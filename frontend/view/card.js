@@ -8,6 +8,7 @@
 
 import { formatWallTime } from "../pipeline/format.js";
 import { CardData } from "../card_data.js";
+import { CompareSource } from "../compare_source.js";
 import { nearestKeptIndex, parseStep } from "../steps.js";
 import { buildCard } from "./card_dom.js";
 import { el } from "./dom.js";
@@ -54,6 +55,8 @@ class Card {
     );
     /** "Compare with": mask A against mask B in the single view. */
     this.compare = new CompareView(this, info.masks);
+    /** Mask B from another step or run (compare_source.js). */
+    this.compareSource = new CompareSource(app, run, tag);
     /** Zoom and pan of the single view's pictures. */
     this.zoom = new CardZoom(this);
     Object.assign(this, buildCard(this, run, tag, info));
@@ -134,6 +137,7 @@ class Card {
         this.compare.setMasks(names);
       }
     }
+    this.compareSource.refresh();
     if (!this.active) return;
     if (this._unreadable()) {
       this._showUnreadable();
@@ -258,7 +262,7 @@ class Card {
     const d = this.data;
     if (!d.shown) return;
     d.fixMaskName();
-    d.compareMask = this.compare.active()?.mask ?? null;
+    d.compareMask = this._compareHere();
     this.maskSelect.value = d.maskName ?? "";
     try {
       if (!(await d.loadMasks(token, this.settings(), this._sideBySide()))) return;
@@ -303,14 +307,35 @@ class Card {
     const sbs = this._sideBySide();
     this.root.classList.toggle("actual-size", s.actualSize);
     this.root.classList.toggle("pixelated", s.scaling === "pixelated");
-    d.compareMask = this.compare.active()?.mask ?? null;
+    d.compareMask = this._compareHere();
     if (d.missing(s, sbs)) {
       this.showData();
       return;
     }
+    this._findB();
     this.picture.update(s, sbs);
     this.film.root.hidden = !this.filmInput.checked;
     if (this.filmInput.checked) this.film.show(d.steps, d.sample, d.maskName);
+  }
+
+  // The mask of the shown image the single view compares with, or null.
+  _compareHere() {
+    const c = this.compare.active();
+    return c && !c.source ? c.mask : null;
+  }
+
+  // Mask B from another step or run: looked for, then the picture coloured with it.
+  _findB() {
+    const c = this.compare.active();
+    const d = this.data;
+    if (!c || !c.source || this.compareSource.current(d, c)) return;
+    const key = this.compareSource.keyOf(d, c);
+    this.compareSource.load(d, c).then(() => {
+      const now = this.compare.active();
+      if (!now || this.compareSource.keyOf(d, now) !== key) return;
+      this.picture.invalidate();
+      this.update();
+    });
   }
 
   /** Paints the picture again as it is coloured (the swipe's divider, flicker's phase moved). */

@@ -1,11 +1,13 @@
 // The single view's "Compare with": mask A (the card's mask) against mask B
-// (another mask of the same image) in one picture, by swipe, flicker or
-// difference, with the agreement of their top pixels printed beside the
-// picture. The controls, the swipe's divider (a focusable slider over the
-// picture: dragged, or moved with the arrow keys), flicker's timer and the
-// Space key held on the picture (B alone) live here; the card keeps the
-// choices in the DisplayState (state.js compareFor / setCompare) and its
-// picture (view/picture.js) draws them. The arithmetic is pipeline/compare.js.
+// in one picture, by swipe, flicker or difference, with the agreement of their
+// top pixels printed beside the picture. B is another mask of the same image,
+// or a mask of the same image at another kept step or in another run ("B
+// from"; found by compare_source.js). The controls, the swipe's divider (a
+// focusable slider over the picture: dragged, or moved with the arrow keys),
+// flicker's timer and the Space key held on the picture (B alone) live here;
+// the card keeps the choices in the DisplayState (state.js compareFor /
+// setCompare) and its picture (view/picture.js) draws them. The arithmetic is
+// pipeline/compare.js.
 
 import { COMPARE_MODES, FLICKER_RATES, dividerKey, flickerShows } from "../pipeline/compare.js";
 import { el, labelled, select } from "./dom.js";
@@ -34,6 +36,10 @@ class CompareView {
     this.maskSelect = el("select", { "aria-label": "Compare with" });
     this.setMasks(masks);
     this.maskSelect.addEventListener("change", () => this._set({ mask: this.maskSelect.value || null }));
+    this.sourceSelect = el("select", { "aria-label": "B from" });
+    this.sourceSelect.addEventListener("change", () => this._set({ source: this.sourceSelect.value }));
+    this._sourceRow = labelled("B from", this.sourceSelect);
+    this._sourceRow.title = "The same image at another kept step, or in another run at its kept step nearest this one";
     this.modeSelect = select(
       "Comparison",
       COMPARE_MODES.map((m) => [m, MODE_LABELS[m]]),
@@ -51,7 +57,13 @@ class CompareView {
     this.agreement = el("output", { class: "compare-agreement", "aria-label": "Agreement of A and B", hidden: true });
     /** @type {HTMLElement} the row of controls under the picture. */
     this.root = el("div", { class: "card-compare" });
-    this.root.append(labelled("Compare with", this.maskSelect), this._modeRow, this._rateRow, this.agreement);
+    this.root.append(
+      labelled("Compare with", this.maskSelect),
+      this._sourceRow,
+      this._modeRow,
+      this._rateRow,
+      this.agreement,
+    );
 
     /** @type {HTMLElement} the swipe's divider, over the picture (put it in the picture's stack). */
     this.divider = el("div", {
@@ -108,17 +120,36 @@ class CompareView {
     this._fillMasks();
   }
 
-  // "—" and every mask but A.
+  // "—" and every mask; A itself only from another step or run.
   _fillMasks() {
     const a = this._card.data.maskName;
-    const names = this._masks.filter((m) => m !== a);
-    const key = [a, ...names].join("\u0000");
+    const here = !this._settings().source;
+    const key = [a, here, ...this._masks].join("\u0000");
     if (key === this._optionsKey) return;
     this._optionsKey = key;
     this.maskSelect.replaceChildren(
       el("option", { value: "", text: "—" }),
-      ...names.map((m) => el("option", { value: m, text: m })),
+      ...this._masks.map((m) => el("option", { value: m, text: m, disabled: here && m === a })),
     );
+  }
+
+  // "this image", the previous kept step, each kept step, each other run with the tag.
+  _fillSources(stored) {
+    const card = this._card;
+    const steps = card.data.steps ? card.data.steps.map((s) => s.step) : [];
+    const runs = card.app.runsWithTag(card.run, card.tag);
+    const options = [
+      ["", "this image"],
+      ["previous", "the step before"],
+      ...steps.map((s) => [`step:${s}`, `step ${s}`]),
+      ...runs.map((r) => [`run:${r}`, `run ${r}`]),
+    ];
+    // A source remembered but not offered now (a run hidden, a step no longer kept) stays listed.
+    if (!options.some(([v]) => v === stored.source)) options.push([stored.source, stored.source]);
+    const key = options.map(([v]) => v).join("\u0000");
+    if (key === this._sourcesKey) return;
+    this._sourcesKey = key;
+    this.sourceSelect.replaceChildren(...options.map(([value, text]) => el("option", { value, text })));
   }
 
   /** The card's remembered comparison. @returns {{mask:string|null, mode:string, divider:number, rate:number}} */
@@ -135,7 +166,9 @@ class CompareView {
     const card = this._card;
     const d = card.data;
     const c = this._settings();
-    if (!c.mask || c.mask === d.maskName || card.modes.gridMode) return null;
+    if (!c.mask || card.modes.gridMode) return null;
+    if (c.source) return c; // found (or not) by compare_source.js
+    if (c.mask === d.maskName) return null;
     if (d.shown && !d.shown.masks.some((m) => m.name === c.mask)) return null;
     return c;
   }
@@ -151,10 +184,12 @@ class CompareView {
 
   /** The controls, the divider and flicker's timer follow the remembered comparison. */
   sync() {
-    this._fillMasks();
     const stored = this._settings();
+    this._fillMasks();
+    this._fillSources(stored);
     const c = this.active();
     this.maskSelect.value = c ? c.mask : "";
+    this.sourceSelect.value = stored.source;
     this.modeSelect.value = stored.mode;
     this.rateSelect.value = String(stored.rate);
     this.modeSelect.disabled = !c;
@@ -201,6 +236,9 @@ class CompareView {
   }
 
   _set(changes) {
+    // B from elsewhere with no mask chosen yet: A's own mask there.
+    if (changes.source && !this._settings().mask && this._card.data.maskName)
+      changes = { ...changes, mask: this._card.data.maskName };
     this._card.app.state.setCompare(this._card.key, changes);
     this._card.update();
   }

@@ -7,7 +7,8 @@
 // view/overlay.js. With "Compare with" (view/compare.js) it draws mask A and
 // mask B in one picture: A's layer and B's (swipe, flicker), or A − B under
 // one clip pooled over both through the diverging colormap (difference), and
-// prints their agreement (pipeline/compare.js).
+// prints their agreement (pipeline/compare.js). B is a mask of the shown image,
+// or of the same image at another step or in another run (compare_source.js).
 
 import {
   agreement,
@@ -17,10 +18,11 @@ import {
   differenceValues,
   swipeSplit,
 } from "../pipeline/compare.js";
+import { cutFromSorted } from "../pipeline/clip.js";
 import { defaultColormap } from "../pipeline/colormap.js";
 import { downloadName, formatValue } from "../pipeline/format.js";
 import { clipName } from "../pipeline/colorbar.js";
-import { poolNote, pooledClip } from "../pipeline/normalize.js";
+import { clipPool, poolNote, pooledClip } from "../pipeline/normalize.js";
 import { maskIndexAt, readoutText } from "../pipeline/readout.js";
 import { imageToScreen, pixelUnder, screenToImage } from "../pipeline/zoom.js";
 import { readoutValue } from "../pipeline/format.js";
@@ -43,7 +45,7 @@ class CardPicture {
    * @param {import("../card_data.js").CardData} data the card's data.
    * @param {{root:HTMLElement, figure:HTMLElement, view:import("./overlay.js").OverlayCanvas,
    *   panels:HTMLElement, compositeWrap:HTMLElement, bar:HTMLElement, readout:HTMLElement,
-   *   compare:import("./compare.js").CompareView}} els
+   *   compare:import("./compare.js").CompareView, compareSource:import("../compare_source.js").CompareSource}} els
    * @param {{pooled:Function, of:Function}} strengths sorted strengths (cache.js StrengthCache).
    */
   constructor(palette, catalog, data, els, strengths) {
@@ -61,6 +63,8 @@ class CardPicture {
     this._probe = null; // a 1×1 canvas the image's value under the pointer is read through
     /** @type {number} the clip value (mask units) of the shown mask. */
     this.clipValue = 0;
+    /** @type {ReturnType<CardPicture["_maskB"]>} mask B as last coloured (null: none). */
+    this._b = null;
   }
 
   /** The next update colours the mask again (new data). */
@@ -77,7 +81,7 @@ class CardPicture {
     const { colormap, tint, sign, alpha, clip, clipMode, threshold, normalize, scaling } = s;
     const parts = [d.shown.image.url, d.maskName, colormap, tint, sign, alpha, clip, clipMode, threshold, normalize];
     const c = this._els.compare.active();
-    parts.push(scaling, c ? c.mask : "", c ? c.mode : "");
+    parts.push(scaling, c ? c.mask : "", c ? c.mode : "", c ? c.source : "");
     const key = [...parts, sideBySide].join("|");
     this._els.panels.hidden = !sideBySide;
     this._els.figure.classList.toggle("side-by-side", sideBySide);
@@ -104,9 +108,35 @@ class CardPicture {
     for (const layer of [this._els.view.regions, ...this._panelLayers]) layer.show(d.region, image, opts);
   }
 
-  _colouring(name, s, clip) {
+  _colouring(s, clip, cut) {
     const smooth = s.scaling === "smooth";
-    return { table: this._palette.table(s), clip, sign: s.sign, cut: this._data.cut(name, s), smooth };
+    return { table: this._palette.table(s), clip, sign: s.sign, cut, smooth };
+  }
+
+  /**
+   * Mask B of comparison `c` as drawn: its name as printed, its values and
+   * URL, and its clip and threshold cut under settings `s`; null while it is
+   * looked for, or when it was not found (compare_source.js says why).
+   * @param {{mask:string, source:string}|null} c @param {object} s
+   * @returns {{name:string, mask:object, url:string, clip:number, cut:number}|null}
+   */
+  _maskB(c, s) {
+    const d = this._data;
+    if (!c) return null;
+    if (!c.source) {
+      const mask = d.masks.get(c.mask);
+      const info = d.shown.masks.find((m) => m.name === c.mask);
+      if (!mask || !info) return null;
+      return { name: c.mask, mask, url: info.url, clip: d.clipValue(c.mask, s), cut: d.cut(c.mask, s) };
+    }
+    const found = this._els.compareSource.current(d, c);
+    if (!found || found.error) return null;
+    // Clipped as Normalize says with what the card holds: alone, or under
+    // "tag" with the card's masks of that name.
+    const own = { name: c.mask, url: found.url, mask: found.mask };
+    const clip = pooledClip(clipPool(s.normalize, own, { imageMasks: [own], tagPool: d.tagPool }), s, this._strengths);
+    const cut = cutFromSorted(this._strengths.of(found.mask.values, s.sign), s.threshold);
+    return { name: found.name, mask: found.mask, url: found.url, clip: clip.clip, cut };
   }
 
   /**
@@ -122,12 +152,13 @@ class CardPicture {
     const shared = mask ? d.clipOf(d.maskName, s) : null;
     this.clipValue = shared ? shared.clip : 0;
     const c = this._els.compare.active();
-    const b = c && mask ? d.masks.get(c.mask) || null : null;
+    const b = mask ? this._maskB(c, s) : null;
+    this._b = b;
     const difference = b && c.mode === "difference";
-    if (difference) this._colourDifference(s, mask, b, c.mask);
+    if (difference) this._colourDifference(s, mask, b);
     else {
-      view.colour(mask, mask && this._colouring(d.maskName, s, this.clipValue));
-      if (b) view.colourB(b, this._colouring(c.mask, s, d.clipValue(c.mask, s)));
+      view.colour(mask, mask && this._colouring(s, this.clipValue, d.cut(d.maskName, s)));
+      if (b) view.colourB(b.mask, this._colouring(s, b.clip, b.cut));
     }
     this._showAgreement(s, mask, b, c);
     this.paint(s);
@@ -135,13 +166,13 @@ class CardPicture {
     if (mask) root.dataset.mask = d.maskName;
     else delete root.dataset.mask;
     measure(TIMINGS.recolor, start);
-    if (difference) this._differenceBar(s, c.mask);
+    if (difference) this._differenceBar(s, b.name);
     else {
       const top = mask ? d.sortedOf(d.maskName, s.sign).at(-1) || 0 : 0;
       drawColorbar(bar, { table: this._palette.table(s), settings: s, clipValue: this.clipValue, mask, top });
       const note = shared ? poolNote(s.normalize, d.maskName, shared.count) : "";
       if (note) bar.title += `. ${note}`;
-      if (b) bar.title += `. This bar is ${d.maskName}'s (A); ${c.mask} (B) is clipped as Normalize says for it`;
+      if (b) bar.title += `. This bar is ${d.maskName}'s (A); ${b.name} (B) is clipped as Normalize says for it`;
     }
     if (sideBySide) this._drawPanels(s);
   }
@@ -151,7 +182,7 @@ class CardPicture {
     const d = this._data;
     const compare = this._els.compare;
     const c = compare.active();
-    const showing = compare.showing();
+    const showing = this._b || !c ? compare.showing() : "A";
     const layers = showing === "swipe" ? { split: swipeSplit(c.divider, d.image.bitmap.width) } : showing;
     const { view, zoom } = this._els;
     const opacity = s.showMask && d.masks.has(d.maskName) ? s.opacity : 0;
@@ -202,10 +233,11 @@ class CardPicture {
   // What the canvas's accessible name adds while comparing.
   _compareLabel(c, showing) {
     const a = this._data.maskName;
-    if (!c) return "";
-    if (c.mode === "difference") return `: ${a} − ${c.mask}`;
-    if (showing === "swipe") return `: ${a} left, ${c.mask} right`;
-    return `: ${showing === "B" ? c.mask : a} (compared with ${showing === "B" ? a : c.mask}; hold Space for ${c.mask})`;
+    const b = this._b?.name;
+    if (!c || !b) return "";
+    if (c.mode === "difference") return `: ${a} − ${b}`;
+    if (showing === "swipe") return `: ${a} left, ${b} right`;
+    return `: ${showing === "B" ? b : a} (compared with ${showing === "B" ? a : b}; hold Space for ${b})`;
   }
 
   /**
@@ -213,13 +245,15 @@ class CardPicture {
    * colormap under one clip pooled over both masks (Normalize "masks"'s rule,
    * pipeline/normalize.js pooledClip).
    */
-  _colourDifference(s, a, b, nameB) {
+  _colourDifference(s, a, b) {
     const d = this._data;
     const smooth = s.scaling === "smooth";
-    const diff = differenceValues(a, b, d.shown.image, { sign: s.sign, smooth });
-    const pool = d.shown.masks
-      .filter((m) => m.name === d.maskName || m.name === nameB)
-      .map((m) => ({ name: m.name, url: m.url, mask: d.masks.get(m.name) }));
+    const diff = differenceValues(a, b.mask, d.shown.image, { sign: s.sign, smooth });
+    const info = d.shown.masks.find((m) => m.name === d.maskName);
+    const pool = [
+      { name: d.maskName, url: info.url, mask: a },
+      { name: b.name, url: b.url, mask: b.mask },
+    ];
     const clip = pooledClip(pool, s, this._strengths).clip;
     this.clipValue = clip;
     this._diff = diff;
@@ -251,17 +285,21 @@ class CardPicture {
       "one clip over both masks' values, so the difference is not one of two normalisations";
   }
 
-  // The agreement of A's and B's top pixels beside the picture (none: empty).
+  // The agreement of A's and B's top pixels beside the picture; while B from
+  // another step or run is looked for, or was not found, that instead.
   _showAgreement(s, a, b, c) {
     const out = this._els.compare.agreement;
     if (!a || !b) {
-      out.textContent = "";
+      const found = c && c.source ? this._els.compareSource.current(this._data, c) : null;
+      if (!c || !c.source || !a) out.textContent = "";
+      else if (!found) out.textContent = "Looking for B…";
+      else out.textContent = `No B: ${found.error}`;
       return;
     }
     const image = this._data.shown.image;
     const top = agreementTop(s.threshold);
-    const r = agreement(a, b, image, { sign: s.sign, top, smooth: s.scaling === "smooth" });
-    out.textContent = agreementText(this._data.maskName, c.mask, r);
+    const r = agreement(a, b.mask, image, { sign: s.sign, top, smooth: s.scaling === "smooth" });
+    out.textContent = agreementText(this._data.maskName, b.name, r);
   }
 
   // Side by side: image | each mask (with its scores) | overlay (the composite canvas).
@@ -272,7 +310,7 @@ class CardPicture {
       .map((m) => ({
         name: m.name,
         mask: d.masks.get(m.name),
-        params: this._colouring(m.name, s, d.clipValue(m.name, s)),
+        params: this._colouring(s, d.clipValue(m.name, s), d.cut(m.name, s)),
         scores: this._catalog.compact(d.shown.scores?.[m.name]),
       }));
     const { panels, layers, pictures } = sideBySidePanels(d.image.bitmap, masks);
@@ -318,8 +356,7 @@ class CardPicture {
     const where = readoutText(p, image, null);
     let text = `${where} · image ${this._imageValue(p)}`;
     if (a) text += readoutText(p, image, a).slice(where.length); // " · name = value (mask pixel …)"
-    const c = !panel ? this._els.compare.active() : null;
-    const b = c ? named(c.mask) : null;
+    const b = !panel && this._els.compare.active() && this._b ? { ...this._b.mask, name: this._b.name } : null;
     if (a && b) {
       const va = a.values[maskIndexAt(p.x, p.y, image.width, image.height, a.width, a.height).index];
       const vb = b.values[maskIndexAt(p.x, p.y, image.width, image.height, b.width, b.height).index];
