@@ -42,7 +42,7 @@ try {
   const card = () => frame.locator(`article[aria-label="${NAME}"]`);
   const composite = () => card().locator("canvas.composite");
   const readout = () => card().locator("output.readout").textContent();
-  const status = () => card().locator("output.zoom-status").textContent();
+  const status = () => card().locator('output.zoom-status[aria-label="Zoom"]').textContent();
   const stored = () =>
     frame.evaluate(
       (key) => Object.values(JSON.parse(localStorage.getItem(key) || "{}").zoom || {})[0] || null,
@@ -71,7 +71,7 @@ try {
     frame.waitForFunction(
       ([name, source]) => {
         const c = [...document.querySelectorAll("article.card")].find((a) => a.getAttribute("aria-label") === name);
-        return new RegExp(source).test(c?.querySelector("output.zoom-status")?.textContent ?? "");
+        return new RegExp(source).test(c?.querySelector('output.zoom-status[aria-label="Zoom"]')?.textContent ?? "");
       },
       [NAME, pattern.source],
       { timeout: 10000, polling: 50 },
@@ -142,6 +142,31 @@ try {
     String(backing),
   );
 
+  // ------------------------------------------------------------ the region's outline, zoomed
+  // The box's left edge is in view: its outline lies along it, 2 CSS pixels wide, inside the box.
+  const layer = card().locator("canvas.composite + canvas.region-layer");
+  await frame.waitForFunction(
+    (name) =>
+      [...document.querySelectorAll("article.card")]
+        .find((a) => a.getAttribute("aria-label") === name)
+        ?.querySelector("canvas.composite + canvas.region-layer")?.dataset.drawn === "1",
+    NAME,
+    { timeout: 10000, polling: 50 },
+  );
+  {
+    const v = viewOf(z, SIZE, SIZE, b.width, b.height);
+    const [x0, y0, , y1] = spec.box;
+    const edge = b.left + imageToScreen(v, x0, 0).x;
+    const mid = b.top + imageToScreen(v, 0, (y0 + y1) / 2).y;
+    const alpha = async (dx) => (await under(layer, edge + dx, mid))[3];
+    const seen = [await alpha(-4), await alpha(0.5), await alpha(1.5), await alpha(8)];
+    check(
+      "zoomed, the box's outline lies on its left edge in image pixels: outside clear, the 2 pixels inside drawn, further in clear",
+      seen[0] === 0 && seen[1] > 0 && seen[2] > 0 && seen[3] === 0,
+      JSON.stringify(seen),
+    );
+  }
+
   // ------------------------------------------------------------ each side-by-side panel
   await card().getByLabel("Side by side", { exact: true }).first().check();
   await frame.waitForFunction((name) => {
@@ -151,7 +176,10 @@ try {
   // The panels are smaller than the composite was: the pixel at the shared centre is in view in each.
   const centre = await stored();
   const [PX, PY] = [Math.floor(centre.cx), Math.floor(centre.cy)];
-  const pictures = [composite(), ...(await card().locator(".panels .panel > .picture-stack > canvas").all())];
+  const pictures = [
+    composite(),
+    ...(await card().locator(".panels .panel > .picture-stack > canvas:not(.region-layer)").all()),
+  ];
   for (const [k, picture] of pictures.entries()) {
     const p = await hoverPixel(picture, PX, PY);
     const name = (await picture.getAttribute("aria-label")) || `picture ${k}`;

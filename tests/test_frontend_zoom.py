@@ -6,7 +6,8 @@ every pixel's colour names it) with one 256x256 mask `ramp`. Starts `tensorboard
 127.0.0.1 on each backend and runs `tests/e2e_zoom.mjs` in headless Chromium: a wheel
 zooms to 8x about a chosen point, which stays under the pointer; the readout names the
 image pixel under it and its colour; the canvas pixel under the pointer has that source
-pixel's colour in the composite and in each side-by-side panel; a drag pans by the
+pixel's colour in the composite and in each side-by-side panel; the outline of a box
+region near that point lies on the box's edge at the zoom; a drag pans by the
 expected number of image pixels; the keys zoom and fit; a double-click and "Fit" fit
 again; the zoom survives a reload.
 
@@ -22,11 +23,14 @@ import numpy as np
 import pytest
 from helpers.browser_tools import run_page_script
 
+from tensorboard_plugin_saliency.regions import Regions
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
 TAG = "val/zoom"
 SIZE = 4096
 MASK = 256
+# A box near the point the test zooms to (30 % across, 60 % down): in view at 8x.
+BOX = [1215, 2445, 1245, 2470]
 
 
 def pattern():
@@ -43,8 +47,8 @@ def pattern():
 def write_logdir(logdir):
     ramp = (np.arange(MASK)[None, :] + np.arange(MASK)[:, None]) / (2.0 * (MASK - 1))
     with SaliencyWriter(os.path.join(logdir, "run")) as writer:
-        writer.add(TAG, pattern(), {"ramp": ramp[None]}, 0)
-    return {"run": "run", "tag": TAG, "size": SIZE, "mask": MASK}
+        writer.add(TAG, pattern(), {"ramp": ramp[None]}, 0, regions=Regions(boxes=[[BOX]]))
+    return {"run": "run", "tag": TAG, "size": SIZE, "mask": MASK, "box": BOX}
 
 
 @pytest.fixture(scope="module")

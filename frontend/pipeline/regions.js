@@ -93,10 +93,35 @@ function outlineSize(shownWidth, shownHeight, imageWidth, imageHeight, ratio = 1
   };
 }
 
-// For each of `out` pixels along one side, the pixel of `size` under its centre.
-function nearest(size, out) {
-  const map = new Int32Array(out);
-  for (let i = 0; i < out; i++) map[i] = Math.min(size - 1, Math.floor(((i + 0.5) * size) / out));
+/**
+ * The part of the image a drawing of its outlines covers, in image pixels
+ * (fractional): the whole image at fit; when zoomed, the part of it (and of
+ * the margin around it) in the picture's box (pipeline/zoom.js).
+ * @typedef {{x0:number, y0:number, x1:number, y1:number}} Window
+ */
+
+/**
+ * The window of a picture's box under a zoom view (pipeline/zoom.js viewOf):
+ * the image point at its top-left corner and at its bottom-right.
+ * @param {{cx:number, cy:number, scale:number, boxWidth:number, boxHeight:number}} view
+ * @returns {Window}
+ */
+function viewWindow(view) {
+  const hw = view.boxWidth / view.scale / 2;
+  const hh = view.boxHeight / view.scale / 2;
+  return { x0: view.cx - hw, y0: view.cy - hh, x1: view.cx + hw, y1: view.cy + hh };
+}
+
+// For each of `out` drawn pixels along one side and `pad` more on either
+// side, the pixel of a `size`-pixel mask (spread over `image` image pixels)
+// under its centre; -1 outside the image. The drawing covers image pixels [lo, hi).
+function nearest(size, image, out, lo, hi, pad) {
+  const map = new Int32Array(out + 2 * pad);
+  const step = (hi - lo) / out;
+  for (let i = -pad; i < out + pad; i++) {
+    const x = lo + (i + 0.5) * step;
+    map[i + pad] = x < 0 || x >= image ? -1 : Math.min(size - 1, Math.floor((x * size) / image));
+  }
   return map;
 }
 
@@ -107,26 +132,33 @@ function nearest(size, out) {
  * explained), OUTLINE.other (another class's region of a label map, a box of
  * another class), or OUTLINE.none. A box's
  * outline is the `thickness` pixels inside its edge, scaled as the picture is.
+ * The drawing covers the whole image, or `window` of it (zoomed): a region
+ * that goes on past the window's edge has no outline there.
  * @param {Region} region
  * @param {number} imageWidth @param {number} imageHeight the image's size (the boxes' pixels).
  * @param {number} width @param {number} height the drawn size.
  * @param {number} [thickness] the line's width in drawn pixels.
+ * @param {Window|null} [window] null: the whole image.
  * @returns {Uint8Array} width*height, row-major.
  */
-function outlinePixels(region, imageWidth, imageHeight, width, height, thickness = 1) {
+function outlinePixels(region, imageWidth, imageHeight, width, height, thickness = 1, window = null) {
   const out = new Uint8Array(width * height);
   const t = Math.max(1, Math.round(thickness));
+  const w = window ?? { x0: 0, y0: 0, x1: imageWidth, y1: imageHeight };
   // A class's region is the explained one's, or another's; a region of no class
   // (a binary mask, a box without a label) holds the object, whatever its class.
   const kindOf = (label) =>
     label === null || region.explained === null || label === region.explained ? OUTLINE.explained : OUTLINE.other;
   if (region.labels && region.width > 0 && region.height > 0) {
-    const xs = nearest(region.width, width);
-    const ys = nearest(region.height, height);
-    const scaled = new Uint16Array(width * height);
-    for (let y = 0; y < height; y++) {
+    // The region's value under each drawn pixel and `t` more around the drawing (0 off the image).
+    const xs = nearest(region.width, imageWidth, width, w.x0, w.x1, t);
+    const ys = nearest(region.height, imageHeight, height, w.y0, w.y1, t);
+    const pw = width + 2 * t;
+    const scaled = new Uint16Array(pw * (height + 2 * t));
+    for (let y = 0; y < ys.length; y++) {
+      if (ys[y] < 0) continue;
       const row = ys[y] * region.width;
-      for (let x = 0; x < width; x++) scaled[y * width + x] = region.labels[row + xs[x]];
+      for (let x = 0; x < pw; x++) if (xs[x] >= 0) scaled[y * pw + x] = region.labels[row + xs[x]];
     }
     // The kind of each stored value: the class of a label map is value - 1.
     const kinds = new Map();
@@ -137,33 +169,26 @@ function outlinePixels(region, imageWidth, imageHeight, width, height, thickness
     };
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const i = y * width + x;
+        const i = (y + t) * pw + x + t;
         const v = scaled[i];
         if (v === 0) continue;
         let edge = false;
         for (let d = 1; d <= t && !edge; d++) {
-          edge =
-            x - d < 0 ||
-            x + d >= width ||
-            y - d < 0 ||
-            y + d >= height ||
-            scaled[i - d] !== v ||
-            scaled[i + d] !== v ||
-            scaled[i - d * width] !== v ||
-            scaled[i + d * width] !== v;
+          edge = scaled[i - d] !== v || scaled[i + d] !== v || scaled[i - d * pw] !== v || scaled[i + d * pw] !== v;
         }
-        if (edge) out[i] = kindOfValue(v);
+        if (edge) out[y * width + x] = kindOfValue(v);
       }
     }
   }
-  for (const rect of boxRects(region.boxes, imageWidth, imageHeight, width, height)) {
+  for (const rect of boxRects(region.boxes, imageWidth, imageHeight, width, height, window)) {
     const kind = kindOf(rect.label);
     const x1 = rect.x + rect.width;
     const y1 = rect.y + rect.height;
     for (let y = rect.y; y < y1; y++) {
-      const band = y < rect.y + t || y >= y1 - t;
+      const band = y < rect.edges.y0 + t || y >= rect.edges.y1 - t;
       for (let x = rect.x; x < x1; x++) {
-        if (band || x < rect.x + t || x >= x1 - t) out[y * width + x] = Math.max(out[y * width + x], kind);
+        if (band || x < rect.edges.x0 + t || x >= rect.edges.x1 - t)
+          out[y * width + x] = Math.max(out[y * width + x], kind);
       }
     }
   }
@@ -173,23 +198,39 @@ function outlinePixels(region, imageWidth, imageHeight, width, height, thickness
 /**
  * The boxes drawn at `width` × `height`: each box's pixels scaled as the
  * picture is (x0 * width / imageWidth, rounded; at least one pixel), clipped to
- * the picture; boxes wholly outside it are left out.
+ * the picture; boxes wholly outside it are left out. `edges` are the drawn
+ * edges of the box's part in the image before the clip (outside the drawing
+ * where that part goes on past it, as in a zoomed window).
  * @param {{box:number[], label:number|null}[]} boxes in image pixels.
  * @param {number} imageWidth @param {number} imageHeight @param {number} width @param {number} height
- * @returns {{x:number, y:number, width:number, height:number, label:number|null}[]}
+ * @param {Window|null} [window] the part of the image drawn; null: all of it.
+ * @returns {{x:number, y:number, width:number, height:number, label:number|null,
+ *   edges:{x0:number, y0:number, x1:number, y1:number}}[]}
  */
-function boxRects(boxes, imageWidth, imageHeight, width, height) {
-  const sx = width / imageWidth;
-  const sy = height / imageHeight;
+function boxRects(boxes, imageWidth, imageHeight, width, height, window = null) {
+  const w = window ?? { x0: 0, y0: 0, x1: imageWidth, y1: imageHeight };
+  const sx = width / (w.x1 - w.x0);
+  const sy = height / (w.y1 - w.y0);
   const out = [];
+  // A box's part in the image (its edge at the image's edge where it goes past it).
+  const inX = (v) => Math.min(imageWidth, Math.max(0, v));
+  const inY = (v) => Math.min(imageHeight, Math.max(0, v));
   for (const { box, label } of boxes) {
     const [bx0, by0, bx1, by1] = box;
-    const x0 = Math.max(0, Math.round(Math.min(bx0, bx1) * sx));
-    const y0 = Math.max(0, Math.round(Math.min(by0, by1) * sy));
-    const x1 = Math.min(width, Math.max(x0 + 1, Math.round(Math.max(bx0, bx1) * sx)));
-    const y1 = Math.min(height, Math.max(y0 + 1, Math.round(Math.max(by0, by1) * sy)));
+    const e0 = Math.round((inX(Math.min(bx0, bx1)) - w.x0) * sx);
+    const f0 = Math.round((inY(Math.min(by0, by1)) - w.y0) * sy);
+    const edges = {
+      x0: e0,
+      y0: f0,
+      x1: Math.max(e0 + 1, Math.round((inX(Math.max(bx0, bx1)) - w.x0) * sx)),
+      y1: Math.max(f0 + 1, Math.round((inY(Math.max(by0, by1)) - w.y0) * sy)),
+    };
+    const x0 = Math.max(0, edges.x0);
+    const y0 = Math.max(0, edges.y0);
+    const x1 = Math.min(width, edges.x1);
+    const y1 = Math.min(height, edges.y1);
     if (x0 >= width || y0 >= height || x1 <= x0 || y1 <= y0) continue;
-    out.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, label });
+    out.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, label, edges });
   }
   return out;
 }
@@ -271,6 +312,7 @@ export {
   outlineSize,
   outlinePixels,
   boxRects,
+  viewWindow,
   className,
   regionText,
   rgbOf,

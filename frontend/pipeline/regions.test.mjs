@@ -10,6 +10,7 @@ import {
   boxRects,
   className,
   outlinePixels,
+  viewWindow,
   outlineRgba,
   outlineSize,
   readRegion,
@@ -188,11 +189,13 @@ test("boxes: rectangles scaled with the picture, their lines inside their edge, 
     { box: [5, 4, 9, 9], label: null },
     { box: [20, 20, 30, 30], label: 1 },
   ];
-  assert.deepEqual(boxRects(boxes, 6, 6, 12, 12), [
+  const clipped = (rects) => rects.map(({ edges, ...r }) => r); // eslint-disable-line no-unused-vars
+  assert.deepEqual(clipped(boxRects(boxes, 6, 6, 12, 12)), [
     { x: 2, y: 2, width: 6, height: 4, label: 2 },
     { x: 10, y: 8, width: 2, height: 4, label: null },
   ]);
-  assert.deepEqual(boxRects([{ box: [2, 2, 2.1, 2.1], label: null }], 10, 10, 10, 10), [
+  assert.deepEqual(boxRects(boxes, 6, 6, 12, 12)[1].edges, { x0: 10, y0: 8, x1: 12, y1: 12 }, "at the image's edge");
+  assert.deepEqual(clipped(boxRects([{ box: [2, 2, 2.1, 2.1], label: null }], 10, 10, 10, 10)), [
     { x: 2, y: 2, width: 1, height: 1, label: null },
   ]);
   const region = { kind: "binary", labels: null, width: 0, height: 0, boxes: [boxes[0]], explained: 1 };
@@ -255,4 +258,26 @@ test("names: class names or the number, as text", () => {
     "Regions: the region of each class, class cat explained; boxes: dog, a box",
   );
   assert.equal(regionText(null), "");
+});
+
+test("zoomed: the outlines of the part of the image in view, none where a region goes on past it", () => {
+  // A 8x8 image whose region is the square [2, 6) x [2, 6); the window [4, 8) x [4, 8) drawn at 8x8 (2x).
+  const labels = new Uint8Array(64);
+  for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) labels[y * 8 + x] = 1;
+  const region = { kind: "binary", labels, width: 8, height: 8, boxes: [], explained: null };
+  const window = { x0: 4, y0: 4, x1: 8, y1: 8 };
+  const rows = rowsOf(outlinePixels(region, 8, 8, 8, 8, 1, window), 8);
+  assert.deepEqual(rows.slice(0, 5), [`000${E}0000`, `000${E}0000`, `000${E}0000`, `${E}${E}${E}${E}0000`, "00000000"]);
+  assert.deepEqual(
+    outlinePixels(region, 8, 8, 8, 8, 1, { x0: 0, y0: 0, x1: 8, y1: 8 }),
+    outlinePixels(region, 8, 8, 8, 8, 1),
+    "the whole image as the window is the fitted drawing",
+  );
+  // A box [2, 2, 6, 6]: only its right and bottom edges are in the window.
+  const boxed = { ...region, labels: null, width: 0, height: 0, boxes: [{ box: [2, 2, 6, 6], label: null }] };
+  const boxRows = rowsOf(outlinePixels(boxed, 8, 8, 8, 8, 1, window), 8);
+  assert.equal(boxRows[0], `000${E}0000`);
+  assert.equal(boxRows[3], `${E}${E}${E}${E}0000`);
+  assert.equal(boxRows[1][0], "0", "no line where the box goes on past the window");
+  assert.deepEqual(viewWindow({ cx: 6, cy: 6, scale: 2, boxWidth: 8, boxHeight: 8 }), window);
 });

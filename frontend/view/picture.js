@@ -102,10 +102,10 @@ class CardPicture {
   updateRegions(s) {
     const d = this._data;
     const image = d.shown ? d.shown.image : null;
-    // Outlines are drawn at the picture's fitted size: hidden while zoomed (the zoom's status says so).
-    const on = s.regions && !this._els.zoom.zoomed();
-    const opts = { on, colour: s.regionColour, classNames: d.classNames };
-    for (const layer of [this._els.view.regions, ...this._panelLayers]) layer.show(d.region, image, opts);
+    const opts = { on: s.regions, colour: s.regionColour, classNames: d.classNames };
+    const zoom = this._els.zoom;
+    for (const layer of [this._els.view.regions, ...this._panelLayers])
+      layer.show(d.region, image, { ...opts, view: zoom.zoomed() ? zoom.viewFor(layer.picture) : null });
   }
 
   _colouring(s, clip, cut) {

@@ -5,9 +5,19 @@
 // again only when the region, the size, the colour or the class names change,
 // and showing or hiding it leaves the picture under it as it is. The canvas is
 // made when a region first comes (logs without regions have none). Box labels
-// are drawn as canvas text, never as markup.
+// are drawn as canvas text, never as markup. While the picture is zoomed
+// (pipeline/zoom.js) the layer outlines the part of the image in view, at
+// the box's pixels, drawn again at every zoom step.
 
-import { boxRects, className, outlinePixels, outlineRgba, outlineSize, regionText } from "../pipeline/regions.js";
+import {
+  boxRects,
+  className,
+  outlinePixels,
+  outlineRgba,
+  outlineSize,
+  regionText,
+  viewWindow,
+} from "../pipeline/regions.js";
 import { el } from "./dom.js";
 
 /** Width of an outline, in CSS pixels. */
@@ -81,11 +91,14 @@ class RegionLayer {
    * Draws only what changed.
    * @param {import("../pipeline/regions.js").Region|null} region
    * @param {{width:number, height:number}|null} image the image's size (the boxes' pixels).
-   * @param {{on:boolean, colour:string, classNames?:string[]|null}} opts
+   * @param {{on:boolean, colour:string, classNames?:string[]|null, view?:object|null}} opts
+   *   view: the picture's zoom (pipeline/zoom.js viewOf); null or at fit: the whole image.
    */
-  show(region, image, { on, colour, classNames = null }) {
+  show(region, image, { on, colour, classNames = null, view = null }) {
     const names = region?.classNames ?? classNames ?? null;
-    this._want = on && region && image ? { region, width: image.width, height: image.height, colour, names } : null;
+    const zoom = view && !view.fit ? view : null;
+    this._want =
+      on && region && image ? { region, width: image.width, height: image.height, colour, names, zoom } : null;
     if (this._want && !this._watched && watcher && this.picture.isConnected) {
       watcher.observe(this.picture);
       this._watched = true;
@@ -116,7 +129,7 @@ class RegionLayer {
     const c = this._canvas();
     const box = this._box;
     const ratio = globalThis.devicePixelRatio || 1;
-    const size = want && box ? outlineSize(box.width, box.height, want.width, want.height, ratio) : null;
+    const size = want && box ? drawnSize(want, box, ratio) : null;
     if (!want || !size) {
       c.style.display = "none";
       c.dataset.drawn = "0";
@@ -125,16 +138,19 @@ class RegionLayer {
     }
     const drawn = this._drawn;
     const names = want.names ? want.names.join("\u0000") : null;
+    const window = want.zoom ? viewWindow(want.zoom) : null;
+    const at = window ? `${window.x0},${window.y0},${window.x1},${window.y1}` : "";
     const same =
       drawn &&
       drawn.region === want.region &&
       drawn.colour === want.colour &&
       drawn.names === names &&
+      drawn.at === at &&
       c.width === size.width &&
       c.height === size.height;
     if (!same) {
-      paintOutlines(c, want, size, ratio);
-      this._drawn = { region: want.region, colour: want.colour, names };
+      paintOutlines(c, want, size, ratio, window);
+      this._drawn = { region: want.region, colour: want.colour, names, at };
       c.setAttribute("aria-label", regionText(want.region, want.names));
     }
     c.style.display = "";
@@ -142,8 +158,16 @@ class RegionLayer {
   }
 }
 
-// Draws the outline pixels of `want.region` at `size` and its boxes' labels.
-function paintOutlines(canvas, want, size, ratio) {
+// The layer's size in pixels: the image fitted to the box (outlineSize), or
+// while zoomed the whole box, one pixel per device pixel (as view/zoom.js drawPicture).
+function drawnSize(want, box, ratio) {
+  if (!want.zoom) return outlineSize(box.width, box.height, want.width, want.height, ratio);
+  return { width: Math.max(1, Math.round(box.width * ratio)), height: Math.max(1, Math.round(box.height * ratio)) };
+}
+
+// Draws the outline pixels of `want.region` at `size` (of the image, or of
+// `window` of it) and its boxes' labels.
+function paintOutlines(canvas, want, size, ratio, window) {
   const { width, height } = size;
   if (canvas.width !== width || canvas.height !== height) {
     canvas.width = width;
@@ -151,7 +175,7 @@ function paintOutlines(canvas, want, size, ratio) {
   }
   const ctx = canvas.getContext("2d");
   const thickness = Math.max(1, Math.round(LINE * ratio));
-  const outline = outlinePixels(want.region, want.width, want.height, width, height, thickness);
+  const outline = outlinePixels(want.region, want.width, want.height, width, height, thickness, window);
   const pixels = ctx.createImageData(width, height);
   outlineRgba(outline, want.colour, pixels.data);
   ctx.putImageData(pixels, 0, 0);
@@ -160,7 +184,7 @@ function paintOutlines(canvas, want, size, ratio) {
   ctx.textBaseline = "top";
   ctx.lineJoin = "round";
   ctx.lineWidth = Math.max(2, Math.round(3 * ratio));
-  for (const rect of boxRects(want.region.boxes, want.width, want.height, width, height)) {
+  for (const rect of boxRects(want.region.boxes, want.width, want.height, width, height, window)) {
     if (rect.label === null || rect.height < 2 * font || rect.width < 2 * font) continue;
     const text = className(rect.label, want.names);
     const x = rect.x + thickness + 2;

@@ -80,7 +80,7 @@ class CardZoom {
     this.actualButton = button("Actual size", "Actual size: 1 image pixel = 1 CSS pixel", () =>
       this._set(centre(main(), (v, x, y) => zoomTo(v, 1, x, y))),
     );
-    /** @type {HTMLOutputElement} the zoom as words, and what is hidden while zoomed. */
+    /** @type {HTMLOutputElement} the zoom as words. */
     this.status = el("output", { class: "zoom-status", "aria-label": "Zoom", text: "Zoom: fit" });
     /** @type {HTMLElement} the row of zoom controls. */
     this.root = el("div", { class: "card-zoom", role: "group", "aria-label": "Zoom" });
@@ -132,10 +132,7 @@ class CardZoom {
   sync() {
     const v = this.viewFor(this._card.view.canvas);
     const zoomed = this.zoomed();
-    let text = `Zoom: ${v ? zoomText(v) : "fit"}`;
-    if (zoomed && this._card.settings().regions && this._card.data.region)
-      text += " · region outlines hidden while zoomed";
-    this.status.textContent = text;
+    this.status.textContent = `Zoom: ${v ? zoomText(v) : "fit"}`;
     this.fitButton.disabled = !zoomed;
   }
 
