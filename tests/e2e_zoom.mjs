@@ -1,7 +1,8 @@
 // Drives the Saliency tab of a running TensorBoard in headless Chromium and
 // checks zoom, pan and the readout of a card's single view on a 4096² image
 // whose every pixel's colour names it (red = x mod 256, green = y mod 256,
-// blue = 16 · (y div 256) + x div 256): a wheel zooms to 8× about a chosen
+// blue = 16 · (y div 256) + x div 256): a plain wheel over the picture at
+// fit scrolls the page and says how to zoom; clicked, a wheel zooms to 8× about a chosen
 // point, which stays under the pointer; the readout names the image pixel
 // under it and its colour; the canvas pixel under the pointer is that source
 // pixel's colour in the composite and in each side-by-side panel; a drag
@@ -96,6 +97,23 @@ try {
   await waitForCard(frame, NAME, { step: 0, mask: "ramp" });
   await card().getByLabel("Show mask", { exact: true }).first().uncheck();
   check("the card starts at fit", /Zoom: fit/.test(await status()), await status());
+
+  // ------------------------------------------------------------ a plain wheel at fit scrolls the page
+  {
+    const c = await box(composite());
+    const [qx, qy] = toPage(c.left + c.width / 2, c.top + c.height / 2);
+    await page.mouse.move(qx, qy);
+    await page.mouse.wheel(0, 60);
+    await waitStatus(/Click the picture \(or hold Ctrl\) to zoom with the wheel/);
+    check(
+      "a plain wheel over a picture at fit that has not the focus leaves it at fit and says how to zoom",
+      (await stored()) === null,
+      JSON.stringify(await stored()),
+    );
+  }
+  // Clicked (focused), the picture zooms with the wheel.
+  await composite().scrollIntoViewIfNeeded();
+  await composite().click({ position: { x: 5, y: 5 } });
 
   // ------------------------------------------------------------ zoom to 8× about a point
   let b = await box(composite());

@@ -3,7 +3,8 @@
 // one view transform (pipeline/zoom.js). The zoom is the card's, kept in the
 // DisplayState (state.js zoomFor / setZoom) as the composite's scale and the
 // centre; a panel shows the same part of the image at its own size. Wheel
-// (and pinch, ctrl+wheel) zooms about the pointer, + / − / 0 on a focused
+// (and pinch, ctrl+wheel) zooms about the pointer (a plain wheel only on a
+// picture focused or zoomed in: wheelZooms; else the page scrolls), + / − / 0 on a focused
 // picture zoom and fit, the arrow keys pan when zoomed, a drag pans, a
 // double-click fits; the buttons "Fit" and "Actual size" (1 image pixel = 1
 // CSS pixel). Drawing takes only the part of the source in view
@@ -56,6 +57,21 @@ function drawPicture(canvas, view, sources, width, height) {
   }
   ctx.globalAlpha = 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
+}
+
+/** What the zoom line says after a wheel over a picture at fit that scrolled the page. */
+const WHEEL_HINT = "Click the picture (or hold Ctrl) to zoom with the wheel";
+
+/**
+ * Whether a wheel over a picture zooms it rather than scrolling the page: with
+ * Ctrl (and a pinch, which comes as Ctrl+wheel), on a picture that has the
+ * focus (clicked or tabbed to), or on one already zoomed in. A page of cards
+ * scrolls under the pointer as it passes over their pictures.
+ * @param {WheelEvent} e @param {{fit:boolean}} view the picture's. @param {HTMLElement} canvas
+ * @returns {boolean}
+ */
+function wheelZooms(e, view, canvas) {
+  return e.ctrlKey || !view.fit || canvas.ownerDocument.activeElement === canvas;
 }
 
 /** A card's zoom: its controls, the events of its pictures, and each picture's view. */
@@ -128,6 +144,13 @@ class CardZoom {
     this._card.repaint();
   }
 
+  // Says how to zoom with the wheel, for a while, after a wheel that scrolled the page.
+  _hint() {
+    this.status.textContent = WHEEL_HINT;
+    clearTimeout(this._hintTimer);
+    this._hintTimer = setTimeout(() => this.sync(), 2500);
+  }
+
   /** The status text follows the zoom. */
   sync() {
     const v = this.viewFor(this._card.view.canvas);
@@ -151,6 +174,10 @@ class CardZoom {
       (e) => {
         const v = this.viewFor(canvas);
         if (!v) return;
+        if (!wheelZooms(e, v, canvas)) {
+          this._hint();
+          return; // the page scrolls
+        }
         e.preventDefault();
         const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;
         const dy = e.deltaY * unit;
@@ -212,4 +239,4 @@ class CardZoom {
   }
 }
 
-export { CardZoom, drawPicture };
+export { CardZoom, WHEEL_HINT, drawPicture, wheelZooms };
