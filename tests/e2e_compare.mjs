@@ -14,7 +14,8 @@
 //
 //   node tests/e2e_compare.mjs --url http://127.0.0.1:PORT --spec spec.json [--shot PREFIX]
 //
-// --shot writes PREFIX-swipe.png, PREFIX-flicker.png and PREFIX-difference.png.
+// --shot writes PREFIX-swipe.png, PREFIX-flicker.png, PREFIX-difference.png and
+// PREFIX-from-run.png (the difference with B from the other run).
 // Prints one "ok"/"FAIL" line per check; exits 1 when any check fails.
 
 import { readFileSync } from "node:fs";
@@ -269,6 +270,7 @@ try {
     bad.length === 0,
     bad.join(", "),
   );
+  if (shot) await card().screenshot({ path: `${shot}-from-run.png` });
   await choose("B from", "previous");
   await painted(/ramp − ramp @ step 0$/);
   await setRange(card().getByLabel("Step", { exact: true }), 0);
