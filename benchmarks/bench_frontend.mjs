@@ -13,7 +13,14 @@
 //    (<= 40 ms) over the loaded grid, and its blob requests (<= 5 per row in
 //    view, no row loaded outside the view);
 //  - a filmstrip of 50 steps at 224x224: time from ticking "Filmstrip" to all
-//    50 frames painted (<= 1 s).
+//    50 frames painted (<= 1 s);
+//  - a swipe ("Compare with", Swipe) of two 1024x1024 masks: the divider dragged
+//    across in 30 pointer moves, the median "saliency:paint" measure per move
+//    (<= 8 ms);
+//  - a zoom step on a 4096x4096 image with 4 masks, side by side (the image and
+//    each mask's panel and the composite, one view): 10 wheel notches about a
+//    point, the median wheel handler per step, which repaints every picture
+//    (<= 16 ms).
 //
 //   node benchmarks/bench_frontend.mjs                 # writes data, starts tensorboard
 //   node benchmarks/bench_frontend.mjs --url http://127.0.0.1:6006   # a running one, same data
@@ -22,7 +29,10 @@
 // mask), run `many` (tags t000..t199, 64x64 with one mask), run `gridrun` (tag
 // `grid/saliency`, one step of 16 224x224 images, each with 4 masks, one of
 // them a 14x14 Grad-CAM, and a label) and run `filmrun` (tag `film/saliency`,
-// steps 0..49 of one 224x224 image and one mask that moves with the step).
+// steps 0..49 of one 224x224 image and one mask that moves with the step),
+// run `swiperun` (tag `swipe/saliency`, one 1024x1024 image with two 1024x1024
+// masks) and run `zoomrun` (tag `zoom/saliency`, one 4096x4096 image with 4
+// masks: two at 4096x4096, one at 1024x1024, one a 128x128 Grad-CAM).
 // Which cards show is set through the dashboard's remembered run selection and
 // tag filter.
 
@@ -34,11 +44,13 @@ import { TIMINGS } from "../frontend/timing.js";
 import { arg, freePort, launchChromium, pluginFrame } from "../tests/browser.mjs";
 
 const STORAGE_KEY = "tensorboard-plugin-saliency/v1";
-const RUNS = ["big", "many", "gridrun", "filmrun"];
+const RUNS = ["big", "many", "gridrun", "filmrun", "swiperun", "zoomrun"];
 /** hiddenRuns that leave `run` alone shown. */
 const only = (run) => RUNS.filter((r) => r !== run);
 const GRID = { size: 224, images: 16, masks: 4 }; // run gridrun
 const FILM = { size: 224, steps: 50 }; // run filmrun
+const SWIPE = { size: 1024, moves: 30 }; // run swiperun
+const ZOOM = { size: 4096, masks: 4, steps: 10 }; // run zoomrun
 // The project's interpreter (make bench passes it), else .venv's, else python3.
 const PYTHON = process.env.PYTHON || (existsSync(".venv/bin/python") ? ".venv/bin/python" : "python3");
 
@@ -90,6 +102,27 @@ with SaliencyWriter(os.path.join(logdir, "filmrun")) as w:
         mx, my = 0.2 + 0.6 * t, 0.5 + 0.3 * np.sin(2 * np.pi * t)
         m = np.exp(-((x - mx) ** 2 + (y - my) ** 2) / (0.01 + 0.02 * t)) + 0.1 * rng.standard_normal((s, s))
         w.add("film/saliency", pictures[step % n], {"gradients": m.astype(np.float32)}, step)
+# swiperun: one 1024x1024 picture with two masks of its size (a swipe compares them).
+def axes(s):
+    y, x = np.ogrid[0:s, 0:s]
+    return (y / (s - 1.0)).astype(np.float32), (x / (s - 1.0)).astype(np.float32)
+def picture(s):
+    y, x = axes(s)
+    return (np.stack(np.broadcast_arrays(x, y, 0.5 + 0.5 * np.sin(6 * x * y)), -1) * 255).astype(np.uint8)
+def blob(s, cx, cy, width):
+    y, x = axes(s)
+    return np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / np.float32(width)).astype(np.float32)
+with SaliencyWriter(os.path.join(logdir, "swiperun")) as w:
+    w.add("swipe/saliency", picture(1024), {"gradients": blob(1024, 0.3, 0.4, 0.02), "grad_cam": blob(1024, 0.6, 0.5, 0.05)}, 0)
+# zoomrun: one 4096x4096 picture with 4 masks (two of its size, one a quarter, one a Grad-CAM's 128x128).
+zmasks = {
+    "gradients": blob(4096, 0.3, 0.5, 0.01),
+    "smoothgrad": blob(4096, 0.5, 0.4, 0.02),
+    "integrated_gradients": blob(1024, 0.6, 0.6, 0.015),
+    "grad_cam": blob(128, 0.5, 0.5, 0.05),
+}
+with SaliencyWriter(os.path.join(logdir, "zoomrun")) as w:
+    w.add("zoom/saliency", picture(4096), zmasks, 0)
 `;
 
 async function waitForTags(url, count, timeoutMs = 120000) {
@@ -156,6 +189,8 @@ if (!url) {
 }
 await waitForTags(url, 203);
 await waitForSteps(url, "filmrun", "film/saliency", FILM.steps);
+await waitForSteps(url, "swiperun", "swipe/saliency", 1);
+await waitForSteps(url, "zoomrun", "zoom/saliency", 1);
 
 const browser = await launchChromium();
 const rows = [];
@@ -230,6 +265,31 @@ function gridProbe(size) {
     }
   };
   requestAnimationFrame(poll);
+}
+
+/**
+ * The plugin page with `run` alone, its one card switched from the grid to the
+ * single view and painted there.
+ * @returns {Promise<{context:object, page:object, frame:object, card:object}>}
+ */
+async function openSingle(run, tag) {
+  const { context, page } = await newPage({ hiddenRuns: only(run) });
+  await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
+  const frame = await pluginFrame(page);
+  const card = frame.locator(`article.card[aria-label="${run} / ${tag}"]`);
+  await card.waitFor({ timeout: 30000 });
+  const toggle = card.locator("button.view-toggle");
+  await toggle.waitFor({ state: "visible", timeout: 60000 });
+  if (await card.evaluate((c) => c.classList.contains("grid-mode"))) await toggle.click();
+  await frame.waitForFunction(
+    (name) => {
+      const c = document.querySelector(`article.card[aria-label="${name}"]`);
+      return c && !c.classList.contains("grid-mode") && c.dataset.step !== undefined;
+    },
+    `${run} / ${tag}`,
+    { timeout: 60000 },
+  );
+  return { context, page, frame, card };
 }
 
 try {
@@ -588,6 +648,118 @@ try {
       m <= 1000,
       `${notes[0]} blob requests after the tick; runs ${times.map((t) => (t / 1000).toFixed(3)).join(", ")} s`,
     );
+  }
+
+  // ---------------------------------------------------------- swipe drag, two 1024x1024 masks
+  {
+    const { context, page, frame, card } = await openSingle("swiperun", "swipe/saliency");
+    await card.getByLabel("Compare with", { exact: true }).selectOption("grad_cam");
+    const composite = card.locator("canvas.composite");
+    await composite.and(frame.locator('[aria-label$="left, grad_cam right"]')).waitFor({ timeout: 30000 });
+    const divider = card.getByRole("slider", { name: /Swipe divider/ });
+    const handle = await divider.boundingBox();
+    const box = await composite.boundingBox();
+    // After the page's own handler of each move: how many paint measures there
+    // are, and the time of a 1-pixel read, which makes Chromium run the queued drawing now.
+    const from = await frame.evaluate((name) => {
+      const c = document.querySelector("article.card");
+      const ctx = c.querySelector("canvas.composite").getContext("2d");
+      window.benchSwipe = [];
+      c.querySelector(".swipe-divider").addEventListener("pointermove", () => {
+        const t = performance.now();
+        const n = performance.getEntriesByName(name).length;
+        ctx.getImageData(0, 0, 1, 1);
+        window.benchSwipe.push({ n, read: performance.now() - t });
+      });
+      return performance.getEntriesByName(name).length;
+    }, TIMINGS.paint);
+    const y = box.y + box.height / 2;
+    await page.mouse.move(handle.x + handle.width / 2, y);
+    await page.mouse.down();
+    for (let i = 1; i <= SWIPE.moves; i++)
+      await page.mouse.move(box.x + box.width * (0.5 - 0.45 * Math.cos((Math.PI * i) / SWIPE.moves)), y);
+    await page.mouse.up();
+    const r = await frame.evaluate(
+      ([name, from]) => {
+        const all = performance.getEntriesByName(name);
+        const moves = window.benchSwipe;
+        // A move that painted: its paint measure plus the read after it.
+        const flushed = moves
+          .filter((m, k) => m.n > (k ? moves[k - 1].n : from))
+          .map((m) => all[m.n - 1].duration + m.read);
+        return { times: all.slice(from).map((e) => e.duration), flushed };
+      },
+      [TIMINGS.paint, from],
+    );
+    const m = median(r.times);
+    const size = `${SWIPE.size}x${SWIPE.size}`;
+    const at = await divider.getAttribute("aria-valuenow");
+    row(
+      `swipe of two ${size} masks: divider dragged across in ${SWIPE.moves} pointer moves, paint per move (median of ${r.times.length})`,
+      m.toFixed(3),
+      "ms",
+      "<= 8 ms",
+      m <= 8,
+      `${(m / 8).toFixed(2)} of the target; drawing flushed by a 1-px read ${median(r.flushed).toFixed(3)} ms ` +
+        `(${(median(r.flushed) / 8).toFixed(2)} of it); divider left at ${at} %`,
+    );
+    await context.close();
+  }
+
+  // ---------------------------------------------------------- zoom steps, 4096x4096 image, 4 masks side by side
+  {
+    const { context, frame, card } = await openSingle("zoomrun", "zoom/saliency");
+    await card.getByLabel("Side by side", { exact: true }).check();
+    const panels = "article.card .panels:not([hidden]) figure.panel canvas:not(.region-layer)";
+    await frame.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [panels, 1 + ZOOM.masks], {
+      timeout: 60000,
+    });
+    const r = await frame.evaluate(
+      async ({ paint, steps, panels }) => {
+        const canvas = document.querySelector("article.card canvas.composite");
+        const pictures = [canvas, ...document.querySelectorAll(panels)];
+        const frameWait = () => new Promise((res) => requestAnimationFrame(() => res()));
+        const rect = canvas.getBoundingClientRect();
+        const at = { clientX: rect.left + rect.width * 0.3, clientY: rect.top + rect.height * 0.4 };
+        const handler = [];
+        const flushed = [];
+        const paints = [];
+        await frameWait();
+        for (let i = 0; i < steps; i++) {
+          const from = performance.getEntriesByName(paint).length;
+          const wheel = new WheelEvent("wheel", { deltaY: -100, deltaMode: 0, bubbles: true, cancelable: true, ...at });
+          const t0 = performance.now();
+          canvas.dispatchEvent(wheel);
+          handler.push(performance.now() - t0);
+          // A 1-pixel read of every picture makes Chromium run their queued drawing now.
+          for (const c of pictures) c.getContext("2d").getImageData(0, 0, 1, 1);
+          flushed.push(performance.now() - t0);
+          paints.push(
+            ...performance
+              .getEntriesByName(paint)
+              .slice(from)
+              .map((e) => e.duration),
+          );
+          await frameWait();
+        }
+        const zoom = document.querySelector("article.card output.zoom-status")?.textContent ?? "";
+        return { handler, flushed, paints, zoom, pictures: pictures.length };
+      },
+      { paint: TIMINGS.paint, steps: ZOOM.steps, panels },
+    );
+    const m = median(r.handler);
+    const f = median(r.flushed);
+    const size = `${ZOOM.size}x${ZOOM.size}`;
+    row(
+      `zoom step on a ${size} image with ${ZOOM.masks} masks side by side: wheel handler per step, every picture repainted (median of ${r.handler.length})`,
+      m.toFixed(3),
+      "ms",
+      "<= 16 ms",
+      m <= 16,
+      `${(m / 16).toFixed(2)} of the target; ${r.pictures} pictures; drawing flushed by a 1-px read of each ` +
+        `${f.toFixed(3)} ms (${(f / 16).toFixed(2)} of it); composite's paint measure ${median(r.paints).toFixed(3)} ms; ${r.zoom}`,
+    );
+    await context.close();
   }
 } finally {
   await browser.close();
