@@ -49,6 +49,7 @@ import "./view/controls.js";
 import "./view/filmstrip.js";
 import "./view/grid.js";
 import "./view/grid_table.js";
+import "./view/grid_zoom.js";
 import "./view/location.js";
 import "./view/overlay.js";
 import "./view/picture.js";

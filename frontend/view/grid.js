@@ -13,25 +13,41 @@
 // groups, each under a header with its count. A long grid (more than
 // WINDOW_FROM rows shown) is windowed: rows of one fixed height, and only the
 // rows in or near view have an element (grid_window.js); the card's table
-// (grid_table.js) picks, orders and groups the rows.
+// (grid_table.js) picks, orders and groups the rows. A "Difference" column
+// (two masks A and B chosen in the grid's tools) follows the card's own group
+// of columns: per row A − B at the image's size under one clip pooled over the
+// loaded rows' A and B masks, through the diverging colormap, with its colour
+// bar in mask units around 0 (pipeline/grid_difference.js, compare.js); a
+// click on it opens the single view comparing A with B by difference. The
+// grid zooms and pans as one (view/grid_zoom.js): every cell shows the same
+// part of its image, drawn only for the part in view.
 
 import { GridRows, rowLabel, sampleOf } from "../grid_rows.js";
 import { gridLayout, WINDOW_FROM } from "../grid_window.js";
 import { gridSources, isBatch, pooledRange } from "../pipeline/batch.js";
 import { cutFromSorted } from "../pipeline/clip.js";
+import { clipName } from "../pipeline/colorbar.js";
+import { defaultColormap } from "../pipeline/colormap.js";
+import { differenceValues } from "../pipeline/compare.js";
+import { formatValue } from "../pipeline/format.js";
+import { activeDifference, differenceName, differencePool, differenceReach } from "../pipeline/grid_difference.js";
 import { clipPool, eachClipped, poolNote, pooledClip } from "../pipeline/normalize.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
 import { GridTable } from "./grid_table.js";
+import { GridZoom, cellBox } from "./grid_zoom.js";
 import { OverlayCanvas } from "./overlay.js";
 import { setChunks } from "./scores.js";
 import { CELL_KNOWN } from "../pipeline/scores.js";
 
 /**
- * A cell of a row element: the image column (`mask` null) or a mask's. An
- * absent cell (past its source's batch) has no view.
+ * A cell of a row element: the image column (`mask` null), a mask's, or the
+ * difference column (`difference` true, in the card's own group only). An
+ * absent cell (past its source's batch) has no view. `alpha`: the overlay's
+ * opacity it was last painted with; `diff`: its A − B (compare.js differenceValues) and their key.
  * @typedef {{root:HTMLElement, view:OverlayCanvas|null, mask:string|null, caption:HTMLElement,
- *   score:HTMLElement|null, colourKey:string|null}} GridCell
+ *   score:HTMLElement|null, colourKey:string|null, difference?:boolean, alpha?:number,
+ *   diff?:{key:string, values:Float32Array, width:number, height:number, min:number, max:number}|null}} GridCell
  */
 
 /**
@@ -65,9 +81,13 @@ class GridView {
    *   the dashboard's services.
    * @param {string} run @param {string} tag
    * @param {{settings:() => object, open:(source:object, sample:number, mask:string|null) => void,
-   *   tagPool:import("../pipeline/normalize.js").TagPool, classNames?:() => string[]|null}} host the card;
+   *   tagPool:import("../pipeline/normalize.js").TagPool, classNames?:() => string[]|null,
+   *   difference?:() => {a:string|null, b:string|null},
+   *   openDifference?:(source:object, sample:number, diff:{a:string, b:string}) => void,
+   *   zoom?:{get:() => object, set:(zoom:object) => void}}} host the card;
    *   the grid holds its loaded rows in the card's tagPool (Normalize "tag"); classNames names
-   *   the classes of box labels.
+   *   the classes of box labels; difference: the masks of the difference column chosen;
+   *   openDifference: a difference cell clicked; zoom: the card's remembered grid zoom.
    */
   constructor(app, run, tag, host) {
     this._app = app;
@@ -99,6 +119,16 @@ class GridView {
     /** @type {() => void} arranges the rows' order and groups after their sources change (the card's table). */
     this.arrange = () => {};
     this._frame = 0; // a scheduled render of the window
+    /** @type {{a:string, b:string}|null} the difference column shown, or none. */
+    this._difference = null;
+    /** @type {{cell:HTMLElement, name:HTMLElement, bar:HTMLElement, key:string|null}|null} its title. */
+    this._diffHead = null;
+    /** @type {HTMLElement|null} the title of the card's own group (under Compare runs / Beside step). */
+    this._ownTitle = null;
+    let zoom = { factor: null };
+    const store = host.zoom ?? { get: () => zoom, set: (z) => (zoom = z) };
+    /** @type {GridZoom} the zoom of every cell; its controls go in the grid's tools. */
+    this.zoom = new GridZoom(store, () => this.repaintZoom());
     this._loadTimer = 0; // a scheduled load of the rows in the window
     this.root.addEventListener("scroll", () => this._schedule(), { passive: true });
     new ResizeObserver(() => this._schedule()).observe(this.root);
@@ -136,15 +166,16 @@ class GridView {
     this.root.dataset.sources = String(sources.length);
     this.root.dataset.loaded = "0";
     this.root.classList.toggle("grid-compare", sources.length > 1);
-    this.root.style.setProperty("--grid-columns", String(sources.length * (masks.length + 1)));
     this._observer.disconnect();
     this._bars = [];
     const heads = [];
+    this._ownTitle = null;
     if (sources.length > 1) {
       const titles = el("div", { class: "grid-row grid-groups" });
       for (const source of sources) {
         const t = el("div", { class: "grid-cell grid-title grid-group-title", text: source.title });
         t.style.gridColumn = `span ${masks.length + 1}`;
+        this._ownTitle ??= t;
         titles.append(t);
       }
       heads.push(titles);
@@ -162,6 +193,7 @@ class GridView {
         this._batchScores[i].set(name, batch);
         names.append(cell);
       }
+      if (i === 0) names.append(this._differenceTitle());
     }
     heads.push(names);
     this._head.replaceChildren(...heads);
@@ -169,6 +201,9 @@ class GridView {
     this._elements = new Map();
     this._spare = [];
     this._body.replaceChildren();
+    this._difference = null;
+    this.root.style.removeProperty("--grid-columns");
+    this._showDifference(this._chosenDifference());
     this.root.scrollTop = 0;
     this.arrange();
     this.render();
@@ -255,7 +290,7 @@ class GridView {
   // height follows the width of a cell (images drawn 48 to 160 px tall, less
   // when the rows would pass MAX_BODY_HEIGHT).
   _layout(count) {
-    const columns = Math.max(1, this.rows.sources.length * (this.rows.masks.length + 1));
+    const columns = Math.max(1, this._columnCount());
     const width = this._body.clientWidth || this.root.clientWidth || 600;
     const fits = (MAX_BODY_HEIGHT - this._groups.length * HEADER_HEIGHT) / count - ROW_EXTRA;
     const image = Math.floor(Math.max(16, Math.min(160, Math.max(48, width / columns - 8), fits)));
@@ -319,6 +354,7 @@ class GridView {
       const group = element.groups[i];
       if (group.present !== g.present) {
         const cells = [null, ...this.rows.masks].map((mask) => this._cell(element, g.source, mask, g.present));
+        if (i === 0) cells.push(this._cell(element, g.source, null, g.present, true));
         if (i) cells[0].root.classList.add("group-start");
         if (group.cells.length) group.cells[0].root.before(...cells.map((c) => c.root));
         else element.root.append(...cells.map((c) => c.root));
@@ -328,16 +364,19 @@ class GridView {
       }
       for (const cell of group.cells) this._nameCell(cell, g.source, row.id);
     });
+    this._differenceCells(element);
     this._showRow(element, row);
   }
 
-  _cell(element, source, mask, present) {
+  // A cell of `source`'s group in `element`: the image column (mask null), a
+  // mask's, or the difference column (`difference`).
+  _cell(element, source, mask, present, difference = false) {
     if (!present) {
       const text = "not in this batch";
-      const root = el("div", { class: "grid-cell grid-absent" });
+      const root = el("div", { class: `grid-cell grid-absent${difference ? " grid-difference" : ""}` });
       const caption = el("span", { class: "grid-caption", text, title: text });
       root.append(caption);
-      return { root, view: null, mask, caption, score: null, colourKey: null };
+      return { root, view: null, mask, caption, score: null, colourKey: null, difference };
     }
     const view = new OverlayCanvas("");
     view.canvas.className = "grid-canvas"; // not the single view's canvas.composite
@@ -345,20 +384,39 @@ class GridView {
     const caption = el("span", { class: "grid-caption" });
     const score = el("span", { class: "grid-score", hidden: true });
     root.append(view.root, caption, score);
-    root.addEventListener("click", () => {
-      if (element.id !== null) this._host.open(source, sampleOf(source, element.id), mask);
-    });
-    return { root, view, mask, caption, score, colourKey: null };
+    if (difference) root.classList.add("grid-difference");
+    const open = () => {
+      if (element.id === null) return;
+      const sample = sampleOf(source, element.id);
+      if (difference && this._difference) this._host.openDifference?.(source, sample, this._difference);
+      else if (!difference) this._host.open(source, sample, mask);
+    };
+    root.addEventListener("click", (e) => this.zoom.click(e, open));
+    const cell = { root, view, mask, caption, score, colourKey: null, difference, diff: null };
+    this.zoom.bind(root, view.canvas, () => this._boxOf(element, source, view.canvas));
+    return cell;
+  }
+
+  // A cell's image in its box now (view/grid_zoom.js cellBox), null until its row is drawn.
+  _boxOf(element, source, canvas) {
+    if (element.id === null) return null;
+    const group = this.rows.row(element.id)?.groups.find((g) => g.source === source);
+    if (!group?.image) return null;
+    const windowed = this.root.classList.contains("grid-windowed");
+    const r = canvas.getBoundingClientRect();
+    return cellBox(r.width, r.height, group.image, windowed);
   }
 
   // A cell's names for image `id`, its caption and no scores, its canvas blank.
   _nameCell(cell, source, id) {
     if (!cell.view) return; // absent: its caption says so
     const where = this.rows.sources.length > 1 ? ` of ${source.title}` : "";
-    const what = `image ${id + 1}${cell.mask ? ` with mask ${cell.mask}` : ""}${where}`;
+    const d = cell.difference ? this._difference : null;
+    const masked = d ? ` with ${differenceName(d)}` : cell.mask ? ` with mask ${cell.mask}` : "";
+    const what = `image ${id + 1}${masked}${where}`;
     cell.view.canvas.setAttribute("aria-label", what.charAt(0).toUpperCase() + what.slice(1));
-    cell.root.setAttribute("aria-label", `Open ${what}`);
-    const text = cell.mask || "image";
+    cell.root.setAttribute("aria-label", d ? `Open ${what}, comparing ${d.a} with ${d.b}` : `Open ${what}`);
+    const text = d ? differenceName(d) : cell.mask || "image";
     cell.caption.textContent = text;
     cell.caption.title = text;
     cell.score.replaceChildren();
@@ -517,6 +575,9 @@ class GridView {
       if (s.normalize === "tag") columns.set(name, shared);
       return shared;
     };
+    this._showDifference(this._chosenDifference());
+    paint.difference = this._differencePaint(s);
+    paint.box = this._box();
     const groups = [];
     for (const [id, element] of this._elements) {
       const row = this.rows.row(id);
@@ -528,39 +589,52 @@ class GridView {
       });
     }
     this._drawBars(paint, groups, columns);
+    this._drawDifferenceBar(s, paint.difference);
     this.root.dataset.loaded = String(this.rows.loadedShown());
     this.updateRegions();
   }
 
   /** The outlines of each loaded row's regions over its cells follow the
-   * settings (regions, regionColour); the cells' pictures stay as they are. */
+   * settings (regions, regionColour) and the zoom; the cells' pictures stay as they are. */
   updateRegions() {
     const s = this._host.settings();
     const opts = { on: s.regions, colour: s.regionColour, classNames: this._host.classNames?.() ?? null };
+    const box = this._box();
     for (const [id, element] of this._elements) {
       const row = this.rows.row(id);
       if (row.state !== "loaded") continue;
       row.groups.forEach((g, i) => {
         if (!g.image) return;
-        for (const cell of element.groups[i].cells) cell.view?.regions.show(g.region, g.image, opts);
+        // Outlines follow the grid's zoom: the part of the image in view.
+        const view = this._cellView(g.image, box);
+        for (const cell of element.groups[i].cells) cell.view?.regions.show(g.region, g.image, { ...opts, view });
       });
     }
   }
 
   // The image cell and each mask cell of one source's image.
-  _paintGroup(cells, group, { s, table, tableKey, opacity, smooth, clipOf }) {
+  _paintGroup(cells, group, { s, table, tableKey, opacity, smooth, clipOf, difference, box }) {
     const { strengths } = this._app;
     const { image } = group;
+    const view = this._cellView(image, box);
+    const viewKey = view ? `${view.scale}|${view.cx}|${view.cy}|${view.boxWidth}|${view.boxHeight}` : "fit";
     for (const cell of cells) {
       if (!cell.view) continue;
-      cell.view.resize(image.width, image.height);
-      if (!cell.mask) {
-        if (cell.colourKey === "image") continue; // drawn once: the image alone
-        cell.colourKey = "image";
-        cell.view.colour(null);
-        cell.view.paint(image.bitmap, 0);
+      if (cell.difference) {
+        if (difference) this._paintDifference(cell, group, difference, opacity, view);
         continue;
       }
+      if (!cell.mask) {
+        const key = `image|${viewKey}`;
+        if (cell.colourKey === key) continue; // drawn once per view: the image alone
+        cell.view.resize(image.width, image.height);
+        cell.view.colour(null);
+        cell.colourKey = key;
+        cell.alpha = 0;
+        cell.view.paint(image.bitmap, 0, "A", view);
+        continue;
+      }
+      cell.view.resize(image.width, image.height);
       const held = group.masks.get(cell.mask);
       let colourKey = "none";
       if (held) {
@@ -572,8 +646,192 @@ class GridView {
         cell.view.colour(null);
       }
       cell.colourKey = colourKey;
-      cell.view.paint(image.bitmap, held ? opacity : 0);
+      cell.alpha = held ? opacity : 0;
+      cell.view.paint(image.bitmap, cell.alpha, "A", view);
     }
+  }
+
+  // The view of a cell of `image` under the grid's zoom (null: fit, drawn whole).
+  _cellView(image, box) {
+    if (!box) return null;
+    return this.zoom.viewOf(cellBox(box.width, box.height, image, box.windowed));
+  }
+
+  // Every cell's box while the grid is zoomed (cells are all as wide, and in
+  // a windowed grid as tall): read once, before any cell is drawn. Null at fit.
+  _box() {
+    if (!this.zoom.zoomed()) return null;
+    const windowed = this.root.classList.contains("grid-windowed");
+    for (const element of this._elements.values()) {
+      for (const group of element.groups) {
+        for (const cell of group.cells) {
+          const r = cell.view?.canvas.getBoundingClientRect();
+          if (r && r.width > 0) return { width: r.width, height: r.height, windowed };
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A zoom step: every cell of the rows with an element drawn again with the
+   * grid's view, from its coloured layer (no pixel loop).
+   */
+  repaintZoom() {
+    const box = this._box();
+    for (const [id, element] of this._elements) {
+      const row = this.rows.row(id);
+      if (row?.state !== "loaded") continue;
+      row.groups.forEach((g, i) => {
+        if (!g.image) return;
+        const view = this._cellView(g.image, box);
+        for (const cell of element.groups[i].cells) {
+          if (!cell.view || cell.colourKey === null) continue;
+          cell.view.paint(g.image.bitmap, cell.alpha ?? 0, "A", view);
+          if (!cell.mask && !cell.difference) cell.colourKey = "image|zoom"; // drawn again at the next update
+        }
+      });
+    }
+    this.updateRegions();
+  }
+
+  // ------------------------------------------------------------ the difference column
+
+  // The difference chosen in the tools, if the grid's masks have both.
+  _chosenDifference() {
+    const choice = this._host.difference?.();
+    return choice ? activeDifference(choice, this.rows.masks ?? []) : null;
+  }
+
+  // How many columns a row has: each source's image and masks, and the difference column.
+  _columnCount() {
+    return (this.rows.sources?.length ?? 0) * ((this.rows.masks?.length ?? 0) + 1) + (this._difference ? 1 : 0);
+  }
+
+  // The difference column's title, its colour bar below (built with the head).
+  _differenceTitle() {
+    const cell = el("div", { class: "grid-cell grid-title grid-difference" });
+    const name = el("span", { class: "grid-mask-name" });
+    const bar = el("div", { class: "grid-colorbar grid-difference-bar" });
+    cell.append(name, bar);
+    this._diffHead = { cell, name, bar, key: null };
+    return cell;
+  }
+
+  // Shows the difference column for `diff` (null: hides it) when it changed:
+  // its title, the columns, and the cells of the rows with an element.
+  _showDifference(diff) {
+    const key = diff ? `${diff.a}\u0000${diff.b}` : "";
+    const was = this._difference ? `${this._difference.a}\u0000${this._difference.b}` : "";
+    if (key === was && this.root.style.getPropertyValue("--grid-columns")) return;
+    this._difference = diff;
+    this.root.dataset.difference = diff ? differenceName(diff) : "";
+    if (!diff) delete this.root.dataset.difference;
+    this.root.style.setProperty("--grid-columns", String(this._columnCount()));
+    const masks = this.rows.masks?.length ?? 0;
+    if (this._ownTitle) this._ownTitle.style.gridColumn = `span ${masks + 1 + (diff ? 1 : 0)}`;
+    if (this._diffHead) {
+      this._diffHead.cell.style.display = diff ? "" : "none";
+      this._diffHead.name.textContent = diff ? differenceName(diff) : "";
+      this._diffHead.bar.setAttribute("aria-label", diff ? `Colour bar of ${differenceName(diff)}` : "");
+      this._diffHead.key = null;
+    }
+    for (const element of [...this._elements.values(), ...this._spare]) this._differenceCells(element);
+  }
+
+  // The difference cell of a row element follows the column: shown or hidden, named, blank until drawn.
+  _differenceCells(element) {
+    const cell = element.groups[0]?.cells.find((c) => c.difference);
+    if (!cell) return;
+    cell.root.style.display = this._difference ? "" : "none";
+    if (!cell.view) return;
+    cell.colourKey = null;
+    cell.view.clear();
+    const source = this.rows.sources[0];
+    if (element.id !== null && source) this._nameCell(cell, source, element.id);
+  }
+
+  // What the difference cells are coloured with, for this update: the
+  // masks, one clip pooled over the loaded rows' A and B masks, the
+  // diverging colormap, signed. Null when no difference is shown or none is loaded.
+  _differencePaint(s) {
+    const diff = this._difference;
+    if (!diff) return null;
+    const pool = differencePool(this.rows.loaded(), diff);
+    const diverging = { ...s, colormap: defaultColormap(this._app.palette.tables, "signed"), sign: "signed" };
+    const clip = pool.length ? pooledClip(pool, s, this._app.strengths).clip : 0;
+    return {
+      ...diff,
+      s,
+      clip,
+      count: pool.length,
+      diverging,
+      table: this._app.palette.table(diverging),
+      tableKey: `${diverging.colormap}|${s.tint}|${s.alpha}`,
+      smooth: s.scaling === "smooth",
+      cells: [],
+    };
+  }
+
+  // One difference cell: A − B of its image (computed once per pair of masks
+  // and sign), coloured when its clip or colours changed, painted in the grid's view.
+  _paintDifference(cell, group, d, opacity, view) {
+    const { image } = group;
+    const a = group.masks.get(d.a);
+    const b = group.masks.get(d.b);
+    cell.view.resize(image.width, image.height);
+    if (!a || !b) {
+      if (cell.colourKey !== "none") cell.view.colour(null);
+      cell.colourKey = "none";
+      cell.alpha = 0;
+      cell.view.paint(image.bitmap, 0, "A", view);
+      return;
+    }
+    const valuesKey = `${a.url}|${b.url}|${d.s.sign}|${d.smooth}`;
+    if (cell.diff?.key !== valuesKey) {
+      const values = differenceValues(a.mask, b.mask, image, { sign: d.s.sign, smooth: d.smooth });
+      cell.diff = { key: valuesKey, ...values };
+      cell.colourKey = null;
+    }
+    d.cells.push(cell.diff);
+    const colourKey = `diff|${valuesKey}|${d.tableKey}|${d.clip}`;
+    if (cell.colourKey !== colourKey) {
+      cell.view.colour(cell.diff, { table: d.table, clip: d.clip, sign: "signed", cut: -Infinity, smooth: d.smooth });
+      cell.colourKey = colourKey;
+    }
+    cell.alpha = opacity;
+    cell.view.paint(image.bitmap, opacity, "A", view);
+  }
+
+  // The difference column's colour bar, in mask units: signed, 0 in the middle,
+  // reaching the largest |A − B| drawn or the clip.
+  _drawDifferenceBar(s, d) {
+    const head = this._diffHead;
+    if (!head || !d) return;
+    const reach = differenceReach(d.cells, d.clip);
+    const loaded = this.rows.loaded().length;
+    const key = `${d.a}|${d.b}|${d.tableKey}|${d.clip}|${reach}|${s.clip}|${s.clipMode}|${loaded}`;
+    if (head.key === key) return;
+    head.key = key;
+    const bar = head.bar;
+    if (!d.count) {
+      drawColorbar(bar, { table: d.table, settings: d.diverging, mask: null });
+      return;
+    }
+    drawColorbar(bar, {
+      table: d.table,
+      settings: d.diverging,
+      clipValue: d.clip,
+      mask: { min: -reach, max: reach },
+      top: reach,
+    });
+    const mid = bar.querySelector(".colorbar-mid");
+    if (mid) mid.textContent = "0";
+    const name = differenceName(d);
+    bar.append(el("div", { class: "colorbar-note", text: `${clipName(s)} of both = ±${formatValue(d.clip)}` }));
+    bar.title =
+      `${name} in mask units; one clip over the ${d.a} and ${d.b} masks of the ${loaded} rows loaded ` +
+      `(${d.count} masks), so the difference is not one of two normalisations`;
   }
 
   // One colour bar per mask column: under "tag" in mask values, over the
@@ -628,6 +886,12 @@ class CardModes {
       open: (source, sample, mask) => this.openCell(source, sample, mask),
       tagPool: card.data.tagPool,
       classNames: () => card.data.classNames,
+      difference: () => card.app.state.gridDifferenceFor(card.key),
+      openDifference: (source, sample, diff) => this.openDifference(source, sample, diff),
+      zoom: {
+        get: () => card.app.state.gridZoomFor(card.key),
+        set: (z) => card.app.state.setGridZoom(card.key, z),
+      },
     });
     /** @type {boolean} the grid shows. */
     this.gridMode = isBatch(card.data.info);
@@ -655,7 +919,47 @@ class CardModes {
       this.showBatch();
     });
     this._runsRow = labelled("Compare runs", this._runsInput);
-    this.grid.tools.append(labelled("Beside step", this._stepSelect), this._runsRow, this.table.panel.root);
+    this._diffA = select("Difference: mask A", [["", "—"]], "");
+    this._diffB = select("Difference: mask B", [["", "—"]], "");
+    for (const [input, key] of [
+      [this._diffA, "a"],
+      [this._diffB, "b"],
+    ]) {
+      input.addEventListener("change", () => {
+        const card = this._card;
+        card.app.state.setGridDifference(card.key, { [key]: input.value || null });
+        this.grid.update();
+      });
+    }
+    const difference = el("div", {
+      class: "control grid-difference-control",
+      role: "group",
+      "aria-label": "Difference",
+    });
+    difference.append(
+      el("span", { class: "control-label", text: "Difference" }),
+      this._diffA,
+      el("span", { text: "−" }),
+      this._diffB,
+    );
+    this.grid.tools.append(
+      labelled("Beside step", this._stepSelect),
+      this._runsRow,
+      difference,
+      this.grid.zoom.root,
+      this.table.panel.root,
+    );
+  }
+
+  /**
+   * A difference cell was clicked: that sample in the single view with mask A,
+   * compared with B by difference (the other run's card for another run).
+   * @param {{run:string, step:number}} source @param {number} sample @param {{a:string, b:string}} diff
+   */
+  openDifference(source, sample, diff) {
+    const card = this._card;
+    card.app.state.setCompare(card.key, { mask: diff.b, mode: "difference" });
+    this.openCell(source, sample, diff.a);
   }
 
   /** Shows the mode: the card's class and the toggle's text. */
@@ -773,6 +1077,28 @@ class CardModes {
     if (!others.length) this.compareRuns = false;
     this._runsInput.checked = this.compareRuns;
     this._runsRow.title = others.length ? `Beside: ${others.join(", ")}` : "";
+    this._syncDifference();
+  }
+
+  // The difference's choices are the tag's masks; its values the card's remembered ones.
+  _syncDifference() {
+    const card = this._card;
+    const masks = card.data.info.masks ?? [];
+    const chosen = card.app.state.gridDifferenceFor(card.key);
+    for (const [input, name] of [
+      [this._diffA, chosen.a],
+      [this._diffB, chosen.b],
+    ]) {
+      const listed = [...input.options].slice(1).map((o) => o.value);
+      if (masks.join("\u0000") !== listed.join("\u0000")) {
+        input.replaceChildren(
+          el("option", { value: "", text: "—" }),
+          ...masks.map((m) => el("option", { value: m, text: m })),
+        );
+      }
+      input.value = name && masks.includes(name) ? name : "";
+    }
+    this.grid.zoom.sync();
   }
 
   /** The grid follows the settings. */
