@@ -26,7 +26,8 @@ const MODE_LABELS = { mask: "Mask", difference: "Difference from the previous st
 /** The filmstrip of a card. Its root carries `data-loaded` (frames painted). */
 class Filmstrip {
   /**
-   * @param {{api:object, cache:object, strengths:object, palette:object}} app the dashboard's services.
+   * @param {{api:object, cache:object, strengths:object, palette:object, state:import("../state.js").DisplayState}} app
+   *   the dashboard's services (state: where the card's filmstrip mode is remembered).
    * @param {string} run @param {string} tag
    * @param {() => object} settings the card's settings.
    * @param {import("../pipeline/normalize.js").TagPool} tagPool the card's pool (Normalize "tag").
