@@ -4,15 +4,15 @@ Writes run `run` with one tag, `val/compare`, at 2 steps: one grey 32x16 image (
 `img-a`) with four masks of known values: `ramp` (0 at the left edge to 1 at the right),
 `mirror` (its mirror image), `ramp_copy` (equal to `ramp`) and `grow` (a fifth of `ramp`
 at step 0, `ramp` at step 1). Run `other` has the same tag with two images, `img-b` then
-`img-a`, whose `ramp` is `run`'s `mirror` for `img-a` and a constant for `img-b`. Starts `tensorboard` on 127.0.0.1 on
-each backend and runs `tests/e2e_compare.mjs` in headless Chromium: a swipe at a known
-divider position paints A's colours left of it and B's right (pixel by pixel), the
-divider moves with the keys and a drag; flicker alternates, and Space held shows B;
-the difference of two equal masks is all the zero colour and of the ramp and its
-mirror the expected signed colours, with a colour bar signed around 0; the agreement
-of a mask with its copy is 100 %, with its mirror 0 %; the choices survive a step
-change and a reload. B from another step (`grow` at step 0) and from the other run
-(`img-a`'s `ramp` there, found by its id, not its position) give the expected
+`img-a`, whose `ramp` is `run`'s `mirror` for `img-a` and a constant for `img-b`. Starts
+`tensorboard` on 127.0.0.1 on each backend and runs `tests/e2e_compare.mjs` in headless
+Chromium: a swipe at a known divider position paints A's colours left of it and B's
+right (pixel by pixel), the divider moves with the keys and a drag; flicker alternates,
+and Space held shows B; the difference of two equal masks is all the zero colour and of
+the ramp and its mirror the expected signed colours, with a colour bar signed around 0;
+the agreement of a mask with its copy is 100 %, with its mirror 0 %; the choices survive
+a step change and a reload. B from another step (`grow` at step 0) and from the other
+run (`img-a`'s `ramp` there, found by its id, not its position) give the expected
 differences, and "the step before" the first step says there is none.
 
     python tests/test_frontend_compare.py LOGDIR  # writes the log directory alone
