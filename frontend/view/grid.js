@@ -123,6 +123,8 @@ class GridView {
     this._difference = null;
     /** @type {{cell:HTMLElement, name:HTMLElement, bar:HTMLElement, key:string|null}|null} its title. */
     this._diffHead = null;
+    /** @type {HTMLElement|null} the title the difference column's title follows (the own group's last mask). */
+    this._diffAnchor = null;
     /** @type {HTMLElement|null} the title of the card's own group (under Compare runs / Beside step). */
     this._ownTitle = null;
     let zoom = { factor: null };
@@ -193,7 +195,7 @@ class GridView {
         this._batchScores[i].set(name, batch);
         names.append(cell);
       }
-      if (i === 0) names.append(this._differenceTitle());
+      if (i === 0) this._diffAnchor = names.lastElementChild;
     }
     heads.push(names);
     this._head.replaceChildren(...heads);
@@ -708,14 +710,15 @@ class GridView {
     return (this.rows.sources?.length ?? 0) * ((this.rows.masks?.length ?? 0) + 1) + (this._difference ? 1 : 0);
   }
 
-  // The difference column's title, its colour bar below (built with the head).
+  // The difference column's title, its colour bar below (made once, put in the head when shown).
   _differenceTitle() {
+    if (this._diffHead) return this._diffHead;
     const cell = el("div", { class: "grid-cell grid-title grid-difference" });
     const name = el("span", { class: "grid-mask-name" });
     const bar = el("div", { class: "grid-colorbar grid-difference-bar" });
     cell.append(name, bar);
     this._diffHead = { cell, name, bar, key: null };
-    return cell;
+    return this._diffHead;
   }
 
   // Shows the difference column for `diff` (null: hides it) when it changed:
@@ -730,20 +733,26 @@ class GridView {
     this.root.style.setProperty("--grid-columns", String(this._columnCount()));
     const masks = this.rows.masks?.length ?? 0;
     if (this._ownTitle) this._ownTitle.style.gridColumn = `span ${masks + 1 + (diff ? 1 : 0)}`;
-    if (this._diffHead) {
-      this._diffHead.cell.style.display = diff ? "" : "none";
-      this._diffHead.name.textContent = diff ? differenceName(diff) : "";
-      this._diffHead.bar.setAttribute("aria-label", diff ? `Colour bar of ${differenceName(diff)}` : "");
-      this._diffHead.key = null;
-    }
+    // The title after the card's own masks' titles while shown; out of the head else.
+    const head = this._differenceTitle();
+    head.key = null;
+    if (diff) {
+      head.name.textContent = differenceName(diff);
+      head.bar.setAttribute("aria-label", `Colour bar of ${differenceName(diff)}`);
+      if (this._diffAnchor && this._diffAnchor.nextSibling !== head.cell) this._diffAnchor.after(head.cell);
+    } else head.cell.remove();
     for (const element of [...this._elements.values(), ...this._spare]) this._differenceCells(element);
   }
 
-  // The difference cell of a row element follows the column: shown or hidden, named, blank until drawn.
+  // The difference cell of a row element follows the column: in the row after
+  // the card's own masks or out of it (so the other cells keep their places),
+  // named, blank until drawn.
   _differenceCells(element) {
-    const cell = element.groups[0]?.cells.find((c) => c.difference);
-    if (!cell) return;
-    cell.root.style.display = this._difference ? "" : "none";
+    const cells = element.groups[0]?.cells ?? [];
+    const cell = cells.at(-1);
+    if (!cell?.difference) return;
+    if (!this._difference) cell.root.remove();
+    else if (cells.at(-2).root.nextSibling !== cell.root) cells.at(-2).root.after(cell.root);
     if (!cell.view) return;
     cell.colourKey = null;
     cell.view.clear();
