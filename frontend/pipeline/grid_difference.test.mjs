@@ -1,12 +1,14 @@
 // Tests of pipeline/grid_difference.js: node --test frontend/
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { percentileSorted, sortedStrengths } from "./clip.js";
 import {
   activeDifference,
   cleanGridDifference,
   differenceName,
   differencePool,
   differenceReach,
+  pooledPercentile,
 } from "./grid_difference.js";
 
 test("cleanGridDifference: names kept, anything else none", () => {
@@ -66,4 +68,23 @@ test("differenceReach: the largest |A − B| or the clip", () => {
   );
   assert.equal(differenceReach([], NaN), 0);
   assert.equal(differenceName({ a: "ig", b: "cam" }), "ig − cam");
+});
+
+test("pooledPercentile: the percentile of the masks' strengths pooled, as sorting them together gives", () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const mask = (n, f) => Float32Array.from({ length: n }, f);
+  const masks = [
+    mask(500, random),
+    mask(300, () => Math.round(random() * 4) / 4), // ties
+    mask(200, () => 0), // zeros
+    mask(1, () => 3),
+  ];
+  const each = masks.map((m) => sortedStrengths([m], "absolute"));
+  const all = sortedStrengths(masks, "absolute");
+  for (const p of [0, 1, 50, 90, 99, 99.9, 100])
+    assert.equal(pooledPercentile(each, p), percentileSorted(all, p), `p${p}`);
+  assert.equal(pooledPercentile([each[0]], 99), percentileSorted(each[0], 99));
+  assert.ok(Number.isNaN(pooledPercentile([], 99)));
+  assert.equal(pooledPercentile([new Float32Array(0), Float32Array.of(0, 0)], 99), 0);
 });
