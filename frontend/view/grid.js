@@ -30,7 +30,13 @@ import { clipName } from "../pipeline/colorbar.js";
 import { defaultColormap } from "../pipeline/colormap.js";
 import { differenceValues } from "../pipeline/compare.js";
 import { formatValue } from "../pipeline/format.js";
-import { activeDifference, differenceName, differencePool, differenceReach } from "../pipeline/grid_difference.js";
+import {
+  activeDifference,
+  differenceName,
+  differencePool,
+  differenceReach,
+  pooledPercentile,
+} from "../pipeline/grid_difference.js";
 import { clipPool, eachClipped, poolNote, pooledClip } from "../pipeline/normalize.js";
 import { drawColorbar } from "./colorbar.js";
 import { el, labelled, select } from "./dom.js";
@@ -699,6 +705,32 @@ class GridView {
 
   // ------------------------------------------------------------ the difference column
 
+  /**
+   * The difference column follows its choice (A and B): only its cells and
+   * colour bar are drawn, the other cells stay as they are (at fit the
+   * column's coming or going changes only their CSS size; zoomed, every cell
+   * is drawn again for its new box).
+   */
+  updateDifference() {
+    if (this.zoom.zoomed()) {
+      this.update();
+      return;
+    }
+    const s = this._host.settings();
+    this._showDifference(this._chosenDifference());
+    const difference = this._differencePaint(s);
+    if (!difference) return;
+    const opacity = s.showMask ? s.opacity : 0;
+    for (const [id, element] of this._elements) {
+      const g = this.rows.row(id);
+      const cell = element.groups[0]?.cells.at(-1);
+      if (g?.state !== "loaded" || !g.groups[0].image || !cell?.difference || !cell.view) continue;
+      this._paintDifference(cell, g.groups[0], difference, opacity, null);
+    }
+    this._drawDifferenceBar(s, difference);
+    this.updateRegions();
+  }
+
   // The difference chosen in the tools, if the grid's masks have both.
   _chosenDifference() {
     const choice = this._host.difference?.();
@@ -768,7 +800,7 @@ class GridView {
     if (!diff) return null;
     const pool = differencePool(this.rows.loaded(), diff);
     const diverging = { ...s, colormap: defaultColormap(this._app.palette.tables, "signed"), sign: "signed" };
-    const clip = pool.length ? pooledClip(pool, s, this._app.strengths).clip : 0;
+    const clip = pool.length ? this._poolClip(pool, s) : 0;
     return {
       ...diff,
       s,
@@ -780,6 +812,18 @@ class GridView {
       smooth: s.scaling === "smooth",
       cells: [],
     };
+  }
+
+  // The clip of the difference's pool: a percentile from each mask's own
+  // sorted strengths (cached, as each mask cell's threshold reads them); the
+  // mass clip from the pool sorted together (normalize.js pooledClip).
+  _poolClip(pool, s) {
+    const { strengths } = this._app;
+    if (s.clipMode === "mass") return pooledClip(pool, s, strengths).clip;
+    return pooledPercentile(
+      pool.map((m) => strengths.of(m.mask.values, s.sign)),
+      s.clip,
+    );
   }
 
   // One difference cell: A − B of its image (computed once per pair of masks
@@ -937,7 +981,7 @@ class CardModes {
       input.addEventListener("change", () => {
         const card = this._card;
         card.app.state.setGridDifference(card.key, { [key]: input.value || null });
-        this.grid.update();
+        if (this.gridMode) this.grid.updateDifference();
       });
     }
     const difference = el("div", {
@@ -962,12 +1006,13 @@ class CardModes {
 
   /**
    * A difference cell was clicked: that sample in the single view with mask A,
-   * compared with B by difference (the other run's card for another run).
+   * compared with B of the same image by difference.
    * @param {{run:string, step:number}} source @param {number} sample @param {{a:string, b:string}} diff
    */
   openDifference(source, sample, diff) {
     const card = this._card;
-    card.app.state.setCompare(card.key, { mask: diff.b, mode: "difference" });
+    // B of the same image (not another step's or run's).
+    card.app.state.setCompare(card.key, { mask: diff.b, mode: "difference", source: "" });
     this.openCell(source, sample, diff.a);
   }
 
