@@ -11,7 +11,9 @@
 //    navigation to the first full paint of every row in view (<= 1 s), the
 //    input handler of the global Opacity slider (<= 2 ms) and Colormap select
 //    (<= 40 ms) over the loaded grid, and its blob requests (<= 5 per row in
-//    view, no row loaded outside the view);
+//    view, no row loaded outside the view), and a difference column (grid
+//    tools' "Difference", masks A and B) over its 16 rows: from choosing A and B
+//    to the column painted (<= 40 ms);
 //  - a filmstrip of 50 steps at 224x224: time from ticking "Filmstrip" to all
 //    50 frames painted (<= 1 s);
 //  - a swipe ("Compare with", Swipe) of two 1024x1024 masks: the divider dragged
@@ -272,6 +274,58 @@ function gridProbe(size) {
  * single view and painted there.
  * @returns {Promise<{context:object, page:object, frame:object, card:object}>}
  */
+/**
+ * The difference column of the grid card in `frame` (run gridrun, every row
+ * loaded first): for each ordered pair of its masks, the time from choosing
+ * A and B in the grid's tools to the column painted (the change handlers,
+ * then a 1-pixel read of the last difference cell, which makes Chromium draw
+ * at once). Each pair is new to the page (its A − B and its pooled clip are computed).
+ * @returns {Promise<{times:number[], pairs:string[], painted:number, rows:number}>}
+ */
+async function gridDifferenceTimes(frame, size, images) {
+  await frame.waitForFunction(
+    (n) => {
+      const g = document.querySelector("article.card.grid-mode .grid-view");
+      // The next row not loaded into view: each row loads as it scrolls in.
+      g.querySelector(".grid-body .grid-row:not([data-loaded])")?.scrollIntoView({ block: "nearest" });
+      return Number(g.dataset.loaded) === n;
+    },
+    images,
+    { timeout: 30000, polling: 100 },
+  );
+  return frame.evaluate(async (size) => {
+    const card = document.querySelector("article.card.grid-mode");
+    const a = card.querySelector('[aria-label="Difference: mask A"]');
+    const b = card.querySelector('[aria-label="Difference: mask B"]');
+    const names = [...a.options].map((o) => o.value).filter(Boolean);
+    const set = (el, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    };
+    const frameWait = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const times = [];
+    const pairs = [];
+    let painted = 0;
+    for (const x of names) {
+      for (const y of names) {
+        if (x === y) continue;
+        set(b, "");
+        await frameWait();
+        const t0 = performance.now();
+        set(a, x);
+        set(b, y);
+        const cells = [...card.querySelectorAll(".grid-body .grid-difference canvas.grid-canvas")];
+        cells.at(-1).getContext("2d").getImageData(0, 0, 1, 1);
+        times.push(performance.now() - t0);
+        pairs.push(`${x} − ${y}`);
+        painted = cells.filter((c) => c.width === size).length;
+      }
+    }
+    const rows = Number(card.querySelector(".grid-view").dataset.loaded);
+    return { times, pairs, painted, rows };
+  }, size);
+}
+
 async function openSingle(run, tag) {
   const { context, page } = await newPage({ hiddenRuns: only(run) });
   await page.goto(`${url}/data/plugin_entry.html?name=saliency`);
@@ -583,6 +637,22 @@ try {
         `input handler; ${result.cells} cells painted (${result.rows} rows), ${median(r.paints)} paint measures per change`,
       );
     }
+    await context.close();
+  }
+
+  // ---------------------------------------------------------- the grid's difference column, 16 rows
+  {
+    const { context, frame } = await openGrid();
+    const r = await gridDifferenceTimes(frame, GRID.size, GRID.images);
+    const m = median(r.times);
+    row(
+      `${gridName}: a difference column for a ${r.rows}-row grid, choose A and B -> column painted (median of ${r.times.length} pairs)`,
+      m.toFixed(3),
+      "ms",
+      "<= 40 ms",
+      m <= 40,
+      `${r.painted} difference cells painted; first pair (${r.pairs[0]}) ${r.times[0].toFixed(1)} ms, slowest ${Math.max(...r.times).toFixed(1)} ms`,
+    );
     await context.close();
   }
 
