@@ -985,7 +985,7 @@ class CardModes {
       });
     }
     const difference = el("div", {
-      class: "control grid-difference-control",
+      class: "grid-difference-control",
       role: "group",
       "aria-label": "Difference",
     });
