@@ -6,7 +6,8 @@
 // change and a reload; ctrl+wheel zooms every cell (both runs' groups under
 // "Compare runs") to 4× about a point, which then shows the same image pixel in
 // every cell; a drag pans them all; the zoom survives a reload and Fit
-// restores the whole images. It opens the plugin's own page (the iframe
+// restores the whole images; + and 0 on a focused cell zoom and fit, and a
+// double-click fits. It opens the plugin's own page (the iframe
 // TensorBoard shows), once, and reloads it once. The expected colours are computed here from the
 // masks' values, the colormaps and the compositing rule. Run by
 // tests/test_frontend_grid_compare.py.
@@ -260,27 +261,24 @@ try {
     seen.wrong.slice(0, 4).join("; "),
   );
 
-  // A drag pans every cell together (and opens nothing).
+  // A drag pans every cell together (and opens nothing): by 3 image pixels left
+  // and 2 up, in whole page pixels, so the point stays inside an image pixel.
+  const scale = (4 * box.width) / W; // CSS pixels per image pixel at 4× fit
+  const [dx, dy] = [Math.round(3 * scale), Math.round(2 * scale)];
   await page.mouse.move(pageX, pageY);
   await page.mouse.down();
-  await page.mouse.move(pageX - 20, pageY - 10, { steps: 3 });
-  await page.mouse.move(pageX - 40, pageY - 20, { steps: 3 });
+  await page.mouse.move(pageX - dx / 2, pageY - dy / 2, { steps: 3 });
+  await page.mouse.move(pageX - dx, pageY - dy, { steps: 3 });
   await page.mouse.up();
-  // The image point under the point: the stored centre, and the offset from the box's middle at 4× fit.
   const panned = (await stored()).gridZoom?.[KEY];
-  const scale = (panned.factor * box.width) / W; // CSS pixels per image pixel
-  const under = [
-    panned.fx * W + (offset[0] - box.width / 2) / scale,
-    panned.fy * H + (offset[1] - box.height / 2) / scale,
-  ];
   const moved = [(panned.fx - z.fx) * W * scale, (panned.fy - z.fy) * H * scale];
-  const p1 = under.map(Math.floor);
+  const p1 = [p0[0] + 3, p0[1] + 2];
   seen = await underPoint(p1);
   check(
-    `a drag of (−40, −20) px pans every cell together: image pixel (${p1}) is under the point in each`,
+    `a drag of (−${dx}, −${dy}) px pans every cell together: image pixel (${p1}) is under the point in each`,
     seen.wrong.length === 0 &&
-      Math.abs(moved[0] - 40) < 0.5 &&
-      Math.abs(moved[1] - 20) < 0.5 &&
+      Math.abs(moved[0] - dx) < 0.5 &&
+      Math.abs(moved[1] - dy) < 0.5 &&
       (await card().evaluate((c) => c.classList.contains("grid-mode"))),
     `moved ${moved}; ${seen.wrong.slice(0, 4).join("; ")}`,
   );
@@ -305,6 +303,26 @@ try {
     all.every((c) => c.width === W && c.height === H) &&
       near(px(byLabel(all, "Image 1").data, 13, 18), written(0, 13, 18)) &&
       !(await stored()).gridZoom?.[KEY],
+  );
+
+  // ------------------------------------------------------------ keys on a focused cell, a double-click
+  const factor = async () => (await stored()).gridZoom?.[KEY]?.factor ?? null;
+  await grid().getByRole("button", { name: "Open image 1", exact: true }).focus();
+  await page.keyboard.press("+");
+  await page.keyboard.press("+");
+  const keyed = await factor();
+  await page.keyboard.press("0");
+  check(
+    "+ on a focused cell zooms the grid in a step (1.25×) at a time, 0 fits",
+    Math.abs(keyed - ZOOM_STEP ** 2) < 1e-9 && (await factor()) === null,
+    String(keyed),
+  );
+  await page.keyboard.press("+");
+  await grid().getByRole("button", { name: "Open image 1", exact: true }).dblclick();
+  await page.waitForTimeout(400); // longer than a click on a zoomed cell waits for a second one
+  check(
+    "a double-click on a zoomed cell fits, and opens nothing",
+    (await factor()) === null && (await card().evaluate((c) => c.classList.contains("grid-mode"))),
   );
   check("no page errors", errors.length === 0, errors.join("; "));
 } finally {

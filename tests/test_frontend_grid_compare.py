@@ -11,7 +11,8 @@ signed around 0; a difference cell opens the single view comparing by difference
 the choice survives a step change and a reload; ctrl+wheel zooms every cell of the
 grid (both runs' groups under "Compare runs") to 4x about a point, which then shows
 the same image pixel in every cell; a drag pans them all; the zoom survives a reload
-and Fit restores the whole images.
+and Fit restores the whole images; + and 0 on a focused cell zoom and fit, and a
+double-click on a zoomed cell fits without opening it.
 
     python tests/test_frontend_grid_compare.py LOGDIR  # writes the log directory alone
     node tests/e2e_grid_compare.mjs --url URL --spec SPEC
