@@ -14,6 +14,7 @@
 import { cellView, gridPanBy, gridZoomAbout, gridZoomText } from "../pipeline/grid_zoom.js";
 import { ZOOM_STEP } from "../pipeline/zoom.js";
 import { el } from "./dom.js";
+import { wheelFactor } from "./zoom.js";
 
 /** How far an arrow key pans, in CSS pixels. */
 const PAN_STEP = 40;
@@ -132,10 +133,8 @@ class GridZoom {
         const cell = boxOf();
         if (!cell) return;
         e.preventDefault();
-        const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;
-        const factor = Math.pow(ZOOM_STEP, (-e.deltaY * unit) / 10);
         const [x, y] = at(e);
-        this.set(gridZoomAbout(this.zoom(), cell, factor, x, y));
+        this.set(gridZoomAbout(this.zoom(), cell, wheelFactor(e), x, y));
       },
       { passive: false },
     );

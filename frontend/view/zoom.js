@@ -74,6 +74,17 @@ function wheelZooms(e, view, canvas) {
   return e.ctrlKey || !view.fit || canvas.ownerDocument.activeElement === canvas;
 }
 
+/**
+ * The zoom factor of one wheel event: a notch of a mouse wheel (100 pixels) is
+ * one ZOOM_STEP; a pinch, which comes as ctrl+wheel with small deltas, ten
+ * times as fast per pixel.
+ * @param {WheelEvent} e @returns {number} > 1 zooms in.
+ */
+function wheelFactor(e) {
+  const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;
+  return Math.pow(ZOOM_STEP, (-e.deltaY * unit) / (e.ctrlKey ? 10 : 100));
+}
+
 /** A card's zoom: its controls, the events of its pictures, and each picture's view. */
 class CardZoom {
   /**
@@ -179,11 +190,8 @@ class CardZoom {
           return; // the page scrolls
         }
         e.preventDefault();
-        const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;
-        const dy = e.deltaY * unit;
-        const factor = Math.pow(ZOOM_STEP, -dy / (e.ctrlKey ? 10 : 100));
         const [x, y] = at(e);
-        this._set(zoomAbout(v, factor, x, y), canvas);
+        this._set(zoomAbout(v, wheelFactor(e), x, y), canvas);
       },
       { passive: false },
     );
@@ -239,4 +247,4 @@ class CardZoom {
   }
 }
 
-export { CardZoom, WHEEL_HINT, drawPicture, wheelZooms };
+export { CardZoom, WHEEL_HINT, drawPicture, wheelFactor, wheelZooms };
