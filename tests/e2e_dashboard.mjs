@@ -234,7 +234,16 @@ try {
   // Hover readout: the written value under the pointer.
   const hover = async (x, y) => {
     const canvas = card().locator("canvas.composite");
-    const b = await canvas.boundingBox();
+    // In view, and still: the cards above load their rows and tables in their own time,
+    // and a card that grows moves this one.
+    await canvas.scrollIntoViewIfNeeded();
+    let b = await canvas.boundingBox();
+    for (let k = 0; k < 40; k++) {
+      await page.waitForTimeout(50);
+      const now = await canvas.boundingBox();
+      if (now.x === b.x && now.y === b.y) break;
+      b = now;
+    }
     await canvas.hover({ position: { x: ((x + 0.5) * b.width) / W, y: ((y + 0.5) * b.height) / H } });
     return card().locator("output.readout").textContent();
   };

@@ -4,7 +4,8 @@ Writes one run with 1000 steps of one small image (its pixels name the step),
 starts `tensorboard` on 127.0.0.1 on each backend and runs
 `tests/e2e_long_run.mjs` in headless Chromium: the slider spans all 1000 kept
 steps, a typed step shows that step's picture, and the filmstrip shows 50 of them,
-evenly spaced and said so, fetching only those frames' images and masks.
+evenly spaced and said so, fetching only those frames' images and masks. A long run:
+`make reliability` runs it, `make test` leaves it out.
 """
 
 import os
@@ -44,6 +45,7 @@ def long_run(tmp_path_factory):
     return str(logdir), write_logdir(str(logdir))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("load_fast", ["false", "true"])
 def test_every_one_of_1000_steps_is_reachable_in_chromium(long_run, tmp_path, load_fast):
     logdir, spec = long_run
