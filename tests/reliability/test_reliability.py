@@ -57,6 +57,9 @@ def test_damaged_files(tmp_path, backend):
     assert_ok([damaged.run(str(tmp_path), backend)])
 
 
+# Chromium on both backends, about 22 s: `make reliability`. The dashboard's own
+# browser test (e2e_dashboard.mjs) keeps a run named as markup and a quoted tag in `make test`.
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_hostile_names(tmp_path, backend):
     missing = tools_missing()

@@ -123,6 +123,7 @@ def test_served_by_tensorboard(fitted, load_fast):
         assert sample["label"].startswith("true: ")
 
 
+@pytest.mark.slow  # two processes and a gloo group, about 16 s: `make reliability`
 def test_ddp_writes_each_step_once(tmp_path):
     script = os.path.join(os.path.dirname(__file__), "lightning_testing.py")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
