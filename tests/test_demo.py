@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 from helpers import tb_process
-from helpers.browser_tools import run_page_script
+from helpers.browser_tools import RUSTBOARD_IN_MAKE_TEST, run_page_script
 
 from tensorboard_plugin_saliency import demo, reader
 
@@ -114,7 +114,7 @@ def test_demo_logs_the_objects_as_regions_and_localisation_rises(trained):
     assert len(last.scores["grad_cam"]["pointing_game"]) == shown
 
 
-@pytest.mark.parametrize("load_fast", ["false", "true"])
+@pytest.mark.parametrize("load_fast", RUSTBOARD_IN_MAKE_TEST)
 def test_demo_logs_in_the_dashboard(trained, tmp_path, load_fast):
     """The demo's grid, a cell alone, its filmstrip and a second step beside the
     last, in headless Chromium on each backend (tests/e2e_batches.mjs)."""

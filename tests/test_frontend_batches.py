@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers.browser_tools import run_page_script
+from helpers.browser_tools import RUSTBOARD_IN_MAKE_TEST, run_page_script
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
@@ -94,7 +94,7 @@ def batches(tmp_path_factory):
     return str(logdir), write_logdir(str(logdir))
 
 
-@pytest.mark.parametrize("load_fast", ["false", "true"])
+@pytest.mark.parametrize("load_fast", RUSTBOARD_IN_MAKE_TEST)
 def test_batches_steps_and_runs_in_chromium(batches, tmp_path, load_fast):
     logdir, spec = batches
     run_page_script("e2e_batches.mjs", spec, logdir, load_fast, tmp_path)

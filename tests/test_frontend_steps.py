@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers.browser_tools import run_page_script
+from helpers.browser_tools import RUSTBOARD_IN_MAKE_TEST, run_page_script
 
 from tensorboard_plugin_saliency.summary import SaliencyWriter
 
@@ -64,7 +64,7 @@ def stepped(tmp_path_factory):
     return str(logdir), write_logdir(str(logdir))
 
 
-@pytest.mark.parametrize("load_fast", ["false", "true"])
+@pytest.mark.parametrize("load_fast", RUSTBOARD_IN_MAKE_TEST)
 def test_step_box_and_lock_steps_in_chromium(stepped, tmp_path, load_fast):
     logdir, spec = stepped
     run_page_script("e2e_steps.mjs", spec, logdir, load_fast, tmp_path)

@@ -11,6 +11,11 @@ import pytest
 
 from helpers.tb_process import tensorboard_process
 
+# The `load_fast` values of a browser check whose Python-backend run is left to
+# `make reliability` (marked slow) to keep `make test` within CI's time: RustBoard,
+# TensorBoard's default, runs in both.
+RUSTBOARD_IN_MAKE_TEST = [pytest.param("false", marks=pytest.mark.slow), "true"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHROMIUM = "/usr/bin/chromium"
 
